@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Set up a virtual environment and run zdcal or its test suite.
+
+    python3 dev.py run     # the sandbox demo: SQLite, simulated Zendesk and Cronofy
+    python3 dev.py test    # ruff, mypy and the whole pytest suite
+
+Needs nothing but python3 (3.11 or newer). The environment lives in .venv and is
+rebuilt when pyproject.toml changes. Extra arguments are passed on: to `zdcal` for
+`run`, to pytest for `test`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".zdcal-installed"
+
+
+def _ensure_venv() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("zdcal needs Python 3.11 or newer; this is " + sys.version.split()[0])
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not (BIN / "python").exists():
+        print("dev.py: creating .venv", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    print("dev.py: installing zdcal and its development tools into .venv", flush=True)
+    pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def _run(argv: list[str]) -> int:
+    print("$ " + " ".join(argv), flush=True)
+    return subprocess.run(argv, cwd=ROOT).returncode
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test", "setup"}:
+        print(__doc__)
+        return 2
+    command, rest = sys.argv[1], sys.argv[2:]
+    _ensure_venv()
+    if command == "setup":
+        return 0
+    if command == "run":
+        return _run([str(BIN / "zdcal"), *(rest or ["demo"])])
+    for step in (
+        [str(BIN / "ruff"), "check", "src", "tests", "bench", "dev.py"],
+        [str(BIN / "mypy")],
+    ):
+        if code := _run(step):
+            return code
+    return _run([str(BIN / "python"), "-m", "pytest", *rest])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Fault knobs shared by both simulators, settable at start and at run time.
+
+Faults apply to the simulated API only; the control API under ``/_sandbox`` is never
+delayed or failed, so a test can always steer and inspect a simulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+CONTROL_PREFIX = "/_sandbox"
+
+
+@dataclass
+class Faults:
+    """What a simulator does wrong on purpose. All rates are fractions from 0 to 1."""
+
+    error_rate: float = 0.0
+    """Share of API requests answered with a 5xx (503)."""
+    latency_ms: float = 0.0
+    """Added to every API request before it is handled."""
+    burst_429: int = 0
+    """The next N API requests are answered 429 (counts down)."""
+    webhook_drop_rate: float = 0.0
+    """Zendesk: share of webhook deliveries silently lost. Cronofy: push notifications."""
+    webhook_duplicate_rate: float = 0.0
+    """Share of deliveries sent twice."""
+    webhook_delay_ms: float = 0.0
+    """Each delivery waits a random 0..N ms first, so deliveries arrive reordered."""
+    clock_offset_seconds: float = 0.0
+    """Shifts the simulator's clock (token expiry, timestamps, export windows)."""
+    seed: int | None = None
+    """Seeds the randomness of the knobs above, for repeatable runs."""
+
+    def update(self, values: dict[str, Any]) -> None:
+        """Set knobs from a JSON object; unknown names are a ValueError."""
+        known = {f.name: f for f in fields(self)}
+        for name, value in values.items():
+            if name not in known:
+                raise ValueError(f"unknown fault knob {name!r}; known: {sorted(known)}")
+            if name == "seed":
+                self.seed = None if value is None else int(value)
+            elif name == "burst_429":
+                self.burst_429 = max(0, int(value))
+            else:
+                number = float(value)
+                if name.endswith("_rate") and not 0.0 <= number <= 1.0:
+                    raise ValueError(f"{name} must be between 0 and 1")
+                if name.endswith("_ms") and number < 0:
+                    raise ValueError(f"{name} must not be negative")
+                setattr(self, name, number)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class FaultInjector:
+    """Holds the knobs and the random source; decides per request and per delivery."""
+
+    def __init__(self, faults: Faults | None = None) -> None:
+        self.faults = faults or Faults()
+        self.random = random.Random(self.faults.seed)
+
+    def configure(self, values: dict[str, Any]) -> None:
+        self.faults.update(values)
+        if "seed" in values:
+            self.random = random.Random(self.faults.seed)
+
+    def take_429(self) -> bool:
+        if self.faults.burst_429 > 0:
+            self.faults.burst_429 -= 1
+            return True
+        return False
+
+    def take_error(self) -> bool:
+        return self.faults.error_rate > 0 and self.random.random() < self.faults.error_rate
+
+    def delivery_plan(self) -> list[float]:
+        """Delays in seconds for each copy of one delivery: [] lost, one or two copies."""
+        f = self.faults
+        if f.webhook_drop_rate and self.random.random() < f.webhook_drop_rate:
+            return []
+        duplicate = f.webhook_duplicate_rate and self.random.random() < f.webhook_duplicate_rate
+        copies = 2 if duplicate else 1
+        return [self.random.uniform(0, f.webhook_delay_ms) / 1000.0 for _ in range(copies)]
+
+
+class FaultMiddleware:
+    """ASGI middleware applying latency, 429 bursts and 5xx errors to API requests."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        injector: FaultInjector,
+        rate_limited: Callable[[Request], Response],
+        server_error: Callable[[Request], Response],
+    ) -> None:
+        self.app = app
+        self.injector = injector
+        self.rate_limited = rate_limited
+        self.server_error = server_error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        faults = self.injector.faults
+        if faults.latency_ms:
+            await asyncio.sleep(faults.latency_ms / 1000.0)
+        if self.injector.take_429():
+            await self.rate_limited(Request(scope))(scope, receive, send)
+            return
+        if self.injector.take_error():
+            await self.server_error(Request(scope))(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -1,0 +1,64 @@
+"""The one settings object: environment variables ``ZDCAL_*`` and an optional ``.env``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CRONOFY_DATA_CENTERS = ("us", "au", "ca", "de", "sg", "uk")
+DataCenter = Literal["us", "au", "ca", "de", "sg", "uk"]
+
+
+def cronofy_hosts(data_center: str) -> tuple[str, str]:
+    """Return Cronofy's (API, app) base URLs for a data center."""
+    if data_center not in CRONOFY_DATA_CENTERS:
+        raise ValueError(f"unknown Cronofy data center {data_center!r}")
+    suffix = "" if data_center == "us" else f"-{data_center}"
+    return f"https://api{suffix}.cronofy.com", f"https://app{suffix}.cronofy.com"
+
+
+class Settings(BaseSettings):
+    """Everything zdcal can be configured with. Every external base URL is here."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ZDCAL_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(default=Path("var"), description="Where SQLite and key files live.")
+    database_url: str = Field(
+        default="", description="SQLAlchemy async URL; empty means SQLite in data_dir."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key for tokens and secrets at rest (and session signing). "
+        "Empty: a key is generated once into data_dir/secret.key (mode 0600).",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where Zendesk and browsers reach zdcal."
+    )
+
+    cronofy_data_center: DataCenter = "us"
+    cronofy_api_url: str = Field(default="", description="Overrides the data center's API host.")
+    cronofy_app_url: str = Field(default="", description="Overrides the data center's app host.")
+    cronofy_client_id: str = ""
+    cronofy_client_secret: SecretStr = SecretStr("")
+
+    http_timeout_seconds: float = 20.0
+    webhook_replay_window_seconds: int = 300
+    sweep_interval_seconds: int = 120
+    verify_interval_seconds: int = 86_400
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    @model_validator(mode="after")
+    def _fill_derived(self) -> Settings:
+        api, app = cronofy_hosts(self.cronofy_data_center)
+        self.cronofy_api_url = (self.cronofy_api_url or api).rstrip("/")
+        self.cronofy_app_url = (self.cronofy_app_url or app).rstrip("/")
+        self.public_url = self.public_url.rstrip("/")
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'zdcal.db'}"
+        return self

@@ -25,3 +25,9 @@ def require_service(name: str, host: str, port: int) -> None:
     if os.environ.get("ZDCAL_TEST_REQUIRE_SERVICES"):
         pytest.fail(reason + " (CI requires it)")
     pytest.skip(reason)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (``@pytest.mark.anyio``) run on asyncio only."""
+    return "asyncio"

@@ -1,0 +1,81 @@
+"""The product's rules, free of I/O: which Zendesk tickets become which calendar events.
+
+Read in this order:
+
+* :mod:`~zdcal.domain.ticket`: which tickets are open tasks (type, status, due date, assignee);
+* :mod:`~zdcal.domain.agent`: who can receive events, in which calendar, in which style;
+* :mod:`~zdcal.domain.account`: the account key, event ids and agent links;
+* :mod:`~zdcal.domain.event_time` and :mod:`~zdcal.domain.event`: the Cronofy event body;
+* :mod:`~zdcal.domain.entries`: desired and recorded entries and their content hash;
+* :mod:`~zdcal.domain.planner`: desired vs recorded -> deletes, then upserts.
+
+Nothing here reads a clock, a database, a file or the network.
+"""
+
+from zdcal.domain.account import (
+    AccountInfo,
+    account_key_from_entropy,
+    agent_link,
+    event_id_for,
+    new_account_key,
+)
+from zdcal.domain.agent import (
+    AgentTarget,
+    EventStyle,
+    effective_time_zone,
+    event_style_from_options,
+)
+from zdcal.domain.entries import (
+    DesiredEntry,
+    RecordedEntry,
+    content_hash,
+    desired_entries,
+    desired_entry,
+)
+from zdcal.domain.errors import (
+    DomainError,
+    DuplicateDesiredEntry,
+    InvalidAccountKey,
+    InvalidAgentTarget,
+    InvalidEventStyle,
+    InvalidSubdomain,
+    InvalidTicket,
+    UnknownTimeZone,
+)
+from zdcal.domain.event import event_body
+from zdcal.domain.planner import Action, Delete, Upsert, plan, plan_for_tickets
+from zdcal.domain.ticket import TicketState, is_open_task, ticket_state_from_api
+
+__all__ = [
+    "AccountInfo",
+    "Action",
+    "AgentTarget",
+    "Delete",
+    "DesiredEntry",
+    "DomainError",
+    "DuplicateDesiredEntry",
+    "EventStyle",
+    "InvalidAccountKey",
+    "InvalidAgentTarget",
+    "InvalidEventStyle",
+    "InvalidSubdomain",
+    "InvalidTicket",
+    "RecordedEntry",
+    "TicketState",
+    "UnknownTimeZone",
+    "Upsert",
+    "account_key_from_entropy",
+    "agent_link",
+    "content_hash",
+    "desired_entries",
+    "desired_entry",
+    "effective_time_zone",
+    "event_body",
+    "event_id_for",
+    "event_style_from_options",
+    "is_open_task",
+    "new_account_key",
+    "plan",
+    "plan_for_tickets",
+    "ticket_state_from_api",
+]

@@ -1,0 +1,86 @@
+"""Which Zendesk account a ticket belongs to, and the names derived from it.
+
+Rules decided here (the API documents are silent on them):
+
+* Each connected Zendesk account gets an *account key* that zdcal generates once: 16
+  characters of lowercase RFC 4648 base32 (``a-z``, ``2-7``) from 80 random bits. It is
+  never derived from the subdomain, because a subdomain can be renamed or reused by a
+  different customer later; a random key keeps event ids of two accounts apart forever.
+* The Cronofy ``event_id`` of a ticket's event is ``zdcal-<account key>-<ticket id>``.
+  Cronofy's upsert documentation puts no constraint on ``event_id`` beyond "a String";
+  the identifiers it does constrain (``bookable_event_id``) allow only alphanumerics,
+  underscore and hyphen. We stay inside ``[a-z0-9-]`` and under 64 characters so the id
+  is safe for every calendar provider behind Cronofy. The key holds no hyphen and the
+  ticket id only digits, so two accounts (or two tickets) can never produce the same id.
+* The agent-facing link is ``https://<subdomain>.zendesk.com/agent/tickets/<id>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from dataclasses import dataclass
+
+from zdcal.domain.errors import InvalidAccountKey, InvalidSubdomain, InvalidTicket
+
+ACCOUNT_KEY_ENTROPY_BYTES = 10
+"""80 bits: collisions between generated keys are out of reach for any real deployment."""
+
+EVENT_ID_PREFIX = "zdcal"
+
+_ACCOUNT_KEY = re.compile(r"[a-z0-9]{8,32}")
+# A DNS label: what Zendesk accepts as a subdomain.
+_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    """A connected Zendesk account as the rules see it.
+
+    ``key`` is zdcal's own account key (see :func:`new_account_key`), ``subdomain`` the
+    ``<subdomain>`` of ``<subdomain>.zendesk.com``, lowercase.
+    """
+
+    key: str
+    subdomain: str
+
+    def __post_init__(self) -> None:
+        if not _ACCOUNT_KEY.fullmatch(self.key):
+            raise InvalidAccountKey(
+                f"account key {self.key!r} must be 8 to 32 characters of a-z and 0-9"
+            )
+        if not _SUBDOMAIN.fullmatch(self.subdomain):
+            raise InvalidSubdomain(
+                f"Zendesk subdomain {self.subdomain!r} must be a lowercase DNS label"
+            )
+
+
+def account_key_from_entropy(entropy: bytes) -> str:
+    """Turn random bytes into an account key (lowercase base32 without padding)."""
+    if len(entropy) < 5:
+        raise InvalidAccountKey("an account key needs at least 5 bytes (40 bits) of entropy")
+    return base64.b32encode(entropy).decode("ascii").rstrip("=").lower()[:32]
+
+
+def new_account_key() -> str:
+    """Generate the account key for a newly connected Zendesk account."""
+    return account_key_from_entropy(secrets.token_bytes(ACCOUNT_KEY_ENTROPY_BYTES))
+
+
+def _check_ticket_id(ticket_id: int) -> None:
+    # bool is an int subclass; True as a ticket id is always a bug upstream.
+    if isinstance(ticket_id, bool) or not isinstance(ticket_id, int) or ticket_id <= 0:
+        raise InvalidTicket(f"ticket id must be a positive integer, not {ticket_id!r}")
+
+
+def event_id_for(account: AccountInfo, ticket_id: int) -> str:
+    """The Cronofy ``event_id`` of a ticket's event: stable, and unique across accounts."""
+    _check_ticket_id(ticket_id)
+    return f"{EVENT_ID_PREFIX}-{account.key}-{ticket_id}"
+
+
+def agent_link(account: AccountInfo, ticket_id: int) -> str:
+    """The ticket's page in the Zendesk agent interface."""
+    _check_ticket_id(ticket_id)
+    return f"https://{account.subdomain}.zendesk.com/agent/tickets/{ticket_id}"

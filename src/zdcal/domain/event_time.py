@@ -1,0 +1,53 @@
+"""When a task's event happens: the due date in the agent's time zone, never off by one.
+
+``due_at`` is an instant (UTC). Its *date* is taken in the agent's time zone: a due_at
+of ``2026-03-08T07:30:00Z`` is the 7th in ``Etc/GMT+12`` (UTC-12) and the 8th in
+``Pacific/Kiritimati`` (UTC+14).
+
+* All-day (default): Cronofy's all-day form, ``start``/``end`` as dates with an exclusive
+  end (``"2026-03-08"`` .. ``"2026-03-09"``), plus the agent's ``tzid``.
+* Timed: the agent's local ``HH:MM`` on the due date, for ``duration_minutes`` of real
+  time. Sent as UTC instants (``"2026-03-08T14:00:00Z"``), the simple Time form
+  Cronofy documents, with the agent's ``tzid`` alongside so providers show the event in
+  the agent's zone. UTC instants are chosen over ``{"time", "tzid"}`` objects because
+  we then resolve DST ourselves, once, deterministically, instead of depending on how
+  each provider reads a local time that does not exist or exists twice:
+
+  - a local time in a spring-forward gap (02:30 in New York on 2026-03-08) is read with
+    the offset before the gap, so it lands as far after the gap's start as asked
+    (03:30 EDT); a local time in a fall-back fold (01:30 on 2026-11-01) is its first
+    occurrence (EDT). Both are RFC 5545 §3.3.5's rules, and Python's ``fold=0``;
+  - the end is start + duration in elapsed time, so a 30-minute slot lasts 30 minutes
+    even across a transition.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from zdcal.domain.agent import EventStyle
+
+_ONE_DAY = timedelta(days=1)
+_UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def due_date(due_at: datetime, zone: ZoneInfo) -> date:
+    """The calendar date of ``due_at`` for someone living in ``zone``."""
+    return due_at.astimezone(zone).date()
+
+
+def local_start(day: date, local_time: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of ``local_time`` on ``day`` in ``zone`` (RFC 5545 gap/fold rules)."""
+    # fold=0 (the default) is exactly RFC 5545: pre-gap offset in a gap, first occurrence in a fold.
+    return datetime.combine(day, local_time, tzinfo=zone).astimezone(UTC)
+
+
+def event_times(due_at: datetime, zone: ZoneInfo, style: EventStyle) -> dict[str, str]:
+    """Cronofy's ``start`` and ``end`` for a task due at ``due_at``, in the agent's ``zone``."""
+    day = due_date(due_at, zone)
+    if style.all_day or style.local_time is None:
+        return {"start": day.isoformat(), "end": (day + _ONE_DAY).isoformat()}
+    start = local_start(day, style.local_time, zone)
+    end = start + timedelta(minutes=style.duration_minutes)
+    return {"start": start.strftime(_UTC_FORMAT), "end": end.strftime(_UTC_FORMAT)}

@@ -39,6 +39,10 @@ def _ensure_venv() -> None:
     STAMP.write_text(wanted)
 
 
+def _lint_paths() -> list[str]:
+    return [p for p in ("src", "tests", "bench", "dev.py") if (ROOT / p).exists()]
+
+
 def _run(argv: list[str]) -> int:
     print("$ " + " ".join(argv), flush=True)
     return subprocess.run(argv, cwd=ROOT).returncode
@@ -55,7 +59,7 @@ def main() -> int:
     if command == "run":
         return _run([str(BIN / "zdcal"), *(rest or ["demo"])])
     for step in (
-        [str(BIN / "ruff"), "check", "src", "tests", "bench", "dev.py"],
+        [str(BIN / "ruff"), "check", *_lint_paths()],
         [str(BIN / "mypy")],
     ):
         if code := _run(step):

@@ -93,6 +93,13 @@ class FaultInjector:
         return [self.random.uniform(0, f.webhook_delay_ms) / 1000.0 for _ in range(copies)]
 
 
+def _local_path(scope: Scope) -> str:
+    """The request path below the app's mount point (a mounted app sees its root_path)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
 class FaultMiddleware:
     """ASGI middleware applying latency, 429 bursts and 5xx errors to API requests."""
 
@@ -109,7 +116,7 @@ class FaultMiddleware:
         self.server_error = server_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+        if scope["type"] != "http" or _local_path(scope).startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
         faults = self.injector.faults

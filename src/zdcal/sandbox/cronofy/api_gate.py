@@ -1,0 +1,83 @@
+"""The door every simulated API request passes: stats, rate limit, then the fault knobs.
+
+The control API (``/_sandbox``) goes around it. The path is taken relative to the mount
+point, so the simulator behaves the same when mounted under a prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from zdcal.sandbox.cronofy.rate_limit import ApplicationRateLimiter
+from zdcal.sandbox.cronofy.request_stats import RequestStats
+from zdcal.sandbox.faults import CONTROL_PREFIX, FaultInjector, FaultMiddleware
+
+
+def _rate_limited(_: Request) -> Response:
+    return Response(status_code=429)
+
+
+def _server_error(_: Request) -> Response:
+    return Response(status_code=503)
+
+
+def route_template(routes: Sequence[BaseRoute], scope: Scope) -> str:
+    """The matching route's path template (``/v1/calendars/{calendar_id}/events``)."""
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match is Match.FULL and isinstance(route, Route):
+            return route.path
+    return "(unmatched)"
+
+
+def path_within_app(scope: Scope) -> str:
+    """The request path below the mount point (``root_path``) of this app."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path and path.startswith(root_path):
+        return path[len(root_path) :] or "/"
+    return path
+
+
+class ApiGate:
+    """ASGI middleware: API requests are counted, rate limited and faulted; control is not."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        routes: Sequence[BaseRoute],
+        limiter: ApplicationRateLimiter,
+        injector: FaultInjector,
+        stats: RequestStats,
+    ) -> None:
+        self.app = app
+        self.routes = routes
+        self.limiter = limiter
+        self.stats = stats
+        self.faulted = FaultMiddleware(app, injector, _rate_limited, _server_error)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or path_within_app(scope).startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            if self.limiter.admit():
+                await self.faulted(scope, receive, send_and_note)
+            else:
+                await _rate_limited(Request(scope))(scope, receive, send_and_note)
+        finally:
+            template = route_template(self.routes, scope)
+            self.stats.record_request(scope["method"], template, status)

@@ -1,0 +1,121 @@
+"""Push notifications: signed like Cronofy's, sent as real HTTP POSTs in the background."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import httpx
+
+from zdcal.clock import Clock
+from zdcal.sandbox.cronofy import assumptions
+from zdcal.sandbox.cronofy.event_times import format_instant
+from zdcal.sandbox.cronofy.model import Channel
+from zdcal.sandbox.faults import FaultInjector
+
+SIGNATURE_HEADER = "Cronofy-HMAC-SHA256"
+
+
+def sign(body: bytes, client_secret: str) -> str:
+    """``Cronofy-HMAC-SHA256``: base64 of the HMAC-SHA256 of the raw body, keyed by the secret."""
+    digest = hmac.new(client_secret.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+@dataclass
+class Delivery:
+    """One attempt (or a deliberate loss) in the push delivery log."""
+
+    channel_id: str
+    callback_url: str
+    type: str
+    outcome: str
+    """``delivered`` (any HTTP answer), ``failed`` (no answer) or ``dropped`` (fault knob)."""
+    at: str
+    status: int | None = None
+    error: str | None = None
+    body: dict[str, Any] | None = None
+
+
+class NotificationSender:
+    """Delivers notifications from background tasks, applying the webhook fault knobs."""
+
+    def __init__(
+        self, client_secret: str, injector: FaultInjector, clock: Clock, timeout: float
+    ) -> None:
+        self.client_secret = client_secret
+        self.injector = injector
+        self.clock = clock
+        self.timeout = timeout
+        self.log: deque[Delivery] = deque(maxlen=assumptions.NOTIFICATION_LOG_LIMIT)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def pending(self) -> int:
+        return len(self._tasks)
+
+    def send(self, channel: Channel, notification: dict[str, Any]) -> None:
+        """Schedule delivery of ``notification`` to the channel; returns at once."""
+        payload = {"notification": notification, "channel": channel.to_json()}
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        kind = str(notification.get("type"))
+        plan = self.injector.delivery_plan()
+        if not plan:
+            self._record(channel, kind, "dropped", body=payload)
+        for delay in plan:
+            task = asyncio.get_running_loop().create_task(
+                self._deliver(channel, kind, body, payload, delay)
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def send_change(self, channel: Channel, changes_since: Any) -> None:
+        """A ``change`` notification: read events with ``last_modified=changes_since``."""
+        self.send(channel, {"type": "change", "changes_since": format_instant(changes_since)})
+
+    async def _deliver(
+        self, channel: Channel, kind: str, body: bytes, payload: dict[str, Any], delay: float
+    ) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            SIGNATURE_HEADER: sign(body, self.client_secret),
+            "User-Agent": "Cronofy (zdcal sandbox)",
+        }
+        try:
+            response = await self._http().post(channel.callback_url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            self._record(channel, kind, "failed", error=type(exc).__name__, body=payload)
+            return
+        self._record(channel, kind, "delivered", status=response.status_code, body=payload)
+
+    def _record(self, channel: Channel, kind: str, outcome: str, **details: Any) -> None:
+        at = format_instant(self.clock.now())
+        self.log.append(
+            Delivery(channel.channel_id, channel.callback_url, kind, outcome, at, **details)
+        )
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.timeout)
+        return self._client
+
+    def entries(self) -> list[dict[str, Any]]:
+        return [asdict(delivery) for delivery in self.log]
+
+    async def aclose(self) -> None:
+        """Stop pending deliveries and close the HTTP client (app shutdown)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

@@ -1,0 +1,153 @@
+"""Assembles the simulator: routes, error rendering, rate limits, faults, stats."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from zdcal.sandbox.faults import CONTROL_PREFIX, FaultMiddleware
+from zdcal.sandbox.zendesk.account import Account
+from zdcal.sandbox.zendesk.api_incremental import incremental_routes
+from zdcal.sandbox.zendesk.api_oauth import oauth_routes
+from zdcal.sandbox.zendesk.api_search import search_routes
+from zdcal.sandbox.zendesk.api_tickets import ticket_routes
+from zdcal.sandbox.zendesk.api_users import user_routes
+from zdcal.sandbox.zendesk.api_webhooks import automation_routes
+from zdcal.sandbox.zendesk.config import ZendeskSimConfig
+from zdcal.sandbox.zendesk.control import control_routes
+from zdcal.sandbox.zendesk.errors import TooManyRequests, ZendeskApiError
+from zdcal.sandbox.zendesk.rate_limits import Budget
+from zdcal.sandbox.zendesk.stats import RequestStats, StatsMiddleware
+
+
+def route_path(scope: Scope) -> str:
+    """The request path below the app's mount point."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def rate_limit_headers(budget: Budget) -> dict[str, str]:
+    """The account-wide rate limit headers every API response carries."""
+    return {
+        "X-Rate-Limit": str(budget.limit),
+        "X-Rate-Limit-Remaining": str(budget.remaining),
+        "ratelimit-limit": str(budget.limit),
+        "ratelimit-remaining": str(budget.remaining),
+        "ratelimit-reset": str(budget.resets_in),
+    }
+
+
+def error_response(error: ZendeskApiError) -> Response:
+    """The JSON answer of an API error."""
+    return JSONResponse(error.body, status_code=error.status_code, headers=error.headers)
+
+
+class AccountRateLimit:
+    """Counts ``/api`` requests against the per-minute plan limit; adds the limit headers."""
+
+    def __init__(self, app: ASGIApp, account: Account) -> None:
+        self.app = app
+        self.account = account
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not route_path(scope).startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        budget = self.account.account_limit.take()
+        headers = rate_limit_headers(budget)
+        if not budget.allowed:
+            refused = error_response(TooManyRequests(budget.resets_in, headers))
+            await refused(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                raw = list(message.get("headers", []))
+                raw += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+                message = {**message, "headers": raw}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class SandboxGate:
+    """Sends control requests straight through; API requests past stats, faults and limits.
+
+    FaultMiddleware recognises control paths by ``scope["path"]``, which still holds the
+    mount prefix when the app is mounted; routing control requests around it here keeps
+    ``/_sandbox`` fault-free under any prefix.
+    """
+
+    def __init__(
+        self, app: ASGIApp, account: Account, stats: RequestStats, routes: list[BaseRoute]
+    ) -> None:
+        self.control = app
+        limited = AccountRateLimit(app, account)
+        faulted = FaultMiddleware(limited, account.injector, self._injected_429, self._injected_503)
+        self.api = StatsMiddleware(faulted, stats, routes)
+        self.account = account
+
+    def _injected_429(self, request: Request) -> Response:
+        budget = Budget(False, self.account.config.requests_per_minute, 0, 1)
+        return error_response(TooManyRequests(1, rate_limit_headers(budget)))
+
+    def _injected_503(self, request: Request) -> Response:
+        return JSONResponse(
+            {"error": "ServiceUnavailable", "description": "Sandbox fault: service unavailable"},
+            status_code=503,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not route_path(scope).startswith(CONTROL_PREFIX):
+            await self.api(scope, receive, send)
+        else:
+            await self.control(scope, receive, send)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ZendeskApiError)
+    return error_response(exc)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"error": "InvalidEndpoint", "description": "Not found"}, status_code=404)
+
+
+def create_app(config: ZendeskSimConfig | None = None) -> Starlette:
+    """A Starlette app simulating one Zendesk Support account (see docs/sandbox-zendesk.md)."""
+    config = config or ZendeskSimConfig()
+    account = Account(config)
+    account.load_seed(config.seed)
+    stats = RequestStats()
+    routes: list[BaseRoute] = [
+        *ticket_routes(),
+        *user_routes(),
+        *search_routes(),
+        *incremental_routes(),
+        *automation_routes(),
+        *oauth_routes(),
+        *control_routes(),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await account.deliverer.close()
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SandboxGate, account=account, stats=stats, routes=routes)],
+        exception_handlers={ZendeskApiError: _api_error, 404: _not_found},
+        lifespan=lifespan,
+    )
+    app.state.account = account
+    app.state.stats = stats
+    return app

@@ -1,0 +1,120 @@
+"""Every guess the simulator makes where Zendesk's documentation is silent, in one place.
+
+Each constant says what the real service is assumed to do and why. docs/sandbox-zendesk.md
+lists the same guesses under "Assumptions"; change both together.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- Time -----------------------------------------------------------------------------
+# generated_timestamp never goes backwards, even when a test moves the clock offset back:
+# the export selects by it, and a real account's clock is monotonic.
+GENERATED_TIMESTAMP_MONOTONIC: Final = True
+
+# Placeholders and search dates use the account time zone; the sandbox account is UTC.
+ACCOUNT_TIME_ZONE: Final = "UTC"
+
+# --- Tickets --------------------------------------------------------------------------
+# The account has the default custom ticket statuses, one per status category, with
+# these ids. Setting custom_status_id moves the ticket to that category.
+DEFAULT_CUSTOM_STATUS_IDS: Final = {
+    "new": 1,
+    "open": 2,
+    "pending": 3,
+    "hold": 4,
+    "solved": 5,
+    "closed": 6,
+}
+# A ticket create without `comment.body` or `description` is refused (422 details.description).
+DESCRIPTION_REQUIRED_ON_CREATE: Final = True
+# `due_at` is stored for any ticket type; only tasks show it in the agent UI.
+DUE_AT_KEPT_FOR_NON_TASKS: Final = True
+# An assignee must be an existing, active agent or admin (422 details.assignee otherwise).
+ASSIGNEE_MUST_BE_AGENT: Final = True
+# Deleting a ticket fires no trigger (triggers react to creates and updates only); it
+# does write a change to the incremental export log.
+DELETION_FIRES_TRIGGERS: Final = False
+# GET /api/v2/tickets/show_many with more than 100 ids: 400 with this error name.
+SHOW_MANY_MAX_IDS: Final = 100
+SHOW_MANY_TOO_MANY_ERROR: Final = "InvalidPaginationParameter"
+# Deleted tickets are listed for this long (documented as 30 days) then scrubbed.
+DELETED_TICKET_RETENTION_SECONDS: Final = 30 * 86_400
+
+# --- Incremental export ---------------------------------------------------------------
+INCREMENTAL_MAX_PER_PAGE: Final = 1000
+# "The last minute is never returned": changes younger than this are withheld.
+INCREMENTAL_WITHHELD_SECONDS: Final = 60
+TOO_RECENT_START_TIME_DESCRIPTION: Final = (
+    "Too recent start_time. Use a start_time older than 1 minute"
+)
+# A ticket changed several times appears at the log position of its LATEST change only
+# (an older entry is skipped when read): once per read, in its current state.
+INCREMENTAL_ONE_ENTRY_PER_TICKET: Final = True
+# before_cursor points at the start of the page just returned (re-reads it), null on a
+# page that starts at the beginning of the log.
+
+# --- Search ---------------------------------------------------------------------------
+SEARCH_MAX_PER_PAGE: Final = 100
+SEARCH_MAX_RESULTS: Final = 1000
+SEARCH_LIMIT_DESCRIPTION: Final = (
+    "Invalid search: Requested response size was greater than Search Response Limits"
+)
+# Default order when no sort_by is given ("relevance" in Zendesk): created_at, then id.
+# Terms the sandbox does not understand are refused (400) rather than silently treated as
+# free text, so a client relying on unsupported syntax notices at once.
+SEARCH_EXPORT_MAX_PAGE_SIZE: Final = 1000
+SEARCH_EXPORT_CURSOR_TTL_SECONDS: Final = 3600
+
+# --- Rate limits ----------------------------------------------------------------------
+# Windows are fixed minutes of the simulator clock (so advancing the clock resets them);
+# ratelimit-reset / Retry-After are the seconds left in the current minute.
+RATE_LIMIT_WINDOW_SECONDS: Final = 60
+
+# --- OAuth ----------------------------------------------------------------------------
+AUTHORIZATION_CODE_TTL_SECONDS: Final = 120
+# Refresh tokens live 30 days (Zendesk's documented default refresh_token_expires_in).
+REFRESH_TOKEN_TTL_SECONDS: Final = 30 * 86_400
+# Scopes accepted on the consent page; resource scopes are "<resource>:read|write".
+OAUTH_GLOBAL_SCOPES: Final = frozenset({"read", "write", "impersonate"})
+OAUTH_RESOURCES: Final = frozenset(
+    {
+        "tickets",
+        "users",
+        "auditlogs",
+        "organizations",
+        "hc",
+        "apps",
+        "triggers",
+        "automations",
+        "targets",
+        "webhooks",
+        "macros",
+        "requests",
+        "satisfaction_ratings",
+        "dynamic_content",
+        "any_channel",
+        "web_widget",
+    }
+)
+# "write" does not include "read": a GET needs read or <resource>:read.
+WRITE_IMPLIES_READ: Final = False
+
+# --- Webhooks and triggers ------------------------------------------------------------
+# Webhook body validation errors are 422 with the `Errors` shape of the OpenAPI file.
+WEBHOOK_VALIDATION_STATUS: Final = 422
+# Trigger actions other than notification_webhook are refused (422): the sandbox does not
+# run them, and silently ignoring them would mislead.
+SUPPORTED_TRIGGER_ACTIONS: Final = frozenset({"notification_webhook"})
+# A 429/503 answer is retried only when Retry-After is below this (seconds).
+WEBHOOK_RETRY_AFTER_CEILING_SECONDS: Final = 60
+# Pause between delivery attempts when the receiver gives no Retry-After.
+WEBHOOK_RETRY_BACKOFF_SECONDS: Final = 0.2
+# Placeholder renderings (account time zone UTC):
+#   {{ticket.status}}, {{ticket.ticket_type}} -> display name ("Open", "Task")
+#   {{ticket.due_date}}, {{ticket.created_at}}, {{ticket.updated_at}} -> "May 18, 2014"
+#   {{ticket.*_with_timestamp}} -> "2023-09-18T23:38:13Z"
+#   missing values (no assignee, no due date) -> ""
+PLACEHOLDER_DATE_FORMAT: Final = "%B %d, %Y"
+PLACEHOLDER_TIMESTAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"

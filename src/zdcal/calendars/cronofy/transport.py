@@ -1,0 +1,161 @@
+"""One authenticated, paced, retried request to Cronofy for one linked account.
+
+Handles the bearer token, one refresh (then one retry) on 401, proactive refresh just
+before the known expiry, pacing under the application-wide rate limits, and typed errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from zdcal import __version__
+from zdcal.calendars.cronofy import oauth
+from zdcal.calendars.cronofy.errors import CronofyError, Unreachable, error_from_response
+from zdcal.calendars.cronofy.models import CronofyTokens
+from zdcal.clock import Clock, SystemClock
+from zdcal.http import Rate, RateLimiter, RetryPolicy, send
+from zdcal.http.credentials import RefreshingCredential
+from zdcal.http.retry import Sleep
+
+CRONOFY_RATES = (Rate(50, 1.0), Rate(500, 60.0))
+"""Cronofy's documented limits per application: 50 requests/second and 500/minute."""
+
+# Refresh slightly before the stated expiry so a token does not die in flight.
+EXPIRY_MARGIN_SECONDS = 60.0
+
+OnTokens = Callable[[CronofyTokens], Awaitable[None] | None]
+
+
+def application_rate_limiter() -> RateLimiter:
+    """A limiter with Cronofy's per-application limits; share ONE across all accounts."""
+    return RateLimiter(CRONOFY_RATES)
+
+
+class CronofyTransport:
+    """Sends requests for one linked account. Owns the httpx client only if it made it."""
+
+    def __init__(
+        self,
+        api_base_url: str,
+        tokens: CronofyTokens,
+        *,
+        client_id: str,
+        client_secret: str,
+        on_tokens: OnTokens | None = None,
+        http: httpx.AsyncClient | None = None,
+        policy: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        timeout: float = 20.0,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.api_base_url = api_base_url.rstrip("/")
+        self._origin = urlsplit(self.api_base_url)[:2]
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(timeout=timeout)
+        self._policy = policy or RetryPolicy()
+        self._limiter = limiter if limiter is not None else application_rate_limiter()
+        self._clock = clock or SystemClock()
+        self._sleep = sleep
+        self._rng = rng
+        self._tokens = RefreshingCredential(tokens, self._refreshed, on_tokens)
+
+    @property
+    def tokens(self) -> CronofyTokens:
+        """The tokens in use now (after any refresh)."""
+        return self._tokens.current
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    def url(self, path: str) -> str:
+        return f"{self.api_base_url}{path}"
+
+    def same_origin(self, url: str) -> bool:
+        """Whether ``url`` is on our Cronofy API host: the bearer token only goes there."""
+        return urlsplit(url)[:2] == self._origin
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        idempotent: bool,
+    ) -> httpx.Response:
+        """Send and return a 2xx (or 207) response, or raise the matching CronofyError."""
+        if not self.same_origin(url):
+            raise CronofyError(f"refusing to send the access token to another host: {url}")
+        tokens = self._tokens.current
+        if tokens.expires_within(self._clock.now(), EXPIRY_MARGIN_SECONDS):
+            tokens = await self._tokens.refresh(tokens)
+        response = await self._send(method, url, tokens, params, json, idempotent)
+        if response.status_code == 401:
+            # Refresh once and retry once: tokens die early (revocation, clock skew).
+            await response.aclose()
+            tokens = await self._tokens.refresh(tokens)
+            response = await self._send(method, url, tokens, params, json, idempotent)
+        if response.is_success:
+            return response
+        raise error_from_response(response)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        tokens: CronofyTokens,
+        params: Any,
+        json: Any,
+        idempotent: bool,
+    ) -> httpx.Response:
+        headers = {
+            "Authorization": f"Bearer {tokens.access_token}",
+            "Accept": "application/json",
+            "User-Agent": f"zdcal/{__version__}",
+        }
+        request = self._http.build_request(method, url, params=params, json=json, headers=headers)
+        try:
+            return await send(
+                self._http,
+                request,
+                policy=self._policy,
+                idempotent=idempotent,
+                limiter=self._limiter,
+                sleep=self._sleep,
+                rng=self._rng,
+                clock=self._clock,
+            )
+        except httpx.TransportError as exc:
+            raise Unreachable(
+                f"Cronofy unreachable: {type(exc).__name__} ({method} {request.url.path})"
+            ) from exc
+
+    async def _refreshed(self, stale: CronofyTokens) -> CronofyTokens:
+        fresh = await oauth.refresh(
+            self._http,
+            self.api_base_url,
+            client_id=self._client_id,
+            client_secret=self._client_secret,
+            refresh_token=stale.refresh_token,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+        # A refresh answer may omit the account's identity; keep what we knew.
+        keep: Mapping[str, Any] = {
+            name: getattr(stale, name)
+            for name in ("scope", "account_id", "sub", "linking_profile")
+            if getattr(fresh, name) is None
+        }
+        return dataclasses.replace(fresh, **keep)

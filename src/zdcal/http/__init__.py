@@ -1,0 +1,10 @@
+"""The one way zdcal talks HTTP to remote APIs: a bounded retry policy and a pacing limiter.
+
+Both the Zendesk and the Cronofy clients send every request through :func:`send`, so the
+rules for what is retried, how long we wait and when we give up live in one place.
+"""
+
+from zdcal.http.pacing import Rate, RateLimiter
+from zdcal.http.retry import RetryPolicy, parse_retry_after, send
+
+__all__ = ["Rate", "RateLimiter", "RetryPolicy", "parse_retry_after", "send"]

@@ -1,0 +1,186 @@
+"""When to send a request again, how long to wait first, and when to give up.
+
+Rules (one policy for every remote API):
+
+* **429** is retried for every request, idempotent or not: the server refused it before
+  doing anything. We wait ``Retry-After`` (seconds or an HTTP date) when given, else
+  ``ratelimit-reset`` (seconds), else exponential backoff with jitter.
+* **5xx** (except 501), **timeouts** and **broken connections** are retried only for
+  idempotent requests, because the server may already have acted on the first attempt.
+* **Connection failures** (nothing reached the server: connect errors, connect and pool
+  timeouts) are retried for every request, since the request provably never left us.
+* Everything is bounded by ``max_attempts`` and by ``max_total_wait`` seconds of sleeping.
+
+:func:`send` returns the final response, whatever its status, or raises the last
+``httpx.TransportError``; each client turns that into its own typed error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from zdcal.clock import Clock, SystemClock
+from zdcal.http.pacing import RateLimiter
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+# Failures where the request certainly never reached the server: safe to repeat for any method.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures after the request may have been received: only an idempotent request may repeat.
+_MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How persistently to retry. Delays are seconds; ``jitter`` is the randomized share.
+
+    ``jitter=1.0`` is "full jitter" (a uniform wait between 0 and the backoff step), which
+    spreads out clients that failed together; ``0.0`` waits the exact exponential step.
+    """
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_total_wait: float = 60.0
+    jitter: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if self.base_delay < 0 or self.max_delay < 0 or self.max_total_wait < 0:
+            raise ValueError("delays must not be negative")
+        if not 0.0 <= self.jitter <= 1.0:
+            raise ValueError("jitter must be between 0 and 1")
+
+    def backoff(self, retry_number: int, rng: random.Random) -> float:
+        """The wait before retry ``retry_number`` (0 for the first retry), jitter applied."""
+        step = min(self.max_delay, self.base_delay * (2.0**retry_number))
+        fixed = step * (1.0 - self.jitter)
+        return fixed + rng.uniform(0.0, step * self.jitter)
+
+
+NO_RETRY = RetryPolicy(max_attempts=1)
+"""Send once; used where a repeat could do harm and for tests of first-failure behaviour."""
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta seconds or HTTP date), if valid."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _server_requested_wait(response: httpx.Response, now: datetime) -> float | None:
+    """What the server asked us to wait: ``Retry-After`` first, then ``ratelimit-reset``."""
+    retry_after = parse_retry_after(response.headers.get("retry-after"), now)
+    if retry_after is not None:
+        return retry_after
+    if response.status_code == 429:
+        # ratelimit-reset (IETF RateLimit header draft, sent by Zendesk) is delta seconds.
+        return parse_retry_after(response.headers.get("ratelimit-reset"), now)
+    return None
+
+
+def is_retryable_status(status: int, *, idempotent: bool) -> bool:
+    """True when a response with this status may be answered by sending again."""
+    if status == 429:
+        return True
+    return idempotent and status >= 500 and status != 501
+
+
+async def send(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    policy: RetryPolicy,
+    idempotent: bool,
+    limiter: RateLimiter | None = None,
+    sleep: Sleep = asyncio.sleep,
+    rng: random.Random | None = None,
+    clock: Clock | None = None,
+) -> httpx.Response:
+    """Send ``request``, retrying per ``policy``; return the final response.
+
+    Raises the last ``httpx.TransportError`` when no attempt produced a response. A
+    retryable status that outlasts the policy is returned as is, for the caller to map.
+    ``limiter`` (if any) is awaited before every attempt, retries included.
+    """
+    rng = rng or random.Random()
+    clock = clock or SystemClock()
+    waited = 0.0
+    attempt = 0
+    while True:
+        attempt += 1
+        if limiter is not None:
+            await limiter.acquire()
+        try:
+            response = await client.send(request)
+        except httpx.TransportError as exc:
+            retry_allowed = isinstance(exc, _NOT_SENT) or (
+                idempotent and isinstance(exc, _MAYBE_SENT)
+            )
+            remaining = policy.max_total_wait - waited
+            if not retry_allowed or attempt >= policy.max_attempts or remaining <= 0:
+                raise
+            delay = min(policy.backoff(attempt - 1, rng), remaining)
+            log.info(
+                "retrying %s %s after %s (attempt %d, waiting %.2fs)",
+                request.method,
+                request.url.path,
+                type(exc).__name__,
+                attempt,
+                delay,
+            )
+            await sleep(delay)
+            waited += delay
+            continue
+
+        if not is_retryable_status(response.status_code, idempotent=idempotent):
+            return response
+        if attempt >= policy.max_attempts:
+            return response
+        remaining = policy.max_total_wait - waited
+        requested = _server_requested_wait(response, clock.now())
+        if requested is not None:
+            if requested > remaining:
+                # Waiting less than the server asked is pointless; let the caller decide.
+                return response
+            delay = requested
+        elif remaining <= 0:
+            return response
+        else:
+            delay = min(policy.backoff(attempt - 1, rng), remaining)
+        await response.aclose()
+        log.info(
+            "retrying %s %s after HTTP %d (attempt %d, waiting %.2fs)",
+            request.method,
+            request.url.path,
+            response.status_code,
+            attempt,
+            delay,
+        )
+        await sleep(delay)
+        waited += delay

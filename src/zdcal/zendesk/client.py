@@ -1,0 +1,463 @@
+"""The Zendesk Support API calls zdcal makes, typed. Transport details live in transport.py."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from zdcal.clock import Clock
+from zdcal.http import RateLimiter, RetryPolicy
+from zdcal.http.retry import Sleep
+from zdcal.zendesk.auth import ZendeskAuth
+from zdcal.zendesk.errors import ZendeskError
+from zdcal.zendesk.models import (
+    IncrementalPage,
+    RateLimitStatus,
+    SearchExportPage,
+    SearchPage,
+    SigningSecret,
+    Ticket,
+    Trigger,
+    TriggerCategory,
+    User,
+    Webhook,
+)
+from zdcal.zendesk.transport import OnTokens, ZendeskTransport
+
+SHOW_MANY_LIMIT = 100
+"""Zendesk's documented maximum of ids per show_many request."""
+INCREMENTAL_PAGE_MAX = 1000
+LIST_PAGE_SIZE = 100
+
+# What a 403 most likely means, per endpoint family, for the error message.
+NEEDS_TICKETS_READ = "an agent (OAuth scope read or tickets:read)"
+NEEDS_TICKETS_WRITE = "an agent (OAuth scope write or tickets:write)"
+NEEDS_USERS_READ = "an agent (OAuth scope read or users:read)"
+NEEDS_EXPORT = "an admin (OAuth scope read or tickets:read)"
+NEEDS_WEBHOOKS = "an admin (OAuth scope write or webhooks:write)"
+NEEDS_TRIGGERS = "an admin (OAuth scope write or triggers:write)"
+
+# `type:` inside an export query is an error (the type goes in filter[type]);
+# `ticket_type:` is a different, valid keyword.
+_TYPE_KEYWORD = re.compile(r"(?<![\w])type:", re.IGNORECASE)
+
+
+def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _unix(value: int | datetime) -> int:
+    return int(value.timestamp()) if isinstance(value, datetime) else int(value)
+
+
+class ZendeskClient:
+    """An async client for one Zendesk account. Use as ``async with ZendeskClient(...)``.
+
+    ``on_tokens`` receives rotated OAuth tokens after a refresh; store the refresh token.
+    ``rate_limit`` holds the last account-wide rate-limit headers seen.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: ZendeskAuth,
+        *,
+        http: httpx.AsyncClient | None = None,
+        policy: RetryPolicy | None = None,
+        timeout: float = 20.0,
+        on_tokens: OnTokens | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self._transport = ZendeskTransport(
+            base_url,
+            auth,
+            http=http,
+            policy=policy,
+            timeout=timeout,
+            on_tokens=on_tokens,
+            clock=clock,
+            sleep=sleep,
+            rng=rng,
+            limiter=limiter,
+        )
+
+    async def __aenter__(self) -> ZendeskClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this client created it."""
+        await self._transport.aclose()
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.base_url
+
+    @property
+    def auth(self) -> ZendeskAuth:
+        """The credentials in use now (they change after an OAuth refresh)."""
+        return self._transport.auth
+
+    @property
+    def rate_limit(self) -> RateLimitStatus | None:
+        """The last account-wide rate-limit headers seen, if any."""
+        return self._transport.rate_limit
+
+    @property
+    def endpoint_rate_limits(self) -> Mapping[str, RateLimitStatus]:
+        """Per-endpoint limits seen, e.g. ``"incremental-exports"``."""
+        return self._transport.endpoint_rate_limits
+
+    async def _get(
+        self, path: str, *, params: Mapping[str, Any] | None = None, needs: str | None = None
+    ) -> Any:
+        response = await self._transport.request(
+            "GET", self._transport.url(path), params=params, idempotent=True, needs=needs
+        )
+        return response.json()
+
+    # Users ----------------------------------------------------------------------------
+
+    async def me(self) -> User:
+        """The authenticated user. Unauthenticated, Zendesk answers an anonymous user."""
+        data = await self._get("/api/v2/users/me", needs=NEEDS_USERS_READ)
+        return User.model_validate(data["user"])
+
+    async def show_user(self, user_id: int) -> User:
+        data = await self._get(f"/api/v2/users/{int(user_id)}", needs=NEEDS_USERS_READ)
+        return User.model_validate(data["user"])
+
+    async def show_many_users(self, user_ids: Sequence[int]) -> list[User]:
+        """Users by id, 100 per request; unknown ids are left out."""
+        users: list[User] = []
+        for chunk in _chunks(list(dict.fromkeys(user_ids)), SHOW_MANY_LIMIT):
+            data = await self._get(
+                "/api/v2/users/show_many",
+                params={"ids": ",".join(str(int(i)) for i in chunk)},
+                needs=NEEDS_USERS_READ,
+            )
+            users.extend(User.model_validate(u) for u in data.get("users", []))
+        return users
+
+    # Tickets --------------------------------------------------------------------------
+
+    async def show_ticket(self, ticket_id: int) -> Ticket:
+        """One ticket; :class:`NotFound` if missing or deleted."""
+        data = await self._get(f"/api/v2/tickets/{int(ticket_id)}", needs=NEEDS_TICKETS_READ)
+        return Ticket.model_validate(data["ticket"])
+
+    async def show_many_tickets(self, ticket_ids: Sequence[int]) -> list[Ticket]:
+        """Tickets by id, ≤100 per request, concatenated; missing/deleted ids left out."""
+        tickets: list[Ticket] = []
+        for chunk in _chunks(list(dict.fromkeys(ticket_ids)), SHOW_MANY_LIMIT):
+            data = await self._get(
+                "/api/v2/tickets/show_many",
+                params={"ids": ",".join(str(int(i)) for i in chunk)},
+                needs=NEEDS_TICKETS_READ,
+            )
+            tickets.extend(Ticket.model_validate(t) for t in data.get("tickets", []))
+        return tickets
+
+    async def create_ticket(self, fields: Mapping[str, Any]) -> Ticket:
+        """Create a ticket. Never retried after a possible delivery: it would duplicate."""
+        response = await self._transport.request(
+            "POST",
+            self._transport.url("/api/v2/tickets"),
+            json={"ticket": dict(fields)},
+            idempotent=False,
+            needs=NEEDS_TICKETS_WRITE,
+        )
+        return Ticket.model_validate(response.json()["ticket"])
+
+    async def update_ticket(self, ticket_id: int, fields: Mapping[str, Any]) -> Ticket:
+        """Update fields; a closed ticket raises :class:`Invalid` (closed prevents update)."""
+        response = await self._transport.request(
+            "PUT",
+            self._transport.url(f"/api/v2/tickets/{int(ticket_id)}"),
+            json={"ticket": dict(fields)},
+            idempotent=True,
+            needs=NEEDS_TICKETS_WRITE,
+        )
+        return Ticket.model_validate(response.json()["ticket"])
+
+    async def delete_ticket(self, ticket_id: int) -> None:
+        """Soft-delete a ticket (it stays restorable for 30 days)."""
+        await self._transport.request(
+            "DELETE",
+            self._transport.url(f"/api/v2/tickets/{int(ticket_id)}"),
+            idempotent=True,
+            needs=NEEDS_TICKETS_WRITE,
+        )
+
+    async def restore_ticket(self, ticket_id: int) -> None:
+        """Restore a soft-deleted ticket."""
+        await self._transport.request(
+            "PUT",
+            self._transport.url(f"/api/v2/deleted_tickets/{int(ticket_id)}/restore"),
+            idempotent=True,
+            needs=NEEDS_TICKETS_WRITE,
+        )
+
+    async def incremental_tickets_page(
+        self,
+        *,
+        start_time: int | datetime | None = None,
+        cursor: str | None = None,
+        per_page: int = INCREMENTAL_PAGE_MAX,
+        exclude_deleted: bool = False,
+    ) -> IncrementalPage:
+        """One page of the cursor-based incremental export (admin only, 10/min).
+
+        Give ``start_time`` (unix seconds or datetime, at least a minute old) on the first
+        call and the previous page's ``after_cursor`` afterwards. Read until
+        ``end_of_stream``, then keep ``after_cursor`` for the next poll.
+        """
+        if (start_time is None) == (cursor is None):
+            raise ValueError("give exactly one of start_time and cursor")
+        if not 1 <= per_page <= INCREMENTAL_PAGE_MAX:
+            raise ValueError(f"per_page must be between 1 and {INCREMENTAL_PAGE_MAX}")
+        params: dict[str, Any] = {"per_page": per_page}
+        if cursor is not None:
+            params["cursor"] = cursor
+        else:
+            assert start_time is not None
+            params["start_time"] = _unix(start_time)
+        if exclude_deleted:
+            params["exclude_deleted"] = "true"
+        data = await self._get(
+            "/api/v2/incremental/tickets/cursor", params=params, needs=NEEDS_EXPORT
+        )
+        return IncrementalPage(
+            tickets=[Ticket.model_validate(t) for t in data.get("tickets", [])],
+            after_cursor=data.get("after_cursor"),
+            end_of_stream=bool(data.get("end_of_stream")),
+        )
+
+    # Search ---------------------------------------------------------------------------
+
+    async def search(self, query: str, page: int = 1, *, per_page: int = 100) -> SearchPage:
+        """One offset page of search results (≤100 per page, ≤1,000 results per query).
+
+        The index lags by minutes and omits deleted tickets: never use it to track changes.
+        """
+        data = await self._get(
+            "/api/v2/search",
+            params={"query": query, "page": page, "per_page": per_page},
+            needs=NEEDS_TICKETS_READ,
+        )
+        return SearchPage(
+            results=list(data.get("results", [])),
+            count=data.get("count"),
+            next_page=data.get("next_page"),
+        )
+
+    async def search_export(
+        self, query: str, *, page_size: int = 1000
+    ) -> AsyncIterator[SearchExportPage]:
+        """Every ticket matching ``query``, page by page (cursor pages, no 1,000 cap).
+
+        ``query`` must not contain ``type:``; tickets are selected with ``filter[type]``.
+        Cursors live one hour, so consume pages promptly.
+        """
+        if _TYPE_KEYWORD.search(query):
+            raise ValueError("search export queries must not contain type:; it is filter[type]")
+        params: dict[str, Any] = {
+            "query": query,
+            "filter[type]": "ticket",
+            "page[size]": page_size,
+        }
+        while True:
+            data = await self._get("/api/v2/search/export", params=params, needs=NEEDS_TICKETS_READ)
+            meta = data.get("meta") or {}
+            page = SearchExportPage(
+                tickets=[Ticket.model_validate(t) for t in data.get("results", [])],
+                after_cursor=meta.get("after_cursor"),
+                has_more=bool(meta.get("has_more")),
+            )
+            yield page
+            if not page.has_more or not page.after_cursor:
+                return
+            params = {**params, "page[after]": page.after_cursor}
+
+    # Listing helper -------------------------------------------------------------------
+
+    async def _list_all(
+        self, path: str, key: str, *, params: Mapping[str, Any] | None = None, needs: str
+    ) -> list[dict[str, Any]]:
+        """Every record of a listing, following cursor (``meta``) or offset pagination."""
+        query: dict[str, Any] = {"page[size]": LIST_PAGE_SIZE, **(params or {})}
+        url = self._transport.url(path)
+        records: list[dict[str, Any]] = []
+        while True:
+            response = await self._transport.request(
+                "GET", url, params=query, idempotent=True, needs=needs
+            )
+            data = response.json()
+            records.extend(data.get(key, []))
+            meta = data.get("meta") or {}
+            if meta.get("has_more") and meta.get("after_cursor"):
+                query = {**query, "page[after]": meta["after_cursor"]}
+                continue
+            next_page = data.get("next_page")
+            if next_page and not meta:
+                if not self._transport.same_origin(next_page):
+                    raise ZendeskError(f"next_page points to another host: {next_page}")
+                url, query = next_page, {}
+                continue
+            return records
+
+    # Webhooks -------------------------------------------------------------------------
+
+    @staticmethod
+    def _webhook_path(webhook_id: str) -> str:
+        return f"/api/v2/webhooks/{quote(webhook_id, safe='')}"
+
+    async def create_webhook(self, webhook: Mapping[str, Any]) -> Webhook:
+        """Create a webhook from the documented ``webhook`` object; returns it (id: ULID)."""
+        response = await self._transport.request(
+            "POST",
+            self._transport.url("/api/v2/webhooks"),
+            json={"webhook": dict(webhook)},
+            idempotent=False,
+            needs=NEEDS_WEBHOOKS,
+        )
+        return Webhook.model_validate(response.json()["webhook"])
+
+    async def list_webhooks(self, name_contains: str | None = None) -> list[Webhook]:
+        params = {} if name_contains is None else {"filter[name_contains]": name_contains}
+        records = await self._list_all(
+            "/api/v2/webhooks", "webhooks", params=params, needs=NEEDS_WEBHOOKS
+        )
+        return [Webhook.model_validate(r) for r in records]
+
+    async def show_webhook(self, webhook_id: str) -> Webhook:
+        data = await self._get(self._webhook_path(webhook_id), needs=NEEDS_WEBHOOKS)
+        return Webhook.model_validate(data["webhook"])
+
+    async def update_webhook(self, webhook_id: str, webhook: Mapping[str, Any]) -> None:
+        """Replace a webhook (PUT answers 204 without a body; show it to read it back)."""
+        await self._transport.request(
+            "PUT",
+            self._transport.url(self._webhook_path(webhook_id)),
+            json={"webhook": dict(webhook)},
+            idempotent=True,
+            needs=NEEDS_WEBHOOKS,
+        )
+
+    async def delete_webhook(self, webhook_id: str) -> None:
+        await self._transport.request(
+            "DELETE",
+            self._transport.url(self._webhook_path(webhook_id)),
+            idempotent=True,
+            needs=NEEDS_WEBHOOKS,
+        )
+
+    async def webhook_signing_secret(self, webhook_id: str) -> SigningSecret:
+        """The secret Zendesk signs this webhook's deliveries with."""
+        data = await self._get(
+            self._webhook_path(webhook_id) + "/signing_secret", needs=NEEDS_WEBHOOKS
+        )
+        return SigningSecret.model_validate(data["signing_secret"])
+
+    async def reset_webhook_signing_secret(self, webhook_id: str) -> SigningSecret:
+        """Replace the signing secret; returns the new one.
+
+        Marked idempotent on purpose: if a first reset's answer is lost, a second reset
+        still ends with us holding the secret Zendesk uses from then on.
+        """
+        response = await self._transport.request(
+            "POST",
+            self._transport.url(self._webhook_path(webhook_id) + "/signing_secret"),
+            idempotent=True,
+            needs=NEEDS_WEBHOOKS,
+        )
+        return SigningSecret.model_validate(response.json()["signing_secret"])
+
+    # Triggers -------------------------------------------------------------------------
+
+    async def list_trigger_categories(self) -> list[TriggerCategory]:
+        records = await self._list_all(
+            "/api/v2/trigger_categories", "trigger_categories", needs=NEEDS_TRIGGERS
+        )
+        return [TriggerCategory.model_validate(r) for r in records]
+
+    async def create_trigger_category(
+        self, name: str, *, position: int | None = None
+    ) -> TriggerCategory:
+        body: dict[str, Any] = {"name": name}
+        if position is not None:
+            body["position"] = position
+        response = await self._transport.request(
+            "POST",
+            self._transport.url("/api/v2/trigger_categories"),
+            json={"trigger_category": body},
+            idempotent=False,
+            needs=NEEDS_TRIGGERS,
+        )
+        return TriggerCategory.model_validate(response.json()["trigger_category"])
+
+    async def create_trigger(self, trigger: Mapping[str, Any]) -> Trigger:
+        """Create a trigger (``category_id`` must name an existing category)."""
+        response = await self._transport.request(
+            "POST",
+            self._transport.url("/api/v2/triggers"),
+            json={"trigger": dict(trigger)},
+            idempotent=False,
+            needs=NEEDS_TRIGGERS,
+        )
+        return Trigger.model_validate(response.json()["trigger"])
+
+    async def list_triggers(
+        self, *, category_id: str | None = None, active: bool | None = None
+    ) -> list[Trigger]:
+        params: dict[str, Any] = {}
+        if category_id is not None:
+            params["category_id"] = category_id
+        if active is not None:
+            params["active"] = "true" if active else "false"
+        records = await self._list_all(
+            "/api/v2/triggers", "triggers", params=params, needs=NEEDS_TRIGGERS
+        )
+        return [Trigger.model_validate(r) for r in records]
+
+    async def show_trigger(self, trigger_id: int) -> Trigger:
+        data = await self._get(f"/api/v2/triggers/{int(trigger_id)}", needs=NEEDS_TRIGGERS)
+        return Trigger.model_validate(data["trigger"])
+
+    async def update_trigger(self, trigger_id: int, trigger: Mapping[str, Any]) -> Trigger:
+        """Update a trigger. Conditions and actions are replaced whole: send both."""
+        response = await self._transport.request(
+            "PUT",
+            self._transport.url(f"/api/v2/triggers/{int(trigger_id)}"),
+            json={"trigger": dict(trigger)},
+            idempotent=True,
+            needs=NEEDS_TRIGGERS,
+        )
+        return Trigger.model_validate(response.json()["trigger"])
+
+    async def delete_trigger(self, trigger_id: int) -> None:
+        await self._transport.request(
+            "DELETE",
+            self._transport.url(f"/api/v2/triggers/{int(trigger_id)}"),
+            idempotent=True,
+            needs=NEEDS_TRIGGERS,
+        )

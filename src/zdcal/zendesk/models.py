@@ -1,0 +1,152 @@
+"""Typed views of the Zendesk records zdcal reads; unknown fields are kept, not rejected.
+
+Enumerations (status, type, role) stay plain strings on purpose: Zendesk adds values
+over time, and a new value must not make a whole page of tickets unreadable.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ZendeskModel(BaseModel):
+    """Base: keep unknown fields (``model_extra``), parse ISO dates into datetimes."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Ticket(ZendeskModel):
+    id: int
+    url: str | None = None
+    type: str | None = None
+    status: str | None = None
+    due_at: datetime | None = None
+    assignee_id: int | None = None
+    group_id: int | None = None
+    requester_id: int | None = None
+    subject: str | None = None
+    description: str | None = None
+    priority: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    generated_timestamp: int | None = None
+    tags: list[str] = Field(default_factory=list)
+    custom_status_id: int | None = None
+
+    @property
+    def is_task(self) -> bool:
+        return self.type == "task"
+
+    @property
+    def is_deleted(self) -> bool:
+        """Only the incremental export shows deleted tickets, with status ``deleted``."""
+        return self.status == "deleted"
+
+
+class User(ZendeskModel):
+    id: int | None = None  # None for the "Anonymous user" that /users/me returns unauthenticated
+    name: str | None = None
+    email: str | None = None
+    role: str | None = None
+    active: bool | None = None
+    time_zone: str | None = None
+    iana_time_zone: str | None = None
+    url: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_agent(self) -> bool:
+        """Admins are agents too."""
+        return self.role in ("agent", "admin")
+
+
+class IncrementalPage(BaseModel):
+    """One page of the cursor-based incremental ticket export."""
+
+    tickets: list[Ticket]
+    after_cursor: str | None
+    end_of_stream: bool
+
+
+class SearchPage(BaseModel):
+    """One offset page of ``/api/v2/search`` (results of mixed types, raw)."""
+
+    results: list[dict[str, Any]]
+    count: int | None = None
+    next_page: str | None = None
+
+    def tickets(self) -> list[Ticket]:
+        """The results that are tickets."""
+        return [
+            Ticket.model_validate(r)
+            for r in self.results
+            if r.get("result_type", "ticket") == "ticket"
+        ]
+
+
+class SearchExportPage(BaseModel):
+    """One cursor page of ``/api/v2/search/export`` with ``filter[type]=ticket``."""
+
+    tickets: list[Ticket]
+    after_cursor: str | None
+    has_more: bool
+
+
+class Webhook(ZendeskModel):
+    id: str
+    name: str | None = None
+    endpoint: str | None = None
+    http_method: str | None = None
+    request_format: str | None = None
+    status: str | None = None
+    subscriptions: list[str] = Field(default_factory=list)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+class SigningSecret(BaseModel):
+    """A webhook's signing secret; hidden from repr so it is not logged by accident."""
+
+    secret: str = Field(repr=False)
+    algorithm: str = "SHA256"
+
+
+class TriggerCategory(ZendeskModel):
+    id: str
+    name: str | None = None
+    position: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class Trigger(ZendeskModel):
+    id: int
+    title: str | None = None
+    active: bool | None = None
+    position: int | None = None
+    category_id: str | None = None
+    conditions: dict[str, Any] = Field(default_factory=dict)
+    actions: list[dict[str, Any]] = Field(default_factory=list)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class RateLimitStatus(BaseModel):
+    """The last rate-limit headers seen: for the health page and for pacing decisions."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_seconds: float | None = None
+    observed_at: datetime

@@ -1,0 +1,210 @@
+"""One authenticated, retried, rate-limit-aware request to Zendesk.
+
+Everything about *how* to talk to Zendesk (auth header, one OAuth refresh on 401, the
+shared retry policy, reading rate-limit headers, typed errors) lives here, so the client
+module is only about *what* to ask.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from zdcal import __version__
+from zdcal.clock import Clock, SystemClock
+from zdcal.http import RateLimiter, RetryPolicy, parse_retry_after, send
+from zdcal.http.credentials import RefreshingCredential
+from zdcal.http.retry import Sleep
+from zdcal.zendesk import oauth
+from zdcal.zendesk.auth import OAuthAuth, OAuthTokens, ZendeskAuth
+from zdcal.zendesk.errors import Unreachable, ZendeskError, error_from_response
+from zdcal.zendesk.models import RateLimitStatus
+
+# Refresh a little before the stated expiry so a token does not die in flight.
+EXPIRY_MARGIN = timedelta(seconds=60)
+
+OnTokens = Callable[[OAuthTokens], Awaitable[None] | None]
+
+
+def _parse_int(value: str | None) -> int | None:
+    try:
+        return None if value is None else int(value.strip())
+    except ValueError:
+        return None
+
+
+def _parse_endpoint_limit(value: str) -> dict[str, str]:
+    """``total=10; remaining=9; resets=42`` as a dict."""
+    parts = (item.split("=", 1) for item in value.split(";") if "=" in item)
+    return {key.strip(): val.strip() for key, val in parts}
+
+
+class ZendeskTransport:
+    """Sends requests to one Zendesk account. Owns the httpx client only if it made it."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: ZendeskAuth,
+        *,
+        http: httpx.AsyncClient | None = None,
+        policy: RetryPolicy | None = None,
+        timeout: float = 20.0,
+        on_tokens: OnTokens | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._origin = urlsplit(self.base_url)[:2]
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(timeout=timeout)
+        self._policy = policy or RetryPolicy()
+        self._clock = clock or SystemClock()
+        self._sleep = sleep
+        self._rng = rng
+        self._limiter = limiter
+        self._on_tokens = on_tokens
+        self._auth: RefreshingCredential[ZendeskAuth] = RefreshingCredential(
+            auth, self._refreshed_auth
+        )
+        self.rate_limit: RateLimitStatus | None = None
+        self.endpoint_rate_limits: dict[str, RateLimitStatus] = {}
+
+    @property
+    def auth(self) -> ZendeskAuth:
+        """The credentials in use now (after any refresh)."""
+        return self._auth.current
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def same_origin(self, url: str) -> bool:
+        """Whether ``url`` is on our Zendesk host: credentials are only ever sent there."""
+        return urlsplit(url)[:2] == self._origin
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool,
+        needs: str | None = None,
+    ) -> httpx.Response:
+        """Send and return a 2xx response, or raise the matching :class:`ZendeskError`."""
+        if not self.same_origin(url):
+            raise ZendeskError(f"refusing to send credentials to another host: {url}")
+        auth = self._auth.current
+        if (
+            isinstance(auth, OAuthAuth)
+            and auth.can_refresh
+            and auth.expires_within(self._clock.now(), EXPIRY_MARGIN)
+        ):
+            auth = await self._auth.refresh(auth)
+        response = await self._send(
+            method, url, auth, params=params, json=json, idempotent=idempotent
+        )
+        if response.status_code == 401 and isinstance(auth, OAuthAuth) and auth.can_refresh:
+            # Refresh once and retry once: a token may expire early (revocation, clock skew).
+            await response.aclose()
+            auth = await self._auth.refresh(auth)
+            response = await self._send(
+                method, url, auth, params=params, json=json, idempotent=idempotent
+            )
+        self._observe_rate_limits(response)
+        if response.is_success:
+            return response
+        retry_after = parse_retry_after(response.headers.get("retry-after"), self._clock.now())
+        raise error_from_response(response, needs=needs, retry_after=retry_after)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        auth: ZendeskAuth,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        idempotent: bool,
+    ) -> httpx.Response:
+        headers = {
+            "Authorization": auth.authorization(),
+            "Accept": "application/json",
+            "User-Agent": f"zdcal/{__version__}",
+        }
+        request = self._http.build_request(method, url, params=params, json=json, headers=headers)
+        try:
+            return await send(
+                self._http,
+                request,
+                policy=self._policy,
+                idempotent=idempotent,
+                limiter=self._limiter,
+                sleep=self._sleep,
+                rng=self._rng,
+                clock=self._clock,
+            )
+        except httpx.TransportError as exc:
+            raise Unreachable(
+                f"Zendesk unreachable: {type(exc).__name__} ({method} {request.url.path})"
+            ) from exc
+
+    async def _refreshed_auth(self, stale: ZendeskAuth) -> ZendeskAuth:
+        if not isinstance(stale, OAuthAuth) or stale.refresh_token is None:
+            raise ZendeskError("these credentials cannot be refreshed")
+        tokens = await oauth.refresh(
+            self._http,
+            self.base_url,
+            client_id=stale.client_id,
+            client_secret=stale.client_secret,
+            refresh_token=stale.refresh_token,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+        if self._on_tokens is not None:
+            # Store the rotated refresh token before anything can use it.
+            outcome = self._on_tokens(tokens)
+            if outcome is not None:
+                await outcome
+        return stale.with_tokens(tokens)
+
+    def _observe_rate_limits(self, response: httpx.Response) -> None:
+        headers = response.headers
+        now = self._clock.now()
+        limit = _parse_int(headers.get("ratelimit-limit") or headers.get("x-rate-limit"))
+        remaining = _parse_int(
+            headers.get("ratelimit-remaining") or headers.get("x-rate-limit-remaining")
+        )
+        if limit is not None or remaining is not None:
+            reset = _parse_int(headers.get("ratelimit-reset"))
+            self.rate_limit = RateLimitStatus(
+                limit=limit,
+                remaining=remaining,
+                reset_seconds=None if reset is None else float(reset),
+                observed_at=now,
+            )
+        for name, value in headers.items():
+            if name.lower().startswith("zendesk-ratelimit-"):
+                fields = _parse_endpoint_limit(value)
+                resets = _parse_int(fields.get("resets"))
+                self.endpoint_rate_limits[name.lower().removeprefix("zendesk-ratelimit-")] = (
+                    RateLimitStatus(
+                        limit=_parse_int(fields.get("total")),
+                        remaining=_parse_int(fields.get("remaining")),
+                        reset_seconds=None if resets is None else float(resets),
+                        observed_at=now,
+                    )
+                )

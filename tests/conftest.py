@@ -1,33 +1,17 @@
-"""Shared test fixtures: real HTTP servers on loopback, databases, service detection."""
+"""Shared test fixtures. Helpers shared across folders live in zdcal_testing.py."""
 
 from __future__ import annotations
 
-import os
-import socket
-
 import pytest
-
-
-def service_reachable(host: str, port: int) -> bool:
-    """True when something accepts TCP connections at host:port."""
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def require_service(name: str, host: str, port: int) -> None:
-    """Skip (on a developer machine) or fail (in CI) when a needed service is absent."""
-    if service_reachable(host, port):
-        return
-    reason = f"{name} is not reachable at {host}:{port}"
-    if os.environ.get("ZDCAL_TEST_REQUIRE_SERVICES"):
-        pytest.fail(reason + " (CI requires it)")
-    pytest.skip(reason)
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     """Async tests (``@pytest.mark.anyio``) run on asyncio only."""
     return "asyncio"
+
+
+# Re-exported for folders that load this file by path.
+from zdcal_testing import require_service, service_reachable  # noqa: E402
+
+__all__ = ["anyio_backend", "require_service", "service_reachable"]

@@ -1,0 +1,94 @@
+"""zdcal's state: tables, migrations, encryption at rest and repositories.
+
+Start with :class:`Store` (``store.transaction()`` gives every repository on one
+transaction), :func:`create_engine`, :class:`Vault` and :func:`upgrade`.
+"""
+
+from __future__ import annotations
+
+from zdcal.store.accounts import (
+    Account,
+    Accounts,
+    Backfill,
+    Trigger,
+    Webhook,
+    ZendeskApiToken,
+    ZendeskCredentials,
+    ZendeskOAuth,
+)
+from zdcal.store.agents import Agent, Agents, CalendarTokens, EventStyleOptions
+from zdcal.store.cursors import SyncCursor, SyncCursors
+from zdcal.store.engine import create_engine, session_factory
+from zdcal.store.entries import CalendarEntries, CalendarEntry, EntryContent, EntryPlace
+from zdcal.store.errors import (
+    AccountAlreadyExists,
+    AccountNotFound,
+    AgentNotFound,
+    InsecureKeyFile,
+    InvalidKey,
+    MigrationError,
+    RecordNotFound,
+    SecretUndecryptable,
+    StoreError,
+    UnsupportedDatabase,
+    VaultError,
+)
+from zdcal.store.failures import FailedTicket, FailedTickets, RetryBackoff
+from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
+from zdcal.store.rotation import reencrypt_secrets
+from zdcal.store.tables import AgentStatus, AuthKind, BackfillState
+from zdcal.store.tickets import MirroredTicket, TicketMirror
+from zdcal.store.transactions import Store, Transaction
+from zdcal.store.vault import Vault, generate_key, load_or_create_key
+
+__all__ = [
+    "Account",
+    "AccountAlreadyExists",
+    "AccountNotFound",
+    "Accounts",
+    "Agent",
+    "AgentNotFound",
+    "AgentStatus",
+    "Agents",
+    "AuthKind",
+    "Backfill",
+    "BackfillState",
+    "CalendarEntries",
+    "CalendarEntry",
+    "CalendarTokens",
+    "EntryContent",
+    "EntryPlace",
+    "EventStyleOptions",
+    "FailedTicket",
+    "FailedTickets",
+    "InsecureKeyFile",
+    "InvalidKey",
+    "MigrationError",
+    "MirroredTicket",
+    "RecordNotFound",
+    "RetryBackoff",
+    "SecretUndecryptable",
+    "Store",
+    "StoreError",
+    "SyncCursor",
+    "SyncCursors",
+    "TicketMirror",
+    "Transaction",
+    "Trigger",
+    "UnsupportedDatabase",
+    "Vault",
+    "VaultError",
+    "Webhook",
+    "ZendeskApiToken",
+    "ZendeskCredentials",
+    "ZendeskOAuth",
+    "create_engine",
+    "current_revision",
+    "generate_key",
+    "head_revision",
+    "load_or_create_key",
+    "reencrypt_secrets",
+    "session_factory",
+    "upgrade",
+    "upgrade_sync",
+]

@@ -1,0 +1,299 @@
+"""Agents: who they are in Zendesk, their calendar connection, and how their events look.
+
+``zendesk_user_id`` is what the rest of zdcal calls an agent id (the domain's
+``AgentTarget.agent_id``, ``calendar_entries.agent_id``); ``Agent.id`` is zdcal's own
+row id, handy in web sessions and URLs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypedDict, cast
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zdcal.clock import Clock
+from zdcal.store.columns import fit_text
+from zdcal.store.errors import AgentNotFound
+from zdcal.store.statements import dialect_insert, execute_write
+from zdcal.store.tables import AgentRow, AgentStatus
+from zdcal.store.vault import Vault
+
+
+class EventStyleOptions(TypedDict, total=False):
+    """An agent's event style choices as stored (JSON); absent keys mean the defaults.
+
+    Validated and turned into ``zdcal.domain.EventStyle`` by the caller.
+    """
+
+    all_day: bool
+    local_time: str  # "HH:MM" in the agent's time zone, for timed events
+    duration_minutes: int
+    reminders_minutes: list[int]
+    private: bool
+
+
+@dataclass(frozen=True)
+class CalendarTokens:
+    """OAuth tokens for the agent's calendar account (Cronofy)."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Agent:
+    """An agent, tokens decrypted."""
+
+    id: int
+    account_id: int
+    zendesk_user_id: int
+    name: str
+    email: str
+    time_zone: str  # IANA, as Zendesk reports it
+    time_zone_override: str | None  # IANA, chosen by the agent in zdcal
+    calendar_account_id: str | None  # Cronofy ``sub`` of the connected calendar account
+    data_center: str | None  # Cronofy data center of that account
+    tokens: CalendarTokens | None
+    calendar_id: str | None
+    calendar_name: str | None
+    style: EventStyleOptions
+    status: AgentStatus
+    status_reason: str | None
+    status_since: datetime
+    last_synced_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def effective_time_zone(self) -> str:
+        """The time zone events are placed in: the agent's override, else Zendesk's."""
+        return self.time_zone_override or self.time_zone
+
+    @property
+    def can_receive_events(self) -> bool:
+        """Active, holding tokens, with a calendar chosen: zdcal can write to it."""
+        return (
+            self.status is AgentStatus.ACTIVE
+            and self.tokens is not None
+            and self.calendar_id is not None
+        )
+
+
+STATUS_REASON_LIMIT = 500  # the column's size; reasons are short plain words anyway
+
+
+class Agents:
+    """Reads and writes ``agents``. Does not commit: the caller owns the transaction."""
+
+    def __init__(self, session: AsyncSession, vault: Vault, clock: Clock) -> None:
+        self._session = session
+        self._vault = vault
+        self._clock = clock
+
+    async def upsert_profile(
+        self,
+        account_id: int,
+        zendesk_user_id: int,
+        *,
+        name: str,
+        email: str,
+        time_zone: str,
+    ) -> Agent:
+        """Add an agent, or refresh the Zendesk profile fields of a known one.
+
+        A new agent starts ``disconnected`` (no calendar yet); an existing agent keeps its
+        calendar connection, choices and status.
+        """
+        now = self._clock.now()
+        profile = {"name": name, "email": email, "time_zone": time_zone, "updated_at": now}
+        insert = dialect_insert(self._session, AgentRow).values(
+            account_id=account_id,
+            zendesk_user_id=zendesk_user_id,
+            style={},
+            status=AgentStatus.DISCONNECTED.value,
+            status_since=now,
+            created_at=now,
+            **profile,
+        )
+        statement = insert.on_conflict_do_update(
+            index_elements=["account_id", "zendesk_user_id"], set_=profile
+        ).returning(AgentRow.id)
+        agent_id = (await self._session.execute(statement)).scalar_one()
+        return await self._require(agent_id)
+
+    async def get(self, agent_id: int) -> Agent | None:
+        """The agent with zdcal row id ``agent_id``, or ``None``."""
+        return await self._one(AgentRow.id == agent_id)
+
+    async def get_by_user(self, account_id: int, zendesk_user_id: int) -> Agent | None:
+        """The agent for a Zendesk user of an account, or ``None``."""
+        return await self._one(
+            (AgentRow.account_id == account_id) & (AgentRow.zendesk_user_id == zendesk_user_id)
+        )
+
+    async def for_account(self, account_id: int) -> list[Agent]:
+        """Every agent of an account, by name."""
+        return await self._many(AgentRow.account_id == account_id)
+
+    async def list_active_with_calendar(self, account_id: int) -> list[Agent]:
+        """The agents zdcal can write events for: active, with tokens and a calendar."""
+        return await self._many(
+            (AgentRow.account_id == account_id)
+            & (AgentRow.status == AgentStatus.ACTIVE.value)
+            & AgentRow.access_token_encrypted.is_not(None)
+            & AgentRow.calendar_id.is_not(None)
+        )
+
+    async def connect(
+        self,
+        agent_id: int,
+        *,
+        calendar_account_id: str,
+        data_center: str,
+        tokens: CalendarTokens,
+    ) -> None:
+        """Store a fresh calendar authorization and make the agent active.
+
+        Connecting a different calendar account forgets the chosen calendar: its id
+        belongs to the previous account.
+        """
+        current = await self._require(agent_id)
+        changes: dict[str, Any] = {
+            "calendar_account_id": calendar_account_id,
+            "data_center": data_center,
+            **self._token_columns(tokens),
+            **self._status_columns(AgentStatus.ACTIVE, None),
+        }
+        if current.calendar_account_id != calendar_account_id:
+            changes |= {"calendar_id": None, "calendar_name": None}
+        await self._update(agent_id, **changes)
+
+    async def disconnect(self, agent_id: int, reason: str | None = None) -> None:
+        """Forget the agent's calendar tokens and mark them disconnected."""
+        await self._update(
+            agent_id,
+            access_token_encrypted=None,
+            refresh_token_encrypted=None,
+            token_expires_at=None,
+            **self._status_columns(AgentStatus.DISCONNECTED, reason),
+        )
+
+    async def set_tokens(self, agent_id: int, tokens: CalendarTokens) -> None:
+        """Store rotated tokens (Cronofy may change the refresh token on every refresh)."""
+        await self._update(agent_id, **self._token_columns(tokens))
+
+    async def set_status(self, agent_id: int, status: AgentStatus, reason: str | None) -> None:
+        """Change the agent's status, e.g. ``needs_reconnect`` after a 423 or a failed refresh.
+
+        ``status_since`` only moves when the status actually changes.
+        """
+        current = await self._require(agent_id)
+        if current.status is status:
+            await self._update(agent_id, status_reason=_short(reason))
+        else:
+            await self._update(agent_id, **self._status_columns(status, reason))
+
+    async def set_calendar(self, agent_id: int, calendar_id: str, calendar_name: str) -> None:
+        """Choose the calendar the agent's task events are written to."""
+        await self._update(agent_id, calendar_id=calendar_id, calendar_name=calendar_name)
+
+    async def set_style(self, agent_id: int, style: EventStyleOptions) -> None:
+        """Replace the agent's event style options."""
+        await self._update(agent_id, style=dict(style))
+
+    async def set_time_zone_override(self, agent_id: int, time_zone: str | None) -> None:
+        """Place events in ``time_zone`` (IANA) instead of Zendesk's; ``None`` stops that."""
+        await self._update(agent_id, time_zone_override=time_zone)
+
+    async def mark_synced(self, agent_id: int) -> None:
+        """Remember that the agent's calendar was brought up to date now."""
+        await self._update(agent_id, last_synced_at=self._clock.now())
+
+    async def remove(self, agent_id: int) -> None:
+        """Forget an agent, and with them their calendar entries."""
+        statement = delete(AgentRow).where(AgentRow.id == agent_id)
+        if await execute_write(self._session, statement) == 0:
+            raise AgentNotFound(f"no agent {agent_id}")
+
+    def _token_columns(self, tokens: CalendarTokens) -> dict[str, Any]:
+        return {
+            "access_token_encrypted": self._vault.encrypt(tokens.access_token),
+            "refresh_token_encrypted": self._vault.encrypt(tokens.refresh_token),
+            "token_expires_at": tokens.expires_at,
+        }
+
+    def _status_columns(self, status: AgentStatus, reason: str | None) -> dict[str, Any]:
+        return {
+            "status": status.value,
+            "status_reason": _short(reason),
+            "status_since": self._clock.now(),
+        }
+
+    async def _update(self, agent_id: int, **values: Any) -> None:
+        statement = (
+            update(AgentRow)
+            .where(AgentRow.id == agent_id)
+            .values(**values, updated_at=self._clock.now())
+            .execution_options(synchronize_session=False)
+        )
+        if await execute_write(self._session, statement) == 0:
+            raise AgentNotFound(f"no agent {agent_id}")
+
+    async def _require(self, agent_id: int) -> Agent:
+        agent = await self.get(agent_id)
+        if agent is None:
+            raise AgentNotFound(f"no agent {agent_id}")
+        return agent
+
+    async def _one(self, condition: Any) -> Agent | None:
+        row = await self._session.scalar(
+            select(AgentRow).where(condition).execution_options(populate_existing=True)
+        )
+        return None if row is None else self._from_row(row)
+
+    async def _many(self, condition: Any) -> list[Agent]:
+        rows = await self._session.scalars(
+            select(AgentRow)
+            .where(condition)
+            .order_by(AgentRow.name, AgentRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [self._from_row(row) for row in rows]
+
+    def _from_row(self, row: AgentRow) -> Agent:
+        tokens = None
+        if row.access_token_encrypted is not None and row.refresh_token_encrypted is not None:
+            tokens = CalendarTokens(
+                access_token=self._vault.decrypt(row.access_token_encrypted),
+                refresh_token=self._vault.decrypt(row.refresh_token_encrypted),
+                expires_at=row.token_expires_at,
+            )
+        return Agent(
+            id=row.id,
+            account_id=row.account_id,
+            zendesk_user_id=row.zendesk_user_id,
+            name=row.name,
+            email=row.email,
+            time_zone=row.time_zone,
+            time_zone_override=row.time_zone_override,
+            calendar_account_id=row.calendar_account_id,
+            data_center=row.data_center,
+            tokens=tokens,
+            calendar_id=row.calendar_id,
+            calendar_name=row.calendar_name,
+            style=cast(EventStyleOptions, dict(row.style)),
+            status=AgentStatus(row.status),
+            status_reason=row.status_reason,
+            status_since=row.status_since,
+            last_synced_at=row.last_synced_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+def _short(reason: str | None) -> str | None:
+    return None if reason is None else fit_text(reason, STATUS_REASON_LIMIT)

@@ -1,0 +1,101 @@
+"""Connecting to the database: async engines for SQLite and PostgreSQL, and sessions.
+
+SQLite gets write-ahead logging (readers never block the writer), enforced foreign keys,
+a busy timeout instead of instant "database is locked" errors, and real transactions:
+Python's sqlite3 driver (before 3.16) does not emit BEGIN for SELECTs, so SQLAlchemy
+emits ``BEGIN IMMEDIATE`` itself. IMMEDIATE takes the write lock up front; a deferred
+BEGIN that later writes can fail at once with SQLITE_BUSY when another connection wrote
+in between, which the busy timeout cannot cure. zdcal's transactions are short, so
+serialising them costs little.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+from zdcal.store.errors import UnsupportedDatabase
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# The async drivers zdcal ships with; plain URLs (``postgres://``, ``sqlite://``) get them.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def database_url(url: str | URL) -> URL:
+    """Parse a database URL and give it zdcal's async driver.
+
+    ``postgres://`` and ``postgresql://`` become ``postgresql+asyncpg://``; ``sqlite://``
+    becomes ``sqlite+aiosqlite://``. Any other backend raises :class:`UnsupportedDatabase`.
+    """
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise UnsupportedDatabase(
+            f"database {parsed.drivername!r} is not supported: use sqlite+aiosqlite:///path "
+            "or postgresql+asyncpg://user@host/db"
+        )
+    return parsed.set(drivername=driver)
+
+
+def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
+    """Create the async engine for a SQLite or PostgreSQL URL, tuned for zdcal.
+
+    For a SQLite file, its directory is created when missing.
+    """
+    return _create_engine(url, echo=echo, enforce_foreign_keys=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions on ``engine``; objects stay readable after commit (no lazy reloads in async)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _create_engine(url: str | URL, *, echo: bool, enforce_foreign_keys: bool) -> AsyncEngine:
+    """Create an engine; migrations turn foreign keys off (see ``zdcal.store.migrate``)."""
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, echo=echo, enforce_foreign_keys=enforce_foreign_keys)
+    return _create_async_engine(
+        parsed,
+        echo=echo,
+        pool_size=5,
+        max_overflow=10,
+        pool_pre_ping=True,  # survive server restarts and idle-connection reaping
+        pool_recycle=1800,
+    )
+
+
+def _sqlite_engine(url: URL, *, echo: bool, enforce_foreign_keys: bool) -> AsyncEngine:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = _create_async_engine(url, echo=echo)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy (see the module docstring).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # The timeout first: switching a new database to WAL needs a lock and may wait.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

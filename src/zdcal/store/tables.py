@@ -1,0 +1,274 @@
+"""The database schema: every table zdcal keeps, as SQLAlchemy 2 typed declarative models.
+
+Conventions:
+
+* Instants are :class:`~zdcal.store.columns.UtcDateTime` (aware UTC in Python).
+* Zendesk ids (tickets, users, triggers) are 64-bit.
+* Outside the ``agents`` table, ``agent_id`` means the agent's **Zendesk user id**, as in
+  ``zdcal.domain``; ``agents.id`` is zdcal's own surrogate key.
+* Columns whose name ends in ``_encrypted`` hold Fernet ciphertext written by a
+  :class:`~zdcal.store.vault.Vault` and are marked ``info={"encrypted": True}``;
+  nothing else in the database is secret.
+* Every row belongs to an account; removing an account removes all of its rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    column,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from zdcal.store.columns import UtcDateTime
+
+# Stable constraint names: Alembic's SQLite batch mode needs them to find constraints again.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# The ticket statuses in which a task still wants a calendar event.
+OPEN_TASK_STATUSES = ("new", "open", "pending", "hold")
+
+# How much of a ticket's description is mirrored: Cronofy takes at most 4096 characters
+# of event description, and the agent link goes first, so more is never needed.
+DESCRIPTION_LIMIT = 4096
+
+
+class AuthKind(StrEnum):
+    """How zdcal authenticates to a Zendesk account."""
+
+    API_TOKEN = "api_token"  # noqa: S105 (a kind of credential, not one)
+    OAUTH = "oauth"
+
+
+class BackfillState(StrEnum):
+    """Progress of the first full read of an account's open tasks."""
+
+    NOT_STARTED = "not_started"
+    RUNNING = "running"
+    DONE = "done"
+
+
+class AgentStatus(StrEnum):
+    """Whether zdcal can write to an agent's calendar."""
+
+    ACTIVE = "active"
+    NEEDS_RECONNECT = "needs_reconnect"
+    DISCONNECTED = "disconnected"
+
+
+# An account always holds a full set of credentials of its kind, and a webhook its token.
+CREDENTIALS_COMPLETE = (
+    "(auth_kind = 'api_token' AND api_token_encrypted IS NOT NULL) OR "
+    "(auth_kind = 'oauth' AND oauth_client_id IS NOT NULL"
+    " AND oauth_client_secret_encrypted IS NOT NULL"
+    " AND oauth_access_token_encrypted IS NOT NULL)"
+)
+WEBHOOK_COMPLETE = "webhook_id IS NULL OR webhook_token_encrypted IS NOT NULL"
+
+
+def _one_of(name: str, values: type[StrEnum] | tuple[str, ...]) -> CheckConstraint:
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{name} IN ({allowed})", name=f"{name}_allowed")
+
+
+def _encrypted(*, nullable: bool = True) -> Mapped[Any]:
+    return mapped_column(Text, nullable=nullable, info={"encrypted": True})
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every zdcal table."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UtcDateTime}
+
+
+class AccountRow(Base):
+    """A connected Zendesk account and how zdcal talks to it."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        _one_of("auth_kind", AuthKind),
+        _one_of("backfill_state", BackfillState),
+        CheckConstraint(CREDENTIALS_COMPLETE, name="credentials_complete"),
+        CheckConstraint(WEBHOOK_COMPLETE, name="webhook_complete"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Part of every calendar event id zdcal writes for this account: never changes.
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    subdomain: Mapped[str] = mapped_column(String(255), unique=True)
+    base_url: Mapped[str] = mapped_column(String(255))
+    auth_kind: Mapped[str] = mapped_column(String(16))
+    admin_email: Mapped[str] = mapped_column(String(320))
+    api_token_encrypted: Mapped[str | None] = _encrypted()
+    oauth_client_id: Mapped[str | None] = mapped_column(String(255))
+    oauth_client_secret_encrypted: Mapped[str | None] = _encrypted()
+    oauth_access_token_encrypted: Mapped[str | None] = _encrypted()
+    oauth_refresh_token_encrypted: Mapped[str | None] = _encrypted()
+    oauth_expires_at: Mapped[datetime | None]
+    webhook_id: Mapped[str | None] = mapped_column(String(64))
+    webhook_token_encrypted: Mapped[str | None] = _encrypted()
+    # One ciphertext of a JSON list: during a rotation more than one secret is current.
+    webhook_signing_secrets_encrypted: Mapped[str | None] = _encrypted()
+    trigger_id: Mapped[int | None] = mapped_column(BigInteger)
+    trigger_category_id: Mapped[str | None] = mapped_column(String(64))
+    backfill_state: Mapped[str] = mapped_column(String(16), default=BackfillState.NOT_STARTED)
+    backfill_started_at: Mapped[datetime | None]
+    backfill_finished_at: Mapped[datetime | None]
+    last_webhook_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AgentRow(Base):
+    """A Zendesk agent and the calendar zdcal writes their tasks to."""
+
+    __tablename__ = "agents"
+    __table_args__ = (
+        UniqueConstraint("account_id", "zendesk_user_id"),
+        _one_of("status", AgentStatus),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    zendesk_user_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320))
+    time_zone: Mapped[str] = mapped_column(String(64))  # IANA, from Zendesk
+    time_zone_override: Mapped[str | None] = mapped_column(String(64))  # IANA, chosen by agent
+    calendar_account_id: Mapped[str | None] = mapped_column(String(255))  # Cronofy ``sub``
+    data_center: Mapped[str | None] = mapped_column(String(8))
+    access_token_encrypted: Mapped[str | None] = _encrypted()
+    refresh_token_encrypted: Mapped[str | None] = _encrypted()
+    token_expires_at: Mapped[datetime | None]
+    calendar_id: Mapped[str | None] = mapped_column(String(255))
+    calendar_name: Mapped[str | None] = mapped_column(String(255))
+    style: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    status_since: Mapped[datetime]
+    last_synced_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TicketRow(Base):
+    """The mirror of the ticket fields the rules need (tasks, and tickets with entries)."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # "Open tasks assigned to agent X": kept small by indexing open tasks only.
+        Index(
+            "ix_tickets_open_tasks_by_assignee",
+            "account_id",
+            "assignee_id",
+            sqlite_where=and_(column("type") == "task", column("status").in_(OPEN_TASK_STATUSES)),
+            postgresql_where=and_(
+                column("type") == "task", column("status").in_(OPEN_TASK_STATUSES)
+            ),
+        ),
+    )
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    type: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime | None]
+    assignee_id: Mapped[int | None] = mapped_column(BigInteger)
+    subject: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime | None]
+    generated_timestamp: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CalendarEntryRow(Base):
+    """An event zdcal wrote: which ticket, in whose calendar, with which content."""
+
+    __tablename__ = "calendar_entries"
+    __table_args__ = (
+        # Removing an agent forgets their entries: without tokens they cannot be deleted.
+        ForeignKeyConstraint(
+            ["account_id", "agent_id"],
+            ["agents.account_id", "agents.zendesk_user_id"],
+            ondelete="CASCADE",
+        ),
+        Index(None, "account_id", "agent_id"),
+    )
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Zendesk user id
+    calendar_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255))
+    content_hash: Mapped[str] = mapped_column(String(128))
+    written_at: Mapped[datetime]
+
+
+class SyncCursorRow(Base):
+    """Where an account's incremental ticket export continues from."""
+
+    __tablename__ = "sync_cursors"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    cursor: Mapped[str] = mapped_column(Text)  # opaque, Zendesk's ``after_cursor``
+    start_time: Mapped[datetime]  # the ``start_time`` the cursor chain began from
+    stored_at: Mapped[datetime]
+
+
+class FailedTicketRow(Base):
+    """A ticket whose calendar writes failed, and when to try again."""
+
+    __tablename__ = "failed_tickets"
+    __table_args__ = (
+        CheckConstraint("attempts >= 1", name="attempts_positive"),
+        Index(None, "account_id", "next_retry_at"),
+    )
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    agent_id: Mapped[int | None] = mapped_column(BigInteger)  # Zendesk user id, when known
+    reason: Mapped[str] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(Integer)
+    first_failed_at: Mapped[datetime]
+    last_failed_at: Mapped[datetime]
+    next_retry_at: Mapped[datetime]
+
+
+def encrypted_columns() -> dict[str, tuple[str, ...]]:
+    """Map each table name to its encrypted column names (for re-encryption and audits)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for table in Base.metadata.sorted_tables:
+        names = tuple(col.name for col in table.columns if col.info.get("encrypted"))
+        if names:
+            found[table.name] = names
+    return found

@@ -1,0 +1,139 @@
+"""The ticket mirror: the fields the rules need, for tasks and for tickets with entries.
+
+Written in bulk from Zendesk's incremental export (up to 1,000 tickets a page) and from
+``show_many`` after a webhook. Those two feeds can deliver an older version of a ticket
+after a newer one, so a row is only overwritten by a version whose
+``generated_timestamp`` (Zendesk bumps it on every change) is not older.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zdcal.store.statements import (
+    MAX_ROWS_PER_STATEMENT,
+    chunked,
+    dialect_insert,
+    execute_write,
+    ids_chunks,
+)
+from zdcal.store.tables import DESCRIPTION_LIMIT, OPEN_TASK_STATUSES, TicketRow
+
+
+@dataclass(frozen=True)
+class MirroredTicket:
+    """One ticket as mirrored; the fields of ``zdcal.domain.TicketState`` and two more."""
+
+    ticket_id: int
+    type: str | None
+    status: str
+    due_at: datetime | None
+    assignee_id: int | None
+    subject: str | None
+    description: str | None  # the first ``DESCRIPTION_LIMIT`` characters
+    priority: str | None
+    updated_at: datetime | None = None
+    generated_timestamp: int | None = None
+
+
+_FIELDS = tuple(MirroredTicket.__dataclass_fields__)
+_UPDATED = tuple(name for name in _FIELDS if name != "ticket_id")
+
+
+class TicketMirror:
+    """Reads and writes ``tickets``. Does not commit: the caller owns the transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def upsert_many(self, account_id: int, tickets: Iterable[MirroredTicket]) -> int:
+        """Insert or update many tickets, one statement per chunk; returns how many were sent.
+
+        When a ticket appears more than once, its newest version (by
+        ``generated_timestamp``, the later one on a tie) is kept.
+        """
+        newest: dict[int, MirroredTicket] = {}
+        for ticket in tickets:
+            known = newest.get(ticket.ticket_id)
+            if known is None or _stamp(ticket) >= _stamp(known):
+                newest[ticket.ticket_id] = ticket
+        insert = dialect_insert(self._session, TicketRow)
+        stored, incoming = TicketRow.generated_timestamp, insert.excluded.generated_timestamp
+        statement = insert.on_conflict_do_update(
+            index_elements=["account_id", "ticket_id"],
+            set_={name: insert.excluded[name] for name in _UPDATED},
+            where=or_(stored.is_(None), incoming.is_(None), incoming >= stored),
+        )
+        for chunk in chunked(newest.values(), MAX_ROWS_PER_STATEMENT):
+            await self._session.execute(
+                statement, [_row_values(account_id, ticket) for ticket in chunk]
+            )
+        return len(newest)
+
+    async def get_many(
+        self, account_id: int, ticket_ids: Iterable[int]
+    ) -> dict[int, MirroredTicket]:
+        """The mirrored tickets among ``ticket_ids``, by id (unknown ids are left out)."""
+        found: dict[int, MirroredTicket] = {}
+        for chunk in ids_chunks(self._session, ticket_ids):
+            rows = await self._session.execute(
+                _select_tickets().where(
+                    TicketRow.account_id == account_id, TicketRow.ticket_id.in_(chunk)
+                )
+            )
+            found.update((row.ticket_id, _from_row(row)) for row in rows)
+        return found
+
+    async def open_tasks_for_assignee(
+        self, account_id: int, assignee_id: int
+    ) -> list[MirroredTicket]:
+        """Tasks in an open status assigned to a Zendesk user, by ticket id."""
+        rows = await self._session.execute(
+            _select_tickets()
+            .where(
+                TicketRow.account_id == account_id,
+                TicketRow.assignee_id == assignee_id,
+                TicketRow.type == "task",
+                TicketRow.status.in_(OPEN_TASK_STATUSES),
+            )
+            .order_by(TicketRow.ticket_id)
+        )
+        return [_from_row(row) for row in rows]
+
+    async def delete_many(self, account_id: int, ticket_ids: Iterable[int]) -> int:
+        """Forget tickets (they left the mirror's scope); returns how many rows went."""
+        deleted = 0
+        for chunk in ids_chunks(self._session, ticket_ids):
+            deleted += await execute_write(
+                self._session,
+                delete(TicketRow).where(
+                    TicketRow.account_id == account_id, TicketRow.ticket_id.in_(chunk)
+                ),
+            )
+        return deleted
+
+
+def _stamp(ticket: MirroredTicket) -> int:
+    return -1 if ticket.generated_timestamp is None else ticket.generated_timestamp
+
+
+def _row_values(account_id: int, ticket: MirroredTicket) -> dict[str, Any]:
+    values = {name: getattr(ticket, name) for name in _FIELDS}
+    if ticket.description is not None:
+        values["description"] = ticket.description[:DESCRIPTION_LIMIT]
+    values["account_id"] = account_id
+    return values
+
+
+def _select_tickets() -> Select[Any]:
+    return select(*(TicketRow.__table__.c[name] for name in _FIELDS))
+
+
+def _from_row(row: Row[Any]) -> MirroredTicket:
+    return MirroredTicket(**row._asdict())

@@ -1,0 +1,85 @@
+"""The calendar entries repository."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from zdcal.domain import RecordedEntry
+from zdcal.store import CalendarEntry, Store
+
+from .conftest import ManualClock, add_account, add_agent
+
+pytestmark = pytest.mark.anyio
+
+ANN, BOB = 361_000_000_001, 361_000_000_002
+
+
+async def _account_with_agents(store: Store) -> int:
+    account_id = await add_account(store)
+    await add_agent(store, account_id, ANN, "Ann")
+    await add_agent(store, account_id, BOB, "Bob")
+    return account_id
+
+
+async def test_entries_are_recorded_and_found(store: Store, clock: ManualClock) -> None:
+    account_id = await _account_with_agents(store)
+    async with store.transaction() as tx:
+        await tx.entries.upsert(account_id, RecordedEntry(10, ANN, "cal_a", "k-10", "h1"))
+        await tx.entries.upsert(account_id, RecordedEntry(11, ANN, "cal_a", "k-11", "h2"))
+        # A reassignment whose old delete is still pending: two entries for ticket 10.
+        await tx.entries.upsert(account_id, RecordedEntry(10, BOB, "cal_b", "k-10", "h3"))
+        by_ticket = await tx.entries.for_tickets(account_id, [10, 404])
+        by_agent = await tx.entries.for_agent(account_id, ANN)
+    written = clock.now()
+    assert by_ticket == [
+        CalendarEntry(10, ANN, "cal_a", "k-10", "h1", written),
+        CalendarEntry(10, BOB, "cal_b", "k-10", "h3", written),
+    ]
+    assert [(e.ticket_id, e.event_id) for e in by_agent] == [(10, "k-10"), (11, "k-11")]
+
+
+async def test_a_rewrite_updates_the_entry_in_place(store: Store, clock: ManualClock) -> None:
+    account_id = await _account_with_agents(store)
+    async with store.transaction() as tx:
+        await tx.entries.upsert(account_id, RecordedEntry(10, ANN, "cal_a", "k-10", "old"))
+    clock.advance(minutes=3)
+    async with store.transaction() as tx:
+        await tx.entries.upsert(account_id, RecordedEntry(10, ANN, "cal_a", "k-10", "new"))
+        entries = await tx.entries.for_tickets(account_id, [10])
+    assert entries == [CalendarEntry(10, ANN, "cal_a", "k-10", "new", clock.now())]
+
+
+async def test_entries_are_deleted_one_or_many(store: Store) -> None:
+    account_id = await _account_with_agents(store)
+    entries = [RecordedEntry(t, ANN, "cal_a", f"k-{t}", "h") for t in range(1, 6)]
+    async with store.transaction() as tx:
+        await tx.entries.upsert_many(account_id, entries)
+        assert await tx.entries.delete(account_id, entries[0]) is True
+        assert await tx.entries.delete(account_id, entries[0]) is False
+        # A different calendar is a different entry: nothing to delete there.
+        assert (
+            await tx.entries.delete(account_id, RecordedEntry(2, ANN, "cal_x", "k-2", "h")) is False
+        )
+        assert await tx.entries.delete_many(account_id, entries[1:3]) == 2
+        remaining = await tx.entries.for_agent(account_id, ANN)
+    assert [e.ticket_id for e in remaining] == [4, 5]
+
+
+async def test_thousands_of_entries_in_one_call(store: Store) -> None:
+    account_id = await _account_with_agents(store)
+    entries = [RecordedEntry(t, ANN, "cal_a", f"k-{t}", f"h{t}") for t in range(1, 3001)]
+    async with store.transaction() as tx:
+        await tx.entries.upsert_many(account_id, entries)
+        found = await tx.entries.for_tickets(account_id, range(1, 3001))
+        assert [(e.ticket_id, e.content_hash) for e in found] == [
+            (e.ticket_id, e.content_hash) for e in entries
+        ]
+        assert await tx.entries.delete_many(account_id, entries) == 3000
+
+
+async def test_entries_belong_to_a_known_agent(store: Store) -> None:
+    account_id = await _account_with_agents(store)
+    with pytest.raises(IntegrityError):
+        async with store.transaction() as tx:
+            await tx.entries.upsert(account_id, RecordedEntry(10, 999, "cal", "k-10", "h"))

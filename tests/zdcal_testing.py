@@ -1,0 +1,65 @@
+"""Helpers shared by test folders (importable as ``zdcal_testing``: tests/ is on sys.path)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+POSTGRES_URL = os.environ.get(
+    "ZDCAL_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
+
+def service_reachable(host: str, port: int) -> bool:
+    """True when something accepts TCP connections at host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip (on a developer machine) or fail (in CI) when a needed service is absent."""
+    if service_reachable(host, port):
+        return
+    reason = f"{name} is not reachable at {host}:{port}"
+    if os.environ.get("ZDCAL_TEST_REQUIRE_SERVICES"):
+        pytest.fail(reason + " (CI requires it)")
+    pytest.skip(reason)
+
+
+class PostgresDatabases:
+    """Creates and drops uniquely named databases beside the one POSTGRES_URL names."""
+
+    def __init__(self, url: str = POSTGRES_URL, prefix: str = "zdcal_test") -> None:
+        self.url = make_url(url)
+        self.prefix = prefix
+        require_service("PostgreSQL", self.url.host or "127.0.0.1", self.url.port or 5432)
+
+    def create(self) -> str:
+        name = f"{self.prefix}_{uuid.uuid4().hex[:12]}"
+        self._admin(f'CREATE DATABASE "{name}"')
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+    def _admin(self, statement: str) -> None:
+        async def run() -> None:
+            engine = create_async_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+            try:
+                async with engine.connect() as connection:
+                    await connection.execute(text(statement))
+            finally:
+                await engine.dispose()
+
+        asyncio.run(run())

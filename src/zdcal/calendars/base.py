@@ -77,7 +77,11 @@ class AgentCalendar(Protocol):
         ...
 
     def managed_events(
-        self, calendar_ids: Sequence[str], *, last_modified: datetime | None = None
+        self,
+        calendar_ids: Sequence[str],
+        *,
+        last_modified: datetime | None = None,
     ) -> AsyncIterator[ManagedEvent]:
-        """The events we manage in these calendars (deleted ones too), all pages."""
+        """Every event we manage in these calendars, at any date (deleted ones too), all
+        pages. (Cronofy applies no date window to managed events read without bounds.)"""
         ...

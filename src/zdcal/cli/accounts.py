@@ -1,0 +1,124 @@
+"""``zdcal accounts``: the Zendesk accounts zdcal serves."""
+
+from __future__ import annotations
+
+import click
+
+from zdcal.cli.base import main, run_with_runtime
+from zdcal.runtime import Runtime
+from zdcal.store import Account, ZendeskApiToken
+from zdcal.sync.report import SyncReport
+from zdcal.zendesk.auth import ApiTokenAuth
+
+
+@main.group()
+def accounts() -> None:
+    """Connect, list and remove Zendesk accounts."""
+
+
+async def find_account(runtime: Runtime, subdomain: str | None) -> list[Account]:
+    """The account named, or every account; an unknown name is a clear error."""
+    async with runtime.store.transaction() as tx:
+        if subdomain is None:
+            return await tx.accounts.all()
+        account = await tx.accounts.get_by_subdomain(subdomain)
+    if account is None:
+        raise click.ClickException(
+            f"no account {subdomain!r}; see 'zdcal accounts list' or add it with "
+            "'zdcal accounts add'"
+        )
+    return [account]
+
+
+@accounts.command("add")
+@click.argument("subdomain")
+@click.option("--email", required=True, help="Email of the Zendesk admin the token belongs to.")
+@click.option(
+    "--api-token",
+    envvar="ZDCAL_ZENDESK_API_TOKEN",
+    prompt="Zendesk API token",
+    hide_input=True,
+    help="The admin's API token (or ZDCAL_ZENDESK_API_TOKEN; prompted for when absent).",
+)
+@click.option(
+    "--base-url",
+    help="The account's API base URL (default https://SUBDOMAIN.zendesk.com).",
+)
+def accounts_add(subdomain: str, email: str, api_token: str, base_url: str | None) -> None:
+    """Connect a Zendesk account with an admin's API token.
+
+    Zendesk stops accepting API tokens on 30 April 2027; connect with OAuth from the
+    admin page for anything meant to last.
+    """
+    url = (base_url or f"https://{subdomain}.zendesk.com").rstrip("/")
+
+    async def work(runtime: Runtime) -> Account:
+        async with runtime.http_client(None, "zendesk") as http:
+            client = runtime.zendesk_client_for(url, ApiTokenAuth(email, api_token), http)
+            me = await client.me()
+        if me.id is None:
+            raise click.ClickException(
+                "Zendesk did not accept that email and API token (it answered as an "
+                "anonymous user); check both"
+            )
+        if not me.is_admin:
+            raise click.ClickException(
+                f"{email} is a Zendesk {me.role}, not an admin: zdcal needs an admin to "
+                "read the incremental export and to create its webhook and trigger"
+            )
+        async with runtime.store.transaction() as tx:
+            return await tx.accounts.add(
+                subdomain=subdomain, base_url=url, admin_email=email,
+                credentials=ZendeskApiToken(email, api_token),
+            )
+
+    account = run_with_runtime(work)
+    click.echo(f"connected {account.subdomain} ({account.base_url}) as {email}")
+
+
+@accounts.command("list")
+def accounts_list() -> None:
+    """List the connected accounts."""
+
+    async def work(runtime: Runtime) -> list[tuple[Account, int]]:
+        rows = []
+        async with runtime.store.transaction() as tx:
+            for account in await tx.accounts.all():
+                rows.append((account, len(await tx.agents.for_account(account.id))))
+        return rows
+
+    rows = run_with_runtime(work)
+    if not rows:
+        click.echo("no accounts; add one with 'zdcal accounts add'")
+        return
+    for account, agents in rows:
+        click.echo(
+            f"{account.subdomain}\t{account.base_url}\t{account.auth_kind.value}\t"
+            f"backfill {account.backfill.state.value}\t{agents} agents"
+        )
+
+
+@accounts.command("remove")
+@click.argument("subdomain")
+@click.option("--keep-events", is_flag=True, help="Leave the events in agents' calendars.")
+@click.confirmation_option(prompt="Remove the account and everything zdcal keeps for it?")
+def accounts_remove(subdomain: str, keep_events: bool) -> None:
+    """Remove an account: its agents' task events (unless --keep-events), then its data."""
+
+    async def work(runtime: Runtime) -> int:
+        (account,) = await find_account(runtime, subdomain)
+        left = 0
+        if not keep_events:
+            async with runtime.sync_session(account, SyncReport()) as sync:
+                async with runtime.store.transaction() as tx:
+                    agents = await tx.agents.for_account(account.id)
+                for agent in agents:
+                    if agent.can_receive_events:
+                        left += await sync.clear_agent(agent.zendesk_user_id)
+        async with runtime.store.transaction() as tx:
+            await tx.accounts.remove(account.id)
+        return left
+
+    left = run_with_runtime(work)
+    note = f" ({left} events could not be removed)" if left else ""
+    click.echo(f"removed {subdomain}{note}")

@@ -1,0 +1,161 @@
+"""``zdcal agents``: agents and their calendars (manual setup; agents can self-serve on the web)."""
+
+from __future__ import annotations
+
+import click
+
+from zdcal.calendars.cronofy import CronofyClient, CronofyTokens
+from zdcal.cli.accounts import find_account
+from zdcal.cli.base import main, run_with_runtime
+from zdcal.domain import effective_time_zone, event_style_from_options
+from zdcal.runtime import Runtime
+from zdcal.store import Agent, CalendarTokens, EventStyleOptions
+from zdcal.sync.agents import connect_agent, disconnect_agent
+from zdcal.sync.report import SyncReport
+
+
+@main.group()
+def agents() -> None:
+    """Add, list and remove agents and their calendar connections."""
+
+
+def _style(
+    timed: str | None, duration: int, reminders: tuple[int, ...], private: bool
+) -> EventStyleOptions:
+    options: EventStyleOptions = {"all_day": timed is None, "private": private}
+    if timed is not None:
+        options |= {"local_time": timed, "duration_minutes": duration}
+    if reminders:
+        options["reminders_minutes"] = list(reminders)
+    event_style_from_options(options)  # validates, with a clear message
+    return options
+
+
+@agents.command("add")
+@click.option("--account", "subdomain", required=True, help="The Zendesk account's subdomain.")
+@click.option("--user-id", type=int, required=True, help="The agent's Zendesk user id.")
+@click.option(
+    "--cronofy-access-token", envvar="ZDCAL_CRONOFY_ACCESS_TOKEN", prompt=True,
+    hide_input=True, help="Or ZDCAL_CRONOFY_ACCESS_TOKEN; prompted for when absent.",
+)
+@click.option(
+    "--cronofy-refresh-token", envvar="ZDCAL_CRONOFY_REFRESH_TOKEN", prompt=True,
+    hide_input=True, help="Or ZDCAL_CRONOFY_REFRESH_TOKEN; prompted for when absent.",
+)
+@click.option("--calendar-id", help="Calendar to write to (default: the primary writable one).")
+@click.option("--timed", metavar="HH:MM", help="Timed events at this local time (default all-day).")
+@click.option("--duration", type=int, default=30, show_default=True, help="Minutes, with --timed.")
+@click.option(
+    "--reminder", "reminders", type=int, multiple=True, help="Minutes before; repeatable."
+)
+@click.option("--private", is_flag=True, help="Summary 'Zendesk task #id' and no ticket content.")
+@click.option("--time-zone", help="IANA time zone instead of the agent's Zendesk one.")
+def agents_add(
+    subdomain: str,
+    user_id: int,
+    cronofy_access_token: str,
+    cronofy_refresh_token: str,
+    calendar_id: str | None,
+    timed: str | None,
+    duration: int,
+    reminders: tuple[int, ...],
+    private: bool,
+    time_zone: str | None,
+) -> None:
+    """Connect an agent's calendar with Cronofy tokens and write their open tasks."""
+    style = _style(timed, duration, reminders, private)
+    if time_zone:
+        effective_time_zone(None, time_zone)  # validates
+
+    async def work(runtime: Runtime) -> Agent:
+        (account,) = await find_account(runtime, subdomain)
+        report = SyncReport()
+        async with runtime.sync_session(account, report) as sync:
+            user = await sync.zendesk.show_user(user_id)
+            if not user.is_agent:
+                raise click.ClickException(
+                    f"Zendesk user {user_id} is an {user.role}, not an agent"
+                )
+            tokens = CronofyTokens(cronofy_access_token, cronofy_refresh_token)
+            async with runtime.http_client(None, "cronofy") as http:
+                client = CronofyClient(
+                    runtime.settings.cronofy_api_url, tokens,
+                    client_id=runtime.settings.cronofy_client_id,
+                    client_secret=runtime.settings.cronofy_client_secret.get_secret_value(),
+                    http=http, clock=runtime.clock,
+                )
+                info = await client.userinfo()
+                tokens = client.tokens
+            agent = await connect_agent(
+                sync,
+                zendesk_user_id=user_id,
+                name=user.name or f"user {user_id}",
+                email=user.email or "",
+                time_zone=user.iana_time_zone or "Etc/UTC",
+                calendar_account_id=info.sub,
+                data_center=runtime.settings.cronofy_data_center,
+                tokens=CalendarTokens(tokens.access_token, tokens.refresh_token,
+                                      tokens.expires_at),
+                calendar_id=calendar_id,
+                style=style,
+            )
+            if time_zone:
+                async with runtime.store.transaction() as tx:
+                    await tx.agents.set_time_zone_override(agent.id, time_zone)
+                await sync.sync_agent(user_id)
+        click.echo(report.summary())
+        return agent
+
+    agent = run_with_runtime(work)
+    click.echo(f"connected {agent.name} <{agent.email}> to calendar {agent.calendar_name!r}")
+
+
+@agents.command("list")
+@click.option("--account", "subdomain", help="Only this account.")
+def agents_list(subdomain: str | None) -> None:
+    """List agents, their state and calendar."""
+
+    async def work(runtime: Runtime) -> list[tuple[str, Agent, int]]:
+        rows = []
+        for account in await find_account(runtime, subdomain):
+            async with runtime.store.transaction() as tx:
+                for agent in await tx.agents.for_account(account.id):
+                    entries = await tx.entries.for_agent(account.id, agent.zendesk_user_id)
+                    rows.append((account.subdomain, agent, len(entries)))
+        return rows
+
+    rows = run_with_runtime(work)
+    if not rows:
+        click.echo("no agents; add one with 'zdcal agents add'")
+    for sub, agent, events in rows:
+        reason = f" ({agent.status_reason})" if agent.status_reason else ""
+        click.echo(
+            f"{sub}\t{agent.zendesk_user_id}\t{agent.name} <{agent.email}>\t"
+            f"{agent.status.value}{reason}\t{agent.calendar_name or '-'}\t{events} events"
+        )
+
+
+@agents.command("remove")
+@click.option("--account", "subdomain", required=True, help="The Zendesk account's subdomain.")
+@click.argument("user_id", type=int)
+@click.option("--keep-events", is_flag=True, help="Leave the events in the agent's calendar.")
+def agents_remove(subdomain: str, user_id: int, keep_events: bool) -> None:
+    """Disconnect an agent: remove their task events, revoke access, forget them."""
+
+    async def work(runtime: Runtime) -> int:
+        (account,) = await find_account(runtime, subdomain)
+        async with runtime.store.transaction() as tx:
+            agent = await tx.agents.get_by_user(account.id, user_id)
+        if agent is None:
+            raise click.ClickException(f"no agent with Zendesk user id {user_id} in {subdomain}")
+        left = 0
+        if not keep_events:
+            async with runtime.sync_session(account, SyncReport()) as sync:
+                left = await disconnect_agent(sync, agent)
+        async with runtime.store.transaction() as tx:
+            await tx.agents.remove(agent.id)
+        return left
+
+    left = run_with_runtime(work)
+    note = f"; {left} events could not be removed" if left else ""
+    click.echo(f"removed agent {user_id}{note}")

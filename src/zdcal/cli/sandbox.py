@@ -1,0 +1,45 @@
+"""``zdcal sandbox``: the simulated Zendesk and Cronofy, for demos, tests and tools."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import click
+
+from zdcal.cli.base import main
+from zdcal.sandbox.runner import Sandbox
+from zdcal.sandbox.scenario import Scenario, load_scenario
+
+
+def wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+@main.command("sandbox")
+@click.option("--zendesk-port", type=int, default=8101, show_default=True)
+@click.option("--cronofy-port", type=int, default=8102, show_default=True)
+@click.option(
+    "--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML/JSON scenario to seed both simulators (docs/sandbox.md).",
+)
+def sandbox_command(zendesk_port: int, cronofy_port: int, scenario: Path | None) -> None:
+    """Run the Zendesk and Cronofy simulators on 127.0.0.1 until stopped (Ctrl+C).
+
+    The control API of each is under /_sandbox (see docs/sandbox.md).
+    """
+    loaded = load_scenario(scenario) if scenario else Scenario()
+    try:
+        sandbox = Sandbox.create(loaded, zendesk_port=zendesk_port, cronofy_port=cronofy_port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on the port: {exc.strerror}") from exc
+    with sandbox:
+        click.echo(f"Zendesk simulator: {sandbox.zendesk.base_url}  (control: /_sandbox)")
+        click.echo(f"Cronofy simulator: {sandbox.cronofy.base_url}  (control: /_sandbox)")
+        click.echo("Press Ctrl+C to stop.")
+        wait_for_signal()

@@ -1,0 +1,110 @@
+"""What happens when an agent connects a calendar, switches calendar or disconnects."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from zdcal.calendars.base import CalendarInfo
+from zdcal.calendars.cronofy import CronofyError
+from zdcal.store import Agent, Agents, CalendarTokens, EventStyleOptions
+from zdcal.sync.engine import AccountSync
+
+log = logging.getLogger(__name__)
+
+
+class CalendarChoiceError(ValueError):
+    """The chosen calendar cannot take events (unknown, read-only or deleted)."""
+
+
+def choose_calendar(calendars: Sequence[CalendarInfo], wanted: str | None) -> CalendarInfo:
+    """The calendar to write to: the one asked for, else the primary writable one."""
+    writable = [c for c in calendars if c.writable]
+    if wanted is not None:
+        for calendar in calendars:
+            if calendar.calendar_id == wanted:
+                if not calendar.writable:
+                    raise CalendarChoiceError(
+                        f"calendar {calendar.name!r} is read-only or deleted; choose another"
+                    )
+                return calendar
+        raise CalendarChoiceError(f"the calendar account has no calendar {wanted!r}")
+    if not writable:
+        raise CalendarChoiceError("the calendar account has no calendar zdcal can write to")
+    return next((c for c in writable if c.primary), writable[0])
+
+
+async def connect_agent(
+    sync: AccountSync,
+    *,
+    zendesk_user_id: int,
+    name: str,
+    email: str,
+    time_zone: str,
+    calendar_account_id: str,
+    data_center: str,
+    tokens: CalendarTokens,
+    calendar_id: str | None = None,
+    style: EventStyleOptions | None = None,
+) -> Agent:
+    """Store an agent's calendar authorization, pick their calendar and write their tasks.
+
+    Every open task already assigned to them comes from the mirror at once.
+    """
+    store, account_id = sync.store, sync.account.id
+    async with store.transaction() as tx:
+        agent = await tx.agents.upsert_profile(
+            account_id, zendesk_user_id, name=name, email=email, time_zone=time_zone
+        )
+        await tx.agents.connect(
+            agent.id, calendar_account_id=calendar_account_id, data_center=data_center,
+            tokens=tokens,
+        )
+        agent = await _reload(tx.agents, agent.id)
+    chosen = choose_calendar(await sync.calendars.for_agent(agent).calendars(), calendar_id)
+    async with store.transaction() as tx:
+        await tx.agents.set_calendar(agent.id, chosen.calendar_id, chosen.name)
+        if style is not None:
+            await tx.agents.set_style(agent.id, style)
+    await sync.sync_agent(zendesk_user_id)
+    async with store.transaction() as tx:
+        await tx.agents.mark_synced(agent.id)
+        return await _reload(tx.agents, agent.id)
+
+
+async def switch_calendar(sync: AccountSync, agent: Agent, calendar_id: str) -> Agent:
+    """Move the agent's task events to another of their calendars."""
+    chosen = choose_calendar(await sync.calendars.for_agent(agent).calendars(), calendar_id)
+    async with sync.store.transaction() as tx:
+        await tx.agents.set_calendar(agent.id, chosen.calendar_id, chosen.name)
+    await sync.sync_agent(agent.zendesk_user_id)
+    async with sync.store.transaction() as tx:
+        return await _reload(tx.agents, agent.id)
+
+
+async def disconnect_agent(sync: AccountSync, agent: Agent) -> int:
+    """Remove the agent's events from their calendar, then forget their tokens.
+
+    Returns how many events could not be removed (their calendar refused access).
+    """
+    left = await sync.clear_agent(agent.zendesk_user_id) if agent.can_receive_events else 0
+    try:
+        await sync.calendars.revoke(agent)
+    except CronofyError as exc:
+        # The tokens are deleted below either way; a failed revoke only means the
+        # calendar account keeps listing zdcal until the agent removes it there.
+        log.warning("could not revoke agent %s's calendar authorization: %s", agent.id, exc)
+    async with sync.store.transaction() as tx:
+        await tx.agents.disconnect(agent.id, "disconnected")
+        if left:
+            # The calendar cannot be reached; nothing more can be done for those events.
+            stale = await tx.entries.for_agent(sync.account.id, agent.zendesk_user_id)
+            await tx.entries.delete_many(sync.account.id, stale)
+    return left
+
+
+async def _reload(agents: Agents, agent_id: int) -> Agent:
+    agent = await agents.get(agent_id)
+    if agent is None:
+        raise LookupError(f"agent {agent_id} disappeared")
+    return agent

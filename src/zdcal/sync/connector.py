@@ -1,0 +1,91 @@
+"""Opening an agent's calendar: tokens from the store in, rotated tokens back to it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import httpx
+
+from zdcal.calendars.base import AgentCalendar
+from zdcal.calendars.cronofy import CronofyClient, CronofyTokens
+from zdcal.calendars.cronofy import oauth as cronofy_oauth
+from zdcal.calendars.cronofy.backend import CronofyAgentCalendar
+from zdcal.clock import Clock
+from zdcal.http.pacing import RateLimiter
+from zdcal.store import Agent, CalendarTokens, Store
+
+
+class CalendarConnector(Protocol):
+    """Gives the engine a calendar for an agent that holds tokens."""
+
+    def for_agent(self, agent: Agent) -> AgentCalendar: ...
+
+    async def revoke(self, agent: Agent) -> None:
+        """Withdraw zdcal's authorization to the agent's calendar account."""
+        ...
+
+
+class CronofyConnector:
+    """Cronofy clients sharing one HTTP pool and one application-wide rate limiter."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        api_base_url: str,
+        client_id: str,
+        client_secret: str,
+        http: httpx.AsyncClient,
+        limiter: RateLimiter | None,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._api_base_url = api_base_url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._http = http
+        self._limiter = limiter
+        self._clock = clock
+
+    def client_for(self, agent: Agent) -> CronofyClient:
+        """A Cronofy client for the agent that stores rotated tokens as soon as they come."""
+        if agent.tokens is None:
+            raise ValueError(f"agent {agent.id} holds no calendar tokens")
+        tokens = CronofyTokens(
+            access_token=agent.tokens.access_token,
+            refresh_token=agent.tokens.refresh_token,
+            expires_at=agent.tokens.expires_at,
+        )
+
+        async def store_tokens(new: CronofyTokens) -> None:
+            # A rotated refresh token is the only one that works from now on: keep it at once.
+            async with self._store.transaction() as tx:
+                await tx.agents.set_tokens(
+                    agent.id,
+                    CalendarTokens(new.access_token, new.refresh_token, new.expires_at),
+                )
+
+        return CronofyClient(
+            self._api_base_url,
+            tokens,
+            client_id=self._client_id,
+            client_secret=self._client_secret,
+            on_tokens=store_tokens,
+            http=self._http,
+            limiter=self._limiter,
+            clock=self._clock,
+        )
+
+    def for_agent(self, agent: Agent) -> AgentCalendar:
+        return CronofyAgentCalendar(self.client_for(agent))
+
+    async def revoke(self, agent: Agent) -> None:
+        if agent.tokens is None:
+            return
+        await cronofy_oauth.revoke(
+            self._http,
+            self._api_base_url,
+            client_id=self._client_id,
+            client_secret=self._client_secret,
+            token=agent.tokens.refresh_token,
+        )

@@ -1,0 +1,453 @@
+"""Keeps one Zendesk account's open tasks in its agents' calendars.
+
+The flow is one way: a change feed yields tickets; the domain rules say which event
+each ticket wants; the planner compares that with what the store recorded; the
+calendar backend carries out the actions; each outcome is recorded one by one.
+
+* A Zendesk notification is only a hint: the truth is always re-read from Zendesk.
+* The export cursor is saved only after every ticket of its page was applied or parked
+  in the retry list, so a crash or an error never skips a change.
+* One agent's broken authorization or failing calendar never holds back the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+from zdcal.calendars.base import (
+    CalendarAuthorizationLost,
+    CalendarUnavailable,
+    WriteOutcome,
+    WriteStatus,
+)
+from zdcal.clock import Clock
+from zdcal.domain import (
+    AccountInfo,
+    Action,
+    AgentTarget,
+    Delete,
+    DesiredEntry,
+    DomainError,
+    RecordedEntry,
+    Upsert,
+    desired_entries,
+    effective_time_zone,
+    event_id_for,
+    event_style_from_options,
+    plan_for_tickets,
+)
+from zdcal.store import (
+    Account,
+    Agent,
+    AgentStatus,
+    BackfillState,
+    CalendarEntry,
+    MirroredTicket,
+    Store,
+    SyncCursor,
+    Transaction,
+)
+from zdcal.sync.connector import CalendarConnector
+from zdcal.sync.report import SyncReport
+from zdcal.sync.tickets import gone, observed, rule_input, worth_mirroring
+from zdcal.zendesk import ZendeskClient
+from zdcal.zendesk.errors import Invalid as ZendeskInvalid
+
+log = logging.getLogger(__name__)
+
+OPEN_TASKS_QUERY = "ticket_type:task status<solved"
+# Zendesk serves the incremental export only for times at least a minute old.
+EXPORT_MIN_AGE = timedelta(seconds=61)
+# Search lags behind changes by minutes: the export after a backfill starts this much earlier.
+SEARCH_INDEX_MARGIN = timedelta(minutes=10)
+# Open tasks read before they are applied together during a backfill.
+BACKFILL_CHUNK = 10_000
+
+
+def _recorded(entry: CalendarEntry) -> RecordedEntry:
+    return RecordedEntry(
+        ticket_id=entry.ticket_id,
+        agent_id=entry.agent_id,
+        calendar_id=entry.calendar_id,
+        event_id=entry.event_id,
+        content_hash=entry.content_hash,
+    )
+
+
+def agent_target(agent: Agent) -> AgentTarget | None:
+    """Where and how an agent receives events, or None when they cannot receive any."""
+    if not agent.can_receive_events or agent.calendar_id is None:
+        return None
+    try:
+        return AgentTarget(
+            agent_id=agent.zendesk_user_id,
+            calendar_id=agent.calendar_id,
+            time_zone=effective_time_zone(agent.time_zone, agent.time_zone_override),
+            style=event_style_from_options(agent.style),
+        )
+    except DomainError as exc:
+        # Options are validated where they are entered; a bad stored value falls back
+        # to the defaults rather than leaving the agent without events.
+        log.warning("agent %s has unusable event options (%s); using defaults", agent.id, exc)
+        return AgentTarget(
+            agent_id=agent.zendesk_user_id, calendar_id=agent.calendar_id, time_zone="Etc/UTC"
+        )
+
+
+class AccountSync:
+    """Everything that keeps one account's calendars right. Not safe to run twice at once
+    for the same account: callers hold the account's lock."""
+
+    def __init__(
+        self,
+        store: Store,
+        account: Account,
+        zendesk: ZendeskClient,
+        calendars: CalendarConnector,
+        clock: Clock,
+        report: SyncReport | None = None,
+        *,
+        agent_concurrency: int = 8,
+    ) -> None:
+        self.store = store
+        self.account = account
+        self.info = AccountInfo(key=account.key, subdomain=account.subdomain)
+        self.zendesk = zendesk
+        self.calendars = calendars
+        self.clock = clock
+        self.report = report or SyncReport()
+        self._agent_slots = asyncio.Semaphore(agent_concurrency)
+
+    # Feeds ---------------------------------------------------------------------------
+
+    async def sweep(self) -> None:
+        """Read every change since the last sweep (a backfill the first time)."""
+        async with self.store.transaction() as tx:
+            cursor = await tx.cursors.get(self.account.id)
+            account = await tx.accounts.get(self.account.id)
+        if account is None:
+            raise LookupError(f"account {self.account.id} was removed")
+        if cursor is None or account.backfill.state is not BackfillState.DONE:
+            await self.backfill()
+            return
+        await self._follow_export(cursor)
+
+    async def backfill(self) -> None:
+        """Read every open task (search export), then hand over to the incremental export.
+
+        The export's start time is taken before the backfill begins, less the search
+        index lag, so whatever changes meanwhile is read again by the next sweep.
+        """
+        started = self.clock.now()
+        async with self.store.transaction() as tx:
+            await tx.accounts.set_backfill_state(self.account.id, BackfillState.RUNNING)
+        seen: set[int] = set()
+        pending: list[MirroredTicket] = []
+        async for page in self.zendesk.search_export(OPEN_TASKS_QUERY):
+            pending.extend(observed(t) for t in page.tickets)
+            seen.update(t.id for t in page.tickets)
+            # Applying several pages at once fills each agent's calendar batches (50 writes
+            # per request) instead of sending a few writes per agent per page.
+            if len(pending) >= BACKFILL_CHUNK:
+                await self.apply(pending)
+                pending = []
+        await self.apply(pending)
+        # Events written earlier for tickets the search no longer finds (solved, deleted,
+        # retyped while zdcal was not following): re-read those from Zendesk.
+        async with self.store.transaction() as tx:
+            recorded = await self._all_entry_ticket_ids(tx)
+        await self.refresh(sorted(recorded - seen))
+        async with self.store.transaction() as tx:
+            await tx.cursors.set(self.account.id, "", start_time=started - SEARCH_INDEX_MARGIN)
+            await tx.accounts.set_backfill_state(self.account.id, BackfillState.DONE)
+
+    async def _follow_export(self, saved: SyncCursor) -> None:
+        cursor = saved.cursor or None
+        if cursor is None and saved.start_time > self.clock.now() - EXPORT_MIN_AGE:
+            return  # too recent for Zendesk to serve yet; the next sweep will
+        while True:
+            try:
+                if cursor is None:
+                    page = await self.zendesk.incremental_tickets_page(start_time=saved.start_time)
+                else:
+                    page = await self.zendesk.incremental_tickets_page(cursor=cursor)
+            except ZendeskInvalid:
+                if cursor is None:
+                    raise
+                # A cursor Zendesk no longer accepts: start over in full rather than guess.
+                log.warning("account %s: export cursor refused; resyncing", self.account.id)
+                async with self.store.transaction() as tx:
+                    await tx.cursors.clear(self.account.id)
+                    await tx.accounts.set_backfill_state(
+                        self.account.id, BackfillState.NOT_STARTED
+                    )
+                await self.backfill()
+                return
+            await self.apply([observed(t) for t in page.tickets])
+            if page.after_cursor:
+                cursor = page.after_cursor
+                async with self.store.transaction() as tx:
+                    await tx.cursors.set(self.account.id, cursor, start_time=saved.start_time)
+            if page.end_of_stream or not page.after_cursor:
+                return
+
+    async def refresh(self, ticket_ids: Sequence[int]) -> None:
+        """Re-read tickets from Zendesk (show_many) and apply them; missing ones are gone."""
+        if not ticket_ids:
+            return
+        found = {t.id: observed(t) for t in await self.zendesk.show_many_tickets(ticket_ids)}
+        await self.apply([found.get(tid) or gone(tid) for tid in ticket_ids])
+
+    async def retry_failed(self) -> None:
+        """Apply again the tickets whose earlier attempt failed and whose retry time came."""
+        async with self.store.transaction() as tx:
+            due = [f.ticket_id for f in await tx.failures.due(self.account.id)]
+            known = await tx.tickets.get_many(self.account.id, due)
+        await self.apply([known[tid] for tid in due if tid in known], reread=False)
+        await self.refresh([tid for tid in due if tid not in known])
+
+    async def sync_agent(self, zendesk_user_id: int) -> None:
+        """Bring one agent's calendar in line from the mirror, without asking Zendesk.
+
+        Used when an agent connects, reconnects or switches calendar.
+        """
+        async with self.store.transaction() as tx:
+            open_tasks = await tx.tickets.open_tasks_for_assignee(self.account.id, zendesk_user_id)
+            entries = await tx.entries.for_agent(self.account.id, zendesk_user_id)
+            ids = {t.ticket_id for t in open_tasks} | {e.ticket_id for e in entries}
+            known = await tx.tickets.get_many(self.account.id, ids)
+        await self.apply([known.get(tid) or gone(tid) for tid in sorted(ids)], reread=False)
+
+    async def clear_agent(self, zendesk_user_id: int) -> int:
+        """Delete every event zdcal wrote to an agent's calendars (they disconnect or leave).
+
+        Returns how many could not be deleted (their entries are kept for a later try).
+        """
+        async with self.store.transaction() as tx:
+            entries = await tx.entries.for_agent(self.account.id, zendesk_user_id)
+            agents = await tx.agents.for_account(self.account.id)
+        actions: list[Action] = [Delete(_recorded(e)) for e in entries]
+        held, failed = await self._execute(
+            actions, entries, {a.zendesk_user_id: a for a in agents}
+        )
+        return len(held | failed)
+
+    # Applying ------------------------------------------------------------------------
+
+    async def apply(self, tickets: Iterable[MirroredTicket], *, reread: bool = True) -> None:
+        """Make the calendars right for these tickets as they are now.
+
+        Tickets that are not open tasks, were never mirrored and have no event are
+        skipped after one lookup: most of a busy account's changes are of that kind.
+        ``reread`` counts the tickets as read from Zendesk in the report.
+        """
+        latest: dict[int, MirroredTicket] = {}
+        for ticket in tickets:
+            latest[ticket.ticket_id] = ticket
+        if reread:
+            self.report.tickets_read += len(latest)
+        if not latest:
+            return
+        async with self.store.transaction() as tx:
+            recorded = await tx.entries.for_tickets(self.account.id, latest)
+            with_entries = {e.ticket_id for e in recorded}
+            before = await tx.tickets.get_many(self.account.id, latest)
+            ids = [
+                tid for tid, t in latest.items()
+                if tid in with_entries or tid in before or worth_mirroring(t)
+            ]
+            if not ids:
+                return
+            keep = [
+                latest[tid] for tid in ids if worth_mirroring(latest[tid]) or tid in with_entries
+            ]
+            await tx.tickets.upsert_many(self.account.id, keep)
+            # The mirror keeps the newest version seen: plan from it where it has one.
+            current = await tx.tickets.get_many(self.account.id, [t.ticket_id for t in keep])
+            await tx.tickets.delete_many(
+                self.account.id, [tid for tid in ids if tid in before and tid not in current]
+            )
+            agents = await tx.agents.for_account(self.account.id)
+        targets = {a.zendesk_user_id: t for a in agents if (t := agent_target(a)) is not None}
+        states = [rule_input(current.get(tid) or latest[tid]) for tid in ids]
+        desired = desired_entries(self.info, states, targets)
+        actions = plan_for_tickets(ids, desired, [_recorded(e) for e in recorded])
+        held, failed = await self._execute(
+            actions, recorded, {a.zendesk_user_id: a for a in agents}
+        )
+        async with self.store.transaction() as tx:
+            await tx.failures.clear(
+                self.account.id, [tid for tid in ids if tid not in held and tid not in failed]
+            )
+            # Tickets that left the mirror's scope and have no entry left are forgotten.
+            leaving = [tid for tid in ids if tid in current and not worth_mirroring(current[tid])]
+            if leaving:
+                still = {
+                    e.ticket_id for e in await tx.entries.for_tickets(self.account.id, leaving)
+                }
+                await tx.tickets.delete_many(
+                    self.account.id, [tid for tid in leaving if tid not in still]
+                )
+
+    async def _execute(
+        self,
+        actions: Sequence[Action],
+        recorded: Sequence[CalendarEntry],
+        agents: dict[int, Agent],
+    ) -> tuple[set[int], set[int]]:
+        """Carry out actions per agent, concurrently.
+
+        Returns the tickets held back (their agent must reconnect) and those that failed.
+        """
+        if not actions:
+            return set(), set()
+        existing = {(e.ticket_id, e.agent_id, e.calendar_id) for e in recorded}
+        by_agent: dict[int, list[Action]] = defaultdict(list)
+        for action in actions:
+            by_agent[action.entry.agent_id].append(action)
+        held: set[int] = set()
+        failed: set[int] = set()
+        results = await asyncio.gather(
+            *(
+                self._execute_for_agent(agents.get(uid), group, existing)
+                for uid, group in by_agent.items()
+            )
+        )
+        for agent_held, agent_failed in results:
+            held |= agent_held
+            failed |= agent_failed
+        return held, failed
+
+    async def _execute_for_agent(
+        self,
+        agent: Agent | None,
+        actions: list[Action],
+        existing: set[tuple[int, int, str]],
+    ) -> tuple[set[int], set[int]]:
+        tickets = {a.entry.ticket_id for a in actions}
+        if agent is None or agent.status is AgentStatus.DISCONNECTED or agent.tokens is None:
+            # Nobody can reach that calendar any more: forget what was recorded there.
+            async with self.store.transaction() as tx:
+                await tx.entries.delete_many(
+                    self.account.id, [a.entry for a in actions if isinstance(a, Delete)]
+                )
+            return set(), set()
+        if agent.status is AgentStatus.NEEDS_RECONNECT:
+            return tickets, set()  # entries kept: reconnecting repairs them
+        async with self._agent_slots:
+            try:
+                outcomes = await self.calendars.for_agent(agent).apply(actions)
+            except CalendarAuthorizationLost as exc:
+                log.warning("agent %s must reconnect their calendar: %s", agent.id, exc)
+                self.report.agents_needing_reconnect += 1
+                async with self.store.transaction() as tx:
+                    await tx.agents.set_status(
+                        agent.id, AgentStatus.NEEDS_RECONNECT, "calendar access was lost"
+                    )
+                return tickets, set()
+            except CalendarUnavailable as exc:
+                outcomes = [WriteOutcome(WriteStatus.RETRY, str(exc))] * len(actions)
+        return set(), await self._record(actions, outcomes, existing)
+
+    async def _record(
+        self,
+        actions: Sequence[Action],
+        outcomes: Sequence[WriteOutcome],
+        existing: set[tuple[int, int, str]],
+    ) -> set[int]:
+        """Record each outcome; returns the tickets whose write failed."""
+        written: list[DesiredEntry] = []
+        removed: list[RecordedEntry] = []
+        failures: list[tuple[Action, str]] = []
+        for action, outcome in zip(actions, outcomes, strict=True):
+            entry = action.entry
+            if outcome.status is not WriteStatus.DONE:
+                failures.append((action, outcome.reason or "calendar write failed"))
+            elif isinstance(action, Upsert):
+                written.append(action.entry)
+                if (entry.ticket_id, entry.agent_id, entry.calendar_id) in existing:
+                    self.report.events_updated += 1
+                else:
+                    self.report.events_created += 1
+            else:
+                removed.append(action.entry)
+                self.report.events_deleted += 1
+        async with self.store.transaction() as tx:
+            await tx.entries.upsert_many(self.account.id, written)
+            await tx.entries.delete_many(self.account.id, removed)
+            for action, reason in failures:
+                await tx.failures.record(
+                    self.account.id, action.entry.ticket_id, reason, agent_id=action.entry.agent_id
+                )
+        self.report.events_failed += len(failures)
+        return {action.entry.ticket_id for action, _ in failures}
+
+    # Verify --------------------------------------------------------------------------
+
+    async def verify(self) -> None:
+        """Read each agent's managed events back and repair drift.
+
+        Events we recorded but the calendar lost are written again; events of this
+        account that the calendar holds but we have no record of (a crash between a
+        write and its commit, say) are deleted.
+        """
+        async with self.store.transaction() as tx:
+            agents = await tx.agents.for_account(self.account.id)
+        await asyncio.gather(*(self._verify_agent(a) for a in agents if a.can_receive_events))
+
+    async def _verify_agent(self, agent: Agent) -> None:
+        uid = agent.zendesk_user_id
+        async with self.store.transaction() as tx:
+            entries = await tx.entries.for_agent(self.account.id, uid)
+        calendar = self.calendars.for_agent(agent)
+        try:
+            # Every writable calendar: a stray may sit in one the agent has since left. An
+            # entry in a calendar that is gone or read-only now counts as lost.
+            writable = sorted(c.calendar_id for c in await calendar.calendars() if c.writable)
+            held = {
+                (event.calendar_id, event.event_id): event
+                async for event in calendar.managed_events(writable)
+                if not event.deleted
+            }
+        except (CalendarAuthorizationLost, CalendarUnavailable) as exc:
+            log.warning("verify skipped agent %s: %s", agent.id, exc)
+            return
+        recorded = {(e.calendar_id, e.event_id) for e in entries}
+        lost = [e for e in entries if (e.calendar_id, e.event_id) not in held]
+        strays = [
+            Delete(RecordedEntry(ticket_id=tid, agent_id=uid, calendar_id=cal, event_id=eid,
+                                 content_hash=""))
+            for (cal, eid) in held
+            if (cal, eid) not in recorded and (tid := self._ticket_of(eid)) is not None
+        ]
+        if lost:
+            async with self.store.transaction() as tx:
+                await tx.entries.delete_many(self.account.id, lost)
+        if strays:
+            async with self._agent_slots:
+                try:
+                    outcomes = await calendar.apply(strays)
+                except (CalendarAuthorizationLost, CalendarUnavailable) as exc:
+                    log.warning("verify could not delete strays for agent %s: %s", agent.id, exc)
+                    outcomes = []
+            self.report.events_deleted += sum(o.status is WriteStatus.DONE for o in outcomes)
+        await self.sync_agent(uid)
+
+    def _ticket_of(self, event_id: str) -> int | None:
+        """The ticket id of an event id this account wrote, else None (not ours)."""
+        _, _, suffix = event_id.rpartition("-")
+        if not suffix.isdigit():
+            return None
+        ticket_id = int(suffix)
+        return ticket_id if event_id_for(self.info, ticket_id) == event_id else None
+
+    async def _all_entry_ticket_ids(self, tx: Transaction) -> set[int]:
+        ids: set[int] = set()
+        for agent in await tx.agents.for_account(self.account.id):
+            ids.update(e.ticket_id for e in await tx.entries.for_agent(
+                self.account.id, agent.zendesk_user_id))
+        return ids

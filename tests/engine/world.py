@@ -1,0 +1,258 @@
+"""A world for engine scenarios: both simulators on loopback, a real database, zdcal's
+runtime, and plain-HTTP handles on the simulators' APIs and control APIs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from zdcal.domain import (
+    AccountInfo,
+    desired_entries,
+    ticket_state_from_api,
+)
+from zdcal.runtime import Runtime
+from zdcal.sandbox.runner import Sandbox
+from zdcal.sandbox.scenario import Scenario
+from zdcal.settings import Settings
+from zdcal.store import (
+    Account,
+    Agent,
+    CalendarTokens,
+    EventStyleOptions,
+    ZendeskApiToken,
+    generate_key,
+)
+from zdcal.sync.agents import connect_agent, disconnect_agent, switch_calendar
+from zdcal.sync.engine import AccountSync, agent_target
+from zdcal.sync.report import SyncReport
+
+T = TypeVar("T")
+
+SECRET_KEY = generate_key()
+
+ADMIN = ("admin@sandbox.example/token", "sandbox-admin-token")
+# Zendesk agents of the simulator's default seed and the Cronofy accounts they connect.
+NIA, KENJI, LENA = 1002, 1003, 1004
+CRONOFY = {"ada": "sandbox-%s-ada", "bob": "sandbox-%s-bob"}
+
+
+def calendar(owner: str, name: str = "work") -> str:
+    return f"cal_sandbox_{owner}_{name}"
+
+
+@dataclass
+class World:
+    sandbox: Sandbox
+    settings: Settings
+    zd: httpx.Client
+    cr: httpx.Client
+
+    # zdcal ---------------------------------------------------------------------------
+
+    def run(self, work: Callable[[Runtime], Awaitable[T]]) -> T:
+        async def runner() -> T:
+            async with await Runtime.open(self.settings) as runtime:
+                return await work(runtime)
+
+        return asyncio.run(runner())
+
+    def with_sync(
+        self, work: Callable[[AccountSync], Awaitable[T]], report: SyncReport | None = None
+    ) -> T:
+        async def inner(runtime: Runtime) -> T:
+            account = await self._account(runtime)
+            async with runtime.sync_session(account, report or SyncReport()) as sync:
+                return await work(sync)
+
+        return self.run(inner)
+
+    async def _account(self, runtime: Runtime) -> Account:
+        async with runtime.store.transaction() as tx:
+            account = await tx.accounts.get_by_subdomain("sandbox")
+        assert account is not None
+        return account
+
+    def add_account(self) -> Account:
+        async def work(runtime: Runtime) -> Account:
+            async with runtime.store.transaction() as tx:
+                return await tx.accounts.add(
+                    subdomain="sandbox",
+                    base_url=self.sandbox.zendesk.base_url,
+                    admin_email=ADMIN[0].split("/")[0],
+                    credentials=ZendeskApiToken(ADMIN[0].split("/")[0], ADMIN[1]),
+                )
+
+        return self.run(work)
+
+    def connect(
+        self,
+        user_id: int,
+        owner: str,
+        *,
+        calendar_id: str | None = None,
+        style: EventStyleOptions | None = None,
+    ) -> Agent:
+        user = self.zd.get(f"/api/v2/users/{user_id}").json()["user"]
+        tokens = CalendarTokens(CRONOFY[owner] % "access", CRONOFY[owner] % "refresh", None)
+
+        async def work(sync: AccountSync) -> Agent:
+            return await connect_agent(
+                sync, zendesk_user_id=user_id, name=user["name"], email=user["email"],
+                time_zone=user["iana_time_zone"], calendar_account_id=f"acc_sandbox_{owner}",
+                data_center="us", tokens=tokens, calendar_id=calendar_id, style=style,
+            )
+
+        return self.with_sync(work)
+
+    def agent(self, user_id: int) -> Agent:
+        async def work(runtime: Runtime) -> Agent:
+            account = await self._account(runtime)
+            async with runtime.store.transaction() as tx:
+                agent = await tx.agents.get_by_user(account.id, user_id)
+            assert agent is not None
+            return agent
+
+        return self.run(work)
+
+    def switch(self, user_id: int, calendar_id: str) -> Agent:
+        agent = self.agent(user_id)
+        return self.with_sync(lambda sync: switch_calendar(sync, agent, calendar_id))
+
+    def disconnect(self, user_id: int) -> int:
+        agent = self.agent(user_id)
+        return self.with_sync(lambda sync: disconnect_agent(sync, agent))
+
+    def sync(self, *, verify: bool = False, tick: bool = True) -> SyncReport:
+        """One sweep (after letting the export's newest-minute window pass) and retries."""
+        if tick:
+            self.advance_zendesk(61)
+        report = SyncReport()
+
+        async def work(sync: AccountSync) -> None:
+            await sync.sweep()
+            await sync.retry_failed()
+            if verify:
+                await sync.verify()
+
+        self.with_sync(work, report)
+        return report
+
+    # Zendesk -------------------------------------------------------------------------
+
+    def create_task(
+        self,
+        assignee: int | None,
+        due_at: str | None,
+        subject: str = "Call the customer back",
+        *,
+        type: str = "task",
+        **fields: Any,
+    ) -> int:
+        body = {"subject": subject, "type": type, "assignee_id": assignee, "due_at": due_at,
+                "comment": {"body": f"Details of {subject}"}, **fields}
+        response = self.zd.post("/api/v2/tickets", json={"ticket": body})
+        assert response.status_code == 201, response.text
+        ticket_id: int = response.json()["ticket"]["id"]
+        return ticket_id
+
+    def update(self, ticket_id: int, **fields: Any) -> None:
+        response = self.zd.put(f"/api/v2/tickets/{ticket_id}", json={"ticket": fields})
+        assert response.status_code == 200, response.text
+
+    def delete(self, ticket_id: int) -> None:
+        assert self.zd.delete(f"/api/v2/tickets/{ticket_id}").status_code == 204
+
+    def restore(self, ticket_id: int) -> None:
+        response = self.zd.put(f"/api/v2/deleted_tickets/{ticket_id}/restore")
+        assert response.status_code == 200, response.text
+
+    def close(self, ticket_id: int) -> None:
+        response = self.zd.post(f"/_sandbox/tickets/{ticket_id}/close")
+        assert response.status_code == 200, response.text
+
+    def advance_zendesk(self, seconds: float) -> None:
+        self.zd.post("/_sandbox/clock", json={"advance_seconds": seconds}).raise_for_status()
+
+    def zendesk_faults(self, **knobs: Any) -> None:
+        self.zd.put("/_sandbox/faults", json=knobs).raise_for_status()
+
+    def cronofy_faults(self, **knobs: Any) -> None:
+        self.cr.put("/_sandbox/faults", json=knobs).raise_for_status()
+
+    # Calendars -----------------------------------------------------------------------
+
+    def events(self, calendar_id: str) -> dict[str, dict[str, Any]]:
+        """The live (not deleted) events of a simulated calendar, by event id."""
+        response = self.cr.get(f"/_sandbox/calendars/{calendar_id}/events")
+        response.raise_for_status()
+        return {
+            e["event_id"]: {**e["sent"], "start": e["start"], "end": e["end"]}
+            for e in response.json()["events"]
+            if e.get("event_id") and not e.get("deleted")
+        }
+
+    def all_managed(self, calendars: list[str]) -> dict[str, dict[str, str]]:
+        """Every calendar's managed events: {calendar: {event_id: summary}}."""
+        return {c: {eid: e["summary"] for eid, e in self.events(c).items()} for c in calendars}
+
+    def expected(self, calendars: list[str]) -> dict[str, dict[str, str]]:
+        """What the rules say the calendars should hold, from Zendesk's current state and
+        zdcal's agents: the oracle of the model-based tests."""
+        state = self.zd.get("/_sandbox/state").json()
+
+        async def agents(runtime: Runtime) -> tuple[Account, list[Agent]]:
+            account = await self._account(runtime)
+            async with runtime.store.transaction() as tx:
+                return account, await tx.agents.for_account(account.id)
+
+        account, found = self.run(agents)
+        targets = {a.zendesk_user_id: t for a in found if (t := agent_target(a)) is not None}
+        tickets = [ticket_state_from_api(t) for t in state["tickets"]]
+        info = AccountInfo(key=account.key, subdomain=account.subdomain)
+        view: dict[str, dict[str, str]] = {c: {} for c in calendars}
+        for entry in desired_entries(info, tickets, targets):
+            view.setdefault(entry.calendar_id, {})[entry.event_id] = entry.body["summary"]
+        return view
+
+
+@contextmanager
+def open_world(
+    data_dir: Path, database_url: str, scenario: Scenario | None = None
+) -> Iterator[World]:
+    """Both simulators, a runtime on ``database_url`` and the sandbox account added."""
+    with Sandbox.create(scenario) as sandbox:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            data_dir=data_dir,
+            database_url=database_url,
+            secret_key=SECRET_KEY,
+            cronofy_api_url=sandbox.cronofy.base_url,
+            cronofy_app_url=sandbox.cronofy.base_url,
+            cronofy_client_id=sandbox.cronofy_config.client_id,
+            cronofy_client_secret=sandbox.cronofy_config.client_secret,
+        )
+        with (
+            httpx.Client(base_url=sandbox.zendesk.base_url, auth=ADMIN, timeout=30) as zd,
+            httpx.Client(base_url=sandbox.cronofy.base_url, timeout=30) as cr,
+        ):
+            world = World(sandbox, settings, zd, cr)
+            world.add_account()
+            yield world
+
+
+def due(day: str, time: str = "17:00:00") -> str:
+    """A due_at value: ISO UTC."""
+    return f"{day}T{time}Z"
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+

@@ -50,7 +50,7 @@ def test_sync_killed_at_random_points_converges(tmp_path: Path) -> None:
         env = zdcal_env(world)
         world.advance_zendesk(61)
         started = time.monotonic()
-        subprocess.run(ZDCAL + ["sync"], env=env, check=True, capture_output=True, timeout=300)
+        subprocess.run([*ZDCAL, "sync"], env=env, check=True, capture_output=True, timeout=300)
         full_run = time.monotonic() - started
         killed_mid_run = 0
         for _ in range(TRIALS):
@@ -59,7 +59,7 @@ def test_sync_killed_at_random_points_converges(tmp_path: Path) -> None:
                 world.update(ticket, due_at=f"2030-07-{day:02d}T12:00:00Z",
                              assignee_id=rng.choice([NIA, KENJI]))
             world.advance_zendesk(61)
-            process = subprocess.Popen(ZDCAL + ["sync"], env=env, stdout=subprocess.DEVNULL,
+            process = subprocess.Popen([*ZDCAL, "sync"], env=env, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL)
             time.sleep(rng.uniform(0.2, full_run))
             if process.poll() is None:
@@ -69,9 +69,10 @@ def test_sync_killed_at_random_points_converges(tmp_path: Path) -> None:
         assert killed_mid_run >= TRIALS // 3, "the kills should land mid-run"
         world.cronofy_faults(latency_ms=0)
         world.advance_zendesk(61)
-        done = subprocess.run(ZDCAL + ["sync", "--verify"], env=env, capture_output=True,
+        done = subprocess.run([*ZDCAL, "sync", "--verify"], env=env, capture_output=True,
                               text=True, timeout=300)
         assert done.returncode == 0, done.stderr
         assert world.all_managed(CALENDARS) == world.expected(CALENDARS)
         placed = Counter(eid for cal in CALENDARS for eid in world.events(cal))
-        assert placed and max(placed.values()) == 1
+        assert placed
+        assert max(placed.values()) == 1

@@ -22,6 +22,8 @@ TABLES = {
     "calendar_entries",
     "sync_cursors",
     "failed_tickets",
+    "pending_notifications",
+    "account_leases",
     "alembic_version",
 }
 

@@ -34,7 +34,9 @@ from zdcal.store.errors import (
     VaultError,
 )
 from zdcal.store.failures import FailedTicket, FailedTickets, RetryBackoff
+from zdcal.store.leases import AccountLeases
 from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
+from zdcal.store.notifications import PendingBatch, PendingNotifications
 from zdcal.store.rotation import reencrypt_secrets
 from zdcal.store.tables import AgentStatus, AuthKind, BackfillState
 from zdcal.store.tickets import MirroredTicket, TicketMirror
@@ -44,6 +46,7 @@ from zdcal.store.vault import Vault, generate_key, load_or_create_key
 __all__ = [
     "Account",
     "AccountAlreadyExists",
+    "AccountLeases",
     "AccountNotFound",
     "Accounts",
     "Agent",
@@ -65,6 +68,8 @@ __all__ = [
     "InvalidKey",
     "MigrationError",
     "MirroredTicket",
+    "PendingBatch",
+    "PendingNotifications",
     "RecordNotFound",
     "RetryBackoff",
     "SecretUndecryptable",

@@ -272,3 +272,31 @@ def encrypted_columns() -> dict[str, tuple[str, ...]]:
         if names:
             found[table.name] = names
     return found
+
+
+class PendingNotificationRow(Base):
+    """A ticket a Zendesk webhook said changed, waiting for the worker to re-read it.
+
+    Written before the webhook is answered, deleted after the ticket was applied: a
+    crash or a restart in between loses nothing.
+    """
+
+    __tablename__ = "pending_notifications"
+    __table_args__ = (Index(None, "account_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime]
+
+
+class AccountLeaseRow(Base):
+    """Who works on an account now: one holder at a time, across processes and machines."""
+
+    __tablename__ = "account_leases"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]

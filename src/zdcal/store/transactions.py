@@ -24,6 +24,8 @@ from zdcal.store.cursors import SyncCursors
 from zdcal.store.engine import session_factory
 from zdcal.store.entries import CalendarEntries
 from zdcal.store.failures import FailedTickets, RetryBackoff
+from zdcal.store.leases import AccountLeases
+from zdcal.store.notifications import PendingNotifications
 from zdcal.store.tickets import TicketMirror
 from zdcal.store.vault import Vault
 
@@ -39,6 +41,8 @@ class Transaction:
     entries: CalendarEntries
     cursors: SyncCursors
     failures: FailedTickets
+    notifications: PendingNotifications
+    leases: AccountLeases
 
 
 class Store:
@@ -73,6 +77,8 @@ class Store:
                 entries=CalendarEntries(session, self._clock),
                 cursors=SyncCursors(session, self._clock),
                 failures=FailedTickets(session, self._clock, self._backoff),
+                notifications=PendingNotifications(session, self._clock),
+                leases=AccountLeases(session, self._clock),
             )
 
     async def close(self) -> None:

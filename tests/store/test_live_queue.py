@@ -1,0 +1,55 @@
+"""The webhook notification queue and the per-account work leases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from zdcal.store import Store
+
+from .conftest import ManualClock, add_account
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_notifications_queue_deduplicates_tickets_and_forgets_done_rows(
+    store: Store,
+) -> None:
+    acme = await add_account(store, "acme")
+    other = await add_account(store, "other")
+    async with store.transaction() as tx:
+        await tx.notifications.add_many([(acme, 7), (acme, 8), (acme, 7), (other, 7)])
+    async with store.transaction() as tx:
+        assert await tx.notifications.accounts_waiting() == sorted([acme, other])
+        assert await tx.notifications.depth() == 4
+        batch = await tx.notifications.take(acme, limit=2)
+    assert batch.ticket_ids == [7, 8]
+    assert len(batch.row_ids) == 2
+    async with store.transaction() as tx:
+        await tx.notifications.done(batch.row_ids)
+        rest = await tx.notifications.take(acme)
+    assert rest.ticket_ids == [7]
+    async with store.transaction() as tx:
+        await tx.notifications.done(rest.row_ids)
+        assert await tx.notifications.accounts_waiting() == [other]
+
+
+async def test_a_lease_has_one_holder_until_released_or_expired(
+    store: Store, clock: ManualClock
+) -> None:
+    acme = await add_account(store, "acme")
+    period = timedelta(seconds=30)
+    async with store.transaction() as tx:
+        assert await tx.leases.take(acme, "worker-a", period)
+    async with store.transaction() as tx:
+        assert not await tx.leases.take(acme, "worker-b", period)
+        assert await tx.leases.take(acme, "worker-a", period)  # renewal
+    clock.advance(seconds=31)
+    async with store.transaction() as tx:
+        assert await tx.leases.take(acme, "worker-b", period)  # a's lease ran out
+    async with store.transaction() as tx:
+        await tx.leases.release(acme, "worker-a")  # not a's any more: no effect
+        assert not await tx.leases.take(acme, "worker-a", period)
+        await tx.leases.release(acme, "worker-b")
+        assert await tx.leases.take(acme, "worker-a", period)

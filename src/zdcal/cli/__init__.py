@@ -7,6 +7,7 @@ import zdcal.cli.accounts
 import zdcal.cli.agents
 import zdcal.cli.db
 import zdcal.cli.sandbox
+import zdcal.cli.serve
 import zdcal.cli.status
 import zdcal.cli.sync  # noqa: F401
 from zdcal.cli.base import main

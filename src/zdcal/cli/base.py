@@ -9,10 +9,13 @@ from typing import Any, TypeVar
 
 import click
 import httpx
+import sqlalchemy.exc
 
 from zdcal import __version__
 from zdcal.calendars.cronofy import CronofyError
 from zdcal.domain import DomainError
+from zdcal.live.bootstrap import BootstrapError
+from zdcal.live.locks import AccountBusy
 from zdcal.runtime import Runtime
 from zdcal.sandbox.scenario import ScenarioError
 from zdcal.settings import Settings
@@ -30,10 +33,15 @@ class ZdcalGroup(click.Group):
             return super().invoke(ctx)
         except (ZendeskError, CronofyError) as exc:
             raise click.ClickException(_api_message(exc)) from exc
-        except (StoreError, DomainError, ScenarioError, ValueError) as exc:
+        except (StoreError, DomainError, ScenarioError, BootstrapError, AccountBusy,
+                ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
         except httpx.HTTPError as exc:
             raise click.ClickException(f"network error: {exc}") from exc
+        except sqlalchemy.exc.DBAPIError as exc:
+            # The driver's own words ("unable to open database file", "role ... does not
+            # exist"); never the URL, which may hold a password.
+            raise click.ClickException(f"database error: {exc.orig}") from exc
         except OSError as exc:
             raise click.ClickException(f"{exc.strerror or exc}") from exc
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -19,6 +20,12 @@ class SyncReport:
     events_failed: int = 0
     agents_needing_reconnect: int = 0
     requests: Counter[str] = field(default_factory=Counter)
+    listener: Callable[[SyncReport], None] | None = field(default=None, repr=False)
+    """Told after each batch of tickets is applied (a progress display)."""
+
+    def progressed(self) -> None:
+        if self.listener is not None:
+            self.listener(self)
 
     def summary(self) -> str:
         apis = ", ".join(f"{api} {count}" for api, count in sorted(self.requests.items()))

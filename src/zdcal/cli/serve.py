@@ -1,0 +1,88 @@
+"""``zdcal serve`` and ``zdcal bootstrap`` / ``teardown``: the live service."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+import uvicorn
+
+from zdcal.cli.accounts import find_account
+from zdcal.cli.base import main, run_with_runtime, settings
+from zdcal.live.bootstrap import bootstrap_account, teardown_account
+from zdcal.live.logs import configure_logging
+from zdcal.live.services import Services
+from zdcal.runtime import Runtime
+from zdcal.store import upgrade
+from zdcal.web.app import create_app
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--no-workers", is_flag=True, help="Serve requests only; another process syncs.")
+def serve_command(host: str, port: int, no_workers: bool) -> None:
+    """Run the receiver, the worker and the scheduler in one process.
+
+    Endpoints: /webhooks/zendesk/<account key>, /healthz, /readyz, /metrics and the
+    pages. SIGTERM finishes the writes in flight; notifications not yet applied stay
+    queued in the database.
+    """
+    config = settings()
+    configure_logging(config.log_level, config.log_format)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(upgrade(config.database_url))
+    app = create_app(config, run_workers=not no_workers)
+    uvicorn.run(
+        app, host=host, port=port, log_config=None, access_log=False,
+        proxy_headers=True, forwarded_allow_ips="127.0.0.1", timeout_graceful_shutdown=30,
+    )
+
+
+@main.command("bootstrap")
+@click.option("--account", "subdomain", help="Only this account (default: all).")
+@click.option("--public-url", help="Where Zendesk reaches zdcal (default ZDCAL_PUBLIC_URL).")
+def bootstrap_command(subdomain: str | None, public_url: str | None) -> None:
+    """Create or repair zdcal's webhook and trigger in Zendesk (safe to run again)."""
+
+    async def work(runtime: Runtime) -> list[str]:
+        lines = []
+        services = Services(runtime)
+        try:
+            for account in await find_account(runtime, subdomain):
+                url = public_url or runtime.settings.public_url
+                result = await bootstrap_account(services, account.id, url)
+                done = ", ".join(
+                    [f"created {x}" for x in result.created]
+                    + [f"repaired {x}" for x in result.repaired]
+                )
+                lines.append(
+                    f"{account.subdomain}: {done} (webhook {result.webhook_id}, trigger "
+                    f"{result.trigger_id}) → {url}/webhooks/zendesk/{account.key}"
+                )
+        finally:
+            await services.close()
+        return lines
+
+    for line in run_with_runtime(work):
+        click.echo(line)
+
+
+@main.command("teardown")
+@click.option("--account", "subdomain", help="Only this account (default: all).")
+def teardown_command(subdomain: str | None) -> None:
+    """Remove zdcal's webhook and trigger from Zendesk."""
+
+    async def work(runtime: Runtime) -> list[str]:
+        services = Services(runtime)
+        lines = []
+        try:
+            for account in await find_account(runtime, subdomain):
+                removed = await teardown_account(services, account.id)
+                lines.append(f"{account.subdomain}: removed {', '.join(removed) or 'nothing'}")
+            return lines
+        finally:
+            await services.close()
+
+    for line in run_with_runtime(work):
+        click.echo(line)

@@ -1,0 +1,63 @@
+"""Prometheus metrics of one zdcal process (its own registry: no global state)."""
+
+from __future__ import annotations
+
+import httpx
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+
+from zdcal.sync.report import SyncReport
+
+
+class Metrics:
+    """Every metric ``/metrics`` exposes."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.webhooks = Counter(
+            "zdcal_webhooks", "Zendesk webhook deliveries received, by outcome and reason.",
+            ["outcome", "reason"], registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "zdcal_queue_depth", "Notified tickets waiting for the worker.",
+            registry=self.registry,
+        )
+        self.sync_lag = Gauge(
+            "zdcal_sync_lag_seconds", "Seconds since the account's change feed was last read.",
+            ["account"], registry=self.registry,
+        )
+        self.api_requests = Counter(
+            "zdcal_api_requests", "Requests to Zendesk and the calendar API, by status.",
+            ["api", "status"], registry=self.registry,
+        )
+        self.events = Counter(
+            "zdcal_calendar_events", "Calendar events written, by action.",
+            ["action"], registry=self.registry,
+        )
+
+    def count_response(self, api: str) -> ResponseCounter:
+        return ResponseCounter(self, api)
+
+    def add_report(self, report: SyncReport) -> None:
+        """Add what one unit of sync work did."""
+        for action, value in (
+            ("created", report.events_created),
+            ("updated", report.events_updated),
+            ("deleted", report.events_deleted),
+            ("failed", report.events_failed),
+        ):
+            if value:
+                self.events.labels(action).inc(value)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class ResponseCounter:
+    """An httpx response hook counting responses of one API by status."""
+
+    def __init__(self, metrics: Metrics, api: str) -> None:
+        self._metrics = metrics
+        self._api = api
+
+    async def __call__(self, response: httpx.Response) -> None:
+        self._metrics.api_requests.labels(self._api, str(response.status_code)).inc()

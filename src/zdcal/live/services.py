@@ -1,0 +1,75 @@
+"""What the web app, the worker and the scheduler share in one process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from zdcal.live.locks import AccountLocks
+from zdcal.live.metrics import Metrics
+from zdcal.runtime import Runtime
+from zdcal.store import Account, AccountNotFound
+from zdcal.sync.engine import AccountSync
+from zdcal.sync.report import SyncReport
+
+
+class Services:
+    """A runtime, pooled HTTP clients per API, account locks and metrics.
+
+    Every piece of work on an account goes through :meth:`account_work`, which holds
+    the account's lock: one account's work never runs twice at once.
+    """
+
+    def __init__(self, runtime: Runtime, *, metrics: Metrics | None = None) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.store = runtime.store
+        self.clock = runtime.clock
+        self.metrics = metrics or Metrics()
+        self.locks = AccountLocks(runtime.store)
+        self.zendesk_http = self._http("zendesk")
+        self.cronofy_http = self._http("cronofy")
+
+    def _http(self, api: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            timeout=self.settings.http_timeout_seconds,
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            event_hooks={"response": [self.metrics.count_response(api)]},
+        )
+
+    async def close(self) -> None:
+        await self.zendesk_http.aclose()
+        await self.cronofy_http.aclose()
+
+    def account_sync(self, account: Account, report: SyncReport | None = None) -> AccountSync:
+        """An :class:`AccountSync` on the shared clients. Hold the lock to use it for writes."""
+        return AccountSync(
+            self.store,
+            account,
+            self.runtime.zendesk_client(account, self.zendesk_http),
+            self.runtime.calendar_connector(self.cronofy_http),
+            self.clock,
+            report,
+        )
+
+    @asynccontextmanager
+    async def account_work(
+        self, account_id: int, *, wait: float = 30.0, report: SyncReport | None = None
+    ) -> AsyncIterator[AccountSync]:
+        """Hold the account's lock and give an :class:`AccountSync` for it.
+
+        Raises :class:`zdcal.live.locks.AccountBusy` if another process keeps it longer
+        than ``wait`` seconds, :class:`AccountNotFound` if the account is gone.
+        """
+        report = report if report is not None else SyncReport()
+        async with self.locks.hold(account_id, wait=wait):
+            async with self.store.transaction() as tx:
+                account = await tx.accounts.get(account_id)
+            if account is None:
+                raise AccountNotFound(f"no account {account_id}")
+            try:
+                yield self.account_sync(account, report)
+            finally:
+                self.metrics.add_report(report)

@@ -1,0 +1,236 @@
+"""The background work of a zdcal process.
+
+* Notified tickets: collected for a short window, re-read with show_many, applied.
+* A periodic sweep per account (the incremental export) catches what notifications
+  missed; a periodic verify repairs calendar drift.
+* Requests from the pages (backfill, verify, bootstrap, an agent's resync) run here too.
+
+All work on an account holds that account's lock. Stopping lets the unit of work in
+flight finish; notifications not yet applied stay in the queue table for next time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from zdcal.live.bootstrap import bootstrap_account
+from zdcal.live.locks import AccountBusy
+from zdcal.live.services import Services
+from zdcal.sync.engine import AccountSync
+from zdcal.sync.report import SyncReport
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[AccountSync], Awaitable[Any]]
+
+
+@dataclass
+class AccountProgress:
+    """What the pages show about the work on one account."""
+
+    running: str | None = None
+    report: SyncReport = field(default_factory=SyncReport)
+    last_sweep: datetime | None = None
+    last_verify: datetime | None = None
+    last_error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "running": self.running,
+            "tickets_read": self.report.tickets_read,
+            "events_created": self.report.events_created,
+            "events_updated": self.report.events_updated,
+            "events_deleted": self.report.events_deleted,
+            "events_failed": self.report.events_failed,
+            "last_sweep": self.last_sweep,
+            "last_verify": self.last_verify,
+            "last_error": self.last_error,
+        }
+
+
+class Workers:
+    """Runs the notification worker, the scheduler and page requests as asyncio tasks."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        collect_window: float = 0.5,
+        sweep_interval: float | None = None,
+        verify_interval: float | None = None,
+        tick: float = 1.0,
+    ) -> None:
+        self.services = services
+        self.collect_window = collect_window
+        self.sweep_interval = sweep_interval or services.settings.sweep_interval_seconds
+        self.verify_interval = verify_interval or services.settings.verify_interval_seconds
+        self.tick = tick
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._requests: asyncio.Queue[tuple[str, int, Work]] = asyncio.Queue()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._progress: dict[int, AccountProgress] = {}
+
+    # Lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        for name, loop in (
+            ("notifications", self._notification_loop),
+            ("scheduler", self._scheduler_loop),
+            ("requests", self._request_loop),
+        ):
+            self._tasks[name] = asyncio.create_task(loop(), name=f"zdcal-{name}")
+
+    async def stop(self, grace: float = 30.0) -> None:
+        """Let the work in flight finish (up to ``grace`` seconds), then stop."""
+        self._stopping.set()
+        self._wake.set()
+        tasks = list(self._tasks.values())
+        _, pending = await asyncio.wait(tasks, timeout=grace) if tasks else (set(), set())
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def stopped(self) -> list[str]:
+        """Names of loops that died (for readiness)."""
+        return [name for name, task in self._tasks.items() if task.done()]
+
+    def notify(self) -> None:
+        """New notifications were committed: apply them soon."""
+        self._wake.set()
+
+    # Requests from the pages ------------------------------------------------------------
+
+    def progress(self, account_id: int) -> dict[str, Any]:
+        return self._progress_of(account_id).as_dict()
+
+    def request_backfill(self, account_id: int) -> None:
+        self._requests.put_nowait(("sweep", account_id, lambda sync: sync.sweep()))
+
+    def request_verify(self, account_id: int) -> None:
+        self._requests.put_nowait(("verify", account_id, lambda sync: sync.verify()))
+
+    def request_agent_sync(self, account_id: int, zendesk_user_id: int) -> None:
+        self._requests.put_nowait(
+            ("agent sync", account_id, lambda sync: sync.sync_agent(zendesk_user_id))
+        )
+
+    def request_bootstrap(self, account_id: int) -> None:
+        async def work(sync: AccountSync) -> None:
+            await bootstrap_account(self.services, account_id, self.services.settings.public_url)
+
+        self._requests.put_nowait(("bootstrap", account_id, work))
+
+    # Loops ------------------------------------------------------------------------------
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _notification_loop(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.tick)
+            if self._stopping.is_set():
+                return
+            # Let a burst of notifications gather: one show_many for many tickets.
+            await self._sleep(self.collect_window)
+            self._wake.clear()
+            try:
+                async with self.services.store.transaction() as tx:
+                    accounts = await tx.notifications.accounts_waiting()
+                    self.services.metrics.queue_depth.set(await tx.notifications.depth())
+            except Exception:
+                log.exception("could not read the notification queue")
+                await self._sleep(self.tick)
+                continue
+            for account_id in accounts:
+                if self._stopping.is_set():
+                    return
+                await self._run(account_id, "notifications", self._drain, wait=0.0)
+
+    async def _drain(self, sync: AccountSync) -> None:
+        while not self._stopping.is_set():
+            async with self.services.store.transaction() as tx:
+                batch = await tx.notifications.take(sync.account.id)
+            if not batch.row_ids:
+                return
+            await sync.refresh(batch.ticket_ids)
+            async with self.services.store.transaction() as tx:
+                await tx.notifications.done(batch.row_ids)
+
+    async def _scheduler_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                async with self.services.store.transaction() as tx:
+                    accounts = await tx.accounts.all()
+            except Exception:
+                log.exception("could not list accounts")
+                accounts = []
+            now = self.services.clock.now()
+            for account in accounts:
+                if self._stopping.is_set():
+                    return
+                progress = self._progress_of(account.id)
+                if self._due(progress.last_sweep, self.sweep_interval, now):
+                    await self._run(account.id, "sweep", self._sweep, wait=0.0)
+                if self._due(progress.last_verify, self.verify_interval, now):
+                    if progress.last_verify is None:
+                        progress.last_verify = now  # first verify one interval after start
+                    else:
+                        await self._run(account.id, "verify", self._verify, wait=0.0)
+                if account.last_webhook_at or progress.last_sweep:
+                    lag = (now - (progress.last_sweep or now)).total_seconds()
+                    self.services.metrics.sync_lag.labels(account.subdomain).set(lag)
+            await self._sleep(self.tick)
+
+    @staticmethod
+    def _due(last: datetime | None, interval: float, now: datetime) -> bool:
+        return last is None or (now - last).total_seconds() >= interval
+
+    async def _sweep(self, sync: AccountSync) -> None:
+        await sync.sweep()
+        await sync.retry_failed()
+        self._progress_of(sync.account.id).last_sweep = self.services.clock.now()
+
+    async def _verify(self, sync: AccountSync) -> None:
+        await sync.verify()
+        self._progress_of(sync.account.id).last_verify = self.services.clock.now()
+
+    async def _request_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                name, account_id, work = await asyncio.wait_for(self._requests.get(), self.tick)
+            except TimeoutError:
+                continue
+            await self._run(account_id, name, work, wait=30.0)
+
+    async def _run(self, account_id: int, name: str, work: Work, *, wait: float) -> None:
+        """Run one unit of work on an account under its lock; never let it kill a loop."""
+        progress = self._progress_of(account_id)
+        report = progress.report if name == "sweep" else SyncReport()
+        if name == "sweep":
+            progress.report = report = SyncReport()
+        progress.running = name
+        try:
+            async with self.services.account_work(account_id, wait=wait, report=report) as sync:
+                await work(sync)
+            progress.last_error = None
+        except AccountBusy:
+            log.info("account %s busy elsewhere; %s postponed", account_id, name)
+        except Exception as exc:
+            progress.last_error = f"{name}: {exc}"
+            log.exception("%s of account %s failed", name, account_id)
+        finally:
+            progress.running = None
+
+    def _progress_of(self, account_id: int) -> AccountProgress:
+        return self._progress.setdefault(account_id, AccountProgress())

@@ -1,0 +1,1 @@
+"""The ASGI app: webhook receivers, health and metrics, agent and admin pages."""

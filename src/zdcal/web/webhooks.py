@@ -1,0 +1,210 @@
+"""The Zendesk webhook receiver: ``POST /webhooks/zendesk/{account key}``.
+
+Checks, in this order: the account exists; the bearer token (zdcal's own, set on the
+webhook at bootstrap); the body size (read with a cap, since the signature covers the
+raw body); the signature (``X-Zendesk-Webhook-Signature`` = base64 HMAC-SHA256 of
+timestamp + raw body, constant time, any of the account's current secrets); the
+timestamp window (replays and far-future timestamps); the body's shape. Only then is
+the ticket id recorded for the worker, and answered 202 — before any Zendesk or
+calendar call. Bad input gets a 4xx with a short reason, never a 5xx, and nothing is
+enqueued. Nothing secret is logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+
+from zdcal.live.intake import NotificationIntake
+from zdcal.live.services import Services
+from zdcal.zendesk.signature import verify_webhook_signature, webhook_timestamp_fresh
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 16 * 1024
+ACCOUNT_CACHE_SECONDS = 10.0
+MIN_RELOAD_SECONDS = 1.0
+MAX_TICKET_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class ReceiverAccount:
+    account_id: int
+    subdomain: str
+    bearer_token: str
+    signing_secrets: tuple[str, ...]
+
+
+class ReceiverAccounts:
+    """Account keys → what authenticates their webhooks, cached briefly.
+
+    Unknown keys reload the cache at most once per ``ACCOUNT_CACHE_SECONDS``, so a flood
+    of forged keys cannot turn into a flood of database reads.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._accounts: dict[str, ReceiverAccount] = {}
+        self._loaded_at = float("-inf")
+
+    async def get(self, key: str, *, fresh: bool = False) -> ReceiverAccount | None:
+        """The account for ``key``; ``fresh`` asks for a reload (a just-bootstrapped or
+        re-keyed account), granted at most once a second."""
+        age = time.monotonic() - self._loaded_at
+        if age >= ACCOUNT_CACHE_SECONDS or (
+            (fresh or key not in self._accounts) and age >= MIN_RELOAD_SECONDS
+        ):
+            await self._load()
+        return self._accounts.get(key)
+
+    async def _load(self) -> None:
+        async with self._services.store.transaction() as tx:
+            accounts = await tx.accounts.all()
+        self._accounts = {
+            a.key: ReceiverAccount(a.id, a.subdomain, a.webhook.bearer_token,
+                                   a.webhook.signing_secrets)
+            for a in accounts if a.webhook is not None
+        }
+        self._loaded_at = time.monotonic()
+
+
+class RecentInvocations:
+    """Invocation ids seen lately: Zendesk may deliver one invocation more than once."""
+
+    def __init__(self, ttl: float, capacity: int = 100_000) -> None:
+        self._ttl = ttl
+        self._capacity = capacity
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def first_time(self, invocation_id: str) -> bool:
+        now = time.monotonic()
+        while self._seen and (
+            len(self._seen) > self._capacity or next(iter(self._seen.values())) < now - self._ttl
+        ):
+            self._seen.popitem(last=False)
+        if invocation_id in self._seen:
+            return False
+        self._seen[invocation_id] = now
+        return True
+
+
+class Rejected(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class ZendeskWebhookReceiver:
+    """The ASGI endpoint; one per app."""
+
+    def __init__(self, services: Services, intake: NotificationIntake) -> None:
+        self.services = services
+        self.intake = intake
+        self.accounts = ReceiverAccounts(services)
+        window = services.settings.webhook_replay_window_seconds
+        self.window = timedelta(seconds=window)
+        self.invocations = RecentInvocations(ttl=2 * window)
+
+    async def __call__(self, request: Request) -> Response:
+        metrics = self.services.metrics.webhooks
+        try:
+            account, ticket_id, invocation = await self._check(request)
+        except Rejected as rejected:
+            metrics.labels("rejected", rejected.reason).inc()
+            log.warning("webhook rejected: %s", rejected.reason,
+                        extra={"account_key": request.path_params.get("account_key", "")[:40]})
+            return JSONResponse({"error": rejected.reason}, status_code=rejected.status)
+        if invocation and not self.invocations.first_time(f"{account.account_id}:{invocation}"):
+            metrics.labels("duplicate", "invocation").inc()
+            return JSONResponse({"status": "duplicate"}, status_code=200)
+        await self.intake.record(account.account_id, ticket_id)
+        metrics.labels("accepted", "").inc()
+        return JSONResponse({"status": "accepted"}, status_code=202)
+
+    async def _check(self, request: Request) -> tuple[ReceiverAccount, int, str]:
+        key = str(request.path_params.get("account_key", ""))
+        account = await self.accounts.get(key) if key.isalnum() and len(key) <= 32 else None
+        if account is None:
+            raise Rejected(404, "unknown account")
+        body: bytes | None = None
+        for attempt in ("cached", "reloaded"):
+            try:
+                if not _bearer_ok(request, account):
+                    raise Rejected(401, "bad or missing bearer token")
+                if body is None:
+                    body = await self._body(request)
+                _signature_ok(request, account, body)
+                break
+            except Rejected as rejected:
+                # Credentials may have changed since the cache was filled (bootstrap).
+                fresh = await self.accounts.get(key, fresh=True) if attempt == "cached" else None
+                if rejected.status != 401 or fresh is None or fresh == account:
+                    raise
+                account = fresh
+        timestamp = request.headers.get("x-zendesk-webhook-signature-timestamp", "")
+        if not webhook_timestamp_fresh(timestamp, self.services.clock.now(), self.window):
+            raise Rejected(401, "timestamp outside the accepted window")
+        assert body is not None  # the loop either read it or raised
+        return account, _ticket_id(body), request.headers.get(
+            "x-zendesk-webhook-invocation-id", "")[:128]
+
+    @staticmethod
+    async def _body(request: Request) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            raise Rejected(413, "body too large")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise Rejected(413, "body too large")
+                chunks.append(chunk)
+        except ClientDisconnect as exc:
+            raise Rejected(400, "body not received") from exc
+        return b"".join(chunks)
+
+
+def _bearer_ok(request: Request, account: ReceiverAccount) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        token.strip().encode("utf-8", "replace"), account.bearer_token.encode()
+    )
+
+
+def _signature_ok(request: Request, account: ReceiverAccount, body: bytes) -> None:
+    signature = request.headers.get("x-zendesk-webhook-signature")
+    timestamp = request.headers.get("x-zendesk-webhook-signature-timestamp")
+    if not signature or not timestamp:
+        raise Rejected(401, "missing signature headers")
+    if not any(
+        verify_webhook_signature(secret, timestamp, body, signature)
+        for secret in account.signing_secrets
+    ):
+        raise Rejected(401, "bad signature")
+
+
+def _ticket_id(body: bytes) -> int:
+    """The ticket id from the body zdcal's trigger sends: {"ticket_id": "123", ...}."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Rejected(400, "malformed JSON") from exc
+    if not isinstance(data, dict):
+        raise Rejected(400, "body must be a JSON object")
+    value = data.get("ticket_id")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_TICKET_ID:
+        raise Rejected(400, "ticket_id must be a positive integer")
+    return value

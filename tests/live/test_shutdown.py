@@ -1,0 +1,107 @@
+"""SIGTERM on a running ``zdcal serve``: the process stops promptly and no notification it
+accepted is lost — each is either applied to the calendar or still queued."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from live_support import bootstrap, eventually
+from world import NIA, SECRET_KEY, World, calendar, due, open_world
+
+from zdcal.runtime import Runtime
+
+NIA_CAL = calendar("ada")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def serve_process(world: World, port: int) -> subprocess.Popen[bytes]:
+    s = world.settings
+    env = {
+        **os.environ,
+        "ZDCAL_DATA_DIR": str(s.data_dir),
+        "ZDCAL_DATABASE_URL": s.database_url,
+        "ZDCAL_SECRET_KEY": SECRET_KEY,
+        "ZDCAL_CRONOFY_API_URL": s.cronofy_api_url,
+        "ZDCAL_CRONOFY_APP_URL": s.cronofy_app_url,
+        "ZDCAL_CRONOFY_CLIENT_ID": s.cronofy_client_id,
+        "ZDCAL_CRONOFY_CLIENT_SECRET": s.cronofy_client_secret.get_secret_value(),
+        "ZDCAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "zdcal.cli", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    eventually(lambda: _answers(port), timeout=30)
+    return process
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.mark.slow
+def test_sigterm_loses_no_accepted_notification(tmp_path: Path) -> None:
+    with open_world(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'zdcal.db'}") as world:
+        world.connect(NIA, "ada")
+        world.sync()  # backfill done: the server's first sweep has nothing to catch up
+        port = free_port()
+        process = serve_process(world, port)
+        try:
+            bootstrap(world, f"http://127.0.0.1:{port}")
+            world.cronofy_faults(latency_ms=150)  # writes are slow: some are in flight
+            # Tickets keep changing while the server is told to stop.
+            creator = threading.Thread(target=lambda: [
+                world.create_task(NIA, due(f"2030-08-{d:02d}")) for d in range(1, 29)
+            ])
+            creator.start()
+            eventually(lambda: len(_accepted(world)) >= 8, timeout=30)
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            # uvicorn shuts down gracefully, then re-raises the signal: exit by SIGTERM,
+            # which service managers count as a clean stop.
+            assert process.wait(timeout=40) in (0, -signal.SIGTERM)
+            stopped_in = time.monotonic() - started
+            creator.join()
+        finally:
+            if process.poll() is None:
+                process.kill()
+        stderr = process.stderr.read().decode() if process.stderr else ""
+        assert "Traceback" not in stderr
+        assert stopped_in < 35
+        world.cronofy_faults(latency_ms=0)
+        shown = {e["summary"].split()[0] for e in world.events(NIA_CAL).values()}
+
+        async def queued(runtime: Runtime) -> set[int]:
+            account = await world._account(runtime)
+            async with runtime.store.transaction() as tx:
+                return set((await tx.notifications.take(account.id)).ticket_ids)
+
+        waiting = world.run(queued)
+        accepted = _accepted(world)
+        assert accepted
+        for ticket in accepted:
+            assert f"#{ticket}" in shown or ticket in waiting, f"ticket {ticket} was lost"
+
+
+def _accepted(world: World) -> set[int]:
+    """Tickets whose webhook zdcal answered with a 2xx (the simulator's delivery log)."""
+    log = world.zd.get("/_sandbox/deliveries").json()["deliveries"]
+    return {int(d["ticket_id"]) for d in log if d["final_status"] == "delivered"}

@@ -53,6 +53,24 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 
+    # Web pages (zdcal.web.pages) ----------------------------------------------------------
+    zendesk_oauth_client_id: str = Field(
+        default="",
+        description="Zendesk OAuth client for agent sign-in on accounts connected with an "
+        "API token (accounts connected with OAuth use their own client).",
+    )
+    zendesk_oauth_client_secret: SecretStr = Field(
+        default=SecretStr(""), description="Secret of zendesk_oauth_client_id."
+    )
+    web_custom_zendesk_urls: bool = Field(
+        default=False,
+        description="Let the connect form take a non-standard Zendesk base URL (simulator, "
+        "proxy). Keep off in production: zdcal would call whatever URL an admin types.",
+    )
+    web_session_max_age_seconds: int = Field(
+        default=8 * 3600, description="How long a page sign-in lasts."
+    )
+
     @model_validator(mode="after")
     def _fill_derived(self) -> Settings:
         api, app = cronofy_hosts(self.cronofy_data_center)

@@ -1,17 +1,64 @@
-"""The pages people see: agent onboarding and the admin page."""
+"""The pages people see: agent onboarding and the admin page.
+
+:func:`create_pages_app` is mounted at "/" by :func:`zdcal.web.app.create_app`, whose
+lifespan gives every request ``request.state.services`` and ``request.state.workers``.
+Middleware, outermost first: security headers (CSP with ``frame-ancestors``), the
+encrypted session cookie. Every POST checks a CSRF token.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from zdcal.web.pages import account_connect, admin, agent, calendar_connect, signin
+from zdcal.web.pages.errors import PageError
+from zdcal.web.pages.headers import SecurityHeaders
+from zdcal.web.pages.rendering import STATIC_DIR, render
+from zdcal.web.pages.sessions import SessionCookies
+
+log = logging.getLogger(__name__)
 
 
-async def home(request: Request) -> Response:
-    return HTMLResponse("<!doctype html><title>zdcal</title><h1>zdcal is running</h1>")
+async def page_error(request: Request, exc: Exception) -> Response:
+    """Refusals as readable pages, with their status."""
+    assert isinstance(exc, PageError)
+    log.info("page refused (%s): %s", type(exc).__name__, exc.title)
+    return render(request, "error.html", status=exc.status, title=exc.title,
+                  message=exc.message)
 
 
 def create_pages_app() -> Starlette:
     """The pages sub-app, mounted at "/" by :func:`zdcal.web.app.create_app`."""
-    return Starlette(routes=[Route("/", home)])
+    routes = [
+        Route("/", signin.home),
+        Route("/signin", signin.start_sign_in),
+        Route(signin.CALLBACK_PATH, signin.finish_sign_in),
+        Route("/signout", signin.sign_out_page, methods=["POST"]),
+        Route("/connect", account_connect.connect_form),
+        Route("/connect", account_connect.start_connect, methods=["POST"]),
+        Route(account_connect.CALLBACK_PATH, account_connect.finish_connect),
+        Route("/agent", agent.agent_page),
+        Route("/agent/preview", agent.style_preview),
+        Route("/agent/style", agent.save_style, methods=["POST"]),
+        Route("/agent/calendar", agent.choose_calendar, methods=["POST"]),
+        Route("/agent/disconnect", agent.disconnect, methods=["POST"]),
+        Route("/calendar/connect", calendar_connect.start_calendar_connect, methods=["POST"]),
+        Route(calendar_connect.CALLBACK_PATH, calendar_connect.finish_calendar_connect),
+        Route("/admin", admin.admin_page),
+        Route("/admin/resync", admin.resync_agent, methods=["POST"]),
+        Route("/admin/verify", admin.run_verify, methods=["POST"]),
+        Route("/admin/bootstrap", admin.run_bootstrap, methods=["POST"]),
+        Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders), Middleware(SessionCookies)],
+        exception_handlers={PageError: page_error},
+    )

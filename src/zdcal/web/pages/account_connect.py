@@ -1,0 +1,152 @@
+"""An admin connects a Zendesk account: their OAuth client, Zendesk's consent, then
+bootstrap (webhook + trigger) and the first backfill, whose progress the admin page shows.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from zdcal.live.services import Services
+from zdcal.store import AccountAlreadyExists, ZendeskOAuth
+from zdcal.web.pages.csrf import checked_form
+from zdcal.web.pages.errors import ConnectRefused, NotAnAdmin
+from zdcal.web.pages.headers import account_origins
+from zdcal.web.pages.identity import SignedIn, sign_in
+from zdcal.web.pages.oauth_flows import begin_flow, finish_flow
+from zdcal.web.pages.rendering import render
+from zdcal.web.pages.zendesk_identity import (
+    CONNECT_SCOPE,
+    OAuthClientCredentials,
+    ZendeskIdentityError,
+    identify,
+)
+from zdcal.zendesk import oauth as zendesk_oauth
+
+CALLBACK_PATH = "/connect/callback"
+_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+class ConnectFormInvalid(ValueError):
+    """A field of the connect form is missing or not acceptable."""
+
+
+def standard_base_url(subdomain: str) -> str:
+    return f"https://{subdomain}.zendesk.com"
+
+
+def base_url_for(subdomain: str, typed: str, *, custom_allowed: bool) -> str:
+    """The API base URL to use: the standard host, or a typed one where allowed."""
+    standard = standard_base_url(subdomain)
+    typed = typed.strip().rstrip("/")
+    if not typed or typed == standard:
+        return standard
+    if not custom_allowed:
+        raise ConnectFormInvalid(
+            "This zdcal only talks to <subdomain>.zendesk.com (the operator can allow other "
+            "base URLs with ZDCAL_WEB_CUSTOM_ZENDESK_URLS)."
+        )
+    parts = urlsplit(typed)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConnectFormInvalid("The base URL must look like https://host[:port].")
+    return typed
+
+
+async def connect_form(request: Request) -> Response:
+    services: Services = request.state.services
+    return render(request, "connect.html", values={},
+                  custom_allowed=services.settings.web_custom_zendesk_urls,
+                  redirect_uri=services.settings.public_url + CALLBACK_PATH)
+
+
+async def start_connect(request: Request) -> Response:
+    """Check the form, remember it in the (encrypted) session, go to Zendesk's consent."""
+    services: Services = request.state.services
+    form = await checked_form(request)
+    values = {k: str(form.get(k, "")).strip() for k in ("subdomain", "base_url", "client_id")}
+    secret = str(form.get("client_secret", "")).strip()
+    subdomain = values["subdomain"].lower()
+    try:
+        if not _SUBDOMAIN.fullmatch(subdomain):
+            raise ConnectFormInvalid("The subdomain is the <name> of <name>.zendesk.com.")
+        if not values["client_id"] or not secret:
+            raise ConnectFormInvalid("Give the OAuth client's unique identifier and secret.")
+        base_url = base_url_for(subdomain, values["base_url"],
+                                custom_allowed=services.settings.web_custom_zendesk_urls)
+        async with services.store.transaction() as tx:
+            existing = await tx.accounts.get_by_subdomain(subdomain)
+        if existing is not None and existing.base_url != base_url:
+            # Otherwise anyone could point a connected account at a server they control.
+            raise ConnectFormInvalid(
+                f"{subdomain} is already connected with another base URL; reconnect it "
+                "with the same one."
+            )
+    except ConnectFormInvalid as exc:
+        return render(request, "connect.html", status=400, error=str(exc), values=values,
+                      custom_allowed=services.settings.web_custom_zendesk_urls,
+                      redirect_uri=services.settings.public_url + CALLBACK_PATH)
+    pkce = zendesk_oauth.make_pkce_pair()
+    state = begin_flow(
+        request.session, "connect", subdomain=subdomain, base_url=base_url,
+        client_id=values["client_id"], client_secret=secret, verifier=pkce.verifier,
+    )
+    url = zendesk_oauth.authorize_url(
+        base_url, values["client_id"], services.settings.public_url + CALLBACK_PATH,
+        CONNECT_SCOPE, state, pkce.challenge,
+    )
+    return RedirectResponse(url, status_code=303)
+
+
+async def finish_connect(request: Request) -> Response:
+    """Zendesk's answer: an admin's tokens. Store the account, then bootstrap and backfill."""
+    services: Services = request.state.services
+    flow, code = finish_flow(request, "connect")
+    client = OAuthClientCredentials(str(flow["client_id"]), str(flow["client_secret"]))
+    subdomain, base_url = str(flow["subdomain"]), str(flow["base_url"])
+    try:
+        user, tokens = await identify(
+            services, base_url, client, code=code,
+            redirect_uri=services.settings.public_url + CALLBACK_PATH,
+            code_verifier=str(flow["verifier"]),
+        )
+    except ZendeskIdentityError as exc:
+        raise ConnectRefused(str(exc)) from exc
+    if not user.is_admin or user.id is None:
+        raise NotAnAdmin(
+            f"{user.name or 'This user'} is not an admin of {subdomain}. Only a Zendesk admin "
+            "can connect the account (zdcal creates a webhook and a trigger in it)."
+        )
+    credentials = ZendeskOAuth(
+        client_id=client.client_id, client_secret=client.client_secret,
+        access_token=tokens.access_token, refresh_token=tokens.refresh_token,
+        expires_at=tokens.expires_at,
+    )
+    async with services.store.transaction() as tx:
+        existing = await tx.accounts.get_by_subdomain(subdomain)
+        if existing is not None and existing.base_url != base_url:
+            raise ConnectRefused(f"{subdomain} is already connected with another base URL.")
+        try:
+            account = await tx.accounts.add(subdomain=subdomain, base_url=base_url,
+                                            admin_email=user.email or "",
+                                            credentials=credentials)
+        except AccountAlreadyExists:
+            assert existing is not None
+            await tx.accounts.set_credentials(existing.id, credentials)
+            account = existing
+        agent = await tx.agents.upsert_profile(
+            account.id, user.id, name=user.name or user.email or f"user {user.id}",
+            email=user.email or "", time_zone=user.iana_time_zone or "Etc/UTC",
+        )
+    sign_in(
+        request.session,
+        SignedIn(account_id=account.id, agent_id=agent.id, zendesk_user_id=user.id,
+                 name=agent.name, role="admin"),
+        account_origins(account.subdomain, account.base_url),
+    )
+    workers = request.state.workers
+    workers.request_bootstrap(account.id)
+    workers.request_backfill(account.id)
+    return RedirectResponse("/admin", status_code=303)

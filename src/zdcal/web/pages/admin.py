@@ -1,0 +1,109 @@
+"""The admin page: the account's health, its agents, failed tickets, and the buttons to
+resync an agent, run verify and re-run bootstrap (all done by the background workers)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from zdcal.live.services import Services
+from zdcal.store import Account
+from zdcal.web.pages.agent_records import AgentOverview, overview
+from zdcal.web.pages.csrf import checked_form
+from zdcal.web.pages.errors import AccountUnknown
+from zdcal.web.pages.identity import require_admin
+from zdcal.web.pages.rendering import flash, render
+from zdcal.zendesk.errors import ZendeskError
+from zdcal.zendesk.models import RateLimitStatus
+
+RATE_PROBE_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class ZendeskHealth:
+    """What a single ``/users/me`` call tells: do the credentials work, and the headroom."""
+
+    credentials_ok: bool
+    problem: str | None
+    rate_limit: RateLimitStatus | None
+
+
+async def admin_page(request: Request) -> Response:
+    services: Services = request.state.services
+    user = require_admin(request)
+    account = await _account(services, user.account_id)
+    async with services.store.transaction() as tx:
+        agents = await tx.agents.for_account(account.id)
+        failures = await tx.failures.for_account(account.id)
+        cursor = await tx.cursors.get(account.id)
+    overviews: list[AgentOverview] = [await overview(services, account, a) for a in agents]
+    progress = request.state.workers.progress(account.id)
+    working = progress.get("running") is not None or account.backfill.state.value != "done"
+    return render(
+        request, "admin.html",
+        account=account,
+        agents=overviews,
+        failures=failures,
+        names={a.zendesk_user_id: a.name for a in agents},
+        cursor_saved=cursor.stored_at if cursor else None,
+        progress=progress,
+        refresh=working,
+        zendesk=await _zendesk_health(services, account),
+    )
+
+
+async def resync_agent(request: Request) -> Response:
+    services: Services = request.state.services
+    form = await checked_form(request)
+    user = require_admin(request)
+    try:
+        agent_id = int(str(form.get("agent_id", "")))
+    except ValueError:
+        agent_id = -1
+    async with services.store.transaction() as tx:
+        agent = await tx.agents.get(agent_id)
+    if agent is None or agent.account_id != user.account_id:
+        flash(request, "No such agent in this account.", error=True)
+    else:
+        request.state.workers.request_agent_sync(user.account_id, agent.zendesk_user_id)
+        flash(request, f"Resync of {agent.name}'s calendar started.")
+    return RedirectResponse("/admin", status_code=303)
+
+
+async def run_verify(request: Request) -> Response:
+    await checked_form(request)
+    user = require_admin(request)
+    request.state.workers.request_verify(user.account_id)
+    flash(request, "Verify started: zdcal compares every calendar with Zendesk and repairs.")
+    return RedirectResponse("/admin", status_code=303)
+
+
+async def run_bootstrap(request: Request) -> Response:
+    await checked_form(request)
+    user = require_admin(request)
+    request.state.workers.request_bootstrap(user.account_id)
+    flash(request, "Bootstrap started: zdcal checks and repairs its webhook and trigger.")
+    return RedirectResponse("/admin", status_code=303)
+
+
+async def _account(services: Services, account_id: int) -> Account:
+    async with services.store.transaction() as tx:
+        account = await tx.accounts.get(account_id)
+    if account is None:
+        raise AccountUnknown("This Zendesk account is no longer connected.")
+    return account
+
+
+async def _zendesk_health(services: Services, account: Account) -> ZendeskHealth:
+    client = services.runtime.zendesk_client(account, services.zendesk_http)
+    try:
+        await asyncio.wait_for(client.me(), RATE_PROBE_TIMEOUT)
+    except TimeoutError:
+        return ZendeskHealth(False, "Zendesk did not answer in time", client.rate_limit)
+    except ZendeskError as exc:
+        return ZendeskHealth(False, str(exc), client.rate_limit)
+    return ZendeskHealth(True, None, client.rate_limit)
+

@@ -1,0 +1,163 @@
+"""The agent's page: connect a calendar, choose it and the event style, see how it goes,
+switch calendar, disconnect, and reconnect after the authorization broke."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from zdcal.calendars.base import CalendarAuthorizationLost, CalendarInfo, CalendarUnavailable
+from zdcal.calendars.cronofy import CronofyError
+from zdcal.domain import AccountInfo, InvalidEventStyle, effective_time_zone
+from zdcal.live.locks import AccountBusy
+from zdcal.live.services import Services
+from zdcal.store import Account, Agent, AgentStatus
+from zdcal.sync.agents import CalendarChoiceError, disconnect_agent, switch_calendar
+from zdcal.web.pages.agent_records import overview, signed_in_agent
+from zdcal.web.pages.csrf import checked_form
+from zdcal.web.pages.errors import CalendarProblem
+from zdcal.web.pages.event_style_form import (
+    EventPreview,
+    form_values,
+    preview_event,
+    style_options_from_form,
+)
+from zdcal.web.pages.identity import require_user
+from zdcal.web.pages.rendering import flash, render, templates
+
+LOCK_WAIT_SECONDS = 15.0
+BUSY = "zdcal is busy with your account right now; please try again in a minute."
+LOST = "zdcal can no longer reach your calendar: the authorization was revoked or expired."
+
+
+async def agent_page(request: Request) -> Response:
+    services: Services = request.state.services
+    account, agent = await signed_in_agent(services, require_user(request))
+    calendars: list[CalendarInfo] = []
+    calendar_error = None
+    if agent.tokens is not None and agent.status is AgentStatus.ACTIVE:
+        try:
+            calendars = await services.account_sync(account).calendars.for_agent(agent).calendars()
+        except CalendarAuthorizationLost:
+            agent = await _mark_needs_reconnect(services, agent)
+        except (CalendarUnavailable, CronofyError):
+            calendar_error = "Your calendar service did not answer; the list will be back soon."
+    values = form_values(agent.style)
+    return render(
+        request, "agent.html",
+        info=await overview(services, account, agent),
+        calendars=[c for c in calendars if c.writable],
+        calendar_error=calendar_error,
+        style=values,
+        preview=_preview(account, agent, agent.style, services),
+        time_zone=effective_time_zone(agent.time_zone, agent.time_zone_override),
+    )
+
+
+async def style_preview(request: Request) -> Response:
+    """The preview fragment for the style form's current values (no state changes)."""
+    services: Services = request.state.services
+    account, agent = await signed_in_agent(services, require_user(request))
+    try:
+        options = style_options_from_form(request.query_params)
+        preview, error = _preview(account, agent, options, services), None
+    except InvalidEventStyle as exc:
+        preview, error = None, str(exc)
+    response: HTMLResponse = templates.TemplateResponse(
+        request, "_preview.html", {"preview": preview, "error": error}
+    )
+    return response
+
+
+async def save_style(request: Request) -> Response:
+    services: Services = request.state.services
+    form = await checked_form(request)
+    account, agent = await signed_in_agent(services, require_user(request))
+    try:
+        options = style_options_from_form(form)
+    except InvalidEventStyle as exc:
+        flash(request, f"Not saved: {exc}.", error=True)
+        return RedirectResponse("/agent", status_code=303)
+    async with services.store.transaction() as tx:
+        await tx.agents.set_style(agent.id, options)
+    if agent.can_receive_events:
+        try:
+            async with services.account_work(account.id, wait=LOCK_WAIT_SECONDS) as sync:
+                await sync.sync_agent(agent.zendesk_user_id)
+        except AccountBusy:
+            request.state.workers.request_agent_sync(account.id, agent.zendesk_user_id)
+    flash(request, "Saved. Your task events now look like the preview.")
+    return RedirectResponse("/agent", status_code=303)
+
+
+async def choose_calendar(request: Request) -> Response:
+    """Switch to another writable calendar of the agent's: the events move there."""
+    services: Services = request.state.services
+    form = await checked_form(request)
+    account, agent = await signed_in_agent(services, require_user(request))
+    calendar_id = str(form.get("calendar_id", ""))
+    if not agent.can_receive_events:
+        flash(request, "Connect your calendar first.", error=True)
+        return RedirectResponse("/agent", status_code=303)
+    try:
+        async with services.account_work(account.id, wait=LOCK_WAIT_SECONDS) as sync:
+            moved = await switch_calendar(sync, agent, calendar_id)
+        flash(request, f"Your task events are now in {moved.calendar_name}.")
+    except CalendarChoiceError as exc:
+        flash(request, f"Not switched: {exc}.", error=True)
+    except AccountBusy:
+        flash(request, BUSY, error=True)
+    except CalendarAuthorizationLost:
+        await _mark_needs_reconnect(services, agent)
+        flash(request, LOST, error=True)
+    except (CalendarUnavailable, CronofyError) as exc:
+        raise CalendarProblem("Your calendar service did not answer; nothing was moved.") from exc
+    return RedirectResponse("/agent", status_code=303)
+
+
+async def disconnect(request: Request) -> Response:
+    """Remove the agent's events, revoke the calendar authorization, delete the tokens."""
+    services: Services = request.state.services
+    await checked_form(request)
+    account, agent = await signed_in_agent(services, require_user(request))
+    if agent.tokens is None:
+        flash(request, "Your calendar is not connected.")
+        return RedirectResponse("/agent", status_code=303)
+    try:
+        async with services.account_work(account.id, wait=LOCK_WAIT_SECONDS) as sync:
+            left = await disconnect_agent(sync, agent)
+    except AccountBusy:
+        flash(request, BUSY, error=True)
+        return RedirectResponse("/agent", status_code=303)
+    if left:
+        flash(request, f"Disconnected. {left} events could not be removed because the calendar "
+                       "refused access; delete them there.", error=True)
+    else:
+        flash(request, "Disconnected: your task events were removed and zdcal's access to "
+                       "your calendar was withdrawn.")
+    return RedirectResponse("/agent", status_code=303)
+
+
+def _preview(
+    account: Account, agent: Agent, options: Mapping[str, Any], services: Services
+) -> EventPreview | None:
+    """The sample task in this style, or ``None`` when the stored style is unusable."""
+    try:
+        return preview_event(
+            options,
+            account=AccountInfo(key=account.key, subdomain=account.subdomain),
+            time_zone=effective_time_zone(agent.time_zone, agent.time_zone_override),
+            today=services.clock.now().date(),
+        )
+    except InvalidEventStyle:
+        return None
+
+
+async def _mark_needs_reconnect(services: Services, agent: Agent) -> Agent:
+    async with services.store.transaction() as tx:
+        await tx.agents.set_status(agent.id, AgentStatus.NEEDS_RECONNECT, LOST)
+        updated = await tx.agents.get(agent.id)
+    return updated or agent

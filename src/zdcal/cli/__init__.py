@@ -6,6 +6,7 @@ from __future__ import annotations
 import zdcal.cli.accounts
 import zdcal.cli.agents
 import zdcal.cli.db
+import zdcal.cli.demo
 import zdcal.cli.sandbox
 import zdcal.cli.serve
 import zdcal.cli.status

@@ -5,10 +5,14 @@ from __future__ import annotations
 import click
 
 from zdcal.cli.base import main, run_with_runtime
+from zdcal.domain import AccountInfo, InvalidSubdomain, new_account_key
 from zdcal.runtime import Runtime
 from zdcal.store import Account, ZendeskApiToken
 from zdcal.sync.report import SyncReport
 from zdcal.zendesk.auth import ApiTokenAuth
+from zdcal.zendesk.errors import Unauthorized, Unreachable
+
+REFUSED_CREDENTIALS = "Zendesk did not accept that email and API token; check both"
 
 
 @main.group()
@@ -30,8 +34,19 @@ async def find_account(runtime: Runtime, subdomain: str | None) -> list[Account]
     return [account]
 
 
+def _subdomain(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """The subdomain, lowercase, refused before anything is contacted when not a DNS label."""
+    subdomain = value.strip().lower()
+    try:
+        # The domain owns the rule (AccountInfo checks it); a throwaway key lets us ask it.
+        AccountInfo(key=new_account_key(), subdomain=subdomain)
+    except InvalidSubdomain as exc:
+        raise click.BadParameter(str(exc), ctx, param) from exc
+    return subdomain
+
+
 @accounts.command("add")
-@click.argument("subdomain")
+@click.argument("subdomain", callback=_subdomain)
 @click.option("--email", required=True, help="Email of the Zendesk admin the token belongs to.")
 @click.option(
     "--api-token",
@@ -55,12 +70,17 @@ def accounts_add(subdomain: str, email: str, api_token: str, base_url: str | Non
     async def work(runtime: Runtime) -> Account:
         async with runtime.http_client(None, "zendesk") as http:
             client = runtime.zendesk_client_for(url, ApiTokenAuth(email, api_token), http)
-            me = await client.me()
+            try:
+                me = await client.me()
+            except Unauthorized as exc:
+                raise click.ClickException(REFUSED_CREDENTIALS) from exc
+            except Unreachable as exc:
+                raise click.ClickException(
+                    f"cannot reach Zendesk at {url}; check --base-url and the network"
+                ) from exc
         if me.id is None:
-            raise click.ClickException(
-                "Zendesk did not accept that email and API token (it answered as an "
-                "anonymous user); check both"
-            )
+            # Zendesk answers /users/me as an anonymous user for credentials it ignores.
+            raise click.ClickException(REFUSED_CREDENTIALS)
         if not me.is_admin:
             raise click.ClickException(
                 f"{email} is a Zendesk {me.role}, not an admin: zdcal needs an admin to "

@@ -5,13 +5,16 @@ from __future__ import annotations
 import click
 
 from zdcal.calendars.cronofy import CronofyClient, CronofyTokens
+from zdcal.calendars.cronofy.backend import CronofyAgentCalendar
+from zdcal.calendars.cronofy.errors import Unauthorized as CronofyUnauthorized
 from zdcal.cli.accounts import find_account
 from zdcal.cli.base import main, run_with_runtime
 from zdcal.domain import effective_time_zone, event_style_from_options
 from zdcal.runtime import Runtime
 from zdcal.store import Agent, CalendarTokens, EventStyleOptions
-from zdcal.sync.agents import connect_agent, disconnect_agent
+from zdcal.sync.agents import choose_calendar, connect_agent, disconnect_agent
 from zdcal.sync.report import SyncReport
+from zdcal.zendesk.errors import NotFound as ZendeskNotFound
 
 
 @main.group()
@@ -71,7 +74,10 @@ def agents_add(
         (account,) = await find_account(runtime, subdomain)
         report = SyncReport()
         async with runtime.sync_session(account, report) as sync:
-            user = await sync.zendesk.show_user(user_id)
+            try:
+                user = await sync.zendesk.show_user(user_id)
+            except ZendeskNotFound as exc:
+                raise click.ClickException(f"no Zendesk user {user_id} in {subdomain}") from exc
             if not user.is_agent:
                 raise click.ClickException(
                     f"Zendesk user {user_id} is an {user.role}, not an agent"
@@ -84,7 +90,17 @@ def agents_add(
                     client_secret=runtime.settings.cronofy_client_secret.get_secret_value(),
                     http=http, clock=runtime.clock,
                 )
-                info = await client.userinfo()
+                try:
+                    info = await client.userinfo()
+                except CronofyUnauthorized as exc:
+                    raise click.ClickException(
+                        "Cronofy did not accept those tokens (expired or revoked?); "
+                        "authorize again and pass the new ones"
+                    ) from exc
+                # Refuse a read-only, deleted or unknown calendar before anything is stored.
+                chosen = choose_calendar(
+                    await CronofyAgentCalendar(client).calendars(), calendar_id
+                )
                 tokens = client.tokens
             agent = await connect_agent(
                 sync,
@@ -96,7 +112,7 @@ def agents_add(
                 data_center=runtime.settings.cronofy_data_center,
                 tokens=CalendarTokens(tokens.access_token, tokens.refresh_token,
                                       tokens.expires_at),
-                calendar_id=calendar_id,
+                calendar_id=chosen.calendar_id,
                 style=style,
             )
             if time_zone:

@@ -11,6 +11,22 @@ import click
 from zdcal.cli.base import main
 from zdcal.sandbox.runner import Sandbox
 from zdcal.sandbox.scenario import Scenario, load_scenario
+from zdcal.sandbox.zendesk.errors import ZendeskApiError
+
+
+def seed_refusal(exc: ZendeskApiError) -> str:
+    """Why the Zendesk simulator refused a scenario's seed, in its own field messages."""
+    details = exc.body.get("details")
+    if isinstance(details, dict):
+        reasons = [
+            str(entry.get("description", name))
+            for name, entries in details.items()
+            for entry in (entries if isinstance(entries, list) else [])
+            if isinstance(entry, dict)
+        ]
+        if reasons:
+            return "; ".join(reasons)
+    return str(exc.body.get("description") or exc.body.get("error") or exc.body)
 
 
 def wait_for_signal() -> None:
@@ -38,6 +54,11 @@ def sandbox_command(zendesk_port: int, cronofy_port: int, scenario: Path | None)
         sandbox = Sandbox.create(loaded, zendesk_port=zendesk_port, cronofy_port=cronofy_port)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on the port: {exc.strerror}") from exc
+    except ZendeskApiError as exc:
+        # The seed is loaded like API creates, so a bad one fails with an API error.
+        raise click.ClickException(
+            f"the scenario's zendesk section was refused: {seed_refusal(exc)}"
+        ) from exc
     with sandbox:
         click.echo(f"Zendesk simulator: {sandbox.zendesk.base_url}  (control: /_sandbox)")
         click.echo(f"Cronofy simulator: {sandbox.cronofy.base_url}  (control: /_sandbox)")

@@ -8,7 +8,7 @@ import click
 
 from zdcal.cli.accounts import find_account
 from zdcal.cli.base import main, run_with_runtime
-from zdcal.live.services import Services
+from zdcal.live.locks import AccountLocks
 from zdcal.runtime import Runtime
 from zdcal.sync.report import SyncReport
 
@@ -48,20 +48,20 @@ def sync_command(subdomain: str | None, verify: bool, wait: float) -> None:
 
     async def work(runtime: Runtime) -> list[tuple[str, SyncReport]]:
         results = []
-        services = Services(runtime)
-        try:
-            for account in await find_account(runtime, subdomain):
-                progress = ProgressLine(account.subdomain)
-                report = SyncReport(listener=progress)
-                async with services.account_work(account.id, wait=wait, report=report) as sync:
-                    await sync.sweep()
-                    await sync.retry_failed()
-                    if verify:
-                        await sync.verify()
-                progress.end()
-                results.append((account.subdomain, report))
-        finally:
-            await services.close()
+        locks = AccountLocks(runtime.store)
+        for account in await find_account(runtime, subdomain):
+            progress = ProgressLine(account.subdomain)
+            report = SyncReport(listener=progress)
+            async with (
+                locks.hold(account.id, wait=wait),
+                runtime.sync_session(account, report) as sync,
+            ):
+                await sync.sweep()
+                await sync.retry_failed()
+                if verify:
+                    await sync.verify()
+            progress.end()
+            results.append((account.subdomain, report))
         return results
 
     for name, report in run_with_runtime(work):

@@ -1,0 +1,148 @@
+"""``zdcal demo``: the whole product on one machine, with nothing to configure.
+
+With no Cronofy credentials in the environment it starts the simulated Zendesk and
+Cronofy, seeds them (an account, agents, tasks), wires zdcal into the simulated Zendesk
+(webhook and trigger) and serves zdcal, on SQLite in ``var/demo``. With real credentials
+(``ZDCAL_CRONOFY_CLIENT_ID`` set) it serves zdcal against the real services instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import click
+import httpx
+import uvicorn
+
+from zdcal.cli.base import main
+from zdcal.live.bootstrap import bootstrap_account
+from zdcal.live.logs import configure_logging
+from zdcal.live.services import Services
+from zdcal.runtime import Runtime
+from zdcal.sandbox.runner import Sandbox
+from zdcal.sandbox.scenario import Scenario
+from zdcal.settings import Settings
+from zdcal.store import ZendeskApiToken, upgrade
+from zdcal.web.app import create_app
+
+ADMIN_EMAIL, ADMIN_TOKEN = "admin@sandbox.example", "sandbox-admin-token"
+SAMPLE_TASKS = [
+    # (assignee, days from today, hour UTC, subject, priority)
+    (1002, 1, 15, "Call Acme back about the renewal", "high"),
+    (1002, 3, 17, "Send the onboarding checklist", None),
+    (1002, 7, 14, "Quarterly review with Globex", "normal"),
+    (1003, 2, 1, "Check the Tokyo office's printer order", "low"),
+    (1003, 5, 3, "Follow up on invoice #4411", "urgent"),
+    (1004, 4, 9, "Prepare the Berlin workshop", None),
+]
+
+
+def sandbox_settings(data_dir: Path, port: int, sandbox: Sandbox) -> Settings:
+    return Settings(
+        _env_file=None,
+        data_dir=data_dir,
+        public_url=f"http://127.0.0.1:{port}",
+        cronofy_api_url=sandbox.cronofy.base_url,
+        cronofy_app_url=sandbox.cronofy.base_url,
+        cronofy_client_id=sandbox.cronofy_config.client_id,
+        cronofy_client_secret=sandbox.cronofy_config.client_secret,
+        zendesk_oauth_client_id="zdcal",
+        zendesk_oauth_client_secret="zdcal-sandbox-secret",  # noqa: S106 - the simulator's
+        web_custom_zendesk_urls=True,
+        log_format="text",
+        log_level=os.environ.get("ZDCAL_LOG_LEVEL", "WARNING"),
+    )
+
+
+async def prepare(settings: Settings, sandbox: Sandbox) -> None:
+    """Connect the simulated account (once), wire it up, and give agents some tasks."""
+    await upgrade(settings.database_url)
+    async with await Runtime.open(settings) as runtime:
+        async with runtime.store.transaction() as tx:
+            account = await tx.accounts.get_by_subdomain("sandbox")
+            if account is None:
+                account = await tx.accounts.add(
+                    subdomain="sandbox", base_url=sandbox.zendesk.base_url,
+                    admin_email=ADMIN_EMAIL,
+                    credentials=ZendeskApiToken(ADMIN_EMAIL, ADMIN_TOKEN),
+                )
+            elif account.base_url != sandbox.zendesk.base_url:
+                # The simulator starts empty each time: begin this account afresh.
+                await tx.accounts.remove(account.id)
+                account = await tx.accounts.add(
+                    subdomain="sandbox", base_url=sandbox.zendesk.base_url,
+                    admin_email=ADMIN_EMAIL,
+                    credentials=ZendeskApiToken(ADMIN_EMAIL, ADMIN_TOKEN),
+                )
+        services = Services(runtime)
+        try:
+            await bootstrap_account(services, account.id, settings.public_url)
+        finally:
+            await services.close()
+    today = runtime.clock.now().date()
+    async with httpx.AsyncClient(base_url=sandbox.zendesk.base_url,
+                                 auth=(f"{ADMIN_EMAIL}/token", ADMIN_TOKEN)) as zendesk:
+        for assignee, days, hour, subject, priority in SAMPLE_TASKS:
+            day = today.toordinal() + days
+            due = f"{type(today).fromordinal(day).isoformat()}T{hour:02d}:00:00Z"
+            response = await zendesk.post("/api/v2/tickets", json={"ticket": {
+                "subject": subject, "type": "task", "assignee_id": assignee, "due_at": due,
+                "priority": priority, "comment": {"body": f"{subject}.\n\nA sample task."},
+            }})
+            response.raise_for_status()
+
+
+@main.command("demo")
+@click.option("--port", type=int, default=8000, show_default=True, help="zdcal's port.")
+@click.option("--zendesk-port", type=int, default=8101, show_default=True)
+@click.option("--cronofy-port", type=int, default=8102, show_default=True)
+@click.option("--data-dir", type=click.Path(path_type=Path), default=Path("var/demo"),
+              show_default=True, help="Where the demo's SQLite database and key live.")
+def demo_command(port: int, zendesk_port: int, cronofy_port: int, data_dir: Path) -> None:
+    """Run the whole product locally: simulated Zendesk and Cronofy, seeded, and zdcal.
+
+    With ZDCAL_CRONOFY_CLIENT_ID in the environment (real credentials), serve zdcal
+    against the real services instead (see docs/deploy.md).
+    """
+    if os.environ.get("ZDCAL_CRONOFY_CLIENT_ID"):
+        settings = Settings()
+        configure_logging(settings.log_level, settings.log_format)
+        asyncio.run(upgrade(settings.database_url))
+        click.echo(f"zdcal (real services) at {settings.public_url}")
+        uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_config=None,
+                    access_log=False)
+        return
+    try:
+        sandbox = Sandbox.create(Scenario(), zendesk_port=zendesk_port,
+                                 cronofy_port=cronofy_port)
+    except OSError as exc:
+        raise click.ClickException(
+            f"a demo port is taken ({exc.strerror}); choose others with --port, "
+            "--zendesk-port and --cronofy-port"
+        ) from exc
+    with sandbox:
+        settings = sandbox_settings(data_dir, port, sandbox)
+        configure_logging(settings.log_level, "text")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        asyncio.run(prepare(settings, sandbox))
+        url = settings.public_url
+        click.echo(
+            f"""
+zdcal demo is running: open {url}
+
+  1. Sign in: pick a sample agent (Nia Agent) on the simulated Zendesk page.
+  2. Connect a calendar: pick "Ada Agent" on the simulated Cronofy page.
+  3. Watch the simulated calendars: {sandbox.cronofy.base_url}/_sandbox/
+  4. Change a task in the simulated Zendesk, for example ticket 1's due date:
+       curl -u {ADMIN_EMAIL}/token:{ADMIN_TOKEN} -X PUT \\
+         {sandbox.zendesk.base_url}/api/v2/tickets/1 -H 'Content-Type: application/json' \\
+         -d '{{"ticket": {{"due_at": "2030-01-15T15:00:00Z"}}}}'
+     and see the event follow. Admin page: {url}/admin (sign in as Ada Admin).
+
+Press Ctrl+C to stop.""",
+            err=False,
+        )
+        uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_config=None,
+                    access_log=False)

@@ -124,6 +124,7 @@ class Runtime:
                 self.calendar_connector(cronofy_http),
                 self.clock,
                 report,
+                public_url=self.settings.public_url,
             )
 
     def zendesk_client(self, account: Account, http: httpx.AsyncClient) -> ZendeskClient:

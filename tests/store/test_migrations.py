@@ -24,6 +24,8 @@ TABLES = {
     "failed_tickets",
     "pending_notifications",
     "account_leases",
+    "suppressed_events",
+    "pending_calendar_reads",
     "alembic_version",
 }
 

@@ -43,6 +43,8 @@ from zdcal.domain.errors import (
     UnknownTimeZone,
 )
 from zdcal.domain.event import event_body
+from zdcal.domain.event_time import parse_event_time, same_event_time
+from zdcal.domain.moves import moved_due_at
 from zdcal.domain.planner import Action, Delete, Upsert, plan, plan_for_tickets
 from zdcal.domain.ticket import TicketState, is_open_task, ticket_state_from_api
 
@@ -74,8 +76,11 @@ __all__ = [
     "event_id_for",
     "event_style_from_options",
     "is_open_task",
+    "moved_due_at",
     "new_account_key",
+    "parse_event_time",
     "plan",
     "plan_for_tickets",
+    "same_event_time",
     "ticket_state_from_api",
 ]

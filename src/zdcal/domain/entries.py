@@ -25,6 +25,10 @@ from zdcal.domain.event import event_body
 from zdcal.domain.ticket import TicketState, is_open_task
 
 
+def _time_text(value: Any) -> str:
+    return str(value["time"]) if isinstance(value, Mapping) else str(value)
+
+
 @dataclass(frozen=True, slots=True)
 class DesiredEntry:
     """One ticket's event as it should be, in the calendar it should be in.
@@ -39,6 +43,15 @@ class DesiredEntry:
     event_id: str
     body: Mapping[str, Any] = field(compare=False, repr=False)
     content_hash: str
+
+    @property
+    def event_start(self) -> str:
+        """The ``start`` sent (to tell the agent's later move from our own write)."""
+        return _time_text(self.body["start"])
+
+    @property
+    def event_end(self) -> str:
+        return _time_text(self.body["end"])
 
     def recorded(self) -> RecordedEntry:
         """What the store records once this entry's upsert succeeded."""

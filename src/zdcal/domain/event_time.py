@@ -6,7 +6,8 @@ of ``2026-03-08T07:30:00Z`` is the 7th in ``Etc/GMT+12`` (UTC-12) and the 8th in
 
 * All-day (default): Cronofy's all-day form, ``start``/``end`` as dates with an exclusive
   end (``"2026-03-08"`` .. ``"2026-03-09"``), plus the agent's ``tzid``.
-* Timed: the agent's local ``HH:MM`` on the due date, for ``duration_minutes`` of real
+* Timed: the agent's local ``HH:MM`` on the due date (or, when the agent set the due
+  time by dragging the event, that exact time: ``pinned``), for ``duration_minutes`` of real
   time. Sent as UTC instants (``"2026-03-08T14:00:00Z"``), the simple Time form
   Cronofy documents, with the agent's ``tzid`` alongside so providers show the event in
   the agent's zone. UTC instants are chosen over ``{"time", "tzid"}`` objects because
@@ -43,11 +44,33 @@ def local_start(day: date, local_time: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, local_time, tzinfo=zone).astimezone(UTC)
 
 
-def event_times(due_at: datetime, zone: ZoneInfo, style: EventStyle) -> dict[str, str]:
+def event_times(
+    due_at: datetime, zone: ZoneInfo, style: EventStyle, *, pinned: bool = False
+) -> dict[str, str]:
     """Cronofy's ``start`` and ``end`` for a task due at ``due_at``, in the agent's ``zone``."""
     day = due_date(due_at, zone)
     if style.all_day or style.local_time is None:
         return {"start": day.isoformat(), "end": (day + _ONE_DAY).isoformat()}
-    start = local_start(day, style.local_time, zone)
+    start = due_at.astimezone(UTC) if pinned else local_start(day, style.local_time, zone)
     end = start + timedelta(minutes=style.duration_minutes)
     return {"start": start.strftime(_UTC_FORMAT), "end": end.strftime(_UTC_FORMAT)}
+
+
+def parse_event_time(value: str) -> date | datetime:
+    """A Cronofy ``start``/``end`` as read back: a date (all-day) or an aware instant."""
+    if len(value) == 10:
+        return date.fromisoformat(value)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.utcoffset() is None:
+        raise ValueError(f"event time without an offset: {value!r}")
+    return moment.astimezone(UTC)
+
+
+def same_event_time(a: str | None, b: str | None) -> bool:
+    """Whether two event times are the same moment (or date), whatever their spelling."""
+    if a is None or b is None:
+        return a == b
+    try:
+        return parse_event_time(a) == parse_event_time(b)
+    except ValueError:
+        return a == b

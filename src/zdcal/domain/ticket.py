@@ -42,6 +42,9 @@ class TicketState:
     subject: str | None = None
     description: str | None = None
     priority: str | None = None
+    due_time_pinned: bool = False
+    """The agent set ``due_at`` by moving the task's timed event: the event keeps that
+    exact time instead of the agent's default time of day (see event_time)."""
 
     def __post_init__(self) -> None:
         if self.due_at is not None and self.due_at.utcoffset() is None:

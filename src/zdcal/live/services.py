@@ -52,6 +52,7 @@ class Services:
             self.runtime.calendar_connector(self.cronofy_http),
             self.clock,
             report,
+            public_url=self.settings.public_url,
         )
 
     @asynccontextmanager

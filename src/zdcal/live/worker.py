@@ -22,6 +22,7 @@ from typing import Any
 from zdcal.live.bootstrap import bootstrap_account
 from zdcal.live.locks import AccountBusy
 from zdcal.live.services import Services
+from zdcal.sync.calendar_moves import TicketUpdateBudget, read_calendar_changes
 from zdcal.sync.engine import AccountSync
 from zdcal.sync.report import SyncReport
 
@@ -72,6 +73,8 @@ class Workers:
         self.verify_interval = verify_interval or services.settings.verify_interval_seconds
         self.tick = tick
         self._wake = asyncio.Event()
+        self._calendar_wake = asyncio.Event()
+        self._move_budget = TicketUpdateBudget()
         self._stopping = asyncio.Event()
         self._requests: asyncio.Queue[tuple[str, int, Work]] = asyncio.Queue()
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -84,6 +87,7 @@ class Workers:
             ("notifications", self._notification_loop),
             ("scheduler", self._scheduler_loop),
             ("requests", self._request_loop),
+            ("calendar changes", self._calendar_loop),
         ):
             self._tasks[name] = asyncio.create_task(loop(), name=f"zdcal-{name}")
 
@@ -106,6 +110,10 @@ class Workers:
     def notify(self) -> None:
         """New notifications were committed: apply them soon."""
         self._wake.set()
+
+    def notify_calendar(self) -> None:
+        """An agent's calendar reported changes to our events: read them soon."""
+        self._calendar_wake.set()
 
     # Requests from the pages ------------------------------------------------------------
 
@@ -166,6 +174,34 @@ class Workers:
             await sync.refresh(batch.ticket_ids)
             async with self.services.store.transaction() as tx:
                 await tx.notifications.done(batch.row_ids)
+
+    async def _calendar_loop(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._calendar_wake.wait(), self.tick)
+            if self._stopping.is_set():
+                return
+            self._calendar_wake.clear()
+            try:
+                async with self.services.store.transaction() as tx:
+                    waiting = await tx.calendar_reads.waiting()
+            except Exception:
+                log.exception("could not read the calendar change queue")
+                continue
+            for account_id, user_id, received_at in waiting:
+                if self._stopping.is_set():
+                    return
+
+                async def read(sync: AccountSync, user_id: int = user_id,
+                               received_at: datetime = received_at) -> None:
+                    async with self.services.store.transaction() as tx:
+                        agent = await tx.agents.get_by_user(sync.account.id, user_id)
+                    if agent is not None:
+                        await read_calendar_changes(sync, agent, self._move_budget)
+                    async with self.services.store.transaction() as tx:
+                        await tx.calendar_reads.done(sync.account.id, user_id, received_at)
+
+                await self._run(account_id, "calendar changes", read, wait=5.0)
 
     async def _scheduler_loop(self) -> None:
         while not self._stopping.is_set():

@@ -17,6 +17,7 @@ from zdcal.store.accounts import (
     ZendeskOAuth,
 )
 from zdcal.store.agents import Agent, Agents, CalendarTokens, EventStyleOptions
+from zdcal.store.calendar_changes import PendingCalendarReads, Suppression, Suppressions
 from zdcal.store.cursors import SyncCursor, SyncCursors
 from zdcal.store.engine import create_engine, session_factory
 from zdcal.store.entries import CalendarEntries, CalendarEntry, EntryContent, EntryPlace
@@ -69,12 +70,15 @@ __all__ = [
     "MigrationError",
     "MirroredTicket",
     "PendingBatch",
+    "PendingCalendarReads",
     "PendingNotifications",
     "RecordNotFound",
     "RetryBackoff",
     "SecretUndecryptable",
     "Store",
     "StoreError",
+    "Suppression",
+    "Suppressions",
     "SyncCursor",
     "SyncCursors",
     "TicketMirror",

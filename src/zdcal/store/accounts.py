@@ -89,6 +89,7 @@ class Account:
     last_webhook_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    two_way_default: bool = True
 
     @property
     def auth_kind(self) -> AuthKind:
@@ -239,6 +240,10 @@ class Accounts:
             changes |= {"backfill_finished_at": now}
         await self._update(account_id, **changes)
 
+    async def set_two_way_default(self, account_id: int, enabled: bool) -> None:
+        """Whether calendar moves update due dates, for agents who did not choose."""
+        await self._update(account_id, two_way_default=enabled)
+
     async def mark_webhook_received(self, account_id: int) -> None:
         """Remember that a webhook delivery arrived now (shown as the account's health)."""
         await self._update(account_id, last_webhook_at=self._clock.now())
@@ -317,6 +322,7 @@ class Accounts:
             last_webhook_at=row.last_webhook_at,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            two_way_default=row.two_way_default,
         )
 
     def _credentials(self, row: AccountRow) -> ZendeskCredentials:

@@ -67,6 +67,9 @@ class Agent:
     last_synced_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    channel_id: str | None = None
+    events_read_at: datetime | None = None
+    two_way: bool | None = None  # None: the account's default
 
     @property
     def effective_time_zone(self) -> str:
@@ -209,6 +212,18 @@ class Agents:
         """Place events in ``time_zone`` (IANA) instead of Zendesk's; ``None`` stops that."""
         await self._update(agent_id, time_zone_override=time_zone)
 
+    async def set_channel(self, agent_id: int, channel_id: str | None) -> None:
+        """Remember the agent's push channel (None: closed or not created)."""
+        await self._update(agent_id, channel_id=channel_id)
+
+    async def set_events_read_at(self, agent_id: int, moment: datetime) -> None:
+        """How far the agent's calendar changes were read."""
+        await self._update(agent_id, events_read_at=moment)
+
+    async def set_two_way(self, agent_id: int, enabled: bool | None) -> None:
+        """The agent's own two-way switch; None follows the account's default."""
+        await self._update(agent_id, two_way=enabled)
+
     async def mark_synced(self, agent_id: int) -> None:
         """Remember that the agent's calendar was brought up to date now."""
         await self._update(agent_id, last_synced_at=self._clock.now())
@@ -292,6 +307,9 @@ class Agents:
             last_synced_at=row.last_synced_at,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            channel_id=row.channel_id,
+            events_read_at=row.events_read_at,
+            two_way=row.two_way,
         )
 
 

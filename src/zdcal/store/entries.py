@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Row, Select, delete, select, tuple_
+from sqlalchemy import Row, Select, delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zdcal.clock import Clock
@@ -59,6 +59,9 @@ class CalendarEntry:
     event_id: str
     content_hash: str
     written_at: datetime
+    event_start: str | None = None
+    event_end: str | None = None
+    pinned_due_at: datetime | None = None
 
 
 _KEY = ("account_id", "ticket_id", "agent_id", "calendar_id")
@@ -106,7 +109,8 @@ class CalendarEntries:
         statement = insert.on_conflict_do_update(
             index_elements=list(_KEY),
             set_={
-                name: insert.excluded[name] for name in ("event_id", "content_hash", "written_at")
+                name: insert.excluded[name]
+                for name in ("event_id", "content_hash", "written_at", "event_start", "event_end")
             },
         )
         # One row per place: a second write to the same place in one call supersedes the first.
@@ -121,10 +125,29 @@ class CalendarEntries:
                     "event_id": entry.event_id,
                     "content_hash": entry.content_hash,
                     "written_at": now,
+                    # Entries built from a written body know its start and end.
+                    "event_start": getattr(entry, "event_start", None),
+                    "event_end": getattr(entry, "event_end", None),
                 }
                 for entry in chunk
             ]
             await self._session.execute(statement, rows)
+
+    async def set_pin(
+        self, account_id: int, entry: EntryPlace, pinned_due_at: datetime | None
+    ) -> None:
+        """Remember (or forget) the due_at an agent's calendar move set for this entry."""
+        await self._session.execute(
+            update(CalendarEntryRow)
+            .where(
+                CalendarEntryRow.account_id == account_id,
+                CalendarEntryRow.ticket_id == entry.ticket_id,
+                CalendarEntryRow.agent_id == entry.agent_id,
+                CalendarEntryRow.calendar_id == entry.calendar_id,
+            )
+            .values(pinned_due_at=pinned_due_at)
+            .execution_options(synchronize_session=False)
+        )
 
     async def delete(self, account_id: int, entry: EntryPlace) -> bool:
         """Forget one entry after its event was deleted; ``False`` if it was not recorded."""

@@ -32,6 +32,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     column,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -137,6 +138,8 @@ class AccountRow(Base):
     backfill_started_at: Mapped[datetime | None]
     backfill_finished_at: Mapped[datetime | None]
     last_webhook_at: Mapped[datetime | None]
+    # Calendar moves update due dates in Zendesk, unless an agent or this says no.
+    two_way_default: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -171,6 +174,11 @@ class AgentRow(Base):
     last_synced_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Calendar → Zendesk (two-way): the push channel, how far its changes were read, and
+    # the agent's own switch (None: the account's default).
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    events_read_at: Mapped[datetime | None]
+    two_way: Mapped[bool | None]
 
 
 class TicketRow(Base):
@@ -228,6 +236,11 @@ class CalendarEntryRow(Base):
     event_id: Mapped[str] = mapped_column(String(255))
     content_hash: Mapped[str] = mapped_column(String(128))
     written_at: Mapped[datetime]
+    # What was written, to tell an agent's move from our own write; and the due_at the
+    # agent's move set, while it stands (a timed event then keeps the moved time).
+    event_start: Mapped[str | None] = mapped_column(String(64))
+    event_end: Mapped[str | None] = mapped_column(String(64))
+    pinned_due_at: Mapped[datetime | None]
 
 
 class SyncCursorRow(Base):
@@ -300,3 +313,32 @@ class AccountLeaseRow(Base):
     )
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
+
+
+class SuppressedEventRow(Base):
+    """A task event the agent deleted from their calendar: kept off it until the task's
+    due date, assignee or type changes (the basis recorded here)."""
+
+    __tablename__ = "suppressed_events"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Zendesk user id
+    due_at: Mapped[datetime | None]
+    assignee_id: Mapped[int | None] = mapped_column(BigInteger)
+    type: Mapped[str | None] = mapped_column(String(16))
+    suppressed_at: Mapped[datetime]
+
+
+class PendingCalendarReadRow(Base):
+    """An agent whose calendar reported changes to our events, waiting to be read."""
+
+    __tablename__ = "pending_calendar_reads"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Zendesk user id
+    received_at: Mapped[datetime]

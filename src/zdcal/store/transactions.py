@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from zdcal.clock import Clock
 from zdcal.store.accounts import Accounts
 from zdcal.store.agents import Agents
+from zdcal.store.calendar_changes import PendingCalendarReads, Suppressions
 from zdcal.store.cursors import SyncCursors
 from zdcal.store.engine import session_factory
 from zdcal.store.entries import CalendarEntries
@@ -43,6 +44,8 @@ class Transaction:
     failures: FailedTickets
     notifications: PendingNotifications
     leases: AccountLeases
+    suppressions: Suppressions
+    calendar_reads: PendingCalendarReads
 
 
 class Store:
@@ -79,6 +82,8 @@ class Store:
                 failures=FailedTickets(session, self._clock, self._backoff),
                 notifications=PendingNotifications(session, self._clock),
                 leases=AccountLeases(session, self._clock),
+                suppressions=Suppressions(session, self._clock),
+                calendar_reads=PendingCalendarReads(session, self._clock),
             )
 
     async def close(self) -> None:

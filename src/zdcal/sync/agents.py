@@ -66,6 +66,10 @@ async def connect_agent(
         await tx.agents.set_calendar(agent.id, chosen.calendar_id, chosen.name)
         if style is not None:
             await tx.agents.set_style(agent.id, style)
+        # Reading changes starts from now: moves made before connecting are not ours.
+        await tx.agents.set_events_read_at(agent.id, sync.clock.now())
+        agent = await _reload(tx.agents, agent.id)
+    await sync.ensure_channel(agent)
     await sync.sync_agent(zendesk_user_id)
     async with store.transaction() as tx:
         await tx.agents.mark_synced(agent.id)
@@ -88,7 +92,10 @@ async def disconnect_agent(sync: AccountSync, agent: Agent) -> int:
     Returns how many events could not be removed (their calendar refused access).
     """
     left = await sync.clear_agent(agent.zendesk_user_id) if agent.can_receive_events else 0
+    url = sync.channel_url(agent.zendesk_user_id)
     try:
+        if url is not None and agent.tokens is not None:
+            await sync.calendars.close_channel(agent, url)
         await sync.calendars.revoke(agent)
     except CronofyError as exc:
         # The tokens are deleted below either way; a failed revoke only means the
@@ -96,6 +103,7 @@ async def disconnect_agent(sync: AccountSync, agent: Agent) -> int:
         log.warning("could not revoke agent %s's calendar authorization: %s", agent.id, exc)
     async with sync.store.transaction() as tx:
         await tx.agents.disconnect(agent.id, "disconnected")
+        await tx.agents.set_channel(agent.id, None)
         if left:
             # The calendar cannot be reached; nothing more can be done for those events.
             stale = await tx.entries.for_agent(sync.account.id, agent.zendesk_user_id)

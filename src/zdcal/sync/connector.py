@@ -24,6 +24,15 @@ class CalendarConnector(Protocol):
         """Withdraw zdcal's authorization to the agent's calendar account."""
         ...
 
+    async def ensure_channel(self, agent: Agent, callback_url: str) -> str:
+        """A push channel for our events to ``callback_url``: the existing one, or a new
+        one. Returns its id."""
+        ...
+
+    async def close_channel(self, agent: Agent, callback_url: str) -> None:
+        """Close the agent's channels to ``callback_url`` (no error when there are none)."""
+        ...
+
 
 class CronofyConnector:
     """Cronofy clients sharing one HTTP pool and one application-wide rate limiter."""
@@ -78,6 +87,19 @@ class CronofyConnector:
 
     def for_agent(self, agent: Agent) -> AgentCalendar:
         return CronofyAgentCalendar(self.client_for(agent))
+
+    async def ensure_channel(self, agent: Agent, callback_url: str) -> str:
+        client = self.client_for(agent)
+        for channel in await client.list_channels():
+            if channel.callback_url == callback_url:
+                return channel.channel_id
+        return (await client.create_channel(callback_url, only_managed=True)).channel_id
+
+    async def close_channel(self, agent: Agent, callback_url: str) -> None:
+        client = self.client_for(agent)
+        for channel in await client.list_channels():
+            if channel.callback_url == callback_url:
+                await client.close_channel(channel.channel_id)
 
     async def revoke(self, agent: Agent) -> None:
         if agent.tokens is None:

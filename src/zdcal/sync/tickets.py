@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from zdcal.domain import TicketState
 from zdcal.store import MirroredTicket
 from zdcal.zendesk.models import Ticket
@@ -34,8 +36,9 @@ def gone(ticket_id: int) -> MirroredTicket:
     )
 
 
-def rule_input(ticket: MirroredTicket) -> TicketState:
-    """The fields the domain rules read."""
+def rule_input(ticket: MirroredTicket, pinned_due_at: datetime | None = None) -> TicketState:
+    """The fields the domain rules read. ``pinned_due_at``: the due_at an agent's calendar
+    move set, if any; while the ticket still has it, a timed event keeps that time."""
     return TicketState(
         ticket_id=ticket.ticket_id,
         type=ticket.type,
@@ -45,6 +48,7 @@ def rule_input(ticket: MirroredTicket) -> TicketState:
         subject=ticket.subject,
         description=ticket.description,
         priority=ticket.priority,
+        due_time_pinned=pinned_due_at is not None and pinned_due_at == ticket.due_at,
     )
 
 

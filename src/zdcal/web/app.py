@@ -22,6 +22,7 @@ from zdcal.live.services import Services
 from zdcal.live.worker import Workers
 from zdcal.runtime import Runtime
 from zdcal.settings import Settings
+from zdcal.web.cronofy_push import cronofy_push
 from zdcal.web.health import healthz, metrics, readyz
 from zdcal.web.pages import create_pages_app
 from zdcal.web.webhooks import ZendeskWebhookReceiver
@@ -64,6 +65,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/webhooks/zendesk/{account_key}", zendesk_webhook, methods=["POST"]),
+            Route("/webhooks/cronofy/{account_key}/{user_id}", cronofy_push, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),

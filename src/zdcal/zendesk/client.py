@@ -19,8 +19,11 @@ from zdcal.http.retry import Sleep
 from zdcal.zendesk.auth import ZendeskAuth
 from zdcal.zendesk.errors import ZendeskError
 from zdcal.zendesk.models import (
+    IncrementalExportBody,
     IncrementalPage,
     RateLimitStatus,
+    SearchExportBody,
+    SearchExportMeta,
     SearchExportPage,
     SearchPage,
     SigningSecret,
@@ -130,10 +133,14 @@ class ZendeskClient:
     async def _get(
         self, path: str, *, params: Mapping[str, Any] | None = None, needs: str | None = None
     ) -> Any:
-        response = await self._transport.request(
+        return (await self._get_response(path, params=params, needs=needs)).json()
+
+    async def _get_response(
+        self, path: str, *, params: Mapping[str, Any] | None = None, needs: str | None = None
+    ) -> httpx.Response:
+        return await self._transport.request(
             "GET", self._transport.url(path), params=params, idempotent=True, needs=needs
         )
-        return response.json()
 
     # Users ----------------------------------------------------------------------------
 
@@ -243,13 +250,14 @@ class ZendeskClient:
             params["start_time"] = _unix(start_time)
         if exclude_deleted:
             params["exclude_deleted"] = "true"
-        data = await self._get(
+        response = await self._get_response(
             "/api/v2/incremental/tickets/cursor", params=params, needs=NEEDS_EXPORT
         )
+        body = IncrementalExportBody.model_validate_json(response.content)
         return IncrementalPage(
-            tickets=[Ticket.model_validate(t) for t in data.get("tickets", [])],
-            after_cursor=data.get("after_cursor"),
-            end_of_stream=bool(data.get("end_of_stream")),
+            tickets=list(body.tickets or ()),
+            after_cursor=body.after_cursor,
+            end_of_stream=bool(body.end_of_stream),
         )
 
     # Search ---------------------------------------------------------------------------
@@ -286,12 +294,15 @@ class ZendeskClient:
             "page[size]": page_size,
         }
         while True:
-            data = await self._get("/api/v2/search/export", params=params, needs=NEEDS_TICKETS_READ)
-            meta = data.get("meta") or {}
+            response = await self._get_response(
+                "/api/v2/search/export", params=params, needs=NEEDS_TICKETS_READ
+            )
+            body = SearchExportBody.model_validate_json(response.content)
+            meta = body.meta or SearchExportMeta()
             page = SearchExportPage(
-                tickets=[Ticket.model_validate(t) for t in data.get("results", [])],
-                after_cursor=meta.get("after_cursor"),
-                has_more=bool(meta.get("has_more")),
+                tickets=list(body.results or ()),
+                after_cursor=meta.after_cursor,
+                has_more=bool(meta.has_more),
             )
             yield page
             if not page.has_more or not page.after_cursor:

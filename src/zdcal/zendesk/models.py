@@ -46,6 +46,37 @@ class Ticket(ZendeskModel):
         return self.status == "deleted"
 
 
+class FeedTicket(Ticket):
+    """A ticket from a bulk feed (incremental export, search export): declared fields only.
+
+    Feed pages hold up to 1,000 tickets. Parsing a page's bytes at once in pydantic-core
+    and dropping the fields zdcal never reads takes a fifth of the CPU of ``json.loads``
+    plus :class:`Ticket` and creates far fewer objects (bench/sweep_cost.py).
+    """
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class IncrementalExportBody(BaseModel):
+    """The JSON body of a cursor-based incremental export page, as sent."""
+
+    tickets: list[FeedTicket] | None = None
+    after_cursor: str | None = None
+    end_of_stream: bool | None = None
+
+
+class SearchExportMeta(BaseModel):
+    after_cursor: str | None = None
+    has_more: bool | None = None
+
+
+class SearchExportBody(BaseModel):
+    """The JSON body of a search export page with ``filter[type]=ticket``, as sent."""
+
+    results: list[FeedTicket] | None = None
+    meta: SearchExportMeta | None = None
+
+
 class User(ZendeskModel):
     id: int | None = None  # None for the "Anonymous user" that /users/me returns unauthenticated
     name: str | None = None

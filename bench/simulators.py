@@ -1,0 +1,135 @@
+"""Both simulators in a separate process (``zdcal sandbox``), steered through their
+control APIs, so that figures of our own process (CPU, memory) exclude theirs."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+STARTUP_TIMEOUT_SECONDS = 30.0
+
+
+class SimulatorStartError(RuntimeError):
+    """``zdcal sandbox`` did not come up (its output is in the message)."""
+
+
+def free_port() -> int:
+    """A TCP port on loopback nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class SimulatorProcess:
+    """``zdcal sandbox --scenario FILE`` as a child process. Use as a context manager.
+
+    ``zendesk`` and ``cronofy`` are plain HTTP clients on each simulator's base URL,
+    meant for the control API (``/_sandbox/...``), which is never limited or faulted.
+    """
+
+    def __init__(self, scenario: dict[str, Any], work_dir: Path) -> None:
+        self.scenario_file = work_dir / "scenario.json"
+        self.scenario_file.write_text(json.dumps(scenario), encoding="utf-8")
+        self.log_file = work_dir / "sandbox.log"
+        self.zendesk_url = f"http://127.0.0.1:{free_port()}"
+        self.cronofy_url = f"http://127.0.0.1:{free_port()}"
+        self._process: subprocess.Popen[bytes] | None = None
+        self.zendesk = httpx.Client(base_url=self.zendesk_url, timeout=120)
+        self.cronofy = httpx.Client(base_url=self.cronofy_url, timeout=120)
+
+    def start(self) -> SimulatorProcess:
+        command = [
+            sys.executable, "-m", "zdcal.cli", "sandbox",
+            "--zendesk-port", self.zendesk_url.rsplit(":", 1)[1],
+            "--cronofy-port", self.cronofy_url.rsplit(":", 1)[1],
+            "--scenario", str(self.scenario_file),
+        ]
+        with self.log_file.open("wb") as log:
+            self._process = subprocess.Popen(  # noqa: S603 (our own interpreter and CLI)
+                command, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                break
+            try:
+                self.zendesk.get("/_sandbox/stats").raise_for_status()
+                self.cronofy.get("/_sandbox/stats").raise_for_status()
+                return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise SimulatorStartError(self.log_file.read_text(encoding="utf-8", errors="replace"))
+
+    def stop(self) -> None:
+        self.zendesk.close()
+        self.cronofy.close()
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+    def __enter__(self) -> SimulatorProcess:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # Control API ---------------------------------------------------------------------
+
+    def reset_stats(self) -> None:
+        """Start both request counts afresh."""
+        self.zendesk.post("/_sandbox/stats/reset").raise_for_status()
+        self.cronofy.post("/_sandbox/stats/reset").raise_for_status()
+
+    def zendesk_stats(self) -> dict[str, Any]:
+        stats: dict[str, Any] = self.zendesk.get("/_sandbox/stats").json()
+        return stats
+
+    def cronofy_stats(self) -> dict[str, Any]:
+        stats: dict[str, Any] = self.cronofy.get("/_sandbox/stats").json()
+        return stats
+
+    def zendesk_requests(self) -> int:
+        """API requests Zendesk answered since the last reset (control API excluded)."""
+        return int(self.zendesk_stats()["total"])
+
+    def cronofy_requests(self) -> int:
+        """API requests Cronofy answered since the last reset; a batch counts as one."""
+        return int(self.cronofy_stats()["requests"])
+
+    def advance_zendesk_clock(self, seconds: float) -> None:
+        self.zendesk.post(
+            "/_sandbox/clock", json={"advance_seconds": seconds}
+        ).raise_for_status()
+
+    def bulk_tickets(self, count: int, **fields: Any) -> tuple[int, int]:
+        """Create ``count`` tickets at once (no triggers); returns the first and last id."""
+        response = self.zendesk.post("/_sandbox/tickets/bulk", json={"count": count, **fields})
+        response.raise_for_status()
+        body = response.json()
+        return int(body["first_id"]), int(body["last_id"])
+
+    def change_ticket(self, ticket_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        """Change a ticket as an agent in Zendesk's UI would; returns the ticket after."""
+        response = self.zendesk.put(f"/_sandbox/tickets/{ticket_id}", json={"ticket": fields})
+        response.raise_for_status()
+        ticket: dict[str, Any] = response.json()["ticket"]
+        return ticket

@@ -55,10 +55,19 @@ def test_run_command_from_a_fresh_clone_serves_the_demo(tmp_path: Path) -> None:
             found = re.search(r"open (http://127\.0\.0\.1:\d+)", line)
             url = found.group(1) if found else None
         assert url == f"http://127.0.0.1:{ports[0]}", "".join(output[-30:])
+        # The URL is printed as the server starts: give it a moment to listen.
+        ready = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < ready, "the demo never became ready"
+            time.sleep(0.2)
         response = httpx.get(url, timeout=10)
         assert response.status_code == 200
         assert "zdcal" in response.text
-        assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
     finally:
         process.terminate()
         try:

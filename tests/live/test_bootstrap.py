@@ -82,3 +82,18 @@ def test_teardown_removes_both(live: Live) -> None:
 
     assert sorted(live.world.run(work)) == ["trigger", "webhook"]
     assert zendesk_objects(live.world) == ([], [])
+
+
+def test_status_reports_webhook_and_trigger_health(live: Live) -> None:
+    from zdcal.cli.status import zendesk_health
+    from zdcal.runtime import Runtime
+
+    async def health(runtime: Runtime) -> tuple[str, str]:
+        return await zendesk_health(runtime, await live.world._account(runtime))
+
+    webhook, trigger = live.world.run(health)
+    assert webhook.endswith(" active")
+    assert trigger.endswith(" active")
+    (found,) = zendesk_objects(live.world)[1]
+    live.world.zd.delete(f"/api/v2/triggers/{found['id']}")
+    assert "missing in Zendesk" in live.world.run(health)[1]

@@ -11,6 +11,8 @@ from zdcal.cli.accounts import find_account
 from zdcal.cli.base import main, run_with_runtime
 from zdcal.runtime import Runtime
 from zdcal.store import Account, Agent, FailedTicket, SyncCursor
+from zdcal.zendesk.errors import NotFound as ZendeskNotFound
+from zdcal.zendesk.errors import ZendeskError
 
 
 @dataclass
@@ -19,6 +21,27 @@ class AccountStatus:
     cursor: SyncCursor | None
     agents: list[Agent]
     failures: list[FailedTicket]
+    webhook_health: str = "not checked"
+    trigger_health: str = "not checked"
+
+
+async def zendesk_health(runtime: Runtime, account: Account) -> tuple[str, str]:
+    """Whether zdcal's webhook and trigger still exist and are active in Zendesk."""
+    async with runtime.http_client(None, "zendesk") as http:
+        client = runtime.zendesk_client(account, http)
+        webhook = trigger = "not set up (run 'zdcal bootstrap')"
+        try:
+            if account.webhook is not None:
+                found = await client.show_webhook(account.webhook.id)
+                webhook = f"{found.id} {found.status or 'unknown'}"
+            if account.trigger is not None:
+                shown = await client.show_trigger(account.trigger.id)
+                trigger = f"{shown.id} {'active' if shown.active else 'inactive'}"
+        except ZendeskNotFound:
+            return ("missing in Zendesk (run 'zdcal bootstrap')",) * 2
+        except ZendeskError as exc:
+            return (f"could not check: {exc}",) * 2
+    return webhook, trigger
 
 
 def age(moment: datetime | None, now: datetime) -> str:
@@ -34,21 +57,25 @@ def age(moment: datetime | None, now: datetime) -> str:
 
 @main.command("status")
 @click.option("--account", "subdomain", help="Only this account.")
-def status_command(subdomain: str | None) -> None:
-    """Show accounts, agents and their state, cursor age and failed tickets."""
+@click.option("--offline", is_flag=True,
+              help="Do not ask Zendesk whether the webhook and trigger are healthy.")
+def status_command(subdomain: str | None, offline: bool) -> None:
+    """Show accounts (webhook and trigger health, last delivery received, cursor age),
+    agents and their state, and failed tickets with their reasons."""
 
     async def work(runtime: Runtime) -> tuple[datetime, list[AccountStatus]]:
         found = []
         for account in await find_account(runtime, subdomain):
             async with runtime.store.transaction() as tx:
-                found.append(
-                    AccountStatus(
-                        account,
-                        await tx.cursors.get(account.id),
-                        await tx.agents.for_account(account.id),
-                        await tx.failures.for_account(account.id),
-                    )
+                item = AccountStatus(
+                    account,
+                    await tx.cursors.get(account.id),
+                    await tx.agents.for_account(account.id),
+                    await tx.failures.for_account(account.id),
                 )
+            if not offline:
+                item.webhook_health, item.trigger_health = await zendesk_health(runtime, account)
+            found.append(item)
         return runtime.clock.now(), found
 
     runtime_now, results = run_with_runtime(work)
@@ -60,10 +87,9 @@ def status_command(subdomain: str | None) -> None:
         click.echo(f"  backfill: {account.backfill.state.value}")
         stored = item.cursor.stored_at if item.cursor else None
         click.echo(f"  change feed: last read {age(stored, runtime_now)}")
-        webhook = account.webhook.id if account.webhook else "not set up"
-        trigger = account.trigger.id if account.trigger else "not set up"
-        click.echo(f"  webhook: {webhook}; trigger: {trigger}; last delivery "
-                   f"{age(account.last_webhook_at, runtime_now)}")
+        click.echo(f"  webhook: {item.webhook_health}")
+        click.echo(f"  trigger: {item.trigger_health}")
+        click.echo(f"  last webhook received: {age(account.last_webhook_at, runtime_now)}")
         click.echo(f"  agents: {len(item.agents)}")
         for agent in item.agents:
             reason = f" ({agent.status_reason})" if agent.status_reason else ""

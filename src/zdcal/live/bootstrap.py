@@ -121,6 +121,13 @@ async def bootstrap_account(
     async with services.store.transaction() as tx:
         await tx.accounts.set_webhook(account.id, Webhook(webhook_id, token, (secret,)))
         await tx.accounts.set_trigger(account.id, Trigger(trigger_id, category_id))
+        agents = await tx.agents.for_account(account.id)
+    # The calendar side: every connected agent's push channel, created where missing.
+    sync = services.account_sync(account)
+    sync.public_url = public_url.rstrip("/")
+    for agent in agents:
+        if agent.can_receive_events:
+            await sync.ensure_channel(agent)
     log.info("bootstrap of %s: created %s, repaired %s", account.subdomain, created, repaired)
     return BootstrapResult(webhook_id, trigger_id, created, repaired)
 

@@ -16,6 +16,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from zdcal.calendars.base import (
@@ -73,6 +74,17 @@ BACKFILL_CHUNK = 10_000
 # applying per page would send each agent one small calendar batch per page (measured in
 # bench/sweep_cost.py: 3 ms of CPU per task, against 0.1 ms with full batches).
 EXPORT_CHUNK = 5_000
+
+
+@dataclass
+class _Prepared:
+    """One batch of tickets mirrored and planned, its calendar writes still to do."""
+
+    ids: list[int]
+    recorded: list[CalendarEntry]
+    current: dict[int, MirroredTicket]
+    agents: list[Agent]
+    actions: list[Action]
 
 
 def _recorded(entry: CalendarEntry) -> RecordedEntry:
@@ -156,16 +168,19 @@ class AccountSync:
         async with self.store.transaction() as tx:
             await tx.accounts.set_backfill_state(self.account.id, BackfillState.RUNNING)
         seen: set[int] = set()
-        pending: list[MirroredTicket] = []
+        # Each page is mirrored and planned while the next one is read; the calendar
+        # writes of many pages go out together, so each agent's batches are full (50
+        # writes per request) instead of a few writes per agent per page.
+        planning: list[asyncio.Task[_Prepared | None]] = []
+        planned_tickets = 0
         async for page in self.zendesk.search_export(OPEN_TASKS_QUERY):
-            pending.extend(observed(t) for t in page.tickets)
             seen.update(t.id for t in page.tickets)
-            # Applying several pages at once fills each agent's calendar batches (50 writes
-            # per request) instead of sending a few writes per agent per page.
-            if len(pending) >= BACKFILL_CHUNK:
-                await self.apply(pending)
-                pending = []
-        await self.apply(pending)
+            planning.append(asyncio.create_task(self._prepare([observed(t) for t in page.tickets])))
+            planned_tickets += len(page.tickets)
+            if planned_tickets >= BACKFILL_CHUNK:
+                await self._carry_out_planned(planning)
+                planning, planned_tickets = [], 0
+        await self._carry_out_planned(planning)
         # Events written earlier for tickets the search no longer finds (solved, deleted,
         # retyped while zdcal was not following): re-read those from Zendesk.
         async with self.store.transaction() as tx:
@@ -174,6 +189,11 @@ class AccountSync:
         async with self.store.transaction() as tx:
             await tx.cursors.set(self.account.id, "", start_time=started - SEARCH_INDEX_MARGIN)
             await tx.accounts.set_backfill_state(self.account.id, BackfillState.DONE)
+
+    async def _carry_out_planned(self, planning: list[asyncio.Task[_Prepared | None]]) -> None:
+        prepared = [p for p in await asyncio.gather(*planning) if p is not None]
+        if prepared:
+            await self._carry_out(prepared)
 
     async def _follow_export(self, saved: SyncCursor) -> None:
         cursor = saved.cursor or None
@@ -286,13 +306,21 @@ class AccountSync:
         skipped after one lookup: most of a busy account's changes are of that kind.
         ``reread`` counts the tickets as read from Zendesk in the report.
         """
+        prepared = await self._prepare(tickets, reread=reread)
+        if prepared is not None:
+            await self._carry_out([prepared])
+
+    async def _prepare(
+        self, tickets: Iterable[MirroredTicket], *, reread: bool = True
+    ) -> _Prepared | None:
+        """Mirror the tickets and plan their calendar actions (no calendar call yet)."""
         latest: dict[int, MirroredTicket] = {}
         for ticket in tickets:
             latest[ticket.ticket_id] = ticket
         if reread:
             self.report.tickets_read += len(latest)
         if not latest:
-            return
+            return None
         async with self.store.transaction() as tx:
             recorded = await tx.entries.for_tickets(self.account.id, latest)
             with_entries = {e.ticket_id for e in recorded}
@@ -302,7 +330,7 @@ class AccountSync:
                 if tid in with_entries or tid in before or worth_mirroring(t)
             ]
             if not ids:
-                return
+                return None
             keep = [
                 latest[tid] for tid in ids if worth_mirroring(latest[tid]) or tid in with_entries
             ]
@@ -321,22 +349,33 @@ class AccountSync:
             desired_entries(self.info, states, targets), states, suppressed
         )
         actions = plan_for_tickets(ids, desired, [_recorded(e) for e in recorded])
-        held, failed = await self._execute(
-            actions, recorded, {a.zendesk_user_id: a for a in agents}
-        )
+        return _Prepared(ids, recorded, current, agents, actions)
+
+    async def _carry_out(self, prepared: Sequence[_Prepared]) -> None:
+        """Write the planned actions of one or more batches of tickets, all agents' writes
+        together (so each agent's batches are full), then settle failures and the mirror."""
+        actions = [a for p in prepared for a in p.actions]
+        recorded = [e for p in prepared for e in p.recorded]
+        agents = {a.zendesk_user_id: a for a in prepared[-1].agents}
+        held, failed = await self._execute(actions, recorded, agents)
         async with self.store.transaction() as tx:
-            await tx.failures.clear(
-                self.account.id, [tid for tid in ids if tid not in held and tid not in failed]
-            )
-            # Tickets that left the mirror's scope and have no entry left are forgotten.
-            leaving = [tid for tid in ids if tid in current and not worth_mirroring(current[tid])]
-            if leaving:
-                still = {
-                    e.ticket_id for e in await tx.entries.for_tickets(self.account.id, leaving)
-                }
-                await tx.tickets.delete_many(
-                    self.account.id, [tid for tid in leaving if tid not in still]
+            for batch in prepared:
+                ids, current = batch.ids, batch.current
+                await tx.failures.clear(
+                    self.account.id, [tid for tid in ids if tid not in held and tid not in failed]
                 )
+                # Tickets that left the mirror's scope and have no entry left are forgotten.
+                leaving = [
+                    tid for tid in ids if tid in current and not worth_mirroring(current[tid])
+                ]
+                if leaving:
+                    still = {
+                        e.ticket_id
+                        for e in await tx.entries.for_tickets(self.account.id, leaving)
+                    }
+                    await tx.tickets.delete_many(
+                        self.account.id, [tid for tid in leaving if tid not in still]
+                    )
         self.report.progressed()
 
     async def _without_suppressed(

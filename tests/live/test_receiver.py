@@ -175,7 +175,7 @@ HEADER_NAMES = st.sampled_from([
 TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=80)
 
 
-@settings(max_examples=1500, deadline=None,
+@settings(max_examples=3000, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
     body=st.one_of(st.binary(max_size=300), TEXT.map(str.encode),

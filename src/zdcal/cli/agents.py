@@ -14,6 +14,7 @@ from zdcal.runtime import Runtime
 from zdcal.store import Agent, CalendarTokens, EventStyleOptions
 from zdcal.sync.agents import choose_calendar, connect_agent, disconnect_agent
 from zdcal.sync.report import SyncReport
+from zdcal.web.pages.two_way_form import TwoWayChoice, describe_two_way
 from zdcal.zendesk.errors import NotFound as ZendeskNotFound
 
 
@@ -175,3 +176,38 @@ def agents_remove(subdomain: str, user_id: int, keep_events: bool) -> None:
     left = run_with_runtime(work)
     note = f"; {left} events could not be removed" if left else ""
     click.echo(f"removed agent {user_id}{note}")
+
+
+@agents.command("two-way")
+@click.option("--account", "subdomain", required=True, help="The Zendesk account's subdomain.")
+@click.argument("user_id", type=int)
+@click.argument(
+    "setting", metavar="on|off|default",
+    type=click.Choice([c.value for c in TwoWayChoice], case_sensitive=False),
+)
+def agents_two_way(subdomain: str, user_id: int, setting: str) -> None:
+    """Choose whether an agent's calendar changes update Zendesk.
+
+    on: moving a task's event changes the task's due date in Zendesk. off: moved events
+    are put back. default: follow the account's setting (on unless an admin turned it
+    off). Deleted events never delete or solve tickets, whatever the setting.
+    """
+    choice = TwoWayChoice.parse(setting)
+
+    async def work(runtime: Runtime) -> tuple[Agent, bool]:
+        (account,) = await find_account(runtime, subdomain)
+        async with runtime.store.transaction() as tx:
+            agent = await tx.agents.get_by_user(account.id, user_id)
+            if agent is None:
+                raise click.ClickException(
+                    f"no agent with Zendesk user id {user_id} in {subdomain}; "
+                    "see 'zdcal agents list'"
+                )
+            await tx.agents.set_two_way(agent.id, choice.stored)
+        return agent, account.two_way_default
+
+    agent, account_default = run_with_runtime(work)
+    click.echo(
+        f"agent {user_id} ({agent.name}): calendar changes update Zendesk: "
+        f"{describe_two_way(choice.stored, account_default)}"
+    )

@@ -1,5 +1,6 @@
-"""The admin page: the account's health, its agents, failed tickets, and the buttons to
-resync an agent, run verify and re-run bootstrap (all done by the background workers)."""
+"""The admin page: the account's health, its agents (with their two-way setting), failed
+tickets, the account-wide two-way default, and the buttons to resync an agent, run verify
+and re-run bootstrap (all done by the background workers)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from zdcal.web.pages.csrf import checked_form
 from zdcal.web.pages.errors import AccountUnknown
 from zdcal.web.pages.identity import require_admin
 from zdcal.web.pages.rendering import flash, render
+from zdcal.web.pages.two_way_form import InvalidTwoWayChoice, TwoWayChoice
 from zdcal.zendesk.errors import ZendeskError
 from zdcal.zendesk.models import RateLimitStatus
 
@@ -70,6 +72,27 @@ async def resync_agent(request: Request) -> Response:
     else:
         request.state.workers.request_agent_sync(user.account_id, agent.zendesk_user_id)
         flash(request, f"Resync of {agent.name}'s calendar started.")
+    return RedirectResponse("/admin", status_code=303)
+
+
+async def save_two_way_default(request: Request) -> Response:
+    """Whether calendar changes update Zendesk for every agent who did not choose."""
+    services: Services = request.state.services
+    form = await checked_form(request)
+    user = require_admin(request)
+    try:
+        choice = TwoWayChoice.parse(str(form.get("two_way_default", "")))
+        if choice is TwoWayChoice.DEFAULT:  # the account's setting is the default itself
+            raise InvalidTwoWayChoice("the account default is either on or off")
+    except InvalidTwoWayChoice as exc:
+        flash(request, f"Not saved: {exc}.", error=True)
+        return RedirectResponse("/admin", status_code=303)
+    enabled = choice is TwoWayChoice.ON
+    async with services.store.transaction() as tx:
+        await tx.accounts.set_two_way_default(user.account_id, enabled)
+    flash(request, "Saved. For agents who follow the account default, moving a task's event "
+                   + ("now changes its due date in Zendesk." if enabled
+                      else "no longer changes Zendesk: the event is put back."))
     return RedirectResponse("/admin", status_code=303)
 
 

@@ -1,5 +1,6 @@
 """The agent's page: connect a calendar, choose it and the event style, see how it goes,
-switch calendar, disconnect, and reconnect after the authorization broke."""
+switch calendar, choose whether calendar changes update Zendesk, see the tasks kept off the
+calendar, disconnect, and reconnect after the authorization broke."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from zdcal.web.pages.event_style_form import (
 )
 from zdcal.web.pages.identity import require_user
 from zdcal.web.pages.rendering import flash, render, templates
+from zdcal.web.pages.two_way_form import InvalidTwoWayChoice, TwoWayChoice, two_way_in_effect
 
 LOCK_WAIT_SECONDS = 15.0
 BUSY = "zdcal is busy with your account right now; please try again in a minute."
@@ -115,6 +117,29 @@ async def choose_calendar(request: Request) -> Response:
         flash(request, LOST, error=True)
     except (CalendarUnavailable, CronofyError) as exc:
         raise CalendarProblem("Your calendar service did not answer; nothing was moved.") from exc
+    return RedirectResponse("/agent", status_code=303)
+
+
+async def save_two_way(request: Request) -> Response:
+    """Store whether the agent's calendar changes update Zendesk: on, off or the default.
+
+    Only the setting changes: the calendar reader consults it for every later move (with
+    it off, moved events are put back), so nothing needs resyncing now.
+    """
+    services: Services = request.state.services
+    form = await checked_form(request)
+    account, agent = await signed_in_agent(services, require_user(request))
+    try:
+        choice = TwoWayChoice.parse(str(form.get("two_way", "")))
+    except InvalidTwoWayChoice as exc:
+        flash(request, f"Not saved: {exc}.", error=True)
+        return RedirectResponse("/agent", status_code=303)
+    async with services.store.transaction() as tx:
+        await tx.agents.set_two_way(agent.id, choice.stored)
+    enabled = two_way_in_effect(choice.stored, account.two_way_default)
+    flash(request, "Saved. Moving a task's event in your calendar now "
+                   + ("changes its due date in Zendesk." if enabled
+                      else "changes nothing in Zendesk: the event is put back."))
     return RedirectResponse("/agent", status_code=303)
 
 

@@ -1,14 +1,26 @@
-"""What the pages read about one agent: their row, their events and their failures."""
+"""What the pages read about one agent: their row, their events, their failures and the
+tasks kept off their calendar."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from zdcal.domain import AccountInfo, agent_link
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, FailedTicket
 from zdcal.web.pages.errors import AccountUnknown, NotSignedIn
 from zdcal.web.pages.identity import SignedIn
+from zdcal.web.pages.two_way_form import TwoWayChoice, describe_two_way, two_way_in_effect
+
+
+@dataclass(frozen=True)
+class KeptOffTask:
+    """A task the agent deleted from their calendar, kept off it until its basis changes."""
+
+    ticket_id: int
+    link: str  # the ticket in Zendesk's agent interface
+    since: datetime
 
 
 @dataclass(frozen=True)
@@ -20,6 +32,21 @@ class AgentOverview:
     events: int
     last_update: datetime | None
     failures: list[FailedTicket]
+    kept_off: list[KeptOffTask]
+
+    @property
+    def two_way_choice(self) -> TwoWayChoice:
+        """The agent's own two-way setting (``DEFAULT``: the account decides)."""
+        return TwoWayChoice.of(self.agent.two_way)
+
+    @property
+    def two_way_on(self) -> bool:
+        """Whether this agent's calendar changes update Zendesk now."""
+        return two_way_in_effect(self.agent.two_way, self.account.two_way_default)
+
+    @property
+    def two_way_text(self) -> str:
+        return describe_two_way(self.agent.two_way, self.account.two_way_default)
 
 
 async def signed_in_agent(services: Services, user: SignedIn) -> tuple[Account, Agent]:
@@ -46,6 +73,8 @@ async def overview(services: Services, account: Account, agent: Agent) -> AgentO
             f for f in await tx.failures.for_account(account.id)
             if f.agent_id == agent.zendesk_user_id
         ]
+        suppressed = await tx.suppressions.for_agent(account.id, agent.zendesk_user_id)
+    info = AccountInfo(key=account.key, subdomain=account.subdomain)
     written = [e.written_at for e in entries]
     candidates = [t for t in (*written, agent.last_synced_at) if t is not None]
     return AgentOverview(
@@ -54,4 +83,8 @@ async def overview(services: Services, account: Account, agent: Agent) -> AgentO
         events=len(entries),
         last_update=max(candidates) if candidates else None,
         failures=failures,
+        kept_off=[
+            KeptOffTask(s.ticket_id, agent_link(info, s.ticket_id), s.suppressed_at)
+            for s in suppressed
+        ],
     )

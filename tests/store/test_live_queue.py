@@ -53,3 +53,23 @@ async def test_a_lease_has_one_holder_until_released_or_expired(
         assert not await tx.leases.take(acme, "worker-a", period)
         await tx.leases.release(acme, "worker-b")
         assert await tx.leases.take(acme, "worker-a", period)
+
+
+async def test_a_calendar_notification_during_a_read_is_not_lost(
+    store: Store, clock: ManualClock
+) -> None:
+    acme = await add_account(store, "acme")
+    async with store.transaction() as tx:
+        await tx.calendar_reads.add(acme, 1002)
+    async with store.transaction() as tx:
+        ((_, agent, started_from),) = await tx.calendar_reads.waiting()
+    assert agent == 1002
+    clock.advance(seconds=1)
+    async with store.transaction() as tx:
+        await tx.calendar_reads.add(acme, 1002)  # arrives while the read is under way
+        await tx.calendar_reads.done(acme, 1002, started_from)  # that read ends
+        ((_, _, newer),) = await tx.calendar_reads.waiting()
+    assert newer > started_from
+    async with store.transaction() as tx:
+        await tx.calendar_reads.done(acme, 1002, newer)
+        assert await tx.calendar_reads.waiting() == []

@@ -83,10 +83,14 @@ class PendingCalendarReads:
         self._clock = clock
 
     async def add(self, account_id: int, agent_id: int) -> None:
+        now = self._clock.now()
         insert = dialect_insert(self._session, PendingCalendarReadRow).values(
-            account_id=account_id, agent_id=agent_id, received_at=self._clock.now()
+            account_id=account_id, agent_id=agent_id, received_at=now
         )
-        await self._session.execute(insert.on_conflict_do_nothing())
+        # A newer notification moves the time forward, so a read already under way
+        # (which started from the older time) does not clear it: see done().
+        await self._session.execute(insert.on_conflict_do_update(
+            index_elements=["account_id", "agent_id"], set_={"received_at": now}))
 
     async def waiting(self) -> list[tuple[int, int, datetime]]:
         rows = await self._session.execute(select(

@@ -48,6 +48,14 @@ def _run(argv: list[str]) -> int:
     return subprocess.run(argv, cwd=ROOT).returncode
 
 
+def _become(argv: list[str]) -> int:
+    """Replace this process with the command, so signals (Ctrl+C, SIGTERM) reach it."""
+    print("$ " + " ".join(argv), flush=True)
+    os.chdir(ROOT)
+    os.execv(argv[0], argv)
+    return 1  # not reached
+
+
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test", "setup"}:
         print(__doc__)
@@ -57,14 +65,14 @@ def main() -> int:
     if command == "setup":
         return 0
     if command == "run":
-        return _run([str(BIN / "zdcal"), *(rest or ["demo"])])
+        return _become([str(BIN / "zdcal"), *(rest or ["demo"])])
     for step in (
         [str(BIN / "ruff"), "check", *_lint_paths()],
         [str(BIN / "mypy")],
     ):
         if code := _run(step):
             return code
-    return _run([str(BIN / "python"), "-m", "pytest", *rest])
+    return _become([str(BIN / "python"), "-m", "pytest", *rest])
 
 
 if __name__ == "__main__":

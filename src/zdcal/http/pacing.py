@@ -20,8 +20,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 MIN_WAIT_SECONDS = 0.001
-DEFAULT_MARGIN_SECONDS = 0.05
-"""Added to each window: our send time and the server's arrival time differ a little."""
+DEFAULT_MARGIN_SECONDS = 0.1
+"""Added to each window: the server counts a request when it gets to it, which can be
+tens of milliseconds after we sent it (its own queue, the network); without the slack
+the first request of a window can land inside the next one and be refused."""
 
 
 @dataclass(frozen=True)

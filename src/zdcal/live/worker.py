@@ -1,6 +1,7 @@
 """The background work of a zdcal process.
 
-* Notified tickets: collected for a short window, re-read with show_many, applied.
+* Notified tickets: collected for a short window, re-read with show_many, applied;
+  the calendar requests this costs are spread evenly over time (:class:`CalendarBudget`).
 * A periodic sweep per account (the incremental export) catches what notifications
   missed; a periodic verify repairs calendar drift.
 * Requests from the pages (backfill, verify, bootstrap, an agent's resync) run here too.
@@ -14,13 +15,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from zdcal.http.pacing import Rate
 from zdcal.live.bootstrap import bootstrap_account
 from zdcal.live.locks import AccountBusy
+from zdcal.live.metrics import Metrics
 from zdcal.live.services import Services
 from zdcal.sync.calendar_moves import TicketUpdateBudget, read_calendar_changes
 from zdcal.sync.engine import AccountSync
@@ -29,6 +33,68 @@ from zdcal.sync.report import SyncReport
 log = logging.getLogger(__name__)
 
 Work = Callable[[AccountSync], Awaitable[Any]]
+
+BUDGET_SHARE = 0.9
+"""Share of the calendar API's sustained rate that notifications may use on average."""
+
+
+class CalendarBudget:
+    """Paces the notification worker to what the calendar API allows in the long run.
+
+    Cronofy allows 50 requests a second but only 500 a minute. Left alone, a stream of
+    notifications for many agents costs about one request per change (each agent's
+    batch holds little), spends the minute's 500 in a few seconds, and then every write
+    waits for the window to slide: up to a minute. A token bucket spreads the spending
+    instead: it refills at ``share`` of the tightest window's rate and holds half of the
+    rest of that window's allowance, so even with requests charged late (the budget
+    learns of a sweep's requests at the next cycle) the process stays inside the window.
+    Every calendar request of the process is charged, but only the notification worker
+    waits for the balance: while it refills, notifications pile up in the queue and the
+    next cycle writes them in fewer, fuller batches. Latency then settles near
+    (agents with changes) / (refill rate) instead of stalling.
+    """
+
+    def __init__(
+        self,
+        rates: Sequence[Rate],
+        *,
+        share: float = BUDGET_SHARE,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        tightest = min(rates, key=lambda rate: rate.requests / rate.per_seconds)
+        self.refill_per_second = share * tightest.requests / tightest.per_seconds
+        self.capacity = max(1.0, (1.0 - share) * tightest.requests / 2)
+        self._monotonic = monotonic
+        self._tokens = self.capacity
+        self._updated = monotonic()
+        self._charged = 0.0
+
+    def observe(self, requests_so_far: float) -> None:
+        """Charge the requests sent since the last call (``requests_so_far`` only grows;
+        the balance may go below zero)."""
+        self._refill()
+        self._tokens -= max(0.0, requests_so_far - self._charged)
+        self._charged = max(self._charged, requests_so_far)
+
+    def seconds_until_ready(self) -> float:
+        """How long the next cycle should wait for the balance to be positive again."""
+        self._refill()
+        return max(0.0, -self._tokens / self.refill_per_second)
+
+    def _refill(self) -> None:
+        now = self._monotonic()
+        elapsed, self._updated = now - self._updated, now
+        self._tokens = min(self.capacity, self._tokens + elapsed * self.refill_per_second)
+
+
+def calendar_requests(metrics: Metrics) -> float:
+    """Calendar API responses this process has counted so far, all statuses together."""
+    return sum(
+        sample.value
+        for family in metrics.api_requests.collect()
+        for sample in family.samples
+        if sample.name.endswith("_total") and sample.labels.get("api") == "cronofy"
+    )
 
 
 @dataclass
@@ -79,6 +145,7 @@ class Workers:
         self._requests: asyncio.Queue[tuple[str, int, Work]] = asyncio.Queue()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._progress: dict[int, AccountProgress] = {}
+        self.calendar_budget = CalendarBudget(services.runtime.cronofy_limiter.rates)
 
     # Lifecycle ------------------------------------------------------------------------
 
@@ -167,6 +234,13 @@ class Workers:
 
     async def _drain(self, sync: AccountSync) -> None:
         while not self._stopping.is_set():
+            # Waiting before the take lets the batch grow while the budget refills.
+            self.calendar_budget.observe(calendar_requests(self.services.metrics))
+            pause = self.calendar_budget.seconds_until_ready()
+            if pause > 0:
+                await self._sleep(pause)
+                if self._stopping.is_set():
+                    return
             async with self.services.store.transaction() as tx:
                 batch = await tx.notifications.take(sync.account.id)
             if not batch.row_ids:
@@ -188,20 +262,30 @@ class Workers:
             except Exception:
                 log.exception("could not read the calendar change queue")
                 continue
+            by_account: dict[int, list[tuple[int, datetime]]] = {}
             for account_id, user_id, received_at in waiting:
+                by_account.setdefault(account_id, []).append((user_id, received_at))
+            for account_id, agents in by_account.items():
                 if self._stopping.is_set():
                     return
+                await self._run(account_id, "calendar changes", self._reader(agents), wait=5.0)
 
-                async def read(sync: AccountSync, user_id: int = user_id,
-                               received_at: datetime = received_at) -> None:
-                    async with self.services.store.transaction() as tx:
-                        agent = await tx.agents.get_by_user(sync.account.id, user_id)
-                    if agent is not None:
-                        await read_calendar_changes(sync, agent, self._move_budget)
-                    async with self.services.store.transaction() as tx:
-                        await tx.calendar_reads.done(sync.account.id, user_id, received_at)
+    def _reader(self, agents: list[tuple[int, datetime]]) -> Work:
+        """One unit of work reading several agents' calendars of one account at once:
+        their calendars are independent, so they are read concurrently."""
 
-                await self._run(account_id, "calendar changes", read, wait=5.0)
+        async def read_one(sync: AccountSync, user_id: int, received_at: datetime) -> None:
+            async with self.services.store.transaction() as tx:
+                agent = await tx.agents.get_by_user(sync.account.id, user_id)
+            if agent is not None:
+                await read_calendar_changes(sync, agent, self._move_budget)
+            async with self.services.store.transaction() as tx:
+                await tx.calendar_reads.done(sync.account.id, user_id, received_at)
+
+        async def read_all(sync: AccountSync) -> None:
+            await asyncio.gather(*(read_one(sync, u, r) for u, r in agents))
+
+        return read_all
 
     async def _scheduler_loop(self) -> None:
         while not self._stopping.is_set():

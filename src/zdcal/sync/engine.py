@@ -130,7 +130,7 @@ class AccountSync:
         clock: Clock,
         report: SyncReport | None = None,
         *,
-        agent_concurrency: int = 8,
+        agent_concurrency: int = 32,
         public_url: str | None = None,
     ) -> None:
         self.store = store

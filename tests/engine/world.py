@@ -214,7 +214,11 @@ class World:
                 return account, await tx.agents.for_account(account.id)
 
         account, found = self.run(agents)
-        targets = {a.zendesk_user_id: t for a in found if (t := agent_target(a)) is not None}
+        targets = {
+            a.zendesk_user_id: t
+            for a in found
+            if (t := agent_target(a, account.default_style)) is not None
+        }
         tickets = [ticket_state_from_api(t) for t in state["tickets"]]
         info = AccountInfo(key=account.key, subdomain=account.subdomain)
         view: dict[str, dict[str, str]] = {c: {} for c in calendars}

@@ -90,6 +90,7 @@ class Account:
     created_at: datetime
     updated_at: datetime
     two_way_default: bool = True
+    default_style: dict[str, Any] | None = None  # EventStyleOptions for agents without one
 
     @property
     def auth_kind(self) -> AuthKind:
@@ -244,6 +245,10 @@ class Accounts:
         """Whether calendar moves update due dates, for agents who did not choose."""
         await self._update(account_id, two_way_default=enabled)
 
+    async def set_default_style(self, account_id: int, style: dict[str, Any] | None) -> None:
+        """The event style of agents who have not chosen one (None: zdcal's defaults)."""
+        await self._update(account_id, default_style=None if style is None else dict(style))
+
     async def mark_webhook_received(self, account_id: int) -> None:
         """Remember that a webhook delivery arrived now (shown as the account's health)."""
         await self._update(account_id, last_webhook_at=self._clock.now())
@@ -323,6 +328,7 @@ class Accounts:
             created_at=row.created_at,
             updated_at=row.updated_at,
             two_way_default=row.two_way_default,
+            default_style=row.default_style,
         )
 
     def _credentials(self, row: AccountRow) -> ZendeskCredentials:

@@ -11,6 +11,9 @@ serialising them costs little.
 
 from __future__ import annotations
 
+import random
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +80,23 @@ def _create_engine(url: str | URL, *, echo: bool, enforce_foreign_keys: bool) ->
     )
 
 
+def _switch_to_wal(cursor: Any, attempts: int = 50) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again while another process holds the lock.
+
+    Processes opening a brand-new database at once (a server and its CLI, tests) race for
+    the switch; the loser can be told "database is locked" at once, whatever the busy
+    timeout says.
+    """
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 + random.random() * 0.05)
+
+
 def _sqlite_engine(url: URL, *, echo: bool, enforce_foreign_keys: bool) -> AsyncEngine:
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +109,7 @@ def _sqlite_engine(url: URL, *, echo: bool, enforce_foreign_keys: bool) -> Async
         cursor = dbapi_connection.cursor()
         # The timeout first: switching a new database to WAL needs a lock and may wait.
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster
         cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}")
         cursor.close()

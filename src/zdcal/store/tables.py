@@ -140,6 +140,8 @@ class AccountRow(Base):
     last_webhook_at: Mapped[datetime | None]
     # Calendar moves update due dates in Zendesk, unless an agent or this says no.
     two_way_default: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Event style for agents who did not choose their own (None: zdcal's defaults).
+    default_style: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

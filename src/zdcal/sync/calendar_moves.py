@@ -137,7 +137,7 @@ async def _apply_move(
         fresh = gone(ticket_id)
     async with sync.store.transaction() as tx:
         basis = (await tx.tickets.get_many(sync.account.id, [ticket_id])).get(ticket_id)
-    target = agent_target(agent)
+    target = agent_target(agent, sync.account.default_style)
     basis_due = basis.due_at if basis is not None else None
     acceptable = (
         two_way_enabled(sync, agent)
@@ -173,7 +173,7 @@ async def _absorb(
 ) -> None:
     """Record the moved event as what zdcal wrote, so Zendesk's echo changes nothing."""
     timed = len(event.start) > 10
-    target = agent_target(agent)
+    target = agent_target(agent, sync.account.default_style)
     assert target is not None
     state = rule_input(updated_ticket, updated_ticket.due_at if timed else None)
     desired = desired_entry(sync.info, state, {agent.zendesk_user_id: target})

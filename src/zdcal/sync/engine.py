@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from zdcal.calendars.base import (
     CalendarAuthorizationLost,
@@ -97,8 +98,12 @@ def _recorded(entry: CalendarEntry) -> RecordedEntry:
     )
 
 
-def agent_target(agent: Agent) -> AgentTarget | None:
-    """Where and how an agent receives events, or None when they cannot receive any."""
+def agent_target(
+    agent: Agent, default_style: Mapping[str, Any] | None = None
+) -> AgentTarget | None:
+    """Where and how an agent receives events, or None when they cannot receive any.
+
+    An agent who never chose a style gets the account's default style, if it has one."""
     if not agent.can_receive_events or agent.calendar_id is None:
         return None
     try:
@@ -106,7 +111,7 @@ def agent_target(agent: Agent) -> AgentTarget | None:
             agent_id=agent.zendesk_user_id,
             calendar_id=agent.calendar_id,
             time_zone=effective_time_zone(agent.time_zone, agent.time_zone_override),
-            style=event_style_from_options(agent.style),
+            style=event_style_from_options(agent.style or default_style or {}),
         )
     except DomainError as exc:
         # Options are validated where they are entered; a bad stored value falls back
@@ -342,7 +347,11 @@ class AccountSync:
             )
             agents = await tx.agents.for_account(self.account.id)
             suppressed = await tx.suppressions.for_tickets(self.account.id, ids)
-        targets = {a.zendesk_user_id: t for a in agents if (t := agent_target(a)) is not None}
+        targets = {
+            a.zendesk_user_id: t
+            for a in agents
+            if (t := agent_target(a, self.account.default_style)) is not None
+        }
         pins = {e.ticket_id: e.pinned_due_at for e in recorded if e.pinned_due_at is not None}
         states = [rule_input(current.get(tid) or latest[tid], pins.get(tid)) for tid in ids]
         desired = await self._without_suppressed(

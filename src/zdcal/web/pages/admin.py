@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from zdcal.domain import InvalidEventStyle
 from zdcal.live.services import Services
-from zdcal.store import Account
+from zdcal.store import Account, EventStyleOptions
 from zdcal.web.pages.agent_records import AgentOverview, overview
 from zdcal.web.pages.csrf import checked_form
 from zdcal.web.pages.errors import AccountUnknown
+from zdcal.web.pages.event_style_form import form_values, style_options_from_form
 from zdcal.web.pages.identity import require_admin
 from zdcal.web.pages.rendering import flash, render
 from zdcal.web.pages.two_way_form import InvalidTwoWayChoice, TwoWayChoice
@@ -54,6 +56,7 @@ async def admin_page(request: Request) -> Response:
         progress=progress,
         refresh=working,
         zendesk=await _zendesk_health(services, account),
+        default_style=form_values(account.default_style or {}),
     )
 
 
@@ -93,6 +96,29 @@ async def save_two_way_default(request: Request) -> Response:
     flash(request, "Saved. For agents who follow the account default, moving a task's event "
                    + ("now changes its due date in Zendesk." if enabled
                       else "no longer changes Zendesk: the event is put back."))
+    return RedirectResponse("/admin", status_code=303)
+
+
+async def save_default_style(request: Request) -> Response:
+    """The event style of every agent who has not chosen one; their events are rewritten."""
+    services: Services = request.state.services
+    form = await checked_form(request)
+    user = require_admin(request)
+    style: EventStyleOptions | None = None
+    if not form.get("reset"):
+        try:
+            style = style_options_from_form(form)
+        except (InvalidEventStyle, ValueError) as exc:
+            flash(request, f"Not saved: {exc}", error=True)
+            return RedirectResponse("/admin", status_code=303)
+    async with services.store.transaction() as tx:
+        await tx.accounts.set_default_style(user.account_id, dict(style) if style else None)
+        agents = await tx.agents.for_account(user.account_id)
+    for agent in agents:
+        if not agent.style and agent.can_receive_events:
+            request.state.workers.request_agent_sync(user.account_id, agent.zendesk_user_id)
+    flash(request, "Saved. Events of agents without their own style are being rewritten."
+          if style else "Back to zdcal's defaults for agents without their own style.")
     return RedirectResponse("/admin", status_code=303)
 
 

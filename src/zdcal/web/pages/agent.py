@@ -47,14 +47,16 @@ async def agent_page(request: Request) -> Response:
             agent = await _mark_needs_reconnect(services, agent)
         except (CalendarUnavailable, CronofyError):
             calendar_error = "Your calendar service did not answer; the list will be back soon."
-    values = form_values(agent.style)
+    # An agent who never chose sees (and gets) the account's default style.
+    chosen = agent.style or account.default_style or {}
+    values = form_values(chosen)
     return render(
         request, "agent.html",
         info=await overview(services, account, agent),
         calendars=[c for c in calendars if c.writable],
         calendar_error=calendar_error,
         style=values,
-        preview=_preview(account, agent, agent.style, services),
+        preview=_preview(account, agent, chosen, services),
         time_zone=effective_time_zone(agent.time_zone, agent.time_zone_override),
     )
 

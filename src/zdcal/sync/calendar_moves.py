@@ -25,9 +25,10 @@ from datetime import timedelta
 
 from zdcal.calendars.base import ManagedEvent
 from zdcal.domain import desired_entry, moved_due_at, same_event_time
+from zdcal.domain.ticket import ACTIVE_STATUSES
 from zdcal.store import Agent, CalendarEntry, MirroredTicket
 from zdcal.sync.engine import AccountSync, agent_target
-from zdcal.sync.tickets import OPEN_STATUSES, gone, observed, rule_input
+from zdcal.sync.tickets import gone, observed, rule_input
 from zdcal.zendesk.errors import Invalid, NotFound
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ async def _apply_move(
         and basis_due is not None
         and fresh.due_at == basis_due  # else Zendesk changed it meanwhile: Zendesk wins
         and fresh.type == "task"
-        and fresh.status in OPEN_STATUSES
+        and fresh.status in ACTIVE_STATUSES
         and fresh.assignee_id == agent.zendesk_user_id
     )
     if acceptable and target is not None and basis_due is not None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from zdcal.domain import TicketState
+from zdcal.domain.ticket import ACTIVE_STATUSES
 from zdcal.store import MirroredTicket
 from zdcal.zendesk.models import Ticket
 
-OPEN_STATUSES = frozenset({"new", "open", "pending", "hold"})
 DELETED = "deleted"
 
 
@@ -54,4 +54,4 @@ def rule_input(ticket: MirroredTicket, pinned_due_at: datetime | None = None) ->
 
 def worth_mirroring(ticket: MirroredTicket) -> bool:
     """Open tasks are mirrored, so that an agent who connects gets them without a read."""
-    return ticket.type == "task" and ticket.status in OPEN_STATUSES
+    return ticket.type == "task" and ticket.status in ACTIVE_STATUSES

@@ -14,13 +14,14 @@ from __future__ import annotations
 import json
 import logging
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from zdcal.calendars.cronofy.signature import verify_notification
 from zdcal.live.services import Services
 from zdcal.live.worker import Workers
 from zdcal.store import AgentStatus
+from zdcal.web.bodies import BodyRefused, read_capped_body
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +37,10 @@ def _refuse(status: int, reason: str, metrics: Services) -> Response:
 async def cronofy_push(request: Request) -> Response:
     services: Services = request.state.services
     workers: Workers = request.state.workers
-    body = b""
     try:
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
-                return _refuse(413, "body too large", services)
-    except ClientDisconnect:
-        return _refuse(400, "body not received", services)
+        body = await read_capped_body(request, MAX_BODY_BYTES)
+    except BodyRefused as refused:
+        return _refuse(refused.status, refused.reason, services)
     secret = services.settings.cronofy_client_secret.get_secret_value()
     if not verify_notification(secret, body, request.headers.get("cronofy-hmac-sha256")):
         return _refuse(401, "bad or missing signature", services)

@@ -20,11 +20,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from zdcal.live.intake import NotificationIntake
 from zdcal.live.services import Services
+from zdcal.web.bodies import BodyRefused, read_capped_body
 from zdcal.zendesk.signature import verify_webhook_signature, webhook_timestamp_fresh
 
 log = logging.getLogger(__name__)
@@ -159,20 +160,10 @@ class ZendeskWebhookReceiver:
 
     @staticmethod
     async def _body(request: Request) -> bytes:
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-            raise Rejected(413, "body too large")
-        chunks: list[bytes] = []
-        size = 0
         try:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise Rejected(413, "body too large")
-                chunks.append(chunk)
-        except ClientDisconnect as exc:
-            raise Rejected(400, "body not received") from exc
-        return b"".join(chunks)
+            return await read_capped_body(request, MAX_BODY_BYTES)
+        except BodyRefused as refused:
+            raise Rejected(refused.status, refused.reason) from refused
 
 
 def _bearer_ok(request: Request, account: ReceiverAccount) -> bool:

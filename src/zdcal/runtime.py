@@ -6,10 +6,11 @@ the settings and one place that decides which URL, key and limiter each part use
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 import httpx
 
@@ -90,12 +91,23 @@ class Runtime:
     ) -> None:
         await self.close()
 
-    def http_client(self, report: SyncReport | None, api: str) -> httpx.AsyncClient:
-        """One pooled HTTP client per API; requests are counted into ``report``."""
-        hooks = {"request": [RequestCounter(report, api)]} if report is not None else {}
+    def http_client(
+        self,
+        report: SyncReport | None,
+        api: str,
+        *,
+        on_response: Callable[[httpx.Response], Awaitable[None]] | None = None,
+    ) -> httpx.AsyncClient:
+        """One pooled HTTP client per API; requests are counted into ``report`` and
+        responses handed to ``on_response`` (metrics), when given."""
+        hooks: dict[str, list[Callable[..., Any]]] = {"request": [], "response": []}
+        if report is not None:
+            hooks["request"].append(RequestCounter(report, api))
+        if on_response is not None:
+            hooks["response"].append(on_response)
         return httpx.AsyncClient(
             timeout=self.settings.http_timeout_seconds,
-            event_hooks=hooks,  # type: ignore[arg-type]
+            event_hooks=hooks,
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
         )
 

@@ -33,11 +33,7 @@ class Services:
         self.cronofy_http = self._http("cronofy")
 
     def _http(self, api: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            timeout=self.settings.http_timeout_seconds,
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
-            event_hooks={"response": [self.metrics.count_response(api)]},
-        )
+        return self.runtime.http_client(None, api, on_response=self.metrics.count_response(api))
 
     async def close(self) -> None:
         await self.zendesk_http.aclose()

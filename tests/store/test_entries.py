@@ -83,3 +83,17 @@ async def test_entries_belong_to_a_known_agent(store: Store) -> None:
     with pytest.raises(IntegrityError):
         async with store.transaction() as tx:
             await tx.entries.upsert(account_id, RecordedEntry(10, 999, "cal", "k-10", "h"))
+
+
+async def test_ticket_ids_lists_each_ticket_with_an_entry_once(store: Store) -> None:
+    account_id = await _account_with_agents(store)
+    other = await add_account(store, "other")
+    await add_agent(store, other, ANN, "Ann")
+    async with store.transaction() as tx:
+        await tx.entries.upsert(account_id, RecordedEntry(10, ANN, "cal_a", "k-10", "h1"))
+        await tx.entries.upsert(account_id, RecordedEntry(10, BOB, "cal_b", "k-10", "h3"))
+        await tx.entries.upsert(account_id, RecordedEntry(12, BOB, "cal_b", "k-12", "h4"))
+        await tx.entries.upsert(other, RecordedEntry(99, ANN, "cal_a", "o-99", "h5"))
+    async with store.transaction() as tx:
+        assert await tx.entries.ticket_ids(account_id) == {10, 12}
+        assert await tx.entries.ticket_ids(other) == {99}

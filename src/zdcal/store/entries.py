@@ -98,6 +98,15 @@ class CalendarEntries:
         )
         return [_from_row(row) for row in rows]
 
+    async def ticket_ids(self, account_id: int) -> set[int]:
+        """Every ticket of the account that has an entry in some calendar."""
+        rows = await self._session.execute(
+            select(CalendarEntryRow.ticket_id)
+            .where(CalendarEntryRow.account_id == account_id)
+            .distinct()
+        )
+        return set(rows.scalars())
+
     async def upsert(self, account_id: int, entry: EntryContent) -> None:
         """Record one entry after its event was written."""
         await self.upsert_many(account_id, [entry])

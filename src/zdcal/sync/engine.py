@@ -53,7 +53,6 @@ from zdcal.store import (
     Store,
     Suppression,
     SyncCursor,
-    Transaction,
 )
 from zdcal.sync.connector import CalendarConnector
 from zdcal.sync.report import SyncReport
@@ -189,7 +188,7 @@ class AccountSync:
         # Events written earlier for tickets the search no longer finds (solved, deleted,
         # retyped while zdcal was not following): re-read those from Zendesk.
         async with self.store.transaction() as tx:
-            recorded = await self._all_entry_ticket_ids(tx)
+            recorded = await tx.entries.ticket_ids(self.account.id)
         await self.refresh(sorted(recorded - seen))
         async with self.store.transaction() as tx:
             await tx.cursors.set(self.account.id, "", start_time=started - SEARCH_INDEX_MARGIN)
@@ -588,10 +587,3 @@ class AccountSync:
             return None
         ticket_id = int(suffix)
         return ticket_id if event_id_for(self.info, ticket_id) == event_id else None
-
-    async def _all_entry_ticket_ids(self, tx: Transaction) -> set[int]:
-        ids: set[int] = set()
-        for agent in await tx.agents.for_account(self.account.id):
-            ids.update(e.ticket_id for e in await tx.entries.for_agent(
-                self.account.id, agent.zendesk_user_id))
-        return ids

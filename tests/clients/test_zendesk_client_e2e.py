@@ -125,8 +125,8 @@ async def test_incremental_export_reads_to_end_of_stream(zendesk_sim: Sim) -> No
     assert seen[ids[0]] == "deleted"
     assert pages >= 3
     assert ids[0] not in {t.id for t in without_deleted.tickets}
-    assert export_limit is not None
-    assert export_limit.limit == 10
+    # Real Zendesk announces the export's 10/min by no header (recorded): nothing to read.
+    assert export_limit is None
 
 
 @pytest.mark.anyio

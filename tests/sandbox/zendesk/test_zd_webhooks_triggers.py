@@ -97,7 +97,7 @@ def test_trigger_fires_signed_webhook_with_rendered_body(sim: Sim, receiver: Rec
     assert [r["final_status"] for r in records] == ["delivered"]
     request = receiver.received[0]
     headers = request["headers"]
-    assert headers["content-type"] == "application/json"
+    assert headers["content-type"] == "application/json; charset=utf-8"
     assert headers["user-agent"] == "Zendesk Webhook"
     assert headers["x-zendesk-webhook-id"] == webhook_id
     assert headers["x-zendesk-account-id"] == "9000001"

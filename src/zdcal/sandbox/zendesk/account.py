@@ -53,6 +53,9 @@ class Account:
         self.search_export_limit = MinuteWindowLimiter(
             lambda: self.config.search_exports_per_minute, self.now
         )
+        self.webhooks_limit = MinuteWindowLimiter(
+            lambda: self.config.webhooks_requests_per_minute, self.now
+        )
 
     def now(self) -> float:
         """Simulator time (unix seconds), shifted by the clock knob."""
@@ -86,7 +89,12 @@ class Account:
             self.deliverer,
         ):
             part.clear()
-        for limiter in (self.account_limit, self.incremental_limit, self.search_export_limit):
+        for limiter in (
+            self.account_limit,
+            self.incremental_limit,
+            self.search_export_limit,
+            self.webhooks_limit,
+        ):
             limiter.reset()
 
     def load_seed(self, seed: dict[str, Any] | None) -> dict[str, Any]:

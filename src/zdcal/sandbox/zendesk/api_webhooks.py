@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from zdcal.sandbox.zendesk.errors import BadRequest, WebhookApiError, ZendeskApiError
 from zdcal.sandbox.zendesk.http_common import (
     account_of,
     base_url,
@@ -15,6 +19,16 @@ from zdcal.sandbox.zendesk.http_common import (
     principal,
     routes,
 )
+from zdcal.sandbox.zendesk.pagination import (
+    CursorPage,
+    InvalidCursor,
+    SortKey,
+    cursor_page,
+    offset_body,
+    page_size,
+    support_cursor_body,
+    webhooks_cursor_body,
+)
 from zdcal.sandbox.zendesk.triggers import category_json, trigger_json
 from zdcal.sandbox.zendesk.webhooks import (
     new_signing_secret,
@@ -23,31 +37,42 @@ from zdcal.sandbox.zendesk.webhooks import (
 )
 
 ADMIN = ("admin",)
+T = TypeVar("T")
 
 
 async def create_webhook(request: Request) -> Response:
     caller = principal(request, "webhooks", write=True, roles=ADMIN)
     account = account_of(request)
-    fields = validated_webhook_fields(await json_body(request), partial=False)
+    fields = validated_webhook_fields(await json_body(request), mode="create")
     webhook = account.webhooks.create(fields, caller.user.id, account.now())
     return json_response({"webhook": webhook_json(webhook)}, 201)
+
+
+def _cursor_page(request: Request, ordered: list[T], key: Callable[[T], SortKey]) -> CursorPage[T]:
+    """The requested cursor page; the caller maps a bad cursor to its API's 400."""
+    params = request.query_params
+    return cursor_page(
+        ordered,
+        key,
+        page_size(request),
+        after=params.get("page[after]"),
+        before=params.get("page[before]"),
+    )
 
 
 async def list_webhooks(request: Request) -> Response:
     principal(request, "webhooks", write=False, roles=ADMIN)
     needle = request.query_params.get("filter[name_contains]", "").lower()
-    found = [
-        webhook_json(w)
-        for w in account_of(request).webhooks.by_id.values()
-        if needle in w.name.lower()
-    ]
-    return json_response(
-        {
-            "webhooks": found,
-            "meta": {"has_more": False, "after_cursor": None, "before_cursor": None},
-            "links": {"next": None, "prev": None},
-        }
+    # ULIDs sort by creation time: the list is in creation order.
+    found = sorted(
+        (w for w in account_of(request).webhooks.by_id.values() if needle in w.name.lower()),
+        key=lambda w: w.id,
     )
+    try:
+        page = _cursor_page(request, found, lambda w: (w.id,))
+    except InvalidCursor as exc:
+        raise WebhookApiError(400, "InvalidPaginationParameter", "page cursor is invalid") from exc
+    return json_response(webhooks_cursor_body(request, "webhooks", page.rendered(webhook_json)))
 
 
 async def show_webhook(request: Request) -> Response:
@@ -60,7 +85,8 @@ async def change_webhook(request: Request) -> Response:
     caller = principal(request, "webhooks", write=True, roles=ADMIN)
     account = account_of(request)
     webhook = account.webhooks.get(request.path_params["webhook_id"])
-    fields = validated_webhook_fields(await json_body(request), partial=request.method == "PATCH")
+    mode = "patch" if request.method == "PATCH" else "replace"
+    fields = validated_webhook_fields(await json_body(request), mode=mode)
     account.webhooks.update(webhook, fields, caller.user.id, account.now())
     return no_content()
 
@@ -83,17 +109,36 @@ async def signing_secret(request: Request) -> Response:
     return json_response(body, 201 if write else 200)
 
 
+def _support_list(
+    request: Request,
+    key: str,
+    ordered: list[T],
+    sort_key: Callable[[T], SortKey],
+    render: Callable[[T], dict[str, Any]],
+    bad_cursor: Callable[[], ZendeskApiError],
+) -> Response:
+    """Offset pages without ``page[size]``, cursor pages with it (Support API lists)."""
+    if "page[size]" not in request.query_params:
+        return json_response(offset_body(request, key, [render(item) for item in ordered]))
+    try:
+        page = _cursor_page(request, ordered, sort_key)
+    except InvalidCursor as exc:
+        raise bad_cursor() from exc
+    return json_response(support_cursor_body(request, key, page.rendered(render)))
+
+
 async def list_categories(request: Request) -> Response:
     principal(request, "triggers", write=False, roles=ADMIN)
     categories = sorted(
         account_of(request).triggers.categories.values(), key=lambda c: (c.position, c.id)
     )
-    return json_response(
-        {
-            "trigger_categories": [category_json(c) for c in categories],
-            "meta": {"has_more": False, "after_cursor": None, "before_cursor": None},
-            "links": {"next": None, "prev": None},
-        }
+    return _support_list(
+        request,
+        "trigger_categories",
+        categories,
+        lambda c: (c.position, c.id),
+        category_json,
+        lambda: WebhookApiError(400, "InvalidPaginationParameter", "page[after] is not valid"),
     )
 
 
@@ -112,13 +157,16 @@ async def list_triggers(request: Request) -> Response:
     wanted_active = request.query_params.get("active")
     if wanted_active is not None:
         ordered = [t for t in ordered if t.active == (wanted_active.lower() == "true")]
-    return json_response(
-        {
-            "triggers": [trigger_json(t, url) for t in ordered],
-            "next_page": None,
-            "previous_page": None,
-            "count": len(ordered),
-        }
+    wanted_category = request.query_params.get("category_id")
+    if wanted_category is not None:
+        ordered = [t for t in ordered if t.category_id == wanted_category]
+    return _support_list(
+        request,
+        "triggers",
+        ordered,
+        lambda t: (t.position, t.id),
+        lambda t: trigger_json(t, url),
+        lambda: BadRequest("InvalidPaginationParameter", "page[after] is not valid"),
     )
 
 

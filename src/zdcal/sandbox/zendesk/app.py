@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -20,10 +20,14 @@ from zdcal.sandbox.zendesk.api_search import search_routes
 from zdcal.sandbox.zendesk.api_tickets import ticket_routes
 from zdcal.sandbox.zendesk.api_users import user_routes
 from zdcal.sandbox.zendesk.api_webhooks import automation_routes
+from zdcal.sandbox.zendesk.assumptions import (
+    SUPPORT_API_LIMIT_HEADERS,
+    WEBHOOKS_API_LIMIT_HEADERS,
+)
 from zdcal.sandbox.zendesk.config import ZendeskSimConfig
 from zdcal.sandbox.zendesk.control import control_routes
 from zdcal.sandbox.zendesk.errors import TooManyRequests, ZendeskApiError
-from zdcal.sandbox.zendesk.rate_limits import Budget
+from zdcal.sandbox.zendesk.rate_limits import Budget, MinuteWindowLimiter
 from zdcal.sandbox.zendesk.stats import RequestStats, StatsMiddleware
 
 
@@ -34,15 +38,30 @@ def route_path(scope: Scope) -> str:
     return path[len(root) :] if root and path.startswith(root) else path
 
 
+WEBHOOKS_API = "/api/v2/webhooks"
+
+LimitHeaders = Callable[[Budget], dict[str, str]]
+
+
 def rate_limit_headers(budget: Budget) -> dict[str, str]:
-    """The account-wide rate limit headers every API response carries."""
+    """The account-wide rate limit headers of the Support API's responses."""
+    values = (budget.limit, budget.remaining, budget.limit, budget.remaining, budget.resets_in)
+    return {name: str(value) for name, value in zip(SUPPORT_API_LIMIT_HEADERS, values, strict=True)}
+
+
+def webhooks_limit_headers(budget: Budget) -> dict[str, str]:
+    """The Webhooks API's own budget: only these two headers (see assumptions.py)."""
+    values = (budget.limit, budget.remaining)
     return {
-        "X-Rate-Limit": str(budget.limit),
-        "X-Rate-Limit-Remaining": str(budget.remaining),
-        "ratelimit-limit": str(budget.limit),
-        "ratelimit-remaining": str(budget.remaining),
-        "ratelimit-reset": str(budget.resets_in),
+        name: str(value) for name, value in zip(WEBHOOKS_API_LIMIT_HEADERS, values, strict=True)
     }
+
+
+def limit_of(account: Account, path: str) -> tuple[MinuteWindowLimiter, LimitHeaders]:
+    """The budget a request to ``path`` counts against, and the headers that report it."""
+    if path == WEBHOOKS_API or path.startswith(WEBHOOKS_API + "/"):
+        return account.webhooks_limit, webhooks_limit_headers
+    return account.account_limit, rate_limit_headers
 
 
 def error_response(error: ZendeskApiError) -> Response:
@@ -51,18 +70,21 @@ def error_response(error: ZendeskApiError) -> Response:
 
 
 class AccountRateLimit:
-    """Counts ``/api`` requests against the per-minute plan limit; adds the limit headers."""
+    """Counts ``/api`` requests against their per-minute budget (the plan limit, or the
+    Webhooks API's own) and adds the headers that budget's responses carry."""
 
     def __init__(self, app: ASGIApp, account: Account) -> None:
         self.app = app
         self.account = account
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not route_path(scope).startswith("/api/"):
+        path = route_path(scope)
+        if not path.startswith("/api/"):
             await self.app(scope, receive, send)
             return
-        budget = self.account.account_limit.take()
-        headers = rate_limit_headers(budget)
+        limiter, header_names = limit_of(self.account, path)
+        budget = limiter.take()
+        headers = header_names(budget)
         if not budget.allowed:
             refused = error_response(TooManyRequests(budget.resets_in, headers))
             await refused(scope, receive, send)
@@ -96,8 +118,8 @@ class SandboxGate:
         self.account = account
 
     def _injected_429(self, request: Request) -> Response:
-        budget = Budget(False, self.account.config.requests_per_minute, 0, 1)
-        return error_response(TooManyRequests(1, rate_limit_headers(budget)))
+        limiter, header_names = limit_of(self.account, route_path(request.scope))
+        return error_response(TooManyRequests(1, header_names(Budget(False, limiter.limit, 0, 1))))
 
     def _injected_503(self, request: Request) -> Response:
         return JSONResponse(

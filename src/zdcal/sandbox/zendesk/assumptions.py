@@ -71,6 +71,24 @@ SEARCH_EXPORT_CURSOR_TTL_SECONDS: Final = 3600
 # Windows are fixed minutes of the simulator clock (so advancing the clock resets them);
 # ratelimit-reset / Retry-After are the seconds left in the current minute.
 RATE_LIMIT_WINDOW_SECONDS: Final = 60
+# Which headers report which budget, as recorded (github.com/facetoe/zenpy,
+# tests/test_api/betamax/, 2023-2024; see tests/fixtures/zendesk/recorded__admin_objects.json):
+# * Support API responses carry X-Rate-Limit, X-Rate-Limit-Remaining and the ratelimit-*
+#   trio (2024 recordings; 2023 ones spell it rate-limit, rate-limit-remaining, ...).
+# * The incremental export and the search export carry NO zendesk-ratelimit-* header
+#   (121 + 4 recorded responses), though the docs name one: their own limits are
+#   enforced here, announced only by a 429's Retry-After.
+# * The Webhooks API (/api/v2/webhooks...) answers only x-rate-limit: 100 and
+#   x-rate-limit-remaining, counting down per webhooks request: its own budget. Guess:
+#   webhooks requests do not also count against the account's plan limit.
+SUPPORT_API_LIMIT_HEADERS: Final = (
+    "X-Rate-Limit",
+    "X-Rate-Limit-Remaining",
+    "ratelimit-limit",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+)
+WEBHOOKS_API_LIMIT_HEADERS: Final = ("x-rate-limit", "x-rate-limit-remaining")
 
 # --- OAuth ----------------------------------------------------------------------------
 AUTHORIZATION_CODE_TTL_SECONDS: Final = 120
@@ -104,6 +122,24 @@ WRITE_IMPLIES_READ: Final = False
 # --- Webhooks and triggers ------------------------------------------------------------
 # Webhook body validation errors are 422 with the `Errors` shape of the OpenAPI file.
 WEBHOOK_VALIDATION_STATUS: Final = 422
+# PUT /api/v2/webhooks/{id} replaces the webhook: the five required fields must be sent
+# (a PUT without subscriptions was recorded as 204), and every optional writable field
+# left out is cleared: authentication and description are dropped (recorded), and by the
+# same rule subscriptions and custom_headers (guess). PATCH changes only what it names.
+WEBHOOK_PUT_REPLACES: Final = True
+# A trigger created without category_id lands in the first category (recorded 201).
+TRIGGER_DEFAULT_CATEGORY_IS_FIRST: Final = True
+# Lists (triggers, trigger categories, webhooks): at most 100 per page (Zendesk's
+# pagination docs: "most endpoints limit this to a maximum of 100"); a bigger page[size]
+# is served at 100 rather than refused (guess). Triggers and categories answer offset
+# pages unless page[size] is given (docs, recorded for triggers); webhooks always answer
+# cursor pages, 100 by default (recorded for the same service's invocations list).
+# Triggers are ordered by (position, id), categories by (position, id), webhooks by id
+# (ULIDs: creation order). Cursors do not expire.
+LIST_MAX_PAGE_SIZE: Final = 100
+# Deliveries: Content-Type "application/json; charset=utf-8" and a ULID invocation id
+# (recorded in an invocation attempt's request headers). Other formats keep their bare
+# media type (not recorded).
 # Trigger actions other than notification_webhook are refused (422): the sandbox does not
 # run them, and silently ignoring them would mislead.
 SUPPORTED_TRIGGER_ACTIONS: Final = frozenset({"notification_webhook"})

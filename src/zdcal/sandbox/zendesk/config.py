@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zdcal.sandbox.faults import Faults
+from zdcal.sandbox.zendesk.assumptions import LIST_MAX_PAGE_SIZE
 
 
 @dataclass
@@ -21,6 +22,8 @@ class ZendeskSimConfig:
     requests_per_minute: int = 700
     incremental_exports_per_minute: int = 10
     search_exports_per_minute: int = 100
+    webhooks_requests_per_minute: int = 100
+    max_list_page_size: int = LIST_MAX_PAGE_SIZE
     search_index_lag_seconds: float = 0.0
     access_token_ttl_seconds: int = 1800
     webhook_timeout_seconds: float = 12.0

@@ -7,7 +7,6 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +20,10 @@ from zdcal.sandbox.zendesk.assumptions import (
 )
 from zdcal.sandbox.zendesk.model import Webhook
 from zdcal.sandbox.zendesk.timestamps import iso_z
+from zdcal.sandbox.zendesk.webhooks import new_ulid
 
 CONTENT_TYPES = {
-    "json": "application/json",
+    "json": "application/json; charset=utf-8",
     "xml": "application/xml",
     "form_encoded": "application/x-www-form-urlencoded",
 }
@@ -91,7 +91,6 @@ class WebhookDeliverer:
         self.max_attempts = max_attempts
         self.records: list[DeliveryRecord] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self._invocation_ids = itertools.count(8_000_000_001)
 
     def clear(self) -> None:
         """Forget the delivery log (sandbox reset); in-flight deliveries are cancelled."""
@@ -105,7 +104,7 @@ class WebhookDeliverer:
         """Schedule one invocation (0, 1 or 2 copies by the fault plan); inactive: nothing."""
         if webhook.status != "active":
             return []
-        invocation_id = str(next(self._invocation_ids))
+        invocation_id = new_ulid(self.now())
         plan = self.injector.delivery_plan()
         if not plan:
             record = DeliveryRecord(webhook.id, invocation_id, trigger_id, ticket_id, body, 1)

@@ -42,11 +42,12 @@ class MinuteWindowLimiter:
         self._used += 1
         return Budget(True, limit, limit - self._used, resets_in)
 
+    @property
+    def limit(self) -> int:
+        """Requests allowed per window now."""
+        return self._limit()
+
     def reset(self) -> None:
         """Start a fresh window (sandbox reset)."""
         self._window, self._used = -1, 0
 
-
-def endpoint_limit_header(budget: Budget) -> str:
-    """The ``zendesk-ratelimit-<name>`` header value: ``total=..; remaining=..; resets=..``."""
-    return f"total={budget.limit}; remaining={budget.remaining}; resets={budget.resets_in}"

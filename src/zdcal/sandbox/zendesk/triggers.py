@@ -59,6 +59,9 @@ class TriggerBook:
             fields["title"] = title
         if existing is None or "category_id" in spec:
             category_id = spec.get("category_id")
+            if category_id is None and existing is None and self.categories:
+                # Recorded: a create without category_id lands in the first category.
+                category_id = min(self.categories.values(), key=lambda c: (c.position, c.id)).id
             if category_id is None or str(category_id) not in self.categories:
                 raise RecordInvalid.field(
                     "category_id", "Category: must name an existing trigger category"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import os
 import secrets
 from typing import Any
@@ -55,19 +56,31 @@ def _check_authentication(value: Any) -> dict[str, Any] | None:
     return {"type": kind, "data": dict(data), "add_position": value.get("add_position", "header")}
 
 
-def validated_webhook_fields(body: Any, *, partial: bool) -> dict[str, Any]:
-    """The webhook fields of a request body ``{"webhook": {...}}`` (422 when invalid)."""
+REQUIRED_FIELDS = ("name", "endpoint", "http_method", "request_format", "status")
+# Writable fields a PUT clears when they are left out: PUT replaces the whole webhook.
+REPLACED_WHEN_OMITTED: dict[str, Any] = {
+    "subscriptions": [],
+    "authentication": None,
+    "description": None,
+    "custom_headers": {},
+}
+
+
+def validated_webhook_fields(body: Any, *, mode: str) -> dict[str, Any]:
+    """The webhook fields of a request body ``{"webhook": {...}}`` (422 when invalid).
+
+    ``mode`` is ``"create"`` (POST), ``"replace"`` (PUT: the answer holds every writable
+    field, omitted ones at their empty value) or ``"patch"`` (PATCH: only those given).
+    """
     if not isinstance(body, dict) or not isinstance(body.get("webhook"), dict):
         raise _invalid("webhook object is required")
     given = body["webhook"]
     fields: dict[str, Any] = {}
-    required = ("name", "endpoint", "http_method", "request_format", "status", "subscriptions")
-    for name in required:
-        if name not in given:
-            if not partial:
-                raise _invalid(f"{name} is required")
-            continue
-        fields[name] = given[name]
+    for name in REQUIRED_FIELDS:
+        if name in given:
+            fields[name] = given[name]
+        elif mode != "patch":
+            raise _invalid(f"{name} is required")
     if "name" in fields and (not isinstance(fields["name"], str) or not fields["name"].strip()):
         raise _invalid("name must be a non-empty string")
     if "endpoint" in fields:
@@ -80,10 +93,11 @@ def validated_webhook_fields(body: Any, *, partial: bool) -> dict[str, Any]:
         raise _invalid(f"request_format must be one of {', '.join(REQUEST_FORMATS)}")
     if "status" in fields and fields["status"] not in STATUSES:
         raise _invalid("status must be active or inactive")
-    if "subscriptions" in fields:
-        subs = fields["subscriptions"]
+    if "subscriptions" in given:
+        subs = given["subscriptions"]
         if not isinstance(subs, list) or not all(isinstance(s, str) for s in subs):
             raise _invalid("subscriptions must be a list of strings")
+        fields["subscriptions"] = list(subs)
     if "authentication" in given:
         fields["authentication"] = _check_authentication(given["authentication"])
     if "description" in given:
@@ -93,6 +107,9 @@ def validated_webhook_fields(body: Any, *, partial: bool) -> dict[str, Any]:
         if not isinstance(headers, dict):
             raise _invalid("custom_headers must be an object")
         fields["custom_headers"] = {str(k): str(v) for k, v in headers.items()}
+    if mode != "patch":
+        for name, empty in REPLACED_WHEN_OMITTED.items():
+            fields.setdefault(name, copy.copy(empty))
     return fields
 
 
@@ -116,7 +133,7 @@ class WebhookRegistry:
             http_method=fields["http_method"],
             request_format=fields["request_format"],
             status=fields["status"],
-            subscriptions=list(fields["subscriptions"]),
+            subscriptions=list(fields.get("subscriptions", [])),
             signing_secret=fields.get("signing_secret") or new_signing_secret(),
             created_at=stamp,
             created_by=actor_id,
@@ -139,7 +156,7 @@ class WebhookRegistry:
         return webhook
 
     def update(self, webhook: Webhook, fields: dict[str, Any], actor_id: int, now: float) -> None:
-        """Apply validated fields (PUT passes all required ones, PATCH some)."""
+        """Apply validated fields (PUT passes every writable one, PATCH some)."""
         for name, value in fields.items():
             setattr(webhook, name, value)
         webhook.updated_at = int(now)

@@ -45,6 +45,17 @@ def _parse_endpoint_limit(value: str) -> dict[str, str]:
     return {key.strip(): val.strip() for key, val in parts}
 
 
+ENDPOINT_LIMIT_PREFIXES = ("zendesk-ratelimit-", "zendesk-rate-limit-")
+
+
+def _endpoint_limit_name(header: str) -> str | None:
+    """``incremental-exports`` for ``zendesk-ratelimit-incremental-exports``, else None."""
+    for prefix in ENDPOINT_LIMIT_PREFIXES:
+        if header.startswith(prefix):
+            return header.removeprefix(prefix)
+    return None
+
+
 class ZendeskTransport:
     """Sends requests to one Zendesk account. Owns the httpx client only if it made it."""
 
@@ -182,14 +193,23 @@ class ZendeskTransport:
         return stale.with_tokens(tokens)
 
     def _observe_rate_limits(self, response: httpx.Response) -> None:
+        """Remember the limits a response reports, where it reports them.
+
+        Recorded Zendesk traffic: Support API responses carry the account's plan limit
+        as ``ratelimit-*`` (``rate-limit-*`` before 2024) beside ``X-Rate-Limit``; the
+        Webhooks API answers only ``x-rate-limit`` for its own 100/minute budget, so that
+        header alone says nothing about the account. Endpoint limits
+        (``zendesk-ratelimit-<name>``, ``zendesk-rate-limit-<name>`` before 2024) appear
+        on some endpoints only (never on the exports): absence is normal, never assumed.
+        """
         headers = response.headers
         now = self._clock.now()
-        limit = _parse_int(headers.get("ratelimit-limit") or headers.get("x-rate-limit"))
+        limit = _parse_int(headers.get("ratelimit-limit") or headers.get("rate-limit"))
         remaining = _parse_int(
-            headers.get("ratelimit-remaining") or headers.get("x-rate-limit-remaining")
+            headers.get("ratelimit-remaining") or headers.get("rate-limit-remaining")
         )
         if limit is not None or remaining is not None:
-            reset = _parse_int(headers.get("ratelimit-reset"))
+            reset = _parse_int(headers.get("ratelimit-reset") or headers.get("rate-limit-reset"))
             self.rate_limit = RateLimitStatus(
                 limit=limit,
                 remaining=remaining,
@@ -197,14 +217,14 @@ class ZendeskTransport:
                 observed_at=now,
             )
         for name, value in headers.items():
-            if name.lower().startswith("zendesk-ratelimit-"):
-                fields = _parse_endpoint_limit(value)
-                resets = _parse_int(fields.get("resets"))
-                self.endpoint_rate_limits[name.lower().removeprefix("zendesk-ratelimit-")] = (
-                    RateLimitStatus(
-                        limit=_parse_int(fields.get("total")),
-                        remaining=_parse_int(fields.get("remaining")),
-                        reset_seconds=None if resets is None else float(resets),
-                        observed_at=now,
-                    )
-                )
+            endpoint = _endpoint_limit_name(name.lower())
+            if endpoint is None:
+                continue
+            fields = _parse_endpoint_limit(value)
+            resets = _parse_int(fields.get("resets"))
+            self.endpoint_rate_limits[endpoint] = RateLimitStatus(
+                limit=_parse_int(fields.get("total")),
+                remaining=_parse_int(fields.get("remaining")),
+                reset_seconds=None if resets is None else float(resets),
+                observed_at=now,
+            )

@@ -9,9 +9,9 @@ import click
 
 from zdcal.cli.accounts import find_account
 from zdcal.cli.base import main, run_with_runtime
+from zdcal.live.bootstrap import find_trigger, find_webhook
 from zdcal.runtime import Runtime
 from zdcal.store import Account, Agent, FailedTicket, SyncCursor
-from zdcal.zendesk.errors import NotFound as ZendeskNotFound
 from zdcal.zendesk.errors import ZendeskError
 
 
@@ -25,23 +25,37 @@ class AccountStatus:
     trigger_health: str = "not checked"
 
 
+def _health(found: tuple[str, str] | None, stored_id: str | None) -> str:
+    """One line for an object: ``found`` is (id, state) of what Zendesk holds."""
+    if found is None:
+        if stored_id is None:
+            return "not set up (run 'zdcal bootstrap')"
+        return "missing in Zendesk (run 'zdcal bootstrap')"
+    found_id, state = found
+    if found_id != stored_id:
+        return f"{found_id} {state}, found by name, not stored (run 'zdcal bootstrap')"
+    return f"{found_id} {state}"
+
+
 async def zendesk_health(runtime: Runtime, account: Account) -> tuple[str, str]:
-    """Whether zdcal's webhook and trigger still exist and are active in Zendesk."""
+    """Whether zdcal's webhook and trigger still exist and are active in Zendesk, found
+    the way bootstrap finds them (stored id, else the marker in the name)."""
     async with runtime.http_client(None, "zendesk") as http:
         client = runtime.zendesk_client(account, http)
-        webhook = trigger = "not set up (run 'zdcal bootstrap')"
         try:
-            if account.webhook is not None:
-                found = await client.show_webhook(account.webhook.id)
-                webhook = f"{found.id} {found.status or 'unknown'}"
-            if account.trigger is not None:
-                shown = await client.show_trigger(account.trigger.id)
-                trigger = f"{shown.id} {'active' if shown.active else 'inactive'}"
-        except ZendeskNotFound:
-            return ("missing in Zendesk (run 'zdcal bootstrap')",) * 2
+            webhook = await find_webhook(client, account)
+            trigger = await find_trigger(client, account)
         except ZendeskError as exc:
             return (f"could not check: {exc}",) * 2
-    return webhook, trigger
+    webhook_state = None if webhook is None else (webhook.id, webhook.status or "unknown")
+    trigger_state = (
+        None if trigger is None
+        else (str(trigger.id), "active" if trigger.active else "inactive")
+    )
+    return (
+        _health(webhook_state, account.webhook.id if account.webhook else None),
+        _health(trigger_state, str(account.trigger.id) if account.trigger else None),
+    )
 
 
 def age(moment: datetime | None, now: datetime) -> str:

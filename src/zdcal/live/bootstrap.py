@@ -17,6 +17,8 @@ from zdcal.live.services import Services
 from zdcal.store import Account, Trigger, Webhook
 from zdcal.zendesk import ZendeskClient
 from zdcal.zendesk.errors import Forbidden, Invalid, NotFound, Unauthorized
+from zdcal.zendesk.models import Trigger as ZendeskTrigger
+from zdcal.zendesk.models import Webhook as ZendeskWebhook
 
 log = logging.getLogger(__name__)
 
@@ -104,16 +106,20 @@ async def bootstrap_account(
     try:
         token = account.webhook.bearer_token if account.webhook else secrets.token_urlsafe(32)
         spec = webhook_spec(account, public_url, token)
-        webhook_id = await _find_webhook(client, account)
-        if webhook_id is None:
+        found_webhook = await find_webhook(client, account)
+        if found_webhook is None:
             webhook_id = (await client.create_webhook(spec)).id
             created.append("webhook")
         else:
+            # PUT replaces the whole webhook (an omitted authentication is dropped):
+            # the spec is always the complete definition, bearer token included.
+            webhook_id = found_webhook.id
             await client.update_webhook(webhook_id, spec)
             repaired.append("webhook")
         secret = (await client.webhook_signing_secret(webhook_id)).secret
         category_id = await _category(client)
-        existing = await _find_trigger(client, account)
+        found_trigger = await find_trigger(client, account)
+        existing = None if found_trigger is None else found_trigger.id
         trigger_id = await _put_trigger(client, account, webhook_id, category_id, existing)
         (created if existing is None else repaired).append("trigger")
     except (Forbidden, Unauthorized) as exc:
@@ -132,27 +138,30 @@ async def bootstrap_account(
     return BootstrapResult(webhook_id, trigger_id, created, repaired)
 
 
-async def _find_webhook(client: ZendeskClient, account: Account) -> str | None:
+async def find_webhook(client: ZendeskClient, account: Account) -> ZendeskWebhook | None:
+    """zdcal's webhook in Zendesk: by the stored id, else by the marker in its name
+    (every page of the list is read: accounts can hold hundreds of webhooks)."""
     if account.webhook is not None:
         try:
-            return (await client.show_webhook(account.webhook.id)).id
+            return await client.show_webhook(account.webhook.id)
         except NotFound:
             pass
     for webhook in await client.list_webhooks(name_contains=marker(account)):
         if marker(account) in (webhook.name or ""):
-            return webhook.id
+            return webhook
     return None
 
 
-async def _find_trigger(client: ZendeskClient, account: Account) -> int | None:
+async def find_trigger(client: ZendeskClient, account: Account) -> ZendeskTrigger | None:
+    """zdcal's trigger in Zendesk: by the stored id, else by the marker in its title."""
     if account.trigger is not None:
         try:
-            return (await client.show_trigger(account.trigger.id)).id
+            return await client.show_trigger(account.trigger.id)
         except NotFound:
             pass
     for trigger in await client.list_triggers():
         if marker(account) in (trigger.title or ""):
-            return trigger.id
+            return trigger
     return None
 
 
@@ -193,13 +202,13 @@ async def teardown_account(services: Services, account_id: int) -> list[str]:
     client = services.runtime.zendesk_client(account, services.zendesk_http)
     removed: list[str] = []
     try:
-        trigger_id = await _find_trigger(client, account)
-        if trigger_id is not None:
-            await client.delete_trigger(trigger_id)
+        trigger = await find_trigger(client, account)
+        if trigger is not None:
+            await client.delete_trigger(trigger.id)
             removed.append("trigger")
-        webhook_id = await _find_webhook(client, account)
-        if webhook_id is not None:
-            await client.delete_webhook(webhook_id)
+        webhook = await find_webhook(client, account)
+        if webhook is not None:
+            await client.delete_webhook(webhook.id)
             removed.append("webhook")
     except (Forbidden, Unauthorized) as exc:
         raise BootstrapError(f"Zendesk refused: {NEEDED}") from exc

@@ -24,7 +24,7 @@ from zdcal.runtime import Runtime
 from zdcal.sandbox.runner import Sandbox
 from zdcal.sandbox.scenario import Scenario
 from zdcal.settings import Settings
-from zdcal.store import ZendeskApiToken, upgrade
+from zdcal.store import ZendeskApiToken, private_directory, upgrade
 from zdcal.web.app import create_app
 
 ADMIN_EMAIL, ADMIN_TOKEN = "admin@sandbox.example", "sandbox-admin-token"
@@ -125,7 +125,7 @@ def demo_command(port: int, zendesk_port: int, cronofy_port: int, data_dir: Path
     with sandbox:
         settings = sandbox_settings(data_dir, port, sandbox)
         configure_logging(settings.log_level, "text")
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(data_dir)
         asyncio.run(prepare(settings, sandbox))
         url = settings.public_url
         click.echo(

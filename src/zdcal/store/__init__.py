@@ -38,6 +38,7 @@ from zdcal.store.failures import FailedTicket, FailedTickets, RetryBackoff
 from zdcal.store.leases import AccountLeases
 from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
 from zdcal.store.notifications import PendingBatch, PendingNotifications
+from zdcal.store.private_files import private_directory
 from zdcal.store.rotation import reencrypt_secrets
 from zdcal.store.tables import AgentStatus, AuthKind, BackfillState
 from zdcal.store.tickets import MirroredTicket, TicketMirror
@@ -96,6 +97,7 @@ __all__ = [
     "generate_key",
     "head_revision",
     "load_or_create_key",
+    "private_directory",
     "reencrypt_secrets",
     "session_factory",
     "upgrade",

@@ -42,7 +42,7 @@ async def update_user(request: Request) -> Response:
     if not isinstance(fields, dict):
         raise BadRequest("InvalidValue", "The request body must be {\"user\": {...}}")
     account = account_of(request)
-    user = account.users.update(request.path_params["user_id"], fields, account.now())
+    user = account.users.update(request.path_params["user_id"], fields, int(account.now()))
     return json_response({"user": user_json(user, base_url(request))})
 
 

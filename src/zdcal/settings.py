@@ -68,7 +68,12 @@ class Settings(BaseSettings):
         "proxy). Keep off in production: zdcal would call whatever URL an admin types.",
     )
     web_session_max_age_seconds: int = Field(
-        default=8 * 3600, description="How long a page sign-in lasts."
+        default=8 * 3600, gt=0, description="How long a page sign-in lasts."
+    )
+    web_role_check_interval_seconds: int = Field(
+        default=300, gt=0,
+        description="How often a signed-in person's role is read again from Zendesk: a "
+        "demoted admin loses the admin page, a removed agent is signed out, within this.",
     )
 
     @model_validator(mode="after")

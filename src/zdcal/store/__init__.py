@@ -44,6 +44,7 @@ from zdcal.store.tables import AgentStatus, AuthKind, BackfillState
 from zdcal.store.tickets import MirroredTicket, TicketMirror
 from zdcal.store.transactions import Store, Transaction
 from zdcal.store.vault import Vault, generate_key, load_or_create_key
+from zdcal.store.web_sessions import WebSession, WebSessions
 
 __all__ = [
     "Account",
@@ -88,6 +89,8 @@ __all__ = [
     "UnsupportedDatabase",
     "Vault",
     "VaultError",
+    "WebSession",
+    "WebSessions",
     "Webhook",
     "ZendeskApiToken",
     "ZendeskCredentials",

@@ -140,8 +140,8 @@ async def finish_connect(request: Request) -> Response:
             account.id, user.id, name=user.name or user.email or f"user {user.id}",
             email=user.email or "", time_zone=user.iana_time_zone or "Etc/UTC",
         )
-    sign_in(
-        request.session,
+    await sign_in(
+        request,
         SignedIn(account_id=account.id, agent_id=agent.id, zendesk_user_id=user.id,
                  name=agent.name, role="admin"),
         account_origins(account.subdomain, account.base_url),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 import httpx
@@ -50,7 +51,9 @@ def sandbox_settings(data_dir: Path, port: int, sandbox: Sandbox) -> Settings:
         cronofy_client_secret=sandbox.cronofy_config.client_secret,
         zendesk_oauth_client_id="zdcal",
         zendesk_oauth_client_secret="zdcal-sandbox-secret",  # noqa: S106 - the simulator's
+        # The connect form may name the simulated Zendesk, and only it.
         web_custom_zendesk_urls=True,
+        web_custom_zendesk_hosts=[urlsplit(sandbox.zendesk.base_url).netloc],
         log_format="text",
         log_level=os.environ.get("ZDCAL_LOG_LEVEL", "WARNING"),
     )

@@ -18,6 +18,14 @@ POSTGRES_URL = os.environ.get(
 )
 
 
+def free_port() -> int:
+    """A loopback port free now (bound, then released) for a process a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def service_reachable(host: str, port: int) -> bool:
     """True when something accepts TCP connections at host:port."""
     try:

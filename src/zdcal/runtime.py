@@ -26,6 +26,7 @@ from zdcal.store import (
     ZendeskOAuth,
     create_engine,
     load_or_create_key,
+    private_directory,
     upgrade,
 )
 from zdcal.sync.connector import CronofyConnector
@@ -70,7 +71,7 @@ class Runtime:
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
         """Migrate the database if needed and open the store."""
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(settings.data_dir)
         vault = vault_for(settings)
         await upgrade(settings.database_url)
         clock = clock or SystemClock()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CRONOFY_DATA_CENTERS = ("us", "au", "ca", "de", "sg", "uk")
 DataCenter = Literal["us", "au", "ca", "de", "sg", "uk"]
+# A list setting, written "a, b c" in the environment (commas or whitespace between items).
+NameList = Annotated[tuple[str, ...], NoDecode]
+_LIST_SEPARATORS = re.compile(r"[\s,]+")
 
 
 def cronofy_hosts(data_center: str) -> tuple[str, str]:
@@ -65,11 +69,40 @@ class Settings(BaseSettings):
     web_custom_zendesk_urls: bool = Field(
         default=False,
         description="Let the connect form take a non-standard Zendesk base URL (simulator, "
-        "proxy). Keep off in production: zdcal would call whatever URL an admin types.",
+        "proxy), on a host of web_custom_zendesk_hosts only.",
+    )
+    web_custom_zendesk_hosts: NameList = Field(
+        default=(),
+        description="The hosts (host or host:port, as in the URL) a custom Zendesk base URL "
+        "may name when web_custom_zendesk_urls is on; empty: none.",
     )
     web_session_max_age_seconds: int = Field(
-        default=8 * 3600, description="How long a page sign-in lasts."
+        default=8 * 3600, gt=0, description="How long a page sign-in lasts."
     )
+    web_role_check_interval_seconds: int = Field(
+        default=300, gt=0,
+        description="How often a signed-in person's role is read again from Zendesk: a "
+        "demoted admin loses the admin page, a removed agent is signed out, within this.",
+    )
+    zendesk_allowed_subdomains: NameList = Field(
+        default=(),
+        description="The Zendesk subdomains that may be connected (web and CLI); empty: any.",
+    )
+    metrics_bearer_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="When set, /metrics answers only requests with 'Authorization: Bearer "
+        "<token>'.",
+    )
+
+    @field_validator("web_custom_zendesk_hosts", "zendesk_allowed_subdomains", mode="before")
+    @classmethod
+    def _split_names(cls, value: Any) -> Any:
+        """Lowercase names, from "a, b" text (the environment) or a list."""
+        if isinstance(value, str):
+            value = _LIST_SEPARATORS.split(value)
+        if isinstance(value, list | tuple):
+            return tuple(str(item).strip().lower() for item in value if str(item).strip())
+        return value
 
     @model_validator(mode="after")
     def _fill_derived(self) -> Settings:

@@ -145,3 +145,25 @@ def test_remove_of_an_unknown_account_says_how_to_find_one(cli: CliHarness) -> N
 
     assert "no account 'nope'" in output
     assert "zdcal accounts list" in output
+
+
+def test_a_subdomain_outside_the_allowlist_is_refused_before_zendesk_is_asked(
+    cli: CliHarness,
+) -> None:
+    cli.reset_request_counts()
+
+    output = cli.fails(
+        "accounts", "add", "sandbox", "--email", ADMIN_EMAIL,
+        "--base-url", cli.sandbox.zendesk.base_url, ZDCAL_ZENDESK_API_TOKEN=ADMIN_TOKEN,
+        ZDCAL_ZENDESK_ALLOWED_SUBDOMAINS="acme,globex",
+    )
+
+    assert "not one this zdcal serves" in output
+    assert cli.api_requests()[0] == 0
+    assert cli.ok("accounts", "list").startswith("no accounts")
+    allowed = cli.ok(
+        "accounts", "add", "sandbox", "--email", ADMIN_EMAIL,
+        "--base-url", cli.sandbox.zendesk.base_url, ZDCAL_ZENDESK_API_TOKEN=ADMIN_TOKEN,
+        ZDCAL_ZENDESK_ALLOWED_SUBDOMAINS="acme, SANDBOX",
+    )
+    assert "connected sandbox" in allowed

@@ -204,14 +204,19 @@ def test_only_a_zendesk_admin_can_connect_an_account(stack: Stack) -> None:
 
 
 def test_a_connected_account_cannot_be_pointed_elsewhere(stack: Stack) -> None:
+    refusals = {
+        f"{stack.sandbox.zendesk.base_url}/elsewhere": "another base URL",  # an allowed host
+        "http://127.0.0.1:9": "list of Zendesk hosts",
+    }
     with anonymous(stack) as client:
-        form = client.get("/connect")
-        answer = client.post("/connect", data={
-            "csrf_token": csrf_of(form.text), "subdomain": "sandbox",
-            "base_url": "http://127.0.0.1:9", "client_id": "a", "client_secret": "b",
-        })
-        assert answer.status_code == 400
-        assert "another base URL" in answer.text
+        for elsewhere, reason in refusals.items():
+            form = client.get("/connect")
+            answer = client.post("/connect", data={
+                "csrf_token": csrf_of(form.text), "subdomain": "sandbox",
+                "base_url": elsewhere, "client_id": "a", "client_secret": "b",
+            })
+            assert answer.status_code == 400
+            assert reason in answer.text
 
 
 # Headers and cookies -----------------------------------------------------------------------------

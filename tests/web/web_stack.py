@@ -7,7 +7,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -110,9 +110,11 @@ class Stack:
         self.cr.post(f"/_sandbox/accounts/{account}/revoke").raise_for_status()
 
 
-def _settings(data_dir: Path, sandbox: Sandbox, public_url: str) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+def _settings(
+    data_dir: Path, sandbox: Sandbox, public_url: str, overrides: Mapping[str, Any]
+) -> Settings:
+    values: dict[str, Any] = dict(
+        _env_file=None,
         data_dir=data_dir,
         secret_key=generate_key(),
         public_url=public_url,
@@ -123,9 +125,11 @@ def _settings(data_dir: Path, sandbox: Sandbox, public_url: str) -> Settings:
         zendesk_oauth_client_id=ZENDESK_CLIENT[0],
         zendesk_oauth_client_secret=ZENDESK_CLIENT[1],
         web_custom_zendesk_urls=True,
+        web_custom_zendesk_hosts=[urlsplit(sandbox.zendesk.base_url).netloc],
         sweep_interval_seconds=1,
         log_level="DEBUG",
     )
+    return Settings(**{**values, **overrides})
 
 
 def _add_sandbox_account(settings: Settings, zendesk_url: str) -> int:
@@ -152,9 +156,10 @@ def _add_sandbox_account(settings: Settings, zendesk_url: str) -> int:
 @contextmanager
 def open_stack(
     data_dir: Path, *, with_account: bool = True, public_url: str | None = None,
-    tasks: list[tuple[int, str, str]] | None = None,
+    tasks: list[tuple[int, str, str]] | None = None, overrides: Mapping[str, Any] | None = None,
 ) -> Iterator[Stack]:
-    """Start everything; ``tasks`` (assignee, due_at, subject) exist before the backfill."""
+    """Start everything; ``tasks`` (assignee, due_at, subject) exist before the backfill;
+    ``overrides`` replace the stack's own settings."""
     logs = LogCapture()
     root = logging.getLogger()
     previous_level = root.level
@@ -166,7 +171,7 @@ def open_stack(
             httpx.Client(base_url=sandbox.zendesk.base_url, auth=ADMIN_AUTH, timeout=30) as zd,
             httpx.Client(base_url=sandbox.cronofy.base_url, timeout=30) as cr,
         ):
-            settings = _settings(data_dir, sandbox, "http://127.0.0.1:0")
+            settings = _settings(data_dir, sandbox, "http://127.0.0.1:0", overrides or {})
             app = create_app(settings, workers_options=FAST_WORKERS)
             server = ServerThread(app)
             # The port is known once the socket is bound; the lifespan reads settings later.

@@ -5,7 +5,12 @@ from __future__ import annotations
 import click
 
 from zdcal.cli.base import main, run_with_runtime
-from zdcal.domain import AccountInfo, InvalidSubdomain, new_account_key
+from zdcal.domain import (
+    AccountInfo,
+    InvalidSubdomain,
+    new_account_key,
+    require_allowed_subdomain,
+)
 from zdcal.runtime import Runtime
 from zdcal.store import Account, ZendeskApiToken
 from zdcal.sync.report import SyncReport
@@ -68,6 +73,7 @@ def accounts_add(subdomain: str, email: str, api_token: str, base_url: str | Non
     url = (base_url or f"https://{subdomain}.zendesk.com").rstrip("/")
 
     async def work(runtime: Runtime) -> Account:
+        require_allowed_subdomain(subdomain, runtime.settings.zendesk_allowed_subdomains)
         async with runtime.http_client(None, "zendesk") as http:
             client = runtime.zendesk_client_for(url, ApiTokenAuth(email, api_token), http)
             try:

@@ -7,7 +7,7 @@ import asyncio
 import click
 
 from zdcal.cli.base import main, settings
-from zdcal.store import current_revision, head_revision, upgrade
+from zdcal.store import current_revision, head_revision, private_directory, upgrade
 
 
 @main.group()
@@ -19,7 +19,7 @@ def db() -> None:
 def db_upgrade() -> None:
     """Migrate the database to the newest schema (safe to run again)."""
     url = settings().database_url
-    settings().data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings().data_dir)
     asyncio.run(upgrade(url))
     click.echo(f"database is at revision {asyncio.run(current_revision(url))}")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 import httpx
@@ -24,7 +25,7 @@ from zdcal.runtime import Runtime
 from zdcal.sandbox.runner import Sandbox
 from zdcal.sandbox.scenario import Scenario
 from zdcal.settings import Settings
-from zdcal.store import ZendeskApiToken, upgrade
+from zdcal.store import ZendeskApiToken, private_directory, upgrade
 from zdcal.web.app import create_app
 
 ADMIN_EMAIL, ADMIN_TOKEN = "admin@sandbox.example", "sandbox-admin-token"
@@ -50,7 +51,9 @@ def sandbox_settings(data_dir: Path, port: int, sandbox: Sandbox) -> Settings:
         cronofy_client_secret=sandbox.cronofy_config.client_secret,
         zendesk_oauth_client_id="zdcal",
         zendesk_oauth_client_secret="zdcal-sandbox-secret",  # noqa: S106 - the simulator's
+        # The connect form may name the simulated Zendesk, and only it.
         web_custom_zendesk_urls=True,
+        web_custom_zendesk_hosts=[urlsplit(sandbox.zendesk.base_url).netloc],
         log_format="text",
         log_level=os.environ.get("ZDCAL_LOG_LEVEL", "WARNING"),
     )
@@ -125,7 +128,7 @@ def demo_command(port: int, zendesk_port: int, cronofy_port: int, data_dir: Path
     with sandbox:
         settings = sandbox_settings(data_dir, port, sandbox)
         configure_logging(settings.log_level, "text")
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(data_dir)
         asyncio.run(prepare(settings, sandbox))
         url = settings.public_url
         click.echo(

@@ -13,7 +13,7 @@ from zdcal.live.bootstrap import bootstrap_account, teardown_account
 from zdcal.live.logs import configure_logging
 from zdcal.live.services import Services
 from zdcal.runtime import Runtime
-from zdcal.store import upgrade
+from zdcal.store import private_directory, upgrade
 from zdcal.web.app import create_app
 
 
@@ -30,7 +30,7 @@ def serve_command(host: str, port: int, no_workers: bool) -> None:
     """
     config = settings()
     configure_logging(config.log_level, config.log_format)
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(config.data_dir)
     asyncio.run(upgrade(config.database_url))
     app = create_app(config, run_workers=not no_workers)
     uvicorn.run(

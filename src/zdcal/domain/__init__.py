@@ -18,6 +18,7 @@ from zdcal.domain.account import (
     agent_link,
     event_id_for,
     new_account_key,
+    require_allowed_subdomain,
 )
 from zdcal.domain.agent import (
     AgentTarget,
@@ -40,6 +41,7 @@ from zdcal.domain.errors import (
     InvalidEventStyle,
     InvalidSubdomain,
     InvalidTicket,
+    SubdomainNotAllowed,
     UnknownTimeZone,
 )
 from zdcal.domain.event import event_body
@@ -63,6 +65,7 @@ __all__ = [
     "InvalidSubdomain",
     "InvalidTicket",
     "RecordedEntry",
+    "SubdomainNotAllowed",
     "TicketState",
     "UnknownTimeZone",
     "Upsert",
@@ -81,6 +84,7 @@ __all__ = [
     "parse_event_time",
     "plan",
     "plan_for_tickets",
+    "require_allowed_subdomain",
     "same_event_time",
     "ticket_state_from_api",
 ]

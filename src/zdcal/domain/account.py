@@ -13,6 +13,8 @@ Rules decided here (the API documents are silent on them):
   is safe for every calendar provider behind Cronofy. The key holds no hyphen and the
   ticket id only digits, so two accounts (or two tickets) can never produce the same id.
 * The agent-facing link is ``https://<subdomain>.zendesk.com/agent/tickets/<id>``.
+* Which subdomains may be connected is the operator's list (empty: any); the web's
+  connect page and the CLI's ``accounts add`` both ask :func:`require_allowed_subdomain`.
 """
 
 from __future__ import annotations
@@ -20,9 +22,15 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from zdcal.domain.errors import InvalidAccountKey, InvalidSubdomain, InvalidTicket
+from zdcal.domain.errors import (
+    InvalidAccountKey,
+    InvalidSubdomain,
+    InvalidTicket,
+    SubdomainNotAllowed,
+)
 
 ACCOUNT_KEY_ENTROPY_BYTES = 10
 """80 bits: collisions between generated keys are out of reach for any real deployment."""
@@ -54,6 +62,15 @@ class AccountInfo:
             raise InvalidSubdomain(
                 f"Zendesk subdomain {self.subdomain!r} must be a lowercase DNS label"
             )
+
+
+def require_allowed_subdomain(subdomain: str, allowed: Collection[str]) -> None:
+    """Refuse to connect a subdomain outside ``allowed`` (lowercase); empty allows any."""
+    if allowed and subdomain.strip().lower() not in allowed:
+        raise SubdomainNotAllowed(
+            f"The Zendesk account {subdomain[:63]!r} is not one this zdcal serves: its "
+            "operator lists the subdomains that may connect (ZDCAL_ZENDESK_ALLOWED_SUBDOMAINS)."
+        )
 
 
 def account_key_from_entropy(entropy: bytes) -> str:

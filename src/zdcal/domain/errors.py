@@ -19,6 +19,10 @@ class InvalidSubdomain(DomainError):
     """A Zendesk subdomain that could not be part of a ``https://<subdomain>.zendesk.com`` link."""
 
 
+class SubdomainNotAllowed(DomainError):
+    """A Zendesk subdomain outside the operator's list of the accounts that may connect."""
+
+
 class InvalidEventStyle(DomainError):
     """Per-agent event options outside what Cronofy accepts (duration, reminders, time)."""
 

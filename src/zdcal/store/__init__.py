@@ -38,11 +38,13 @@ from zdcal.store.failures import FailedTicket, FailedTickets, RetryBackoff
 from zdcal.store.leases import AccountLeases
 from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
 from zdcal.store.notifications import PendingBatch, PendingNotifications
+from zdcal.store.private_files import private_directory
 from zdcal.store.rotation import reencrypt_secrets
 from zdcal.store.tables import AgentStatus, AuthKind, BackfillState
 from zdcal.store.tickets import MirroredTicket, TicketMirror
 from zdcal.store.transactions import Store, Transaction
 from zdcal.store.vault import Vault, generate_key, load_or_create_key
+from zdcal.store.web_sessions import WebSession, WebSessions
 
 __all__ = [
     "Account",
@@ -87,6 +89,8 @@ __all__ = [
     "UnsupportedDatabase",
     "Vault",
     "VaultError",
+    "WebSession",
+    "WebSessions",
     "Webhook",
     "ZendeskApiToken",
     "ZendeskCredentials",
@@ -96,6 +100,7 @@ __all__ = [
     "generate_key",
     "head_revision",
     "load_or_create_key",
+    "private_directory",
     "reencrypt_secrets",
     "session_factory",
     "upgrade",

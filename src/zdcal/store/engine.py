@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from zdcal.store.errors import UnsupportedDatabase
+from zdcal.store.private_files import private_database_file
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -55,7 +56,8 @@ def database_url(url: str | URL) -> URL:
 def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
     """Create the async engine for a SQLite or PostgreSQL URL, tuned for zdcal.
 
-    For a SQLite file, its directory is created when missing.
+    For a SQLite file, its directory is created when missing (0700) and the file is
+    created private (0600) before SQLite opens it.
     """
     return _create_engine(url, echo=echo, enforce_foreign_keys=True)
 
@@ -99,7 +101,7 @@ def _switch_to_wal(cursor: Any, attempts: int = 50) -> None:
 
 def _sqlite_engine(url: URL, *, echo: bool, enforce_foreign_keys: bool) -> AsyncEngine:
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        private_database_file(Path(url.database).expanduser())
     engine = _create_async_engine(url, echo=echo)
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -344,3 +344,30 @@ class PendingCalendarReadRow(Base):
     )
     agent_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Zendesk user id
     received_at: Mapped[datetime]
+
+
+class WebSessionRow(Base):
+    """A browser signed in to the pages: whose session, with which role, until when.
+
+    The cookie carries the session id; only its SHA-256 is kept here, so whoever reads the
+    database cannot sign in with it. Deleting the row ends the session for every copy of
+    the cookie; removing the agent (or the account) ends their sessions.
+    """
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["account_id", "agent_id"],
+            ["agents.account_id", "agents.zendesk_user_id"],
+            ondelete="CASCADE",
+        ),
+        Index(None, "account_id", "agent_id"),
+    )
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # hex SHA-256
+    account_id: Mapped[int] = mapped_column(Integer)
+    agent_id: Mapped[int] = mapped_column(BigInteger)  # Zendesk user id
+    role: Mapped[str] = mapped_column(String(16))  # "agent" or "admin", as Zendesk last said
+    role_checked_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

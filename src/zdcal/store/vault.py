@@ -18,6 +18,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from zdcal.store.errors import InsecureKeyFile, InvalidKey, SecretUndecryptable
+from zdcal.store.private_files import private_directory
 
 # Keys in one text (a setting or a key file) are separated by commas or whitespace.
 _KEY_SEPARATORS = re.compile(r"[\s,]+")
@@ -94,7 +95,7 @@ def load_or_create_key(path: Path) -> str:
     other users can read is refused rather than silently trusted.
     """
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(path.parent)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:

@@ -1,6 +1,13 @@
-"""Liveness, readiness and metrics endpoints."""
+"""Liveness, readiness and metrics endpoints.
+
+``/metrics`` names every connected subdomain: with ``metrics_bearer_token`` set it answers
+only ``Authorization: Bearer <token>`` (what Prometheus sends with ``authorization``
+configured). Health stays open: it says nothing about the accounts.
+"""
 
 from __future__ import annotations
+
+import hmac
 
 from sqlalchemy import text
 from starlette.requests import Request
@@ -31,7 +38,20 @@ async def readyz(request: Request) -> Response:
                          "problems": problems}, status_code=status)
 
 
+def bearer_token_matches(authorization: str, token: str) -> bool:
+    """Whether an ``Authorization`` header carries ``token`` as a bearer token."""
+    scheme, _, sent = authorization.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        sent.strip().encode(), token.encode()
+    )
+
+
 async def metrics(request: Request) -> Response:
+    """Prometheus metrics; behind the bearer token when one is set."""
     services: Services = request.state.services
+    token = services.settings.metrics_bearer_token.get_secret_value()
+    if token and not bearer_token_matches(request.headers.get("authorization", ""), token):
+        return Response("A bearer token is needed.\n", status_code=401, media_type="text/plain",
+                        headers={"WWW-Authenticate": 'Bearer realm="zdcal metrics"'})
     return Response(services.metrics.render(),
                     media_type="text/plain; version=0.0.4; charset=utf-8")

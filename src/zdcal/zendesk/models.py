@@ -82,7 +82,8 @@ class User(ZendeskModel):
     name: str | None = None
     email: str | None = None
     role: str | None = None
-    active: bool | None = None
+    active: bool | None = None  # false once deleted
+    suspended: bool | None = None
     time_zone: str | None = None
     iana_time_zone: str | None = None
     url: str | None = None

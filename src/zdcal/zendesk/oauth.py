@@ -21,7 +21,12 @@ from zdcal.clock import Clock, SystemClock
 from zdcal.http import RetryPolicy, send
 from zdcal.http.retry import Sleep
 from zdcal.zendesk.auth import OAuthTokens
-from zdcal.zendesk.errors import TokenRefreshFailed, Unreachable, error_from_response
+from zdcal.zendesk.errors import (
+    TokenRefreshFailed,
+    Unreachable,
+    ZendeskError,
+    error_from_response,
+)
 
 # A token request is never repeated after a possible delivery: codes are single use and
 # refresh tokens rotate, so a blind resend could burn the only valid grant.
@@ -153,7 +158,16 @@ async def _token_request(
                 str(error), status=error.status, code=error.code, description=error.description
             ) from error
         raise error
-    data = response.json()
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
+        # Whatever answered is not Zendesk's token endpoint (a wrong base URL, a proxy page).
+        raise ZendeskError(
+            f"Zendesk's token endpoint answered {response.status_code} without tokens",
+            status=response.status_code,
+        )
     now = clock.now()
     expires_in = data.get("expires_in")
     refresh_expires_in = data.get("refresh_token_expires_in")

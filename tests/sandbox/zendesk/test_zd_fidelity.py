@@ -45,6 +45,18 @@ def test_user_endpoints_match_schemas(sim: Sim) -> None:
     assert [u["id"] for u in many["users"]] == [1001, 1003]
 
 
+def test_an_admin_can_change_a_users_role_and_agents_cannot(sim: Sim) -> None:
+    promoted = sim.admin.put("/api/v2/users/1003.json", json={"user": {"role": "admin"}})
+    assert promoted.status_code == 200
+    assert_matches_schema(promoted.json(), "UserResponse")
+    assert sim.admin.get("/api/v2/users/1003").json()["user"]["role"] == "admin"
+    refused = sim.agent.put("/api/v2/users/1003", json={"user": {"role": "agent"}})
+    assert refused.status_code == 403
+    invalid = sim.admin.put("/api/v2/users/1003", json={"user": {"role": "owner"}})
+    assert invalid.status_code == 422
+    assert sim.admin.put("/api/v2/users/999", json={"user": {"role": "agent"}}).status_code == 404
+
+
 def test_search_and_export_match_schemas(sim: Sim) -> None:
     sim.create_ticket(type="task", assignee_id=1002)
     found = sim.agent.get("/api/v2/search.json", params={"query": "type:ticket ticket_type:task"})

@@ -1,4 +1,4 @@
-"""Routes of the Users API: me, show, show_many."""
+"""Routes of the Users API: me, show, show_many, update (name and role)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from zdcal.sandbox.zendesk.assumptions import USER_UPDATE_ROLES
 from zdcal.sandbox.zendesk.errors import BadRequest
 from zdcal.sandbox.zendesk.http_common import (
     account_of,
     base_url,
+    json_body,
     json_response,
     optional_principal,
     principal,
@@ -30,6 +32,17 @@ async def me(request: Request) -> Response:
 async def show_user(request: Request) -> Response:
     principal(request, "users", write=False, roles=("agent", "admin"))
     user = account_of(request).users.get(request.path_params["user_id"])
+    return json_response({"user": user_json(user, base_url(request))})
+
+
+async def update_user(request: Request) -> Response:
+    principal(request, "users", write=True, roles=USER_UPDATE_ROLES)
+    body = await json_body(request)
+    fields = body.get("user") if isinstance(body, dict) else None
+    if not isinstance(fields, dict):
+        raise BadRequest("InvalidValue", "The request body must be {\"user\": {...}}")
+    account = account_of(request)
+    user = account.users.update(request.path_params["user_id"], fields, int(account.now()))
     return json_response({"user": user_json(user, base_url(request))})
 
 
@@ -54,4 +67,5 @@ def user_routes() -> list[Route]:
         *routes("/api/v2/users/me", me, ["GET"]),
         *routes("/api/v2/users/show_many", show_many_users, ["GET"]),
         *routes("/api/v2/users/{user_id:int}", show_user, ["GET"]),
+        *routes("/api/v2/users/{user_id:int}", update_user, ["PUT"]),
     ]

@@ -67,6 +67,12 @@ SEARCH_LIMIT_DESCRIPTION: Final = (
 SEARCH_EXPORT_MAX_PAGE_SIZE: Final = 1000
 SEARCH_EXPORT_CURSOR_TTL_SECONDS: Final = 3600
 
+# --- Users ----------------------------------------------------------------------------
+# PUT /api/v2/users/{id} (UpdateUser in Zendesk's OpenAPI file, which does not say who may
+# call it) is allowed to admins only here, and applies `name` and `role` only: enough to
+# promote or demote someone; every other field of the body is ignored.
+USER_UPDATE_ROLES: Final = ("admin",)
+
 # --- Rate limits ----------------------------------------------------------------------
 # Windows are fixed minutes of the simulator clock (so advancing the clock resets them);
 # ratelimit-reset / Retry-After are the seconds left in the current minute.

@@ -66,6 +66,19 @@ class UserDirectory:
             raise RecordNotFound()
         return user
 
+    def update(self, user_id: int, fields: dict[str, Any], now: int) -> User:
+        """Apply an Update User body's ``name`` and ``role``; other fields are ignored
+        (see assumptions, "Users")."""
+        user = self.get(user_id)
+        role = fields.get("role", user.role)
+        if role not in USER_ROLES:
+            raise RecordInvalid.field("role", f"Role: {role} is not valid")
+        name = fields.get("name", user.name)
+        if not isinstance(name, str) or not name.strip():
+            raise RecordInvalid.field("name", "Name: cannot be blank")
+        user.role, user.name, user.updated_at = role, name.strip(), now
+        return user
+
     def by_email(self, email: str) -> User | None:
         """The user with this (case-insensitive) email, if any."""
         wanted = email.strip().lower()

@@ -3,7 +3,8 @@
 :func:`create_pages_app` is mounted at "/" by :func:`zdcal.web.app.create_app`, whose
 lifespan gives every request ``request.state.services`` and ``request.state.workers``.
 Middleware, outermost first: security headers (CSP with ``frame-ancestors``), the
-encrypted session cookie. Every POST checks a CSRF token.
+encrypted session cookie, the server-side session it names. Every POST checks a CSRF
+token.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from zdcal.web.pages import account_connect, admin, agent, calendar_connect, sig
 from zdcal.web.pages.errors import PageError
 from zdcal.web.pages.headers import SecurityHeaders
 from zdcal.web.pages.rendering import STATIC_DIR, render
+from zdcal.web.pages.server_sessions import ServerSessions
 from zdcal.web.pages.sessions import SessionCookies
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ def create_pages_app() -> Starlette:
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders), Middleware(SessionCookies)],
+        middleware=[Middleware(SecurityHeaders), Middleware(SessionCookies),
+                    Middleware(ServerSessions)],
         exception_handlers={PageError: page_error},
     )

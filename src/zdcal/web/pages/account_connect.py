@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from zdcal.domain import SubdomainNotAllowed, require_allowed_subdomain
 from zdcal.live.services import Services
+from zdcal.settings import Settings
 from zdcal.store import AccountAlreadyExists, ZendeskOAuth
 from zdcal.web.pages.csrf import checked_form
 from zdcal.web.pages.errors import ConnectRefused, NotAnAdmin
@@ -38,20 +40,33 @@ def standard_base_url(subdomain: str) -> str:
     return f"https://{subdomain}.zendesk.com"
 
 
-def base_url_for(subdomain: str, typed: str, *, custom_allowed: bool) -> str:
-    """The API base URL to use: the standard host, or a typed one where allowed."""
+def base_url_for(subdomain: str, typed: str, settings: Settings) -> str:
+    """The API base URL to use: the standard host, or a typed one on an allowed host.
+
+    Only the operator's hosts: zdcal sends the OAuth client secret to this URL, and an
+    account connected through it could lock the real owner of the subdomain out.
+    """
     standard = standard_base_url(subdomain)
     typed = typed.strip().rstrip("/")
     if not typed or typed == standard:
         return standard
-    if not custom_allowed:
+    if not settings.web_custom_zendesk_urls:
         raise ConnectFormInvalid(
             "This zdcal only talks to <subdomain>.zendesk.com (the operator can allow other "
             "base URLs with ZDCAL_WEB_CUSTOM_ZENDESK_URLS)."
         )
-    parts = urlsplit(typed)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+    try:
+        parts = urlsplit(typed)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 host
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or parts.query or parts.fragment or "@" in parts.netloc):
         raise ConnectFormInvalid("The base URL must look like https://host[:port].")
+    if parts.netloc.lower() not in settings.web_custom_zendesk_hosts:
+        raise ConnectFormInvalid(
+            f"{parts.netloc[:100]} is not on this zdcal's list of Zendesk hosts (the operator "
+            "sets them in ZDCAL_WEB_CUSTOM_ZENDESK_HOSTS)."
+        )
     return typed
 
 
@@ -74,8 +89,8 @@ async def start_connect(request: Request) -> Response:
             raise ConnectFormInvalid("The subdomain is the <name> of <name>.zendesk.com.")
         if not values["client_id"] or not secret:
             raise ConnectFormInvalid("Give the OAuth client's unique identifier and secret.")
-        base_url = base_url_for(subdomain, values["base_url"],
-                                custom_allowed=services.settings.web_custom_zendesk_urls)
+        require_allowed_subdomain(subdomain, services.settings.zendesk_allowed_subdomains)
+        base_url = base_url_for(subdomain, values["base_url"], services.settings)
         async with services.store.transaction() as tx:
             existing = await tx.accounts.get_by_subdomain(subdomain)
         if existing is not None and existing.base_url != base_url:
@@ -84,7 +99,7 @@ async def start_connect(request: Request) -> Response:
                 f"{subdomain} is already connected with another base URL; reconnect it "
                 "with the same one."
             )
-    except ConnectFormInvalid as exc:
+    except (ConnectFormInvalid, SubdomainNotAllowed) as exc:
         return render(request, "connect.html", status=400, error=str(exc), values=values,
                       custom_allowed=services.settings.web_custom_zendesk_urls,
                       redirect_uri=services.settings.public_url + CALLBACK_PATH)
@@ -106,6 +121,11 @@ async def finish_connect(request: Request) -> Response:
     flow, code = finish_flow(request, "connect")
     client = OAuthClientCredentials(str(flow["client_id"]), str(flow["client_secret"]))
     subdomain, base_url = str(flow["subdomain"]), str(flow["base_url"])
+    try:
+        # Again: the operator may have changed the list since the flow started.
+        require_allowed_subdomain(subdomain, services.settings.zendesk_allowed_subdomains)
+    except SubdomainNotAllowed as exc:
+        raise ConnectRefused(str(exc)) from exc
     try:
         user, tokens = await identify(
             services, base_url, client, code=code,
@@ -140,8 +160,8 @@ async def finish_connect(request: Request) -> Response:
             account.id, user.id, name=user.name or user.email or f"user {user.id}",
             email=user.email or "", time_zone=user.iana_time_zone or "Etc/UTC",
         )
-    sign_in(
-        request.session,
+    await sign_in(
+        request,
         SignedIn(account_id=account.id, agent_id=agent.id, zendesk_user_id=user.id,
                  name=agent.name, role="admin"),
         account_origins(account.subdomain, account.base_url),

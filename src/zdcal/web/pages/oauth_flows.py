@@ -2,12 +2,14 @@
 
 Starting a flow stores a random ``state`` (and whatever the callback needs, e.g. the
 PKCE verifier) in the session; the callback must bring back the same ``state`` for the
-same purpose, once. A flow is forgotten after its callback, good or bad.
+same purpose, once. A flow is forgotten after its callback, good or bad. The provider's
+``error`` is shown only when it is one of OAuth's own codes, never as sent.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from typing import Any
 
@@ -15,7 +17,14 @@ from starlette.requests import Request
 
 from zdcal.web.pages.errors import OAuthDenied, OAuthStateMismatch
 
+log = logging.getLogger(__name__)
+
 _KEY = "oauth"
+# The authorization endpoint's error codes (RFC 6749, section 4.1.2.1).
+OAUTH_ERRORS = frozenset({
+    "invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type",
+    "invalid_scope", "server_error", "temporarily_unavailable",
+})
 
 
 def begin_flow(session: dict[str, Any], purpose: str, **data: Any) -> str:
@@ -44,10 +53,13 @@ def finish_flow(request: Request, purpose: str) -> tuple[dict[str, Any], str]:
         )
     error = request.query_params.get("error")
     if error:
+        known = error if error in OAUTH_ERRORS else None
+        log.info("%s flow answered with OAuth error %s", purpose, known or "(not a known code)")
         raise OAuthDenied(
             "You did not allow access (or the provider refused it), so nothing was changed."
-            if error == "access_denied"
-            else f"The provider refused the request ({error[:60]}). Nothing was changed."
+            if known == "access_denied"
+            else f"The provider refused the request ({known or 'unknown error'}). "
+            "Nothing was changed."
         )
     code = request.query_params.get("code", "")
     if not code:

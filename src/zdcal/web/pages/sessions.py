@@ -1,9 +1,11 @@
 """Page sessions: an encrypted, signed cookie (Fernet), HttpOnly and SameSite.
 
-The session holds who signed in and the OAuth flow in progress (its ``state``, the PKCE
-verifier and, while an admin connects an account, the OAuth client secret they typed):
-so it is encrypted, not only signed. The key is derived from zdcal's secret key, so
-rotating that key signs everyone out.
+The cookie holds the id of the server-side session of whoever signed in (see
+:mod:`zdcal.web.pages.server_sessions`), the CSRF token and the OAuth flow in progress
+(its ``state``, the PKCE verifier and, while an admin connects an account, the OAuth
+client secret they typed): so it is encrypted, not only signed. Nothing is stored on the
+server before someone signs in. The key is derived from zdcal's secret key, so rotating
+that key signs everyone out.
 
 Cookie flags follow ``public_url``: over https the cookie is ``Secure; SameSite=None``,
 which lets the pages work inside Zendesk's iframe (a third-party context); over plain

@@ -115,8 +115,8 @@ async def finish_sign_in(request: Request) -> Response:
             account.id, user.id, name=user.name or user.email or f"user {user.id}",
             email=user.email or "", time_zone=user.iana_time_zone or "Etc/UTC",
         )
-    sign_in(
-        request.session,
+    await sign_in(
+        request,
         SignedIn(account_id=account.id, agent_id=agent.id, zendesk_user_id=user.id,
                  name=agent.name, role="admin" if user.is_admin else "agent"),
         account_origins(account.subdomain, account.base_url),
@@ -126,5 +126,5 @@ async def finish_sign_in(request: Request) -> Response:
 
 @csrf_protected
 async def sign_out_page(request: Request) -> Response:
-    sign_out(request.session)
+    await sign_out(request)
     return RedirectResponse("/", status_code=303)

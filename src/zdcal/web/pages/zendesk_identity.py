@@ -1,12 +1,16 @@
 """Proving who someone is in Zendesk: an OAuth code exchanged, then ``/users/me``.
 
-The identity is what Zendesk says the token belongs to, never anything typed.
+The identity is what Zendesk says the token belongs to, never anything typed. What the
+server answered is never shown to the visitor: with a custom base URL it may not be
+Zendesk at all, so the page says what to check and the log gets the status and code.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -14,7 +18,7 @@ from zdcal.live.services import Services
 from zdcal.zendesk import ZendeskClient
 from zdcal.zendesk import oauth as zendesk_oauth
 from zdcal.zendesk.auth import OAuthAuth, OAuthTokens
-from zdcal.zendesk.errors import ZendeskError
+from zdcal.zendesk.errors import Unreachable, ZendeskError
 from zdcal.zendesk.models import User
 
 log = logging.getLogger(__name__)
@@ -22,6 +26,13 @@ log = logging.getLogger(__name__)
 SIGN_IN_SCOPE = "users:read"
 # Backfill and sync read tickets and users; bootstrap writes webhooks and triggers.
 CONNECT_SCOPE = "read write"
+REFUSED = (
+    "Zendesk did not accept the sign-in. Check the OAuth client's unique identifier and "
+    "secret, and that its redirect URLs include this zdcal, then try again."
+)
+UNREACHABLE = "zdcal could not reach this Zendesk. Try again in a moment."
+# An OAuth error code is logged only when it looks like one (it is the remote's text).
+_ERROR_CODE = re.compile(r"[A-Za-z_]{1,40}")
 
 
 class ZendeskIdentityError(Exception):
@@ -57,9 +68,18 @@ async def identify(
             http=services.zendesk_http, clock=services.clock,
             timeout=services.settings.http_timeout_seconds,
         ).me()
-    except ZendeskError as exc:
-        # The error's text is Zendesk's description; it holds no token.
-        raise ZendeskIdentityError(f"Zendesk refused the sign-in: {exc}") from exc
+    except (ZendeskError, ValueError, KeyError, TypeError) as exc:
+        # ValueError and friends: an answer of the wrong shape (not JSON, no "user").
+        status = exc.status if isinstance(exc, ZendeskError) else None
+        error_code = exc.code if isinstance(exc, ZendeskError) else None
+        log.warning(
+            "Zendesk sign-in refused at %s: %s (HTTP %s, code %s)",
+            urlsplit(base_url).netloc, type(exc).__name__, status,
+            error_code if error_code and _ERROR_CODE.fullmatch(error_code) else "-",
+        )
+        if isinstance(exc, Unreachable):
+            raise ZendeskIdentityError(UNREACHABLE) from exc
+        raise ZendeskIdentityError(REFUSED) from exc
     if user.id is None:
         raise ZendeskIdentityError("Zendesk did not say who signed in.")
     return user, tokens

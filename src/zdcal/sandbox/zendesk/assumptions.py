@@ -94,10 +94,14 @@ TOO_RECENT_START_TIME_DESCRIPTION: Final = (
 )
 # A ticket changed several times appears at the log position of its LATEST change only
 # (an older entry is skipped when read), in its current state. A ticket that changes
-# after a page showed it therefore appears again on a later page of the same read:
-# Zendesk documents duplicates across pages (developer.zendesk.com, "Incremental
-# Exports", cursor-based ticket export). Skipped entries do not count against per_page,
-# so no page before the end of the stream is empty.
+# after a page showed it therefore appears again on a later page of the same read. Why:
+# the recorded cursor is a position "<generated_timestamp>||<ticket id>|" (base64; e.g.
+# "1695052663.0||28|" in TicketsIncrementalTest.test_pagination.json), so a changed
+# ticket moves past the cursor; Zendesk's guide warns of duplicate items in exports
+# (developer.zendesk.com/documentation/ticketing/managing-tickets/
+# using-the-incremental-export-api). Skipped entries do not count against per_page, so
+# no page before the end of the stream is empty (recorded: every per_page=1 page of
+# test_pagination.json holds one ticket).
 INCREMENTAL_ONE_ENTRY_PER_TICKET: Final = True
 # before_cursor points at the start of the page just returned (re-reads it), null on a
 # page that starts at the beginning of the log.

@@ -229,10 +229,15 @@ class World:
 
 @contextmanager
 def open_world(
-    data_dir: Path, database_url: str, scenario: Scenario | None = None
+    data_dir: Path,
+    database_url: str,
+    scenario: Scenario | None = None,
+    *,
+    sandbox: Sandbox | None = None,
 ) -> Iterator[World]:
-    """Both simulators, a runtime on ``database_url`` and the sandbox account added."""
-    with Sandbox.create(scenario) as sandbox:
+    """Both simulators (``sandbox``, or made from ``scenario``), a runtime on
+    ``database_url`` and the sandbox account added."""
+    with sandbox or Sandbox.create(scenario) as sandbox:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             data_dir=data_dir,

@@ -75,15 +75,41 @@ async def test_an_export_page_is_mirrored_with_its_newest_versions(store: Store)
 
 
 async def test_an_older_version_never_overwrites_a_newer_one(store: Store) -> None:
+    # Versions are ordered by updated_at, then by read order; generated_timestamp, which
+    # real show/show_many answers leave out (or send as 0), plays no part.
     account_id = await add_account(store)
+    later = DUE + timedelta(minutes=5)
+
+    async def status_after(version: MirroredTicket) -> str:
+        async with store.transaction() as tx:
+            await tx.tickets.upsert_many(account_id, [version])
+            return (await tx.tickets.get_many(account_id, [1]))[1].status
+
+    exported = task(1, status="open", updated_at=DUE, generated_timestamp=1_772_000_000)
+    assert await status_after(exported) == "open"
+    assert await status_after(task(1, status="solved", updated_at=later,
+                                   generated_timestamp=0)) == "solved"
+    assert await status_after(task(1, status="open", updated_at=DUE,
+                                   generated_timestamp=1_772_999_999)) == "solved"
+    # A delete bumps only generated_timestamp: same updated_at, read later, wins.
+    assert await status_after(task(1, status="deleted", updated_at=later,
+                                   generated_timestamp=None)) == "deleted"
+    assert await status_after(task(1, status="new", updated_at=None,
+                                   generated_timestamp=None)) == "new"
+
+
+async def test_within_one_batch_the_newest_version_wins_whatever_its_place(
+    store: Store,
+) -> None:
+    account_id = await add_account(store)
+    newer = task(1, status="solved", updated_at=DUE + timedelta(seconds=1))
+    older = task(1, status="open", updated_at=DUE)
     async with store.transaction() as tx:
-        await tx.tickets.upsert_many(account_id, [task(1, status="solved", generated_timestamp=20)])
-        await tx.tickets.upsert_many(account_id, [task(1, status="open", generated_timestamp=10)])
+        assert await tx.tickets.upsert_many(account_id, [newer, older]) == 1
         assert (await tx.tickets.get_many(account_id, [1]))[1].status == "solved"
-        await tx.tickets.upsert_many(account_id, [task(1, status="hold", generated_timestamp=20)])
-        assert (await tx.tickets.get_many(account_id, [1]))[1].status == "hold"
-        await tx.tickets.upsert_many(account_id, [task(1, status="new", generated_timestamp=None)])
-        assert (await tx.tickets.get_many(account_id, [1]))[1].status == "new"
+        await tx.tickets.upsert_many(account_id, [task(2, status="open"),
+                                                  task(2, status="hold")])
+        assert (await tx.tickets.get_many(account_id, [2]))[2].status == "hold"
 
 
 async def test_five_thousand_tickets_in_one_statement_per_chunk(store: Store) -> None:
@@ -101,7 +127,8 @@ async def test_five_thousand_tickets_in_one_statement_per_chunk(store: Store) ->
     assert len(inserts) == 5000 // MAX_ROWS_PER_STATEMENT
 
     changed = [
-        task(t.ticket_id, status="solved", generated_timestamp=1_772_000_001) for t in tickets
+        task(t.ticket_id, status="solved", updated_at=DUE + timedelta(seconds=1))
+        for t in tickets
     ]
     async with store.transaction() as tx:
         await tx.tickets.upsert_many(account_id, changed)

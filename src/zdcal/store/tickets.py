@@ -2,8 +2,15 @@
 
 Written in bulk from Zendesk's incremental export (up to 1,000 tickets a page) and from
 ``show_many`` after a webhook. Those two feeds can deliver an older version of a ticket
-after a newer one, so a row is only overwritten by a version whose
-``generated_timestamp`` (Zendesk bumps it on every change) is not older.
+after a newer one, so a row is only overwritten by a version that is not older.
+
+Versions are ordered by ``updated_at``, which every ticket payload carries, and, on equal
+(or missing) ``updated_at``, by when zdcal read them: the later read wins. All writes of an
+account run under its lock and each unit of work reads before it writes, so the later
+write is the later read. ``generated_timestamp`` is not used: real Zendesk sends it only in
+the incremental export (show, show_many, create and update leave it out, and a create has
+answered 0), so comparing it would let a stale export row beat a fresh re-read. Equal
+``updated_at`` is common: a soft or permanent delete bumps only ``generated_timestamp``.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ class MirroredTicket:
     description: str | None  # the first ``DESCRIPTION_LIMIT`` characters
     priority: str | None
     updated_at: datetime | None = None
+    # Kept as Zendesk sent it (the export only); versions are ordered by updated_at.
     generated_timestamp: int | None = None
 
 
@@ -55,16 +63,17 @@ class TicketMirror:
     async def upsert_many(self, account_id: int, tickets: Iterable[MirroredTicket]) -> int:
         """Insert or update many tickets, one statement per chunk; returns how many were sent.
 
-        When a ticket appears more than once, its newest version (by
-        ``generated_timestamp``, the later one on a tie) is kept.
+        ``tickets`` are in the order they were read. When a ticket appears more than once,
+        and against the stored row, the newest version (by ``updated_at``, the later read
+        on a tie) is kept.
         """
         newest: dict[int, MirroredTicket] = {}
         for ticket in tickets:
             known = newest.get(ticket.ticket_id)
-            if known is None or _stamp(ticket) >= _stamp(known):
+            if known is None or not _older(ticket, known):
                 newest[ticket.ticket_id] = ticket
         insert = dialect_insert(self._session, TicketRow)
-        stored, incoming = TicketRow.generated_timestamp, insert.excluded.generated_timestamp
+        stored, incoming = TicketRow.updated_at, insert.excluded.updated_at
         statement = insert.on_conflict_do_update(
             index_elements=["account_id", "ticket_id"],
             set_={name: insert.excluded[name] for name in _UPDATED},
@@ -119,8 +128,11 @@ class TicketMirror:
         return deleted
 
 
-def _stamp(ticket: MirroredTicket) -> int:
-    return -1 if ticket.generated_timestamp is None else ticket.generated_timestamp
+def _older(ticket: MirroredTicket, than: MirroredTicket) -> bool:
+    """Whether ``ticket`` is an older version than ``than`` (read before it)."""
+    if ticket.updated_at is None or than.updated_at is None:
+        return False
+    return ticket.updated_at < than.updated_at
 
 
 def _row_values(account_id: int, ticket: MirroredTicket) -> dict[str, Any]:

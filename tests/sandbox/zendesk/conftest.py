@@ -75,6 +75,13 @@ class Sim:
         ticket: dict[str, Any] = response.json()["ticket"]
         return ticket
 
+    def generated_timestamp(self, ticket_id: int) -> int:
+        """A ticket's generated_timestamp, which only the export (and the control API's
+        state) shows: show, create and update answers leave it out."""
+        tickets = self.control("GET", "/state")["tickets"]
+        stamp: int = next(t["generated_timestamp"] for t in tickets if t["id"] == ticket_id)
+        return stamp
+
     def wait_deliveries(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
         """The delivery log once ``count`` records reached a final status."""
         deadline = time.monotonic() + timeout

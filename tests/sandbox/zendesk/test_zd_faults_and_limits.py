@@ -57,7 +57,9 @@ def test_clock_offset_knob_expires_tokens_and_moves_timestamps(sim: Sim) -> None
     before = sim.create_ticket()
     sim.control("PUT", "/faults", {"clock_offset_seconds": 86_400})
     after = sim.create_ticket()
-    assert after["generated_timestamp"] - before["generated_timestamp"] >= 86_400
+    moved = sim.generated_timestamp(after["id"]) - sim.generated_timestamp(before["id"])
+    assert moved >= 86_400
+    assert after["created_at"][:10] != before["created_at"][:10]
 
 
 def test_unknown_knob_is_refused(sim: Sim) -> None:

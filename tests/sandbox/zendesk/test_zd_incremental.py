@@ -72,7 +72,7 @@ def test_start_time_selects_by_generated_timestamp(sim: Sim) -> None:
     sim.advance(600)
     sim.create_ticket(subject="second")
     sim.advance(120)
-    tickets, _ = read_all(sim, {"start_time": first["generated_timestamp"] + 300})
+    tickets, _ = read_all(sim, {"start_time": sim.generated_timestamp(first["id"]) + 300})
     assert [t["subject"] for t in tickets] == ["second"]
 
 

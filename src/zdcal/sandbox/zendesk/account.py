@@ -11,6 +11,7 @@ from zdcal.sandbox.faults import FaultInjector
 from zdcal.sandbox.zendesk.config import ZendeskSimConfig
 from zdcal.sandbox.zendesk.default_seed import default_seed
 from zdcal.sandbox.zendesk.delivery import DeliveryRecord, WebhookDeliverer
+from zdcal.sandbox.zendesk.jobs import JobBook
 from zdcal.sandbox.zendesk.oauth import OAuthService
 from zdcal.sandbox.zendesk.placeholders import PlaceholderRenderer
 from zdcal.sandbox.zendesk.rate_limits import MinuteWindowLimiter
@@ -34,6 +35,7 @@ class Account:
         self.injector = FaultInjector(config.faults)
         self.users = UserDirectory()
         self.tickets = TicketStore()
+        self.jobs = JobBook()
         self.search = SearchIndex(self.tickets, lambda: self.config.search_index_lag_seconds)
         self.oauth = OAuthService(config.access_token_ttl_seconds)
         self.webhooks = WebhookRegistry()
@@ -64,6 +66,11 @@ class Account:
         )
         return self.clock.timestamp()
 
+    def api_generated_timestamp(self) -> int | None:
+        """The ``generated_timestamp`` tickets carry outside the incremental export: none
+        (as recorded), or 0 with the ``zero_generated_timestamp`` knob."""
+        return 0 if self.config.zero_generated_timestamp else None
+
     def agent_ticket_url(self, ticket_id: int) -> str:
         """The agent-facing link of a ticket."""
         return f"https://{self.config.subdomain}.zendesk.com/agent/tickets/{ticket_id}"
@@ -82,6 +89,7 @@ class Account:
         for part in (
             self.users,
             self.tickets,
+            self.jobs,
             self.search,
             self.oauth,
             self.webhooks,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -66,20 +67,22 @@ async def incremental_tickets(request: Request) -> Response:
     horizon = int(now) - INCREMENTAL_WITHHELD_SECONDS
     tickets = account.tickets.tickets
     url = base_url(request)
-    page = []
+    page: list[dict[str, Any]] = []
     position = start
     end = len(log)
-    while position < end and position - start < per_page:
+    # Superseded entries are skipped without counting, so only the last page can be empty.
+    while position < end and len(page) < per_page:
         if log.timestamps[position] > horizon:
             break
         ticket = tickets.get(log.ticket_ids[position])
-        # A ticket appears at its latest change only (older entries are superseded).
+        # A ticket appears at its latest change only (older entries are superseded); one
+        # that changes after a page showed it appears again on a later page.
         if (
             ticket is not None
             and ticket.log_position == position
             and not (exclude_deleted and ticket.deleted_at is not None)
         ):
-            page.append(ticket_json(ticket, url, export_status=True))
+            page.append(ticket_json(ticket, url, as_exported=True))
         position += 1
     end_of_stream = position >= end or log.timestamps[position] > horizon
     after_cursor = ChangeLog.encode_cursor(position)

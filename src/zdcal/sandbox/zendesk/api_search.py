@@ -21,6 +21,7 @@ from zdcal.sandbox.zendesk.assumptions import (
 from zdcal.sandbox.zendesk.errors import BadRequest, TooManyRequests, UnprocessableSearch
 from zdcal.sandbox.zendesk.http_common import (
     account_of,
+    api_ticket_json,
     base_url,
     int_param,
     json_response,
@@ -34,7 +35,6 @@ from zdcal.sandbox.zendesk.search_query import (
     UnsupportedSearchTerm,
     compile_query,
 )
-from zdcal.sandbox.zendesk.tickets import ticket_json
 
 SORT_KEYS = {
     "created_at": lambda t: (t.created_at, t.id),
@@ -54,8 +54,8 @@ def _compile(query: str) -> CompiledQuery:
         raise BadRequest("unsupported_query", f"The sandbox does not support: {exc}") from exc
 
 
-def _result(ticket: Ticket, url: str) -> dict[str, object]:
-    return {**ticket_json(ticket, url), "result_type": "ticket"}
+def _result(request: Request, ticket: Ticket) -> dict[str, object]:
+    return {**api_ticket_json(request, ticket), "result_type": "ticket"}
 
 
 async def search(request: Request) -> Response:
@@ -87,7 +87,7 @@ async def search(request: Request) -> Response:
     reachable = min(len(hits), SEARCH_MAX_RESULTS)
     return json_response(
         {
-            "results": [_result(t, url) for t in window],
+            "results": [_result(request, t) for t in window],
             "facets": None,
             "next_page": page_url(page + 1) if start + per_page < reachable else None,
             "previous_page": page_url(page - 1) if page > 1 else None,
@@ -101,10 +101,16 @@ def _encode_export_cursor(ticket: Ticket, issued_at: float) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
+def _export_order(ticket: Ticket) -> tuple[int, int]:
+    """Newest created first, ties by id ascending (the recorded cursor's sort)."""
+    return (-ticket.created_at, ticket.id)
+
+
 def _decode_export_cursor(cursor: str, now: float) -> tuple[int, int]:
+    """The export position after which the next page starts (see ``_export_order``)."""
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        position = (int(data["c"]), int(data["i"]))
+        position = (-int(data["c"]), int(data["i"]))
         issued = int(data["t"])
     except (binascii.Error, ValueError, KeyError, TypeError) as exc:
         raise BadRequest("InvalidPaginationParameter", "page[after] is not a valid cursor") from exc
@@ -122,8 +128,8 @@ async def search_export(request: Request) -> Response:
         raise BadRequest("invalid", "filter[type] is required")
     query = params.get("query", "")
     compiled = _compile(query)
-    if compiled.object_type is not None:
-        raise BadRequest("invalid", "type must not be in the query; use filter[type]")
+    if compiled.object_type not in (None, object_type):
+        raise BadRequest("invalid", "type in the query must agree with filter[type]")
     budget = account.search_export_limit.take()
     if not budget.allowed:
         # Enforced, but announced by no header: real Zendesk sends none here (assumptions).
@@ -137,9 +143,9 @@ async def search_export(request: Request) -> Response:
         hits = [
             t
             for t in account.search.visible(now)
-            if (position is None or (t.created_at, t.id) > position) and compiled.matches(t)
+            if (position is None or _export_order(t) > position) and compiled.matches(t)
         ]
-    hits.sort(key=lambda t: (t.created_at, t.id))
+    hits.sort(key=_export_order)
     window = hits[:size]
     has_more = len(hits) > size
     cursor = _encode_export_cursor(window[-1], now) if window else None
@@ -150,7 +156,7 @@ async def search_export(request: Request) -> Response:
         next_link = f"{url}/api/v2/search/export?{urlencode({**kept, 'page[after]': cursor})}"
     return json_response(
         {
-            "results": [_result(t, url) for t in window],
+            "results": [_result(request, t) for t in window],
             "facets": None,
             "meta": {
                 "has_more": has_more,

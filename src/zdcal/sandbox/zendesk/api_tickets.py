@@ -8,12 +8,15 @@ from starlette.routing import Route
 
 from zdcal.sandbox.zendesk.assumptions import (
     DELETED_TICKET_RETENTION_SECONDS,
+    PERMANENT_DELETE_JOB_STATUS,
+    RESTORE_BODY,
     SHOW_MANY_MAX_IDS,
     SHOW_MANY_TOO_MANY_ERROR,
 )
-from zdcal.sandbox.zendesk.errors import BadRequest
+from zdcal.sandbox.zendesk.errors import BadRequest, RecordNotFound
 from zdcal.sandbox.zendesk.http_common import (
     account_of,
+    api_ticket_json,
     base_url,
     json_body,
     json_response,
@@ -21,7 +24,7 @@ from zdcal.sandbox.zendesk.http_common import (
     principal,
     routes,
 )
-from zdcal.sandbox.zendesk.tickets import TicketChange, ticket_json
+from zdcal.sandbox.zendesk.tickets import TicketChange
 from zdcal.sandbox.zendesk.timestamps import iso_z
 
 STAFF = ("agent", "admin")
@@ -60,14 +63,14 @@ async def create_ticket(request: Request) -> Response:
     body = await json_body(request)
     change = account_of(request).create_ticket(body.get("ticket"), caller.user.id)
     return json_response(
-        {"ticket": ticket_json(change.after, base_url(request)), "audit": _audit(change)}, 201
+        {"ticket": api_ticket_json(request, change.after), "audit": _audit(change)}, 201
     )
 
 
 async def show_ticket(request: Request) -> Response:
     principal(request, "tickets", write=False, roles=STAFF)
     ticket = account_of(request).tickets.live(request.path_params["ticket_id"])
-    return json_response({"ticket": ticket_json(ticket, base_url(request))})
+    return json_response({"ticket": api_ticket_json(request, ticket)})
 
 
 async def update_ticket(request: Request) -> Response:
@@ -77,7 +80,7 @@ async def update_ticket(request: Request) -> Response:
         request.path_params["ticket_id"], body.get("ticket", {}), caller.user.id
     )
     return json_response(
-        {"ticket": ticket_json(change.after, base_url(request)), "audit": _audit(change)}
+        {"ticket": api_ticket_json(request, change.after), "audit": _audit(change)}
     )
 
 
@@ -100,12 +103,11 @@ async def show_many(request: Request) -> Response:
             SHOW_MANY_TOO_MANY_ERROR, f"ids must contain at most {SHOW_MANY_MAX_IDS} ids"
         )
     tickets = account_of(request).tickets.tickets
-    url = base_url(request)
     found = []
     for ticket_id in dict.fromkeys(ids):
         ticket = tickets.get(ticket_id)
         if ticket is not None and ticket.deleted_at is None:
-            found.append(ticket_json(ticket, url))
+            found.append(api_ticket_json(request, ticket))
     return json_response(
         {"tickets": found, "next_page": None, "previous_page": None, "count": len(found)}
     )
@@ -142,7 +144,38 @@ async def restore_deleted(request: Request) -> Response:
     principal(request, "tickets", write=True, roles=STAFF)
     account = account_of(request)
     account.tickets.restore(request.path_params["ticket_id"], account.now())
-    return Response(status_code=200)
+    return Response(RESTORE_BODY, status_code=200, media_type="application/json")
+
+
+def _job_status_json(request: Request, job_id: str, status: str) -> dict[str, object]:
+    done = status == "completed"
+    return {
+        "id": job_id,
+        "url": f"{base_url(request)}/api/v2/job_statuses/{job_id}.json",
+        "total": None,
+        "progress": None,
+        "status": status,
+        "message": None,
+        "results": {"success": True} if done else None,
+    }
+
+
+async def delete_permanently(request: Request) -> Response:
+    principal(request, "tickets", write=True, roles=STAFF)
+    account = account_of(request)
+    ticket = account.tickets.scrub(request.path_params["ticket_id"], account.now())
+    job_id = account.jobs.finished(f"permanent delete of ticket {ticket.id}")
+    return json_response(
+        {"job_status": _job_status_json(request, job_id, PERMANENT_DELETE_JOB_STATUS)}
+    )
+
+
+async def show_job_status(request: Request) -> Response:
+    principal(request, "tickets", write=False, roles=STAFF)
+    job_id = str(request.path_params["job_id"]).removesuffix(".json")
+    if job_id not in account_of(request).jobs.done:
+        raise RecordNotFound()
+    return json_response({"job_status": _job_status_json(request, job_id, "completed")})
 
 
 def ticket_routes() -> list[Route]:
@@ -154,5 +187,7 @@ def ticket_routes() -> list[Route]:
         *routes("/api/v2/tickets/{ticket_id:int}", update_ticket, ["PUT"]),
         *routes("/api/v2/tickets/{ticket_id:int}", delete_ticket, ["DELETE"]),
         *routes("/api/v2/deleted_tickets", list_deleted, ["GET"]),
+        *routes("/api/v2/deleted_tickets/{ticket_id:int}", delete_permanently, ["DELETE"]),
         *routes("/api/v2/deleted_tickets/{ticket_id:int}/restore", restore_deleted, ["PUT"]),
+        *routes("/api/v2/job_statuses/{job_id}", show_job_status, ["GET"]),
     ]

@@ -2,6 +2,10 @@
 
 Each constant says what the real service is assumed to do and why. docs/sandbox-zendesk.md
 lists the same guesses under "Assumptions"; change both together.
+
+"Recorded" below means seen in real Zendesk traffic recorded by the zenpy client's test
+suite (github.com/facetoe/zenpy, tests/test_api/betamax/<cassette>.json); the recorded
+facts are restated as fixtures in tests/sandbox/zendesk/test_fidelity_tickets.py.
 """
 
 from __future__ import annotations
@@ -13,8 +17,24 @@ from typing import Final
 # the export selects by it, and a real account's clock is monotonic.
 GENERATED_TIMESTAMP_MONOTONIC: Final = True
 
+# generated_timestamp is sent by the incremental export only. Recorded: absent from every
+# ticket of show, show_many, create and update answers (TestTicketCreateUpdateDelete.*,
+# TestTicketsPagination.*), and one create answered `generated_timestamp: 0`
+# (TestAttachmentUpload.test_redact_attachment-upload-single.json; the config knob
+# zero_generated_timestamp sends that 0 everywhere outside the export). Search results are
+# rendered like show (not recorded: a guess).
+GENERATED_TIMESTAMP_ONLY_IN_EXPORT: Final = True
+
 # Placeholders and search dates use the account time zone; the sandbox account is UTC.
 ACCOUNT_TIME_ZONE: Final = "UTC"
+
+# A user's `time_zone` is a Rails name ("Eastern Time (US & Canada)") for some accounts and
+# an IANA id ("America/New_York") for others; `iana_time_zone` is always the IANA id
+# (recorded: "America/New_York"/"America/New_York" in TestDeletedTickets.* and most
+# cassettes, "Pacific Time (US & Canada)"/"America/Los_Angeles" in
+# TestUserSearchExportApi.test_cbp_large_block.json). Seeds choose per user
+# (`time_zone_style`); the default is the Rails name.
+USER_TIME_ZONE_STYLES: Final = ("rails", "iana")
 
 # --- Tickets --------------------------------------------------------------------------
 # The account has the default custom ticket statuses, one per status category, with
@@ -41,6 +61,29 @@ SHOW_MANY_MAX_IDS: Final = 100
 SHOW_MANY_TOO_MANY_ERROR: Final = "InvalidPaginationParameter"
 # Deleted tickets are listed for this long (documented as 30 days) then scrubbed.
 DELETED_TICKET_RETENTION_SECONDS: Final = 30 * 86_400
+# PUT /api/v2/deleted_tickets/{id}/restore answers 200 with the JSON body `{}` (recorded:
+# TestDeletedTickets.test_delete_and_restore.json; the OpenAPI file says an empty string).
+RESTORE_BODY: Final = "{}"
+# DELETE /api/v2/deleted_tickets/{id} (permanent delete) answers 200 with a queued
+# job_status (recorded: TestDeletedTickets.test_permanently_delete.json); the sandbox does
+# the work at once, so GET /api/v2/job_statuses/{id} then says completed with
+# {"success": true} (recorded too). A ticket that is not soft-deleted is a 404 (a guess).
+# Afterwards restore is 404 (recorded) and the ticket leaves the deleted list.
+PERMANENT_DELETE_JOB_STATUS: Final = "queued"
+# A permanently deleted ticket stays in the incremental export, scrubbed: status deleted,
+# these fields replaced, priority/requester/updated_at kept, generated_timestamp bumped
+# (recorded: TicketsIncrementalTest.test_pagination.json tickets 465, 934, 1403, and
+# test_get_values.json ticket 4034). external_id and group_id cleared: a guess.
+SCRUBBED_FIELDS: Final = {
+    "subject": "SCRUBBED",
+    "description": "X",
+    "type": None,
+    "assignee_id": None,
+    "due_at": None,
+    "tags": (),
+    "group_id": None,
+    "external_id": None,
+}
 
 # --- Incremental export ---------------------------------------------------------------
 INCREMENTAL_MAX_PER_PAGE: Final = 1000
@@ -50,7 +93,15 @@ TOO_RECENT_START_TIME_DESCRIPTION: Final = (
     "Too recent start_time. Use a start_time older than 1 minute"
 )
 # A ticket changed several times appears at the log position of its LATEST change only
-# (an older entry is skipped when read): once per read, in its current state.
+# (an older entry is skipped when read), in its current state. A ticket that changes
+# after a page showed it therefore appears again on a later page of the same read. Why:
+# the recorded cursor is a position "<generated_timestamp>||<ticket id>|" (base64; e.g.
+# "1695052663.0||28|" in TicketsIncrementalTest.test_pagination.json), so a changed
+# ticket moves past the cursor; Zendesk's guide warns of duplicate items in exports
+# (developer.zendesk.com/documentation/ticketing/managing-tickets/
+# using-the-incremental-export-api). Skipped entries do not count against per_page, so
+# no page before the end of the stream is empty (recorded: every per_page=1 page of
+# test_pagination.json holds one ticket).
 INCREMENTAL_ONE_ENTRY_PER_TICKET: Final = True
 # before_cursor points at the start of the page just returned (re-reads it), null on a
 # page that starts at the beginning of the log.
@@ -66,6 +117,15 @@ SEARCH_LIMIT_DESCRIPTION: Final = (
 # free text, so a client relying on unsupported syntax notices at once.
 SEARCH_EXPORT_MAX_PAGE_SIZE: Final = 1000
 SEARCH_EXPORT_CURSOR_TTL_SECONDS: Final = 3600
+# The search export orders by created_at DESCENDING, ties by id ascending (recorded:
+# TestUserSearchExportApi.test_cbp_large_block.json, whose cursor decodes to
+# {"field":"created_at","desc":true,"tieBreakField":"id","tieBreakDesc":false,...}; the
+# OpenAPI example cursor says "desc" too). Recorded for users; assumed the same for tickets.
+SEARCH_EXPORT_NEWEST_FIRST: Final = True
+# `type:<t>` in the query together with filter[type]=<t> is answered 200 (recorded with
+# type:user, TestUserSearchExportApi.*; zenpy always sends both). A `type:` that differs
+# from filter[type] is refused (400): a guess.
+SEARCH_EXPORT_TYPE_IN_QUERY_MUST_MATCH_FILTER: Final = True
 
 # --- Users ----------------------------------------------------------------------------
 # PUT /api/v2/users/{id} (UpdateUser in Zendesk's OpenAPI file, which does not say who may

@@ -15,6 +15,8 @@ class ZendeskSimConfig:
 
     ``seed`` is the ``zendesk`` section of a scenario (users, tickets, OAuth clients,
     webhooks, trigger categories); ``None`` loads the documented default seed.
+    ``zero_generated_timestamp`` sends ``generated_timestamp: 0`` in tickets outside the
+    incremental export (as one recorded create did) instead of leaving the field out.
     """
 
     subdomain: str = "sandbox"
@@ -30,4 +32,5 @@ class ZendeskSimConfig:
     webhook_max_attempts: int = 3
     faults: Faults = field(default_factory=Faults)
     clock_offset: float = 0.0
+    zero_generated_timestamp: bool = False
     seed: dict[str, Any] | None = None

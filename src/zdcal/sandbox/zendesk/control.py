@@ -50,7 +50,7 @@ async def state(request: Request) -> Response:
     return json_response(
         {
             "tickets": [
-                ticket_json(t, url, export_status=True) for t in account.tickets.tickets.values()
+                ticket_json(t, url, as_exported=True) for t in account.tickets.tickets.values()
             ],
             "users": [user_json(u, url) for u in account.users.by_id.values()],
             "webhooks": [
@@ -153,7 +153,7 @@ async def close_ticket(request: Request) -> Response:
     account = account_of(request)
     change = account.tickets.close(request.path_params["ticket_id"], account.now())
     account.fire_triggers(change)
-    return json_response({"ticket": ticket_json(change.after, base_url(request))})
+    return json_response({"ticket": ticket_json(change.after, base_url(request), as_exported=True)})
 
 
 async def agent_update(request: Request) -> Response:
@@ -164,7 +164,7 @@ async def agent_update(request: Request) -> Response:
         body.get("actor_id") or account.tickets.live(request.path_params["ticket_id"]).assignee_id
     )
     change = account.update_ticket(request.path_params["ticket_id"], payload, actor)
-    return json_response({"ticket": ticket_json(change.after, base_url(request))})
+    return json_response({"ticket": ticket_json(change.after, base_url(request), as_exported=True)})
 
 
 def control_routes() -> list[Route]:

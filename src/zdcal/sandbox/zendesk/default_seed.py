@@ -47,6 +47,8 @@ def default_seed() -> dict[str, Any]:
                 "email": "lena@sandbox.example",
                 "role": "agent",
                 "iana_time_zone": "Europe/Berlin",
+                # Real accounts show time_zone either way; this one as the IANA id.
+                "time_zone_style": "iana",
                 "api_token": "sandbox-lena-token",
             },
             {

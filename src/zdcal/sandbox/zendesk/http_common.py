@@ -13,6 +13,8 @@ from starlette.routing import Route
 from zdcal.sandbox.zendesk.account import Account
 from zdcal.sandbox.zendesk.auth import Principal, identify
 from zdcal.sandbox.zendesk.errors import BadRequest, Unauthenticated
+from zdcal.sandbox.zendesk.model import Ticket
+from zdcal.sandbox.zendesk.tickets import ticket_json
 
 Endpoint = Callable[[Request], Any]
 
@@ -32,6 +34,15 @@ def base_url(request: Request) -> str:
     url = request.url
     root: str = request.scope.get("root_path", "")
     return f"{url.scheme}://{url.netloc}{root}".rstrip("/")
+
+
+def api_ticket_json(request: Request, ticket: Ticket) -> dict[str, Any]:
+    """A ticket as show, show_many, create, update and search render it (no real
+    ``generated_timestamp``: only the incremental export carries one)."""
+    account = account_of(request)
+    return ticket_json(
+        ticket, base_url(request), generated_timestamp=account.api_generated_timestamp()
+    )
 
 
 def optional_principal(request: Request) -> Principal | None:

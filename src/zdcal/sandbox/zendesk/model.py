@@ -15,7 +15,8 @@ USER_ROLES: Final = ("end-user", "agent", "admin")
 
 @dataclass(slots=True)
 class Ticket:
-    """One ticket. Times are unix seconds; ``deleted_at`` set means soft-deleted."""
+    """One ticket. Times are unix seconds; ``deleted_at`` set means soft-deleted, and
+    ``scrubbed`` means permanently deleted (only the incremental export still shows it)."""
 
     id: int
     type: str | None
@@ -37,6 +38,7 @@ class Ticket:
     deleted_by: int | None = None
     log_position: int = -1
     """Where this ticket's latest change sits in the change log."""
+    scrubbed: bool = False
 
     def snapshot(self) -> Ticket:
         """A detached copy (the search index keeps what it saw)."""
@@ -60,6 +62,7 @@ class Ticket:
             self.deleted_at,
             self.deleted_by,
             self.log_position,
+            self.scrubbed,
         )
 
 
@@ -76,6 +79,8 @@ class User:
     updated_at: int
     active: bool = True
     api_token: str | None = None
+    iana_style_time_zone: bool = False
+    """Render ``time_zone`` as the IANA id, as many real accounts do, not the Rails name."""
 
 
 @dataclass

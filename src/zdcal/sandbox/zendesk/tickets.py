@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from zdcal.sandbox.zendesk.assumptions import DEFAULT_CUSTOM_STATUS_IDS
+from zdcal.sandbox.zendesk.assumptions import DEFAULT_CUSTOM_STATUS_IDS, SCRUBBED_FIELDS
 from zdcal.sandbox.zendesk.change_log import ChangeLog
 from zdcal.sandbox.zendesk.errors import RecordInvalid, RecordNotFound
 from zdcal.sandbox.zendesk.model import Ticket
@@ -86,8 +86,17 @@ class TicketStore:
         return ticket
 
     def deleted(self) -> Iterator[Ticket]:
-        """Soft-deleted tickets, oldest created first."""
-        return (t for t in self.tickets.values() if t.deleted_at is not None)
+        """Soft-deleted tickets (not the permanently deleted ones), oldest created first."""
+        return (
+            t for t in self.tickets.values() if t.deleted_at is not None and not t.scrubbed
+        )
+
+    def soft_deleted(self, ticket_id: int) -> Ticket:
+        """A ticket that is soft-deleted and not yet permanently deleted, or 404."""
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None or ticket.deleted_at is None or ticket.scrubbed:
+            raise RecordNotFound()
+        return ticket
 
     # --- writing -----------------------------------------------------------------------
     def create(self, fields: dict[str, Any], actor_id: int | None, now: float) -> TicketChange:
@@ -163,14 +172,25 @@ class TicketStore:
 
     def restore(self, ticket_id: int, now: float) -> Ticket:
         """Undo a soft delete."""
-        ticket = self.tickets.get(ticket_id)
-        if ticket is None or ticket.deleted_at is None:
-            raise RecordNotFound()
+        ticket = self.soft_deleted(ticket_id)
         before = ticket.snapshot()
         stamp = self.stamp(now)
         ticket.deleted_at = None
         ticket.deleted_by = None
         ticket.updated_at = stamp
+        ticket.generated_timestamp = stamp
+        self._record(ticket, before, stamp)
+        return ticket
+
+    def scrub(self, ticket_id: int, now: float) -> Ticket:
+        """Permanently delete a soft-deleted ticket: its content is scrubbed and only the
+        incremental export still shows it (status ``deleted``); ``updated_at`` is kept."""
+        ticket = self.soft_deleted(ticket_id)
+        before = ticket.snapshot()
+        for name, value in SCRUBBED_FIELDS.items():
+            setattr(ticket, name, value)
+        ticket.scrubbed = True
+        stamp = self.stamp(now)
         ticket.generated_timestamp = stamp
         self._record(ticket, before, stamp)
         return ticket
@@ -227,20 +247,32 @@ class TicketStore:
         return created
 
 
-def ticket_json(ticket: Ticket, base_url: str, *, export_status: bool = False) -> dict[str, Any]:
-    """A ticket as the Tickets API renders it; ``export_status`` shows ``deleted`` tickets
-    with status ``deleted`` as the incremental export does."""
+def ticket_json(
+    ticket: Ticket,
+    base_url: str,
+    *,
+    as_exported: bool = False,
+    generated_timestamp: int | None = None,
+) -> dict[str, Any]:
+    """A ticket as the Tickets API renders it.
+
+    ``as_exported``: as the incremental export does, deleted tickets with status
+    ``deleted`` and the ticket's ``generated_timestamp``. Otherwise that field is left out
+    (as real show, show_many, create and update answers do) unless ``generated_timestamp``
+    gives the value to send.
+    """
     status = ticket.status
-    if export_status and ticket.deleted_at is not None:
+    if as_exported and ticket.deleted_at is not None:
         status = "deleted"
-    return {
+    if as_exported:
+        generated_timestamp = ticket.generated_timestamp
+    rendered: dict[str, Any] = {
         "url": f"{base_url}/api/v2/tickets/{ticket.id}.json",
         "id": ticket.id,
         "external_id": ticket.external_id,
         "via": {"channel": "api"},
         "created_at": iso_z(ticket.created_at),
         "updated_at": iso_z(ticket.updated_at),
-        "generated_timestamp": ticket.generated_timestamp,
         "type": ticket.type,
         "subject": ticket.subject,
         "raw_subject": ticket.subject or "",
@@ -271,3 +303,6 @@ def ticket_json(ticket: Ticket, base_url: str, *, export_status: bool = False) -
         "allow_attachments": True,
         "from_messaging_channel": False,
     }
+    if generated_timestamp is not None:
+        rendered["generated_timestamp"] = generated_timestamp
+    return rendered

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from zdcal.sandbox.zendesk.assumptions import USER_TIME_ZONE_STYLES
 from zdcal.sandbox.zendesk.errors import RecordInvalid, RecordNotFound
 from zdcal.sandbox.zendesk.model import USER_ROLES, User
 from zdcal.sandbox.zendesk.rails_time_zones import rails_time_zone_name
@@ -26,7 +27,9 @@ class UserDirectory:
     def add(self, spec: dict[str, Any], now: int) -> User:
         """Create a user from a seed entry.
 
-        ``{"id"?, "name", "email", "role", "iana_time_zone", "api_token"?, "active"?}``
+        ``{"id"?, "name", "email", "role", "iana_time_zone", "time_zone_style"?,
+        "api_token"?, "active"?}``; ``time_zone_style`` ``"iana"`` shows ``time_zone`` as
+        the IANA id, ``"rails"`` (the default) as the Rails name.
         """
         role = spec.get("role", "end-user")
         if role not in USER_ROLES:
@@ -36,6 +39,9 @@ class UserDirectory:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise RecordInvalid.field("time_zone", f"Time zone: {zone} is not valid") from exc
+        style = spec.get("time_zone_style", "rails")
+        if style not in USER_TIME_ZONE_STYLES:
+            raise RecordInvalid.field("time_zone_style", f"must be one of {USER_TIME_ZONE_STYLES}")
         email = str(spec.get("email", "")).strip().lower()
         if not email or "@" not in email:
             raise RecordInvalid.field("email", "Email: is invalid")
@@ -55,6 +61,7 @@ class UserDirectory:
             updated_at=now,
             active=bool(spec.get("active", True)),
             api_token=spec.get("api_token"),
+            iana_style_time_zone=style == "iana",
         )
         self.by_id[user_id] = user
         return user
@@ -101,7 +108,11 @@ def user_json(user: User, base_url: str) -> dict[str, Any]:
         "active": user.active,
         "verified": True,
         "suspended": False,
-        "time_zone": rails_time_zone_name(user.iana_time_zone),
+        "time_zone": (
+            user.iana_time_zone
+            if user.iana_style_time_zone
+            else rails_time_zone_name(user.iana_time_zone)
+        ),
         "iana_time_zone": user.iana_time_zone,
         "locale": "en-US",
         "locale_id": 1,

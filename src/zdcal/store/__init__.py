@@ -35,7 +35,7 @@ from zdcal.store.errors import (
     VaultError,
 )
 from zdcal.store.failures import FailedTicket, FailedTickets, RetryBackoff
-from zdcal.store.leases import AccountLeases
+from zdcal.store.leases import AccountLeases, TokenRefreshLeases
 from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
 from zdcal.store.notifications import PendingBatch, PendingNotifications
 from zdcal.store.rotation import reencrypt_secrets
@@ -82,6 +82,7 @@ __all__ = [
     "SyncCursor",
     "SyncCursors",
     "TicketMirror",
+    "TokenRefreshLeases",
     "Transaction",
     "Trigger",
     "UnsupportedDatabase",

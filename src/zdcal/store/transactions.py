@@ -25,7 +25,7 @@ from zdcal.store.cursors import SyncCursors
 from zdcal.store.engine import session_factory
 from zdcal.store.entries import CalendarEntries
 from zdcal.store.failures import FailedTickets, RetryBackoff
-from zdcal.store.leases import AccountLeases
+from zdcal.store.leases import AccountLeases, TokenRefreshLeases
 from zdcal.store.notifications import PendingNotifications
 from zdcal.store.tickets import TicketMirror
 from zdcal.store.vault import Vault
@@ -44,6 +44,7 @@ class Transaction:
     failures: FailedTickets
     notifications: PendingNotifications
     leases: AccountLeases
+    token_refresh_leases: TokenRefreshLeases
     suppressions: Suppressions
     calendar_reads: PendingCalendarReads
 
@@ -82,6 +83,7 @@ class Store:
                 failures=FailedTickets(session, self._clock, self._backoff),
                 notifications=PendingNotifications(session, self._clock),
                 leases=AccountLeases(session, self._clock),
+                token_refresh_leases=TokenRefreshLeases(session, self._clock),
                 suppressions=Suppressions(session, self._clock),
                 calendar_reads=PendingCalendarReads(session, self._clock),
             )

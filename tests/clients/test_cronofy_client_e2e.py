@@ -115,7 +115,15 @@ async def test_invalid_events_and_read_only_calendars_are_invalid(cronofy_sim: S
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("cronofy_sim_config", [{"page_size": 3}])
+@pytest.mark.parametrize(
+    "cronofy_sim_config",
+    [
+        {"page_size": 3},
+        # The last page says "next_page": "" (as pycronofy's recorded fixture does).
+        {"page_size": 3, "last_page_next_page": "empty"},
+    ],
+    ids=["next_page_absent", "next_page_empty"],
+)
 async def test_read_events_follows_next_page(cronofy_sim: Sim) -> None:
     async with ada(cronofy_sim) as client:
         await client.batch(
@@ -250,6 +258,21 @@ async def test_expired_token_is_refreshed_once_and_rotation_handed_over(cronofy_
                 client_secret=CLIENT_SECRET,
                 refresh_token="sandbox-refresh-ada",
             )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("cronofy_sim_config", [{"refresh_token_mode": "same"}])
+async def test_a_refresh_answering_the_same_refresh_token_hands_it_over(
+    cronofy_sim: Sim,
+) -> None:
+    handed: list[CronofyTokens] = []
+    async with ada(cronofy_sim, on_tokens=handed.append) as client:
+        cronofy_sim.faults(clock_offset_seconds=7200)
+        await client.list_calendars()
+        cronofy_sim.faults(clock_offset_seconds=4 * 7200)
+        await client.list_calendars()  # refreshed again with the same refresh token
+    assert [t.refresh_token for t in handed] == ["sandbox-refresh-ada"] * 2
+    assert len({t.access_token for t in handed}) == 2
 
 
 @pytest.mark.anyio

@@ -24,6 +24,7 @@ TABLES = {
     "failed_tickets",
     "pending_notifications",
     "account_leases",
+    "token_refresh_leases",
     "suppressed_events",
     "pending_calendar_reads",
     "web_sessions",

@@ -35,7 +35,7 @@ from zdcal.store.errors import (
     VaultError,
 )
 from zdcal.store.failures import FailedTicket, FailedTickets, RetryBackoff
-from zdcal.store.leases import AccountLeases
+from zdcal.store.leases import AccountLeases, TokenRefreshLeases
 from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
 from zdcal.store.notifications import PendingBatch, PendingNotifications
 from zdcal.store.private_files import private_directory
@@ -84,6 +84,7 @@ __all__ = [
     "SyncCursor",
     "SyncCursors",
     "TicketMirror",
+    "TokenRefreshLeases",
     "Transaction",
     "Trigger",
     "UnsupportedDatabase",

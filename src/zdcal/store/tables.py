@@ -317,6 +317,19 @@ class AccountLeaseRow(Base):
     expires_at: Mapped[datetime]
 
 
+class TokenRefreshLeaseRow(Base):
+    """Who refreshes an agent's calendar tokens now: one holder at a time, across processes,
+    so a rotated refresh token is never presented twice."""
+
+    __tablename__ = "token_refresh_leases"
+
+    agent_id: Mapped[int] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+
+
 class SuppressedEventRow(Base):
     """A task event the agent deleted from their calendar: kept off it until the task's
     due date, assignee or type changes (the basis recorded here)."""

@@ -25,7 +25,7 @@ from zdcal.store.cursors import SyncCursors
 from zdcal.store.engine import session_factory
 from zdcal.store.entries import CalendarEntries
 from zdcal.store.failures import FailedTickets, RetryBackoff
-from zdcal.store.leases import AccountLeases
+from zdcal.store.leases import AccountLeases, TokenRefreshLeases
 from zdcal.store.notifications import PendingNotifications
 from zdcal.store.tickets import TicketMirror
 from zdcal.store.vault import Vault
@@ -45,6 +45,7 @@ class Transaction:
     failures: FailedTickets
     notifications: PendingNotifications
     leases: AccountLeases
+    token_refresh_leases: TokenRefreshLeases
     suppressions: Suppressions
     calendar_reads: PendingCalendarReads
     web_sessions: WebSessions
@@ -84,6 +85,7 @@ class Store:
                 failures=FailedTickets(session, self._clock, self._backoff),
                 notifications=PendingNotifications(session, self._clock),
                 leases=AccountLeases(session, self._clock),
+                token_refresh_leases=TokenRefreshLeases(session, self._clock),
                 suppressions=Suppressions(session, self._clock),
                 calendar_reads=PendingCalendarReads(session, self._clock),
                 web_sessions=WebSessions(session, self._clock),

@@ -12,7 +12,8 @@ from zdcal.calendars.cronofy import oauth as cronofy_oauth
 from zdcal.calendars.cronofy.backend import CronofyAgentCalendar
 from zdcal.clock import Clock
 from zdcal.http.pacing import RateLimiter
-from zdcal.store import Agent, CalendarTokens, Store
+from zdcal.store import Agent, Store
+from zdcal.sync.token_refresh import AgentTokenRefresh
 
 
 class CalendarConnector(Protocol):
@@ -57,7 +58,7 @@ class CronofyConnector:
         self._clock = clock
 
     def client_for(self, agent: Agent) -> CronofyClient:
-        """A Cronofy client for the agent that stores rotated tokens as soon as they come."""
+        """A Cronofy client for the agent whose refreshes are coordinated through the store."""
         if agent.tokens is None:
             raise ValueError(f"agent {agent.id} holds no calendar tokens")
         tokens = CronofyTokens(
@@ -66,20 +67,14 @@ class CronofyConnector:
             expires_at=agent.tokens.expires_at,
         )
 
-        async def store_tokens(new: CronofyTokens) -> None:
-            # A rotated refresh token is the only one that works from now on: keep it at once.
-            async with self._store.transaction() as tx:
-                await tx.agents.set_tokens(
-                    agent.id,
-                    CalendarTokens(new.access_token, new.refresh_token, new.expires_at),
-                )
-
+        # Refreshes go through the store: one per agent at a time across processes, and
+        # whatever refresh token Cronofy answers is stored before anyone uses it again.
         return CronofyClient(
             self._api_base_url,
             tokens,
             client_id=self._client_id,
             client_secret=self._client_secret,
-            on_tokens=store_tokens,
+            coordinate_refresh=AgentTokenRefresh(self._store, agent.id),
             http=self._http,
             limiter=self._limiter,
             clock=self._clock,

@@ -64,7 +64,12 @@ def test_upsert_read_and_delete_round_trip(client: pycronofy.Client) -> None:
     assert list(client.read_events(tzid="Etc/UTC", only_managed=True)) == []
 
 
-def test_read_events_follows_next_page_urls(client: pycronofy.Client) -> None:
+@pytest.mark.parametrize("last_page", ["absent", "empty"])
+def test_read_events_follows_next_page_urls(
+    sim: Sim, client: pycronofy.Client, last_page: str
+) -> None:
+    # The last page without next_page, or with "" as pycronofy's own fixture records it.
+    sim.control("PUT", "/behaviour", json={"last_page_next_page": last_page})
     # The shared server pages by 3: seven events make three pages.
     base = load_fixture("event__upsert")
     for number in range(7):
@@ -80,6 +85,7 @@ def test_read_events_follows_next_page_urls(client: pycronofy.Client) -> None:
     pages = client.read_events(tzid="Etc/UTC", only_managed=True)
     assert (pages.current, pages.total) == (1, 3)
     assert [e["event_id"] for e in pages.all()] == [f"task-{n}" for n in range(7)]
+    assert pages.next_page_url == ("" if last_page == "empty" else None)
 
 
 def test_unknown_calendar_is_a_request_error(client: pycronofy.Client) -> None:
@@ -121,6 +127,19 @@ def test_refresh_rotates_the_refresh_token(sim: Sim, client: pycronofy.Client) -
         stale.refresh_authorization()
     assert caught.value.response.status_code == 400
     assert caught.value.response.json()["error"] == "invalid_grant"
+
+
+def test_refresh_answering_the_same_refresh_token(sim: Sim, client: pycronofy.Client) -> None:
+    # Cronofy's documented example: the refresh token sent comes back unchanged.
+    sim.control("PUT", "/behaviour", json={"refresh_token_mode": "same"})
+    old_refresh, old_access = client.auth.refresh_token, client.auth.access_token
+    tokens = client.refresh_authorization()
+    assert tokens["refresh_token"] == old_refresh
+    assert tokens["access_token"] != old_access
+    assert client.account()["account_id"] == "acc_5700a00eb0ccd07000000001"
+    # ...and it keeps working, from another client too.
+    again = sdk_client(sim, refresh_token=old_refresh).refresh_authorization()
+    assert again["refresh_token"] == old_refresh
 
 
 def test_revoke_kills_the_authorization(sim: Sim, client: pycronofy.Client) -> None:

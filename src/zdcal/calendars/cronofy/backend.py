@@ -21,6 +21,7 @@ from zdcal.calendars.cronofy.errors import (
     Locked,
     RateLimited,
     ServerError,
+    TokenRefreshBusy,
     Unauthorized,
     Unreachable,
 )
@@ -137,6 +138,6 @@ def _connection_error(exc: CronofyError) -> Exception:
     """Map a whole-request failure to what the engine acts on."""
     if isinstance(exc, Unauthorized | Locked | Forbidden):
         return CalendarAuthorizationLost(str(exc))
-    if isinstance(exc, RateLimited | ServerError | Unreachable):
+    if isinstance(exc, RateLimited | ServerError | Unreachable | TokenRefreshBusy):
         return CalendarUnavailable(str(exc))
     return CalendarUnavailable(f"unexpected calendar error: {exc}")

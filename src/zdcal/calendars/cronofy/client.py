@@ -24,7 +24,7 @@ from zdcal.calendars.cronofy.models import (
     UserInfo,
     events_path,
 )
-from zdcal.calendars.cronofy.transport import CronofyTransport, OnTokens
+from zdcal.calendars.cronofy.transport import CronofyTransport, OnTokens, RefreshCoordinator
 from zdcal.clock import Clock
 from zdcal.http import RateLimiter, RetryPolicy
 from zdcal.http.retry import Sleep
@@ -47,7 +47,9 @@ class CronofyClient:
     """An async client for one linked Cronofy account. Use as ``async with``.
 
     ``on_tokens`` receives the new tokens after every refresh (the refresh token may
-    rotate: store it). Share one ``limiter`` (see ``application_rate_limiter``) across all
+    rotate: store it). ``coordinate_refresh`` wraps every refresh, so that processes
+    sharing one authorization refresh it one at a time (see zdcal.sync.token_refresh).
+    Share one ``limiter`` (see ``application_rate_limiter``) across all
     accounts' clients: Cronofy's limits are per application. Without one, each client
     paces itself alone.
     """
@@ -60,6 +62,7 @@ class CronofyClient:
         client_id: str,
         client_secret: str,
         on_tokens: OnTokens | None = None,
+        coordinate_refresh: RefreshCoordinator | None = None,
         http: httpx.AsyncClient | None = None,
         policy: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
@@ -74,6 +77,7 @@ class CronofyClient:
             client_id=client_id,
             client_secret=client_secret,
             on_tokens=on_tokens,
+            coordinate_refresh=coordinate_refresh,
             http=http,
             policy=policy,
             limiter=limiter,

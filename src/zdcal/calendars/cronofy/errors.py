@@ -26,6 +26,10 @@ class TokenRefreshFailed(Unauthorized):
     """The refresh token was refused (400 invalid_grant): the user must link again."""
 
 
+class TokenRefreshBusy(CronofyError):
+    """Another process kept refreshing this authorization for too long: try again later."""
+
+
 class Forbidden(CronofyError):
     """403: the granted scope does not allow this."""
 

@@ -32,6 +32,13 @@ EXPIRY_MARGIN_SECONDS = 60.0
 
 OnTokens = Callable[[CronofyTokens], Awaitable[None] | None]
 
+RefreshAtCronofy = Callable[[CronofyTokens], Awaitable[CronofyTokens]]
+"""Trades stale tokens for fresh ones at Cronofy's token endpoint."""
+
+RefreshCoordinator = Callable[[CronofyTokens, RefreshAtCronofy], Awaitable[CronofyTokens]]
+"""Wraps every refresh: given the stale tokens and the call that refreshes them at Cronofy,
+answers the tokens to use from now on (perhaps ones another process refreshed)."""
+
 
 def application_rate_limiter() -> RateLimiter:
     """A limiter with Cronofy's per-application limits; share ONE across all accounts."""
@@ -49,6 +56,7 @@ class CronofyTransport:
         client_id: str,
         client_secret: str,
         on_tokens: OnTokens | None = None,
+        coordinate_refresh: RefreshCoordinator | None = None,
         http: httpx.AsyncClient | None = None,
         policy: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
@@ -68,6 +76,7 @@ class CronofyTransport:
         self._clock = clock or SystemClock()
         self._sleep = sleep
         self._rng = rng
+        self._coordinate_refresh = coordinate_refresh
         self._tokens = RefreshingCredential(tokens, self._refreshed, on_tokens)
 
     @property
@@ -143,7 +152,20 @@ class CronofyTransport:
             ) from exc
 
     async def _refreshed(self, stale: CronofyTokens) -> CronofyTokens:
-        fresh = await oauth.refresh(
+        if self._coordinate_refresh is None:
+            fresh = await self._refresh_at_cronofy(stale)
+        else:
+            fresh = await self._coordinate_refresh(stale, self._refresh_at_cronofy)
+        # A refresh answer may omit the account's identity; keep what we knew.
+        keep: Mapping[str, Any] = {
+            name: getattr(stale, name)
+            for name in ("scope", "account_id", "sub", "linking_profile")
+            if getattr(fresh, name) is None
+        }
+        return dataclasses.replace(fresh, **keep)
+
+    async def _refresh_at_cronofy(self, stale: CronofyTokens) -> CronofyTokens:
+        return await oauth.refresh(
             self._http,
             self.api_base_url,
             client_id=self._client_id,
@@ -152,10 +174,3 @@ class CronofyTransport:
             clock=self._clock,
             sleep=self._sleep,
         )
-        # A refresh answer may omit the account's identity; keep what we knew.
-        keep: Mapping[str, Any] = {
-            name: getattr(stale, name)
-            for name in ("scope", "account_id", "sub", "linking_profile")
-            if getattr(fresh, name) is None
-        }
-        return dataclasses.replace(fresh, **keep)

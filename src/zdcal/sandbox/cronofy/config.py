@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zdcal.sandbox.cronofy import assumptions
+from zdcal.sandbox.cronofy.behaviour import Behaviour
 from zdcal.sandbox.faults import Faults
 
 
@@ -25,3 +26,20 @@ class CronofySimConfig:
     page_size: int = assumptions.READ_EVENTS_PAGE_SIZE
     """Events per page of ``GET /v1/events``."""
     notification_timeout_seconds: float = 5.0
+    refresh_token_mode: str = assumptions.REFRESH_TOKEN_MODE_DEFAULT
+    """``rotate`` (a new refresh token each time, the old one dead at once) or ``same``."""
+    last_page_next_page: str = assumptions.LAST_PAGE_NEXT_PAGE_DEFAULT
+    """The last page of read events: ``absent`` (no ``next_page``) or ``empty`` (``""``)."""
+    additional_client_secrets: list[str] = field(default_factory=list)
+    """Other active client secrets: each adds a signature to push notifications."""
+
+    def __post_init__(self) -> None:
+        self.behaviour()  # refuse bad knobs at start, not at the first request
+
+    def behaviour(self) -> Behaviour:
+        """The behaviour knobs this simulator starts (and resets) with."""
+        return Behaviour(
+            refresh_token_mode=self.refresh_token_mode,
+            last_page_next_page=self.last_page_next_page,
+            additional_client_secrets=list(self.additional_client_secrets),
+        )

@@ -15,6 +15,7 @@ import httpx
 
 from zdcal.clock import Clock
 from zdcal.sandbox.cronofy import assumptions
+from zdcal.sandbox.cronofy.behaviour import Behaviour
 from zdcal.sandbox.cronofy.event_times import format_instant
 from zdcal.sandbox.cronofy.model import Channel
 from zdcal.sandbox.faults import FaultInjector
@@ -26,6 +27,11 @@ def sign(body: bytes, client_secret: str) -> str:
     """``Cronofy-HMAC-SHA256``: base64 of the HMAC-SHA256 of the raw body, keyed by the secret."""
     digest = hmac.new(client_secret.encode(), body, hashlib.sha256).digest()
     return base64.b64encode(digest).decode()
+
+
+def signature_header(body: bytes, active_secrets: list[str]) -> str:
+    """One signature per active client secret, comma-separated, as Cronofy documents."""
+    return assumptions.SIGNATURE_SEPARATOR.join(sign(body, s) for s in active_secrets)
 
 
 @dataclass
@@ -47,9 +53,15 @@ class NotificationSender:
     """Delivers notifications from background tasks, applying the webhook fault knobs."""
 
     def __init__(
-        self, client_secret: str, injector: FaultInjector, clock: Clock, timeout: float
+        self,
+        client_secret: str,
+        injector: FaultInjector,
+        clock: Clock,
+        timeout: float,
+        behaviour: Behaviour,
     ) -> None:
         self.client_secret = client_secret
+        self.behaviour = behaviour
         self.injector = injector
         self.clock = clock
         self.timeout = timeout
@@ -87,7 +99,7 @@ class NotificationSender:
             await asyncio.sleep(delay)
         headers = {
             "Content-Type": "application/json; charset=utf-8",
-            SIGNATURE_HEADER: sign(body, self.client_secret),
+            SIGNATURE_HEADER: signature_header(body, self._active_secrets()),
             "User-Agent": "Cronofy (zdcal sandbox)",
         }
         try:
@@ -96,6 +108,10 @@ class NotificationSender:
             self._record(channel, kind, "failed", error=type(exc).__name__, body=payload)
             return
         self._record(channel, kind, "delivered", status=response.status_code, body=payload)
+
+    def _active_secrets(self) -> list[str]:
+        # The secret being rotated signs first: a receiver must look past the first value.
+        return [*self.behaviour.additional_client_secrets, self.client_secret]
 
     def _record(self, channel: Channel, kind: str, outcome: str, **details: Any) -> None:
         at = format_instant(self.clock.now())

@@ -1,4 +1,4 @@
-"""OAuth 2.0 as Cronofy runs it: codes, token exchange, refresh with rotation, revocation."""
+"""OAuth 2.0 as Cronofy runs it: codes, token exchange, refresh (rotating or not), revocation."""
 
 from __future__ import annotations
 
@@ -86,14 +86,20 @@ def exchange_code(
 
 
 def refresh(
-    state: SandboxState, config: CronofySimConfig, params: dict[str, Any], now: datetime
+    state: SandboxState,
+    config: CronofySimConfig,
+    params: dict[str, Any],
+    now: datetime,
+    mode: str,
 ) -> dict[str, Any]:
-    """``grant_type=refresh_token``: a new access token and a new refresh token (rotation)."""
+    """``grant_type=refresh_token``: a new access token, and under ``rotate`` a new refresh
+    token (the used one dies at once); under ``same`` the refresh token sent comes back."""
     check_client(config, params)
     grant = state.grant_for_refresh_token(_param(params, "refresh_token"))
     if grant is None or grant.revoked:
         raise OAuthError("invalid_grant", "the refresh token is unknown, used or revoked")
-    state.rotate_refresh_token(grant)
+    if mode == "rotate":
+        state.rotate_refresh_token(grant)
     return _token_response(state, grant, config, now)
 
 
@@ -107,12 +113,16 @@ def revoke(state: SandboxState, config: CronofySimConfig, params: dict[str, Any]
 
 
 def grant_token(
-    state: SandboxState, config: CronofySimConfig, params: dict[str, Any], now: datetime
+    state: SandboxState,
+    config: CronofySimConfig,
+    params: dict[str, Any],
+    now: datetime,
+    refresh_token_mode: str,
 ) -> dict[str, Any]:
     """``POST /oauth/token`` dispatched on ``grant_type``."""
     grant_type = params.get("grant_type")
     if grant_type == "authorization_code":
         return exchange_code(state, config, params, now)
     if grant_type == "refresh_token":
-        return refresh(state, config, params, now)
+        return refresh(state, config, params, now, refresh_token_mode)
     raise OAuthError("unsupported_grant_type", f"grant_type {grant_type!r} is not supported")

@@ -160,6 +160,8 @@ class CronofyApi:
     ) -> Response:
         if next_token is not None:
             page["pages"]["next_page"] = public_url(request, f"/v1/events/pages/{next_token}")
+        elif self.sim.behaviour.last_page_next_page == "empty":
+            page["pages"]["next_page"] = ""
         return JSONResponse(page)
 
     # --- batch --------------------------------------------------------------------------------

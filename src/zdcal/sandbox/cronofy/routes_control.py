@@ -58,9 +58,11 @@ class SandboxControl:
             Route(f"{p}/accounts/{{account_id}}/revoke", self.revoke_account, methods=["POST"]),
             Route(f"{p}/accounts/{{account_id}}/lock", self.lock_account, methods=["POST"]),
             Route(f"{p}/accounts/{{account_id}}/unlock", self.unlock_account, methods=["POST"]),
+            Route(f"{p}/accounts/{{account_id}}/notify", self.notify_account, methods=["POST"]),
             Route(f"{p}/calendars/{{calendar_id}}/events", self.calendar_events, methods=["GET"]),
             Route(f"{p}/events/change", self.change_event, methods=["POST"]),
             Route(f"{p}/faults", self.faults, methods=["GET", "PUT"]),
+            Route(f"{p}/behaviour", self.behaviour, methods=["GET", "PUT"]),
             Route(f"{p}/clock", self.clock, methods=["POST"]),
             Route(f"{p}/stats", self.stats, methods=["GET"]),
             Route(f"{p}/stats/reset", self.reset_stats, methods=["POST"]),
@@ -133,6 +135,15 @@ class SandboxControl:
         account.locked = False
         return self._accounts_json([account])
 
+    async def notify_account(self, request: Request) -> Response:
+        """Push any notification (``{"type": ..., ...}``) to the account's channels: the
+        documented types zdcal does not act on, and types Cronofy may add later."""
+        account = self._account(request)
+        body = await json_body(request)
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+            return _problem('give the notification as {"type": "<type>", ...}')
+        return JSONResponse({"channels": self.sim.notify_account(account, body)})
+
     async def calendar_events(self, request: Request) -> Response:
         calendar_id = request.path_params["calendar_id"]
         if calendar_id not in self.sim.state.calendars:
@@ -163,6 +174,17 @@ class SandboxControl:
             except (TypeError, ValueError) as exc:
                 return _problem(str(exc))
         return JSONResponse(self.sim.injector.faults.as_dict())
+
+    async def behaviour(self, request: Request) -> Response:
+        if request.method == "PUT":
+            values = await json_body(request)
+            if not isinstance(values, dict):
+                return _problem("behaviour is a JSON object of knob names to values")
+            try:
+                self.sim.behaviour.update(values)
+            except (TypeError, ValueError) as exc:
+                return _problem(str(exc))
+        return JSONResponse(self.sim.behaviour.as_dict())
 
     async def clock(self, request: Request) -> Response:
         body = await json_body(request)

@@ -135,7 +135,13 @@ class CronofyOAuth:
 
     async def token(self, request: Request) -> Response:
         params = await json_or_form(request)
-        body = grant_token(self.sim.state, self.sim.config, params, self.sim.now())
+        body = grant_token(
+            self.sim.state,
+            self.sim.config,
+            params,
+            self.sim.now(),
+            self.sim.behaviour.refresh_token_mode,
+        )
         return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
     async def revoke(self, request: Request) -> Response:

@@ -31,8 +31,13 @@ class CronofySimulator:
         self.limiter = ApplicationRateLimiter(
             config.requests_per_second, config.requests_per_minute, self.clock
         )
+        self.behaviour = config.behaviour()
         self.notifier = NotificationSender(
-            config.client_secret, self.injector, self.clock, config.notification_timeout_seconds
+            config.client_secret,
+            self.injector,
+            self.clock,
+            config.notification_timeout_seconds,
+            self.behaviour,
         )
         self.reset()
 
@@ -46,6 +51,7 @@ class CronofySimulator:
         self.stats.reset()
         self.limiter.reset()
         self.notifier.log.clear()
+        self.behaviour.update(self.config.behaviour().as_dict())
         if empty:
             return []
         seed = self.config.seed if self.config.seed is not None else default_seed(self.now())
@@ -75,5 +81,11 @@ class CronofySimulator:
                 self.notifier.send_change(channel, event.updated)
 
     def notify_profile_disconnected(self, account: Account) -> None:
-        for channel in self.state.channels_of(account.account_id):
-            self.notifier.send(channel, {"type": "profile_disconnected"})
+        self.notify_account(account, {"type": "profile_disconnected"})
+
+    def notify_account(self, account: Account, notification: dict[str, Any]) -> int:
+        """Send ``notification`` to every channel of the account; returns how many."""
+        channels = self.state.channels_of(account.account_id)
+        for channel in channels:
+            self.notifier.send(channel, notification)
+        return len(channels)

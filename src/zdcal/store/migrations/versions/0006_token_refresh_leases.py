@@ -1,7 +1,7 @@
 """Per-agent token refresh leases: one refresh of an agent's calendar tokens at a time.
 
-Revision ID: 0005_token_refresh_leases
-Revises: 0004
+Revision ID: 0006_token_refresh_leases
+Revises: 0005_server_sessions
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_token_refresh_leases"
-down_revision: str | None = "0004"
+revision: str = "0006_token_refresh_leases"
+down_revision: str | None = "0005_server_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,6 +13,8 @@ Rules decided here (the API documents are silent on them):
   is safe for every calendar provider behind Cronofy. The key holds no hyphen and the
   ticket id only digits, so two accounts (or two tickets) can never produce the same id.
 * The agent-facing link is ``https://<subdomain>.zendesk.com/agent/tickets/<id>``.
+* How the account's ``due_at`` values are read as dates is the account's
+  :class:`~zdcal.domain.due_dates.DueDateRule` (chosen by an admin).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from __future__ import annotations
 import base64
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from zdcal.domain.due_dates import DueDateRule
 from zdcal.domain.errors import InvalidAccountKey, InvalidSubdomain, InvalidTicket
 
 ACCOUNT_KEY_ENTROPY_BYTES = 10
@@ -39,11 +42,13 @@ class AccountInfo:
     """A connected Zendesk account as the rules see it.
 
     ``key`` is zdcal's own account key (see :func:`new_account_key`), ``subdomain`` the
-    ``<subdomain>`` of ``<subdomain>.zendesk.com``, lowercase.
+    ``<subdomain>`` of ``<subdomain>.zendesk.com``, lowercase; ``due_dates`` how its
+    ``due_at`` values are read as dates.
     """
 
     key: str
     subdomain: str
+    due_dates: DueDateRule = field(default_factory=DueDateRule)
 
     def __post_init__(self) -> None:
         if not _ACCOUNT_KEY.fullmatch(self.key):

@@ -27,7 +27,10 @@ def _config(cls: Any, name: str, scenario: Scenario) -> Any:
     unknown = set(overrides) - known
     if unknown:
         raise ScenarioError(f"settings.{name}: unknown {sorted(unknown)}; known {sorted(known)}")
-    return cls(faults=faults, seed=scenario.seeds.get(name), **overrides)
+    try:
+        return cls(faults=faults, seed=scenario.seeds.get(name), **overrides)
+    except ValueError as exc:  # a setting the simulator refuses (an unknown time zone...)
+        raise ScenarioError(f"settings.{name}: {exc}") from exc
 
 
 def zendesk_config(scenario: Scenario) -> ZendeskSimConfig:

@@ -13,8 +13,16 @@ from typing import Final
 # the export selects by it, and a real account's clock is monotonic.
 GENERATED_TIMESTAMP_MONOTONIC: Final = True
 
-# Placeholders and search dates use the account time zone; the sandbox account is UTC.
+# Placeholders and search dates use the account time zone; the sandbox renders them in
+# UTC whatever ZendeskSimConfig.time_zone says (that field feeds the account settings only).
 ACCOUNT_TIME_ZONE: Final = "UTC"
+# GET /api/v2/account/settings answers only `settings.localization`: `locale_ids`, and the
+# account's zone as `time_zone` (Rails name) and `iana_time_zone` (IANA id), the fields
+# Zendesk's Account Settings reference lists under Localization
+# (https://developer.zendesk.com/rest_api/docs/core/account_settings;
+# the OpenAPI file lists only locale_ids). The zone is ZendeskSimConfig.time_zone
+# (default Etc/UTC); the one locale is 1, English (en-US) in Zendesk's locale list.
+ACCOUNT_LOCALE_IDS: Final = (1,)
 
 # --- Tickets --------------------------------------------------------------------------
 # The account has the default custom ticket statuses, one per status category, with

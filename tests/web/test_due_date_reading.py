@@ -87,7 +87,8 @@ def test_an_unknown_reading_is_refused(stack: Stack, admin: httpx.Client, bad: s
 
 def test_the_admin_page_shows_a_live_example(stack: Stack, admin: httpx.Client) -> None:
     page = admin_page(admin)
-    assert ("Ticket #1: due_at <code>2030-05-01T02:00:00Z</code> → shown on"
+    assert ('Ticket #1: <code class="whole">due_at</code>'
+            ' <code class="whole">2030-05-01T02:00:00Z</code> → shown on'
             " <strong>Tue 30 Apr 2030</strong>") in page
     assert "→ #1 on Wed 1 May 2030" in page  # what UTC (and the account's zone) would show
     assert "The date in the account&#39;s time zone (Etc/UTC)" in page

@@ -68,17 +68,15 @@ async def refresh_account_time_zone(
 
 async def choose_due_date_reading(
     store: Store, account: Account, reading: DueDateReading
-) -> list[int]:
-    """Store how the account's due dates are read; returns the Zendesk user ids of the
-    agents whose events must be re-planned (every agent who can receive events)."""
+) -> None:
+    """Store how the account's due dates are read (the caller then has every agent's
+    events re-planned)."""
     if reading is DueDateReading.ACCOUNT_ZONE and account.time_zone is None:
         raise DueDateChoiceError(
             "zdcal could not read the account's time zone from Zendesk; try again"
         )
     async with store.transaction() as tx:
         await tx.accounts.set_due_date_reading(account.id, reading.value)
-        agents = await tx.agents.for_account(account.id)
-    return [a.zendesk_user_id for a in agents if a.can_receive_events]
 
 
 @dataclass(frozen=True)

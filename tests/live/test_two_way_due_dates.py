@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_support import Live, eventually, serve
+from live_support import Live, eventually, live_world
 from test_two_way import NIA_CAL, TIMED, _queue_empty, event_of, move, set_time_zone, ticket, writes
-from world import NIA, World, open_world
+from world import NIA, World
 
 from zdcal.domain import DueDateReading
 from zdcal.sandbox.scenario import Scenario
@@ -21,15 +21,8 @@ from zdcal.sync.engine import AccountSync
 def honolulu_live(tmp_path: Path) -> Iterator[Live]:
     """A live world whose Zendesk account lives in Honolulu (UTC-10)."""
     scenario = Scenario(settings={"zendesk": {"time_zone": "Pacific/Honolulu"}})
-    url = f"sqlite+aiosqlite:///{tmp_path / 'zdcal.db'}"
-    with open_world(tmp_path, url, scenario) as world:
-        server = serve(world).start()
-        live = Live(world, server)
-        try:
-            live.bootstrap()
-            yield live
-        finally:
-            server.stop()
+    with live_world(tmp_path, scenario) as live:
+        yield live
 
 
 def read_due_dates(world: World, reading: DueDateReading) -> None:

@@ -49,6 +49,13 @@ def task_fields(subject: str, assignee: int = NIA, **extra: Any) -> dict[str, An
 
 
 @pytest.mark.anyio
+async def test_account_localization(zendesk_sim: Sim) -> None:
+    async with ZendeskClient(zendesk_sim.base_url, AGENT) as client:
+        localization = await client.account_localization()
+    assert (localization.time_zone, localization.iana_time_zone) == ("UTC", "Etc/UTC")
+
+
+@pytest.mark.anyio
 async def test_users(zendesk_sim: Sim) -> None:
     async with admin_client(zendesk_sim) as client:
         me = await client.me()

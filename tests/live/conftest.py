@@ -6,17 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_support import Live, serve
-from world import open_world
+from live_support import Live, live_world
 
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Live]:
-    with open_world(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'zdcal.db'}") as world:
-        server = serve(world).start()
-        live = Live(world, server)
-        try:
-            live.bootstrap()
-            yield live
-        finally:
-            server.stop()
+    with live_world(tmp_path) as live:
+        yield live

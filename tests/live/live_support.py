@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "engine"))
 
-from world import World
+from world import World, open_world
 
 from zdcal.live.bootstrap import BootstrapResult, bootstrap_account
 from zdcal.live.services import Services
 from zdcal.runtime import Runtime
+from zdcal.sandbox.scenario import Scenario
 from zdcal.sandbox.server import ServerThread
 from zdcal.web.app import create_app
 
@@ -63,3 +65,16 @@ def serve(world: World, **workers: float) -> ServerThread:
     return server
 
 
+
+
+@contextmanager
+def live_world(data_dir: Path, scenario: Scenario | None = None) -> Iterator[Live]:
+    """A world on SQLite in ``data_dir`` with zdcal's app served and bootstrapped."""
+    with open_world(data_dir, f"sqlite+aiosqlite:///{data_dir / 'zdcal.db'}", scenario) as world:
+        server = serve(world).start()
+        live = Live(world, server)
+        try:
+            live.bootstrap()
+            yield live
+        finally:
+            server.stop()

@@ -172,3 +172,23 @@ async def test_tickets_leave_the_mirror(store: Store) -> None:
         await tx.tickets.upsert_many(account_id, [task(i) for i in range(1, 6)])
         assert await tx.tickets.delete_many(account_id, [2, 4, 404]) == 2
         assert sorted(await tx.tickets.get_many(account_id, range(1, 6))) == [1, 3, 5]
+
+
+async def test_the_latest_open_task_is_the_accounts_due_date_example(store: Store) -> None:
+    acme, other = await add_account(store), await add_account(store, "other")
+    later = DUE + timedelta(days=1)
+    async with store.transaction() as tx:
+        assert await tx.tickets.latest_open_task(acme) is None
+        await tx.tickets.upsert_many(acme, [
+            task(1, assignee_id=7),
+            task(2, assignee_id=8, updated_at=later),
+            task(3, assignee_id=7, updated_at=later, status="solved"),
+            task(4, assignee_id=7, updated_at=later, due_at=None),
+            task(5, assignee_id=7, updated_at=None),
+        ])
+        await tx.tickets.upsert_many(other, [task(9, assignee_id=7, updated_at=later)])
+        newest = await tx.tickets.latest_open_task(acme)
+        of_seven = await tx.tickets.latest_open_task(acme, [7])
+        of_nobody = await tx.tickets.latest_open_task(acme, [])
+    # 2 is the newest; of 7's, 1 (a known update time) beats 5 (none); nobody has none.
+    assert [t.ticket_id if t else None for t in (newest, of_seven, of_nobody)] == [2, 1, None]

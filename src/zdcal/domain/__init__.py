@@ -5,6 +5,7 @@ Read in this order:
 * :mod:`~zdcal.domain.ticket`: which tickets are open tasks (type, status, due date, assignee);
 * :mod:`~zdcal.domain.agent`: who can receive events, in which calendar, in which style;
 * :mod:`~zdcal.domain.account`: the account key, event ids and agent links;
+* :mod:`~zdcal.domain.due_dates`: which date a ``due_at`` stands for (the account's reading);
 * :mod:`~zdcal.domain.event_time` and :mod:`~zdcal.domain.event`: the Cronofy event body;
 * :mod:`~zdcal.domain.entries`: desired and recorded entries and their content hash;
 * :mod:`~zdcal.domain.planner`: desired vs recorded -> deletes, then upserts.
@@ -26,6 +27,7 @@ from zdcal.domain.agent import (
     effective_time_zone,
     event_style_from_options,
 )
+from zdcal.domain.due_dates import DueDateReading, DueDateRule, due_date_reading
 from zdcal.domain.entries import (
     DesiredEntry,
     RecordedEntry,
@@ -38,6 +40,7 @@ from zdcal.domain.errors import (
     DuplicateDesiredEntry,
     InvalidAccountKey,
     InvalidAgentTarget,
+    InvalidDueDateRule,
     InvalidEventStyle,
     InvalidSubdomain,
     InvalidTicket,
@@ -57,10 +60,13 @@ __all__ = [
     "Delete",
     "DesiredEntry",
     "DomainError",
+    "DueDateReading",
+    "DueDateRule",
     "DuplicateDesiredEntry",
     "EventStyle",
     "InvalidAccountKey",
     "InvalidAgentTarget",
+    "InvalidDueDateRule",
     "InvalidEventStyle",
     "InvalidSubdomain",
     "InvalidTicket",
@@ -74,6 +80,7 @@ __all__ = [
     "content_hash",
     "desired_entries",
     "desired_entry",
+    "due_date_reading",
     "effective_time_zone",
     "event_body",
     "event_id_for",

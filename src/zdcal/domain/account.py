@@ -15,6 +15,8 @@ Rules decided here (the API documents are silent on them):
 * The agent-facing link is ``https://<subdomain>.zendesk.com/agent/tickets/<id>``.
 * Which subdomains may be connected is the operator's list (empty: any); the web's
   connect page and the CLI's ``accounts add`` both ask :func:`require_allowed_subdomain`.
+* How the account's ``due_at`` values are read as dates is the account's
+  :class:`~zdcal.domain.due_dates.DueDateRule` (chosen by an admin).
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ import base64
 import re
 import secrets
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from zdcal.domain.due_dates import DueDateRule
 from zdcal.domain.errors import (
     InvalidAccountKey,
     InvalidSubdomain,
@@ -47,11 +50,13 @@ class AccountInfo:
     """A connected Zendesk account as the rules see it.
 
     ``key`` is zdcal's own account key (see :func:`new_account_key`), ``subdomain`` the
-    ``<subdomain>`` of ``<subdomain>.zendesk.com``, lowercase.
+    ``<subdomain>`` of ``<subdomain>.zendesk.com``, lowercase; ``due_dates`` how its
+    ``due_at`` values are read as dates.
     """
 
     key: str
     subdomain: str
+    due_dates: DueDateRule = field(default_factory=DueDateRule)
 
     def __post_init__(self) -> None:
         if not _ACCOUNT_KEY.fullmatch(self.key):

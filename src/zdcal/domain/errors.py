@@ -41,3 +41,7 @@ class InvalidTicket(DomainError):
 
 class DuplicateDesiredEntry(DomainError):
     """Two desired entries share one ``event_id``: a ticket can want only one event."""
+
+
+class InvalidDueDateRule(DomainError):
+    """An unknown due-date reading, or the account-zone reading without the account's zone."""

@@ -70,7 +70,9 @@ def event_body(account: AccountInfo, ticket: TicketState, agent: AgentTarget) ->
     if ticket.due_at is None:
         raise InvalidTicket(f"ticket {ticket.ticket_id} has no due_at: it wants no event")
     style = agent.style
-    times = event_times(ticket.due_at, agent.zone, style, pinned=ticket.due_time_pinned)
+    times = event_times(
+        ticket.due_at, agent.zone, style, pinned=ticket.due_time_pinned, rule=account.due_dates
+    )
     body: dict[str, Any] = {
         "event_id": event_id_for(account, ticket.ticket_id),
         "summary": event_summary(ticket, private=style.private),

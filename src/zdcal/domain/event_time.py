@@ -1,13 +1,15 @@
-"""When a task's event happens: the due date in the agent's time zone, never off by one.
+"""When a task's event happens: the due date, never off by one, and the time on it.
 
-``due_at`` is an instant (UTC). Its *date* is taken in the agent's time zone: a due_at
+``due_at`` is an instant (UTC). Its *date* is taken as the account's due-date reading
+says (:mod:`zdcal.domain.due_dates`); by default in the agent's time zone: a due_at
 of ``2026-03-08T07:30:00Z`` is the 7th in ``Etc/GMT+12`` (UTC-12) and the 8th in
 ``Pacific/Kiritimati`` (UTC+14).
 
 * All-day (default): Cronofy's all-day form, ``start``/``end`` as dates with an exclusive
   end (``"2026-03-08"`` .. ``"2026-03-09"``), plus the agent's ``tzid``.
 * Timed: the agent's local ``HH:MM`` on the due date (or, when the agent set the due
-  time by dragging the event, that exact time: ``pinned``), for ``duration_minutes`` of real
+  time by dragging the event and the reading keeps exact moments, that exact time:
+  ``pinned``), for ``duration_minutes`` of real
   time. Sent as UTC instants (``"2026-03-08T14:00:00Z"``), the simple Time form
   Cronofy documents, with the agent's ``tzid`` alongside so providers show the event in
   the agent's zone. UTC instants are chosen over ``{"time", "tzid"}`` objects because
@@ -24,34 +26,36 @@ of ``2026-03-08T07:30:00Z`` is the 7th in ``Etc/GMT+12`` (UTC-12) and the 8th in
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from zdcal.domain.agent import EventStyle
+from zdcal.domain.due_dates import DueDateRule, local_start
 
 _ONE_DAY = timedelta(days=1)
 _UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def due_date(due_at: datetime, zone: ZoneInfo) -> date:
-    """The calendar date of ``due_at`` for someone living in ``zone``."""
-    return due_at.astimezone(zone).date()
-
-
-def local_start(day: date, local_time: time, zone: ZoneInfo) -> datetime:
-    """The UTC instant of ``local_time`` on ``day`` in ``zone`` (RFC 5545 gap/fold rules)."""
-    # fold=0 (the default) is exactly RFC 5545: pre-gap offset in a gap, first occurrence in a fold.
-    return datetime.combine(day, local_time, tzinfo=zone).astimezone(UTC)
+_AGENT_ZONE_RULE = DueDateRule()
 
 
 def event_times(
-    due_at: datetime, zone: ZoneInfo, style: EventStyle, *, pinned: bool = False
+    due_at: datetime,
+    zone: ZoneInfo,
+    style: EventStyle,
+    *,
+    pinned: bool = False,
+    rule: DueDateRule = _AGENT_ZONE_RULE,
 ) -> dict[str, str]:
-    """Cronofy's ``start`` and ``end`` for a task due at ``due_at``, in the agent's ``zone``."""
-    day = due_date(due_at, zone)
+    """Cronofy's ``start`` and ``end`` for a task due at ``due_at``, in the agent's ``zone``,
+    its date read by the account's ``rule``."""
+    day = rule.due_date(due_at, zone)
     if style.all_day or style.local_time is None:
         return {"start": day.isoformat(), "end": (day + _ONE_DAY).isoformat()}
-    start = due_at.astimezone(UTC) if pinned else local_start(day, style.local_time, zone)
+    if pinned and rule.exact_moment:
+        start = due_at.astimezone(UTC)
+    else:
+        start = local_start(day, style.local_time, zone)
     end = start + timedelta(minutes=style.duration_minutes)
     return {"start": start.strftime(_UTC_FORMAT), "end": end.strftime(_UTC_FORMAT)}
 

@@ -1,9 +1,17 @@
 """Calendar → Zendesk: what an agent's move of a task's event means for its due date.
 
-* All-day event moved to another day: the task becomes due on that day at the same
-  local time of day it had (the agent's time-of-day convention is kept), in the agent's
-  time zone, resolved by the same gap/fold rules as event times.
-* Timed event moved: the task becomes due at the event's new start, exactly.
+The new due date is written so that the account's due-date reading
+(:mod:`zdcal.domain.due_dates`) reads it back as the day the agent chose:
+
+* All-day event moved to another day: the task becomes due on that day at the time of
+  day it had in the reading's zone (the agent's zone by default; the account's zone or
+  UTC in the date-only readings), resolved by the same gap/fold rules as event times.
+* Timed event moved, default reading: the task becomes due at the event's new start,
+  exactly.
+* Timed event moved, date-only readings: ``due_at`` holds only a date there, so only the
+  day changes: the task becomes due on the local date (agent's zone) of the new start,
+  as an all-day move to that day would write; the event goes back to the agent's time
+  of day on that date.
 
 Conflicts are settled by the engine with one rule: Zendesk wins. A move is applied only
 if the ticket still has the due date the moved event was written from.
@@ -14,14 +22,21 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from zdcal.domain.event_time import local_start, parse_event_time
+from zdcal.domain.due_dates import DueDateRule
+from zdcal.domain.event_time import parse_event_time
+
+_AGENT_ZONE_RULE = DueDateRule()
 
 
-def moved_due_at(old_due_at: datetime, new_start: str, time_zone: str) -> datetime:
-    """The due_at an agent's move of the event to ``new_start`` asks for (UTC)."""
+def moved_due_at(
+    old_due_at: datetime, new_start: str, time_zone: str, rule: DueDateRule = _AGENT_ZONE_RULE
+) -> datetime:
+    """The due_at (UTC) an agent in ``time_zone`` asks for by moving the event to
+    ``new_start``, under the account's due-date ``rule``."""
     start = parse_event_time(new_start)
-    if isinstance(start, datetime):
-        return start
     zone = ZoneInfo(time_zone)
-    time_of_day = old_due_at.astimezone(zone).time().replace(tzinfo=None)
-    return local_start(start, time_of_day, zone)
+    if isinstance(start, datetime):
+        if rule.exact_moment:
+            return start
+        return rule.due_at_on(start.astimezone(zone).date(), old_due_at, zone)
+    return rule.due_at_on(start, old_due_at, zone)

@@ -29,7 +29,7 @@ def _config(cls: Any, name: str, scenario: Scenario) -> Any:
         raise ScenarioError(f"settings.{name}: unknown {sorted(unknown)}; known {sorted(known)}")
     try:
         return cls(faults=faults, seed=scenario.seeds.get(name), **overrides)
-    except ValueError as exc:  # a config refusing a value, e.g. an unknown mode
+    except ValueError as exc:  # a setting the simulator refuses (an unknown mode or zone)
         raise ScenarioError(f"settings.{name}: {exc}") from exc
 
 

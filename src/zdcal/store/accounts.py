@@ -91,6 +91,8 @@ class Account:
     updated_at: datetime
     two_way_default: bool = True
     default_style: dict[str, Any] | None = None  # EventStyleOptions for agents without one
+    due_date_reading: str = "agent_zone"  # a zdcal.domain.DueDateReading value
+    time_zone: str | None = None  # IANA, from Zendesk's account settings; None: not read yet
 
     @property
     def auth_kind(self) -> AuthKind:
@@ -249,6 +251,14 @@ class Accounts:
         """The event style of agents who have not chosen one (None: zdcal's defaults)."""
         await self._update(account_id, default_style=None if style is None else dict(style))
 
+    async def set_due_date_reading(self, account_id: int, reading: str) -> None:
+        """How the account's due_at values are read as dates (a DueDateReading value)."""
+        await self._update(account_id, due_date_reading=reading)
+
+    async def set_time_zone(self, account_id: int, time_zone: str | None) -> None:
+        """The account's IANA time zone, as Zendesk's account settings say."""
+        await self._update(account_id, time_zone=time_zone)
+
     async def mark_webhook_received(self, account_id: int) -> None:
         """Remember that a webhook delivery arrived now (shown as the account's health)."""
         await self._update(account_id, last_webhook_at=self._clock.now())
@@ -329,6 +339,8 @@ class Accounts:
             updated_at=row.updated_at,
             two_way_default=row.two_way_default,
             default_style=row.default_style,
+            due_date_reading=row.due_date_reading,
+            time_zone=row.time_zone,
         )
 
     def _credentials(self, row: AccountRow) -> ZendeskCredentials:

@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from zdcal.domain.due_dates import DueDateReading
 from zdcal.store.columns import UtcDateTime
 
 # Stable constraint names: Alembic's SQLite batch mode needs them to find constraints again.
@@ -111,6 +112,7 @@ class AccountRow(Base):
     __table_args__ = (
         _one_of("auth_kind", AuthKind),
         _one_of("backfill_state", BackfillState),
+        _one_of("due_date_reading", DueDateReading),
         CheckConstraint(CREDENTIALS_COMPLETE, name="credentials_complete"),
         CheckConstraint(WEBHOOK_COMPLETE, name="webhook_complete"),
     )
@@ -142,6 +144,12 @@ class AccountRow(Base):
     two_way_default: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Event style for agents who did not choose their own (None: zdcal's defaults).
     default_style: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # How due_at values are read as dates (zdcal.domain.due_dates), chosen by an admin.
+    due_date_reading: Mapped[str] = mapped_column(
+        String(16), default=DueDateReading.AGENT_ZONE, server_default=DueDateReading.AGENT_ZONE
+    )
+    # The account's IANA time zone as Zendesk's account settings last said (None: unread).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

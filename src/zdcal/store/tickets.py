@@ -15,7 +15,7 @@ answered 0), so comparing it would let a stale export row beat a fresh re-read. 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -114,6 +114,25 @@ class TicketMirror:
             .order_by(TicketRow.ticket_id)
         )
         return [_from_row(row) for row in rows]
+
+    async def latest_open_task(
+        self, account_id: int, assignee_ids: Collection[int] | None = None
+    ) -> MirroredTicket | None:
+        """The most recently updated open task with a due date (of one of ``assignee_ids``,
+        when given), or ``None``: an example of the account's own due dates."""
+        query = _select_tickets().where(
+            TicketRow.account_id == account_id,
+            TicketRow.type == "task",
+            TicketRow.status.in_(OPEN_TASK_STATUSES),
+            TicketRow.due_at.is_not(None),
+        )
+        if assignee_ids is not None:
+            query = query.where(TicketRow.assignee_id.in_(list(assignee_ids)))
+        query = query.order_by(
+            TicketRow.updated_at.desc().nulls_last(), TicketRow.ticket_id.desc()
+        ).limit(1)
+        row = (await self._session.execute(query)).first()
+        return None if row is None else _from_row(row)
 
     async def delete_many(self, account_id: int, ticket_ids: Iterable[int]) -> int:
         """Forget tickets (they left the mirror's scope); returns how many rows went."""

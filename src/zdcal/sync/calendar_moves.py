@@ -2,8 +2,10 @@
 
 Rules (also shown to agents on their page):
 
-* A moved event changes the task's due date in Zendesk: all-day events to the new day
-  at the task's usual local time of day, timed events to the exact new start.
+* A moved event changes the task's due date in Zendesk, written so that the account's
+  due-date reading gives the new day back (``zdcal.domain.moves``): all-day events to the
+  new day at the task's time of day in the reading's zone; timed events to the exact new
+  start, or, where due dates are read as dates only (UTC, account zone), to the new day.
 * Zendesk wins: if the ticket's due date changed in Zendesk since the event was written,
   or the ticket is no longer an open task of this agent, or Zendesk refuses the update
   (a closed ticket), the calendar is put back to what the rules say.
@@ -149,8 +151,12 @@ async def _apply_move(
         and fresh.status in ACTIVE_STATUSES
         and fresh.assignee_id == agent.zendesk_user_id
     )
-    if acceptable and target is not None and basis_due is not None:
-        new_due = moved_due_at(basis_due, event.start, target.time_zone)
+    new_due = (
+        moved_due_at(basis_due, event.start, target.time_zone, sync.info.due_dates)
+        if acceptable and target is not None and basis_due is not None else None
+    )
+    # Same due_at: a timed event moved within its day where due dates are dates only.
+    if new_due is not None and new_due != basis_due:
         try:
             updated = observed(await sync.zendesk.update_ticket(
                 ticket_id, {"due_at": new_due.strftime("%Y-%m-%dT%H:%M:%SZ")}
@@ -172,18 +178,24 @@ async def _absorb(
     sync: AccountSync, agent: Agent, event: ManagedEvent, entry: CalendarEntry,
     updated_ticket: MirroredTicket,
 ) -> None:
-    """Record the moved event as what zdcal wrote, so Zendesk's echo changes nothing."""
-    timed = len(event.start) > 10
+    """Record the moved event as what zdcal wrote, so Zendesk's echo changes nothing.
+
+    A timed event keeps the time it was dropped at (a pin) only where due_at is an exact
+    moment; in the date-only readings it is rewritten at the agent's time on the new day."""
+    pinned = len(event.start) > 10 and sync.info.due_dates.exact_moment
     target = agent_target(agent, sync.account.default_style)
     assert target is not None
-    state = rule_input(updated_ticket, updated_ticket.due_at if timed else None)
+    state = rule_input(updated_ticket, updated_ticket.due_at if pinned else None)
     desired = desired_entry(sync.info, state, {agent.zendesk_user_id: target})
+    as_moved = desired is not None and desired.calendar_id == entry.calendar_id and (
+        same_event_time(desired.event_start, event.start)
+        and same_event_time(desired.event_end, event.end)
+    )
     async with sync.store.transaction() as tx:
         await tx.tickets.upsert_many(sync.account.id, [updated_ticket])
-        if desired is not None and desired.calendar_id == entry.calendar_id and (
-            same_event_time(desired.event_start, event.start)
-            and same_event_time(desired.event_end, event.end)
-        ):
+        if as_moved and desired is not None:
             await tx.entries.upsert(sync.account.id, desired)
-        if timed:
+        if pinned:
             await tx.entries.set_pin(sync.account.id, entry, updated_ticket.due_at)
+    if not as_moved:  # the rules place the event elsewhere on the new day: say so at once
+        await sync.apply([updated_ticket], reread=False)

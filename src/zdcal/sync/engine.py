@@ -28,7 +28,6 @@ from zdcal.calendars.base import (
 )
 from zdcal.clock import Clock
 from zdcal.domain import (
-    AccountInfo,
     Action,
     AgentTarget,
     Delete,
@@ -55,10 +54,12 @@ from zdcal.store import (
     SyncCursor,
 )
 from zdcal.sync.connector import CalendarConnector
+from zdcal.sync.due_dates import account_info, refresh_account_time_zone
 from zdcal.sync.report import SyncReport
 from zdcal.sync.tickets import gone, observed, rule_input, worth_mirroring
 from zdcal.zendesk import ZendeskClient
 from zdcal.zendesk.errors import Invalid as ZendeskInvalid
+from zdcal.zendesk.errors import ZendeskError
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class AccountSync:
         # Where calendar push notifications reach zdcal (None: no channels are made).
         self.public_url = public_url.rstrip("/") if public_url else None
         self.account = account
-        self.info = AccountInfo(key=account.key, subdomain=account.subdomain)
+        self.info = account_info(account)
         self.zendesk = zendesk
         self.calendars = calendars
         self.clock = clock
@@ -515,12 +516,23 @@ class AccountSync:
         account that the calendar holds but we have no record of (a crash between a
         write and its commit, say) are deleted.
         """
+        await self._refresh_time_zone()
         async with self.store.transaction() as tx:
             agents = await tx.agents.for_account(self.account.id)
         await asyncio.gather(*(self._verify_agent(a) for a in agents if a.can_receive_events))
         for agent in agents:
             if agent.can_receive_events:
                 await self.ensure_channel(agent)
+
+    async def _refresh_time_zone(self) -> None:
+        """Zendesk admins may change the account's time zone: read it again, so the
+        account-zone reading follows (verify then rewrites what changed)."""
+        try:
+            self.account = await refresh_account_time_zone(self.store, self.account, self.zendesk)
+        except ZendeskError as exc:
+            log.warning("account %s: time zone not read (%s)", self.account.id, exc)
+            return
+        self.info = account_info(self.account)
 
     def channel_url(self, zendesk_user_id: int) -> str | None:
         """Where the agent's calendar pushes changes of our events."""

@@ -19,6 +19,7 @@ from zdcal.http.retry import Sleep
 from zdcal.zendesk.auth import ZendeskAuth
 from zdcal.zendesk.errors import ZendeskError
 from zdcal.zendesk.models import (
+    AccountLocalization,
     IncrementalExportBody,
     IncrementalPage,
     RateLimitStatus,
@@ -44,6 +45,7 @@ LIST_PAGE_SIZE = 100
 NEEDS_TICKETS_READ = "an agent (OAuth scope read or tickets:read)"
 NEEDS_TICKETS_WRITE = "an agent (OAuth scope write or tickets:write)"
 NEEDS_USERS_READ = "an agent (OAuth scope read or users:read)"
+NEEDS_ACCOUNT_READ = "an agent (OAuth scope read)"
 NEEDS_EXPORT = "an admin (OAuth scope read or tickets:read)"
 NEEDS_WEBHOOKS = "an admin (OAuth scope write or webhooks:write)"
 NEEDS_TRIGGERS = "an admin (OAuth scope write or triggers:write)"
@@ -164,6 +166,15 @@ class ZendeskClient:
             )
             users.extend(User.model_validate(u) for u in data.get("users", []))
         return users
+
+    # Account --------------------------------------------------------------------------
+
+    async def account_localization(self) -> AccountLocalization:
+        """The account's time zone, from ``settings.localization`` of the account settings."""
+        data = await self._get("/api/v2/account/settings", needs=NEEDS_ACCOUNT_READ)
+        settings = data.get("settings") if isinstance(data, dict) else None
+        localization = settings.get("localization") if isinstance(settings, dict) else None
+        return AccountLocalization.model_validate(localization or {})
 
     # Tickets --------------------------------------------------------------------------
 

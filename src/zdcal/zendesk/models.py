@@ -100,6 +100,14 @@ class User(ZendeskModel):
         return self.role in ("agent", "admin")
 
 
+class AccountLocalization(ZendeskModel):
+    """``settings.localization`` of ``GET /api/v2/account/settings``: the account's time
+    zone as a Rails name and as an IANA id (Zendesk's Account Settings reference)."""
+
+    time_zone: str | None = None
+    iana_time_zone: str | None = None
+
+
 class IncrementalPage(BaseModel):
     """One page of the cursor-based incremental ticket export."""
 

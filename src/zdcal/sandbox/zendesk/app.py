@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zdcal.sandbox.faults import CONTROL_PREFIX, FaultMiddleware
 from zdcal.sandbox.zendesk.account import Account
+from zdcal.sandbox.zendesk.api_account import account_routes
 from zdcal.sandbox.zendesk.api_incremental import incremental_routes
 from zdcal.sandbox.zendesk.api_oauth import oauth_routes
 from zdcal.sandbox.zendesk.api_search import search_routes
@@ -152,6 +153,7 @@ def create_app(config: ZendeskSimConfig | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         *ticket_routes(),
         *user_routes(),
+        *account_routes(),
         *search_routes(),
         *incremental_routes(),
         *automation_routes(),

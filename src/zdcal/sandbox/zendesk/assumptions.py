@@ -25,8 +25,16 @@ GENERATED_TIMESTAMP_MONOTONIC: Final = True
 # rendered like show (not recorded: a guess).
 GENERATED_TIMESTAMP_ONLY_IN_EXPORT: Final = True
 
-# Placeholders and search dates use the account time zone; the sandbox account is UTC.
+# Placeholders and search dates use the account time zone; the sandbox renders them in
+# UTC whatever ZendeskSimConfig.time_zone says (that field feeds the account settings only).
 ACCOUNT_TIME_ZONE: Final = "UTC"
+# GET /api/v2/account/settings answers only `settings.localization`: `locale_ids`, and the
+# account's zone as `time_zone` (Rails name) and `iana_time_zone` (IANA id), the fields
+# Zendesk's Account Settings reference lists under Localization
+# (https://developer.zendesk.com/rest_api/docs/core/account_settings;
+# the OpenAPI file lists only locale_ids). The zone is ZendeskSimConfig.time_zone
+# (default Etc/UTC); the one locale is 1, English (en-US) in Zendesk's locale list.
+ACCOUNT_LOCALE_IDS: Final = (1,)
 
 # A user's `time_zone` is a Rails name ("Eastern Time (US & Canada)") for some accounts and
 # an IANA id ("America/New_York") for others; `iana_time_zone` is always the IANA id

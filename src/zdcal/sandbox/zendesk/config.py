@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from zdcal.sandbox.faults import Faults
 from zdcal.sandbox.zendesk.assumptions import LIST_MAX_PAGE_SIZE
@@ -20,6 +21,7 @@ class ZendeskSimConfig:
     """
 
     subdomain: str = "sandbox"
+    time_zone: str = "Etc/UTC"  # IANA; what GET /api/v2/account/settings reports
     account_id: int = 9_000_001
     requests_per_minute: int = 700
     incremental_exports_per_minute: int = 10
@@ -34,3 +36,9 @@ class ZendeskSimConfig:
     clock_offset: float = 0.0
     zero_generated_timestamp: bool = False
     seed: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"time_zone {self.time_zone!r} is not an IANA time zone") from exc

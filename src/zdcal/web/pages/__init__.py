@@ -58,6 +58,7 @@ def create_pages_app() -> Starlette:
         Route("/admin/resync", admin.resync_agent, methods=["POST"]),
         Route("/admin/two-way", admin.save_two_way_default, methods=["POST"]),
         Route("/admin/style", admin.save_default_style, methods=["POST"]),
+        Route("/admin/due-dates", admin.save_due_date_reading, methods=["POST"]),
         Route("/admin/verify", admin.run_verify, methods=["POST"]),
         Route("/admin/bootstrap", admin.run_bootstrap, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),

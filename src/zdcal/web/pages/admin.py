@@ -1,20 +1,30 @@
 """The admin page: the account's health, its agents (with their two-way setting), failed
-tickets, the account-wide two-way default, and the buttons to resync an agent, run verify
-and re-run bootstrap (all done by the background workers)."""
+tickets, the account-wide two-way default, default style and due-date reading, and the
+buttons to resync an agent, run verify and re-run bootstrap (all done by the background
+workers)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from zdcal.domain import InvalidEventStyle
+from zdcal.domain import DueDateReading, InvalidDueDateRule, InvalidEventStyle, due_date_reading
 from zdcal.live.services import Services
 from zdcal.store import Account, EventStyleOptions
+from zdcal.sync.due_dates import (
+    DueDateChoiceError,
+    choose_due_date_reading,
+    due_date_example,
+    due_date_rule,
+    refresh_account_time_zone,
+)
 from zdcal.web.pages.agent_records import AgentOverview, overview
 from zdcal.web.pages.csrf import checked_form
+from zdcal.web.pages.due_date_form import day_text, due_date_choices, reading_label
 from zdcal.web.pages.errors import AccountUnknown
 from zdcal.web.pages.event_style_form import form_values, style_options_from_form
 from zdcal.web.pages.identity import require_admin
@@ -24,6 +34,8 @@ from zdcal.zendesk.errors import ZendeskError
 from zdcal.zendesk.models import RateLimitStatus
 
 RATE_PROBE_TIMEOUT = 5.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,15 @@ async def admin_page(request: Request) -> Response:
     services: Services = request.state.services
     user = require_admin(request)
     account = await _account(services, user.account_id)
+    zendesk, fresh = await asyncio.gather(
+        _zendesk_health(services, account), _with_fresh_time_zone(services, account)
+    )
+    in_effect = due_date_rule(fresh).reading
+    if fresh.time_zone != account.time_zone and in_effect is DueDateReading.ACCOUNT_ZONE:
+        await _rewrite_every_agents_events(request, account.id)  # Zendesk's zone changed
+    account = fresh
+    example = await due_date_example(services.store, account)
+    example_day = example.shown_on.get(in_effect) if example else None
     async with services.store.transaction() as tx:
         agents = await tx.agents.for_account(account.id)
         failures = await tx.failures.for_account(account.id)
@@ -55,8 +76,11 @@ async def admin_page(request: Request) -> Response:
         cursor_saved=cursor.stored_at if cursor else None,
         progress=progress,
         refresh=working,
-        zendesk=await _zendesk_health(services, account),
+        zendesk=zendesk,
         default_style=form_values(account.default_style or {}),
+        due_date_example=example,
+        example_day=day_text(example_day) if example_day else None,
+        due_date_choices=due_date_choices(in_effect, account.time_zone, example),
     )
 
 
@@ -122,6 +146,39 @@ async def save_default_style(request: Request) -> Response:
     return RedirectResponse("/admin", status_code=303)
 
 
+async def save_due_date_reading(request: Request) -> Response:
+    """How the account's due_at values are read as dates; every agent's events follow."""
+    services: Services = request.state.services
+    form = await checked_form(request)
+    user = require_admin(request)
+    try:
+        reading = due_date_reading(str(form.get("due_date_reading", "")))
+    except InvalidDueDateRule as exc:
+        flash(request, f"Not saved: {exc}.", error=True)
+        return RedirectResponse("/admin", status_code=303)
+    account = await _account(services, user.account_id)
+    if reading is DueDateReading.ACCOUNT_ZONE:
+        account = await _with_fresh_time_zone(services, account)
+    try:
+        await choose_due_date_reading(services.store, account, reading)
+    except DueDateChoiceError as exc:
+        flash(request, f"Not saved: {exc}.", error=True)
+        return RedirectResponse("/admin", status_code=303)
+    await _rewrite_every_agents_events(request, account.id)
+    flash(request, f"Saved: due dates are read as {reading_label(reading)}. "
+                   "Every agent's task events are being rewritten.")
+    return RedirectResponse("/admin", status_code=303)
+
+
+async def _rewrite_every_agents_events(request: Request, account_id: int) -> None:
+    services: Services = request.state.services
+    async with services.store.transaction() as tx:
+        agents = await tx.agents.for_account(account_id)
+    for agent in agents:
+        if agent.can_receive_events:
+            request.state.workers.request_agent_sync(account_id, agent.zendesk_user_id)
+
+
 async def run_verify(request: Request) -> Response:
     await checked_form(request)
     user = require_admin(request)
@@ -144,6 +201,19 @@ async def _account(services: Services, account_id: int) -> Account:
     if account is None:
         raise AccountUnknown("This Zendesk account is no longer connected.")
     return account
+
+
+async def _with_fresh_time_zone(services: Services, account: Account) -> Account:
+    """The account with its time zone read again from Zendesk (as stored when Zendesk
+    does not answer: the page and the choice still work)."""
+    client = services.runtime.zendesk_client(account, services.zendesk_http)
+    try:
+        return await asyncio.wait_for(
+            refresh_account_time_zone(services.store, account, client), RATE_PROBE_TIMEOUT
+        )
+    except (TimeoutError, ZendeskError) as exc:
+        log.info("account %s: time zone not read (%s)", account.id, exc)
+        return account
 
 
 async def _zendesk_health(services: Services, account: Account) -> ZendeskHealth:

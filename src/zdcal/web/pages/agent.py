@@ -12,11 +12,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from zdcal.calendars.base import CalendarAuthorizationLost, CalendarInfo, CalendarUnavailable
 from zdcal.calendars.cronofy import CronofyError
-from zdcal.domain import AccountInfo, InvalidEventStyle, effective_time_zone
+from zdcal.domain import InvalidEventStyle, effective_time_zone
 from zdcal.live.locks import AccountBusy
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, AgentStatus
 from zdcal.sync.agents import CalendarChoiceError, disconnect_agent, switch_calendar
+from zdcal.sync.due_dates import account_info
 from zdcal.web.pages.agent_records import overview, signed_in_agent
 from zdcal.web.pages.csrf import checked_form
 from zdcal.web.pages.errors import CalendarProblem
@@ -175,7 +176,7 @@ def _preview(
     try:
         return preview_event(
             options,
-            account=AccountInfo(key=account.key, subdomain=account.subdomain),
+            account=account_info(account),
             time_zone=effective_time_zone(agent.time_zone, agent.time_zone_override),
             today=services.clock.now().date(),
         )

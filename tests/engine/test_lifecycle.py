@@ -124,16 +124,13 @@ def test_revoked_token_marks_agent_then_reconnect_repairs(world: World) -> None:
     report = world.sync()
     assert world.agent(NIA).status.value == "needs_reconnect"
     assert report.agents_needing_reconnect == 1
-    # The user links their account again (fresh tokens from the simulator's seed call).
+    # The user links another account (a fresh one seeded in the simulator) on the page.
     fresh = world.cr.post("/_sandbox/seed", json={"accounts": [{
         "account_id": "acc_sandbox_ada2", "email": "ada@example.test", "name": "Ada again",
         "default_tzid": "Europe/London",
         "calendars": [{"calendar_id": "cal_ada2", "calendar_name": "Work", "primary": True}],
         "access_token": "ada2-access", "refresh_token": "ada2-refresh"}]})
     fresh.raise_for_status()
-    from world import CRONOFY
-
-    CRONOFY["ada2"] = "ada2-%s"
     world.connect(NIA, "ada2")
     summaries = sorted(e["summary"].split()[0] for e in world.events("cal_ada2").values())
     assert summaries == sorted([f"#{first}", f"#{second}"])

@@ -4,6 +4,7 @@ runtime, and plain-HTTP handles on the simulators' APIs and control APIs."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,9 +40,8 @@ T = TypeVar("T")
 SECRET_KEY = generate_key()
 
 ADMIN = ("admin@sandbox.example/token", "sandbox-admin-token")
-# Zendesk agents of the simulator's default seed and the Cronofy accounts they connect.
+# Zendesk agents of the simulator's default seed.
 NIA, KENJI, LENA = 1002, 1003, 1004
-CRONOFY = {"ada": "sandbox-%s-ada", "bob": "sandbox-%s-bob"}
 
 
 def calendar(owner: str, name: str = "work") -> str:
@@ -101,7 +101,7 @@ class World:
         style: EventStyleOptions | None = None,
     ) -> Agent:
         user = self.zd.get(f"/api/v2/users/{user_id}").json()["user"]
-        tokens = CalendarTokens(CRONOFY[owner] % "access", CRONOFY[owner] % "refresh", None)
+        tokens = self.authorize(owner)
 
         async def work(sync: AccountSync) -> Agent:
             return await connect_agent(
@@ -111,6 +111,39 @@ class World:
             )
 
         return self.with_sync(work)
+
+    def authorize(self, owner: str) -> CalendarTokens:
+        """Fresh tokens for ``owner``'s Cronofy account through the simulator's consent page
+        and code exchange, as an agent connecting on zdcal's page gets them (a disconnect
+        revokes the previous authorization, so a reconnect needs a new one)."""
+        redirect = "https://zdcal.test/cronofy/callback"
+        query = {
+            "response_type": "code",
+            "client_id": self.settings.cronofy_client_id,
+            "redirect_uri": redirect,
+            "scope": "read_account list_calendars read_events create_event delete_event",
+            "state": "world",
+        }
+        page = self.cr.get("/oauth/authorize", params=query)
+        hidden = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', page.text))
+        decision = self.cr.post(
+            "/oauth/authorize",
+            data={**hidden, "decision": "allow", "account_id": f"acc_sandbox_{owner}"},
+        )
+        code = httpx.URL(decision.headers["location"]).params["code"]
+        answer = self.cr.post(
+            "/oauth/token",
+            json={
+                "client_id": self.settings.cronofy_client_id,
+                "client_secret": self.settings.cronofy_client_secret.get_secret_value(),
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect,
+            },
+        )
+        answer.raise_for_status()
+        body = answer.json()
+        return CalendarTokens(body["access_token"], body["refresh_token"], None)
 
     def agent(self, user_id: int) -> Agent:
         async def work(runtime: Runtime) -> Agent:

@@ -72,6 +72,9 @@ def serve_environment(settings: Settings) -> dict[str, str]:
         "ZDCAL_CRONOFY_CLIENT_ID": settings.cronofy_client_id,
         "ZDCAL_CRONOFY_CLIENT_SECRET": settings.cronofy_client_secret.get_secret_value(),
         "ZDCAL_SWEEP_INTERVAL_SECONDS": str(settings.sweep_interval_seconds),
+        "ZDCAL_WEB_MAX_CONNECTIONS": str(settings.web_max_connections),
+        "ZDCAL_WEB_HEADER_TIMEOUT_SECONDS": str(settings.web_header_timeout_seconds),
+        "ZDCAL_WEB_BODY_TIMEOUT_SECONDS": str(settings.web_body_timeout_seconds),
         "ZDCAL_LOG_LEVEL": "WARNING",
         "ZDCAL_LOG_FORMAT": "text",
     }

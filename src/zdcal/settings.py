@@ -104,6 +104,24 @@ class Settings(BaseSettings):
             return tuple(str(item).strip().lower() for item in value if str(item).strip())
         return value
 
+    # Slow and numerous clients (zdcal.web.http_server) ------------------------------------
+    web_max_connections: int = Field(
+        default=500, gt=0,
+        description="Open connections at most; requests beyond get 503. Keep under the "
+        "process's open-file limit.",
+    )
+    web_keep_alive_timeout_seconds: int = Field(
+        default=5, gt=0, description="An idle kept-alive connection is closed after this."
+    )
+    web_header_timeout_seconds: float = Field(
+        default=10.0, gt=0,
+        description="A request's headers must arrive within this (408 and close otherwise).",
+    )
+    web_body_timeout_seconds: float = Field(
+        default=20.0, gt=0,
+        description="A request's body must arrive within this of its headers (408 and close).",
+    )
+
     @model_validator(mode="after")
     def _fill_derived(self) -> Settings:
         api, app = cronofy_hosts(self.cronofy_data_center)

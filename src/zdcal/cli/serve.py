@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import click
-import uvicorn
 
 from zdcal.cli.accounts import find_account
 from zdcal.cli.base import main, run_with_runtime, settings
@@ -15,6 +14,7 @@ from zdcal.live.services import Services
 from zdcal.runtime import Runtime
 from zdcal.store import private_directory, upgrade
 from zdcal.web.app import create_app
+from zdcal.web.http_server import run_server
 
 
 @main.command("serve")
@@ -26,17 +26,15 @@ def serve_command(host: str, port: int, no_workers: bool) -> None:
 
     Endpoints: /webhooks/zendesk/<account key>, /healthz, /readyz, /metrics and the
     pages. SIGTERM finishes the writes in flight; notifications not yet applied stay
-    queued in the database.
+    queued in the database. Slow clients and connections are limited by the ZDCAL_WEB_*
+    settings (docs/configuration.md).
     """
     config = settings()
     configure_logging(config.log_level, config.log_format)
     private_directory(config.data_dir)
     asyncio.run(upgrade(config.database_url))
     app = create_app(config, run_workers=not no_workers)
-    uvicorn.run(
-        app, host=host, port=port, log_config=None, access_log=False,
-        proxy_headers=True, forwarded_allow_ips="127.0.0.1", timeout_graceful_shutdown=30,
-    )
+    run_server(app, config, host=host, port=port)
 
 
 @main.command("bootstrap")

@@ -19,6 +19,16 @@ class CsrfRejected(PageError):
     title = "This form expired"
 
 
+class FormRefused(PageError):
+    """A posted body zdcal will not parse: too large (413), cut off (400), not a form (400)."""
+
+    title = "This form could not be read"
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class OAuthStateMismatch(PageError):
     status = 400
     title = "This sign-in was not started here"

@@ -43,6 +43,7 @@ from zdcal.store.tables import AgentStatus, AuthKind, BackfillState
 from zdcal.store.tickets import MirroredTicket, TicketMirror
 from zdcal.store.transactions import Store, Transaction
 from zdcal.store.vault import Vault, generate_key, load_or_create_key
+from zdcal.store.webhook_deliveries import WebhookDeliveries
 
 __all__ = [
     "Account",
@@ -88,6 +89,7 @@ __all__ = [
     "Vault",
     "VaultError",
     "Webhook",
+    "WebhookDeliveries",
     "ZendeskApiToken",
     "ZendeskCredentials",
     "ZendeskOAuth",

@@ -29,6 +29,7 @@ from zdcal.store.leases import AccountLeases
 from zdcal.store.notifications import PendingNotifications
 from zdcal.store.tickets import TicketMirror
 from zdcal.store.vault import Vault
+from zdcal.store.webhook_deliveries import WebhookDeliveries
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Transaction:
     leases: AccountLeases
     suppressions: Suppressions
     calendar_reads: PendingCalendarReads
+    deliveries: WebhookDeliveries
 
 
 class Store:
@@ -84,6 +86,7 @@ class Store:
                 leases=AccountLeases(session, self._clock),
                 suppressions=Suppressions(session, self._clock),
                 calendar_reads=PendingCalendarReads(session, self._clock),
+                deliveries=WebhookDeliveries(session, self._clock),
             )
 
     async def close(self) -> None:

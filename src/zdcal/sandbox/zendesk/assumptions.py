@@ -111,6 +111,12 @@ SUPPORTED_TRIGGER_ACTIONS: Final = frozenset({"notification_webhook"})
 WEBHOOK_RETRY_AFTER_CEILING_SECONDS: Final = 60
 # Pause between delivery attempts when the receiver gives no Retry-After.
 WEBHOOK_RETRY_BACKOFF_SECONDS: Final = 0.2
+# X-Zendesk-Webhook-Invocation-Id is a 26-character ULID (e.g. 01HANA2B5D5W9XSJS3NE5SQA1J),
+# as real Zendesk deliveries were observed to carry; the older example in "Anatomy of a
+# webhook request" (developer.zendesk.com/documentation/webhooks/anatomy-of-a-webhook-
+# request/) shows a number, so receivers should accept both. All attempts and copies of
+# one invocation share its id.
+INVOCATION_IDS_ARE_ULIDS: Final = True
 # Placeholder renderings (account time zone UTC):
 #   {{ticket.status}}, {{ticket.ticket_type}} -> display name ("Open", "Task")
 #   {{ticket.due_date}}, {{ticket.created_at}}, {{ticket.updated_at}} -> "May 18, 2014"

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import itertools
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,8 @@ from zdcal.sandbox.zendesk.assumptions import (
 )
 from zdcal.sandbox.zendesk.model import Webhook
 from zdcal.sandbox.zendesk.timestamps import iso_z
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 CONTENT_TYPES = {
     "json": "application/json",
@@ -91,7 +94,15 @@ class WebhookDeliverer:
         self.max_attempts = max_attempts
         self.records: list[DeliveryRecord] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self._invocation_ids = itertools.count(8_000_000_001)
+        self._invocation_sequence = itertools.count()
+
+    def _invocation_id(self) -> str:
+        """A ULID (assumptions.INVOCATION_IDS_ARE_ULIDS): 48 bits of milliseconds, then 80
+        bits that differ per invocation, in Crockford base32."""
+        milliseconds = int(self.now() * 1000) & (2**48 - 1)
+        unique = (next(self._invocation_sequence) << 64) | secrets.randbits(64)
+        value = (milliseconds << 80) | (unique & (2**80 - 1))
+        return "".join(CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
 
     def clear(self) -> None:
         """Forget the delivery log (sandbox reset); in-flight deliveries are cancelled."""
@@ -105,7 +116,7 @@ class WebhookDeliverer:
         """Schedule one invocation (0, 1 or 2 copies by the fault plan); inactive: nothing."""
         if webhook.status != "active":
             return []
-        invocation_id = str(next(self._invocation_ids))
+        invocation_id = self._invocation_id()
         plan = self.injector.delivery_plan()
         if not plan:
             record = DeliveryRecord(webhook.id, invocation_id, trigger_id, ticket_id, body, 1)

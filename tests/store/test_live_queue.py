@@ -1,4 +1,5 @@
-"""The webhook notification queue and the per-account work leases."""
+"""The webhook notification queue, the deliveries already accepted, and the per-account
+work leases."""
 
 from __future__ import annotations
 
@@ -33,6 +34,25 @@ async def test_notifications_queue_deduplicates_tickets_and_forgets_done_rows(
     async with store.transaction() as tx:
         await tx.notifications.done(rest.row_ids)
         assert await tx.notifications.accounts_waiting() == [other]
+
+
+async def test_a_delivery_key_is_claimed_once_across_transactions_and_accounts(
+    store: Store, clock: ManualClock
+) -> None:
+    acme = await add_account(store, "acme")
+    other = await add_account(store, "other")
+    key = "i:01HANA2B5D5W9XSJS3NE5SQA1J"
+    async with store.transaction() as tx:
+        claimed = await tx.deliveries.claim([(acme, key), (acme, "c:ab"), (acme, key)])
+    assert claimed == {(acme, key), (acme, "c:ab")}
+    async with store.transaction() as tx:
+        again = await tx.deliveries.claim([(acme, key), (other, key), (acme, "c:cd")])
+    assert again == {(other, key), (acme, "c:cd")}
+    clock.advance(minutes=11)
+    async with store.transaction() as tx:
+        await tx.deliveries.claim([(acme, "c:new")])
+        assert await tx.deliveries.forget_before(clock.now() - timedelta(minutes=10)) == 4
+        assert await tx.deliveries.claim([(acme, key), (acme, "c:new")]) == {(acme, key)}
 
 
 async def test_a_lease_has_one_holder_until_released_or_expired(

@@ -26,6 +26,7 @@ TABLES = {
     "account_leases",
     "suppressed_events",
     "pending_calendar_reads",
+    "webhook_deliveries",
     "alembic_version",
 }
 

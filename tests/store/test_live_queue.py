@@ -20,19 +20,19 @@ async def test_notifications_queue_deduplicates_tickets_and_forgets_done_rows(
     acme = await add_account(store, "acme")
     other = await add_account(store, "other")
     async with store.transaction() as tx:
-        await tx.notifications.add_many([(acme, 7), (acme, 8), (acme, 7), (other, 7)])
+        await tx.notifications.add_many([(acme, 7), (acme, 8), (acme, 7), (acme, 9), (other, 7)])
     async with store.transaction() as tx:
         assert await tx.notifications.accounts_waiting() == sorted([acme, other])
-        assert await tx.notifications.depth() == 4
+        assert await tx.notifications.depth() == 5
         batch = await tx.notifications.take(acme, limit=2)
-    assert batch.ticket_ids == [7, 8]
-    assert len(batch.row_ids) == 2
+    assert batch.ticket_ids == [7, 8]  # 7 once, for both of its rows
     async with store.transaction() as tx:
-        await tx.notifications.done(batch.row_ids)
+        await tx.notifications.add_many([(acme, 7)])  # notified again after the take
+        await tx.notifications.done(batch)
         rest = await tx.notifications.take(acme)
-    assert rest.ticket_ids == [7]
+    assert rest.ticket_ids == [9, 7]
     async with store.transaction() as tx:
-        await tx.notifications.done(rest.row_ids)
+        await tx.notifications.done(rest)
         assert await tx.notifications.accounts_waiting() == [other]
 
 

@@ -9,20 +9,22 @@ the ticket id recorded for the worker, and answered 202 — before any Zendesk o
 calendar call. Bad input gets a 4xx with a short reason, never a 5xx, and nothing is
 enqueued. Nothing secret is logged.
 
-Replays: the delivery is recorded in the database (shared by every process, kept across
-restarts) under two keys, and a delivery either of whose keys was accepted before is
+Replays: each accepted delivery is recorded in the database (shared by every process,
+kept across restarts) under one key, and a delivery whose key was accepted before is
 answered 200 "duplicate" and queues nothing:
 
-* ``c:`` + SHA-256 of what the signature covers (timestamp + raw body). The signature
-  proves that content, nothing else: the invocation id header is not signed, so a
-  captured delivery replayed with a new or no invocation id is still the same content.
-  (Keying on the signature text instead would trust a base64 spelling that is not
-  proven unique.) Zendesk could sign two notifications of one ticket alike within one
-  second; the second is then taken for a copy, which costs nothing when the first one's
-  re-read (after the worker's collect window) sees both updates, and otherwise waits
-  for the next sweep.
-* ``i:`` + the invocation id (a ULID), when sent: Zendesk's own retries of one
-  invocation are re-signed with a later timestamp, so only their id tells them apart.
+* ``i:`` + the invocation id (a ULID; older documents show numbers), when sent. Zendesk
+  re-signs each attempt of one invocation with a later timestamp: only the id tells its
+  retries apart. Two notifications of one ticket signed in the same second have the same
+  timestamp and body but different ids, and both count.
+* Without one, ``c:`` + SHA-256 of what the signature covers (timestamp + raw body):
+  copies of one signed delivery are the same content, however their other headers vary.
+  (The signature text itself is not used: its base64 spelling is not proven unique.)
+
+The invocation id is not signed, so copies of a captured delivery with made-up ids pass
+as new: their cost is bounded where tickets are read, not here. The worker takes every
+queued notification of a ticket as one and re-reads at most once per collect window, so
+such a flood costs one ``show_many`` per window.
 """
 
 from __future__ import annotations
@@ -185,13 +187,12 @@ def _signature_ok(request: Request, account: ReceiverAccount, body: bytes) -> No
 
 def _delivery_keys(request: Request, timestamp: str, body: bytes) -> tuple[str, ...]:
     """What identifies this delivery among copies of it (see the module docstring)."""
-    content = "c:" + hashlib.sha256(timestamp.encode() + body).hexdigest()
     invocation = request.headers.get("x-zendesk-webhook-invocation-id")
     if invocation is None:
-        return (content,)
+        return ("c:" + hashlib.sha256(timestamp.encode() + body).hexdigest(),)
     if not INVOCATION_ID.fullmatch(invocation.strip()):
         raise Rejected(400, "malformed invocation id")
-    return content, "i:" + invocation.strip()
+    return ("i:" + invocation.strip(),)
 
 
 def _ticket_id(body: bytes) -> int:

@@ -3,10 +3,20 @@ lifecycle case reaches the calendar without a manual sync."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import time
+from datetime import UTC, datetime
+
+import httpx
 from live_support import Live, eventually, serve
-from world import KENJI, NIA, calendar, due
+from world import KENJI, NIA, World, calendar, due
+
+from zdcal.runtime import Runtime
 
 NIA_CAL, KENJI_CAL = calendar("ada"), calendar("bob")
+COLLECT_WINDOW = 0.1  # live_support.serve's
 
 
 def test_lifecycle_reaches_the_calendar_through_webhooks(live: Live) -> None:
@@ -84,3 +94,67 @@ def test_delivery_faults_converge_within_one_sweep_interval(live: Live) -> None:
     log = world.zd.get("/_sandbox/deliveries").json()["deliveries"]
     statuses = {d["final_status"] for d in log}
     assert "dropped" in statuses
+
+
+def test_a_replay_flood_costs_at_most_one_zendesk_read_per_window(live: Live) -> None:
+    """Copies of one genuine signed delivery: without an invocation id they are accepted
+    once; with made-up ids (the header is not signed) they are accepted, but the worker
+    re-reads their ticket at most once per collect window."""
+    world = live.world
+    world.connect(NIA, "ada")
+    world.create_task(NIA, due("2030-04-01"), "Replayed")
+    eventually(lambda: len(world.events(NIA_CAL)) == 1)
+    delivery = world.zd.get("/_sandbox/deliveries").json()["deliveries"][-1]
+
+    async def receiver(runtime: Runtime) -> tuple[str, str]:
+        account = await world._account(runtime)
+        assert account.webhook is not None
+        return account.webhook.signing_secrets[0], account.webhook.bearer_token
+
+    secret, token = world.run(receiver)
+    body = delivery["body"].encode()
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    signature = base64.b64encode(
+        hmac.new(secret.encode(), stamp.encode() + body, hashlib.sha256).digest()).decode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+               "X-Zendesk-Webhook-Signature": signature,
+               "X-Zendesk-Webhook-Signature-Timestamp": stamp}
+    eventually(lambda: _show_many(live) > 0 and _queue_empty(live))
+    reads_before = _show_many(live)
+    started = time.monotonic()
+    with httpx.Client(base_url=live.url, timeout=10) as http:
+        plain = [http.post(delivery_path(world), content=body, headers=headers).status_code
+                 for _ in range(100)]
+        made_up = [
+            http.post(delivery_path(world), content=body, headers={
+                **headers, "X-Zendesk-Webhook-Invocation-Id": f"01HREPLAY{n:017d}"}
+            ).status_code
+            for n in range(300)
+        ]
+    eventually(lambda: _queue_empty(live))
+    flood_seconds = time.monotonic() - started
+    # (The first plain copy is a duplicate too if it shares the genuine one's second.)
+    assert plain.count(202) <= 1
+    assert set(made_up) == {202}
+    windows = flood_seconds / COLLECT_WINDOW
+    assert _show_many(live) - reads_before <= windows + 2, (flood_seconds, _show_many(live))
+
+
+def delivery_path(world: World) -> str:
+    async def key(runtime: Runtime) -> str:
+        return (await world._account(runtime)).key
+
+    return f"/webhooks/zendesk/{world.run(key)}"
+
+
+def _show_many(live: Live) -> int:
+    by_route: dict[str, int] = live.world.zd.get("/_sandbox/stats").json()["by_route"]
+    return sum(n for route, n in by_route.items() if "show_many" in route)
+
+
+def _queue_empty(live: Live) -> bool:
+    async def depth(runtime: Runtime) -> bool:
+        async with runtime.store.transaction() as tx:
+            return await tx.notifications.depth() == 0
+
+    return live.world.run(depth)

@@ -1,4 +1,5 @@
-"""The webhook notification queue and the per-account work leases."""
+"""The webhook notification queue, the deliveries already accepted, and the per-account
+work leases."""
 
 from __future__ import annotations
 
@@ -19,20 +20,39 @@ async def test_notifications_queue_deduplicates_tickets_and_forgets_done_rows(
     acme = await add_account(store, "acme")
     other = await add_account(store, "other")
     async with store.transaction() as tx:
-        await tx.notifications.add_many([(acme, 7), (acme, 8), (acme, 7), (other, 7)])
+        await tx.notifications.add_many([(acme, 7), (acme, 8), (acme, 7), (acme, 9), (other, 7)])
     async with store.transaction() as tx:
         assert await tx.notifications.accounts_waiting() == sorted([acme, other])
-        assert await tx.notifications.depth() == 4
+        assert await tx.notifications.depth() == 5
         batch = await tx.notifications.take(acme, limit=2)
-    assert batch.ticket_ids == [7, 8]
-    assert len(batch.row_ids) == 2
+    assert batch.ticket_ids == [7, 8]  # 7 once, for both of its rows
     async with store.transaction() as tx:
-        await tx.notifications.done(batch.row_ids)
+        await tx.notifications.add_many([(acme, 7)])  # notified again after the take
+        await tx.notifications.done(batch)
         rest = await tx.notifications.take(acme)
-    assert rest.ticket_ids == [7]
+    assert rest.ticket_ids == [9, 7]
     async with store.transaction() as tx:
-        await tx.notifications.done(rest.row_ids)
+        await tx.notifications.done(rest)
         assert await tx.notifications.accounts_waiting() == [other]
+
+
+async def test_a_delivery_key_is_claimed_once_across_transactions_and_accounts(
+    store: Store, clock: ManualClock
+) -> None:
+    acme = await add_account(store, "acme")
+    other = await add_account(store, "other")
+    key = "i:01HANA2B5D5W9XSJS3NE5SQA1J"
+    async with store.transaction() as tx:
+        claimed = await tx.deliveries.claim([(acme, key), (acme, "c:ab"), (acme, key)])
+    assert claimed == {(acme, key), (acme, "c:ab")}
+    async with store.transaction() as tx:
+        again = await tx.deliveries.claim([(acme, key), (other, key), (acme, "c:cd")])
+    assert again == {(other, key), (acme, "c:cd")}
+    clock.advance(minutes=11)
+    async with store.transaction() as tx:
+        await tx.deliveries.claim([(acme, "c:new")])
+        assert await tx.deliveries.forget_before(clock.now() - timedelta(minutes=10)) == 4
+        assert await tx.deliveries.claim([(acme, key), (acme, "c:new")]) == {(acme, key)}
 
 
 async def test_a_lease_has_one_holder_until_released_or_expired(

@@ -28,6 +28,7 @@ TABLES = {
     "suppressed_events",
     "pending_calendar_reads",
     "web_sessions",
+    "webhook_deliveries",
     "alembic_version",
 }
 

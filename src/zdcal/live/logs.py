@@ -10,6 +10,9 @@ import json
 import logging
 import re
 import sys
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,3 +63,49 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root.setLevel(level.upper())
     # httpx logs every request URL at INFO; URLs can carry OAuth codes.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@dataclass
+class _Quiet:
+    logged_at: float
+    held_back: int = 0
+
+
+class RateLimitedLog:
+    """At most one line per kind of event per ``every`` seconds.
+
+    The first event of a kind is logged at once; the next ones within ``every`` seconds
+    are only counted, and the next line of that kind says how many were held back. A
+    flood of refused requests so costs a few lines, not one per request (metrics count
+    every one).
+    """
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        *,
+        every: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        max_kinds: int = 1000,
+    ) -> None:
+        self._logger = logger
+        self._every = every
+        self._monotonic = monotonic
+        self._max_kinds = max_kinds
+        self._kinds: dict[Hashable, _Quiet] = {}
+
+    def warning(self, kind: Hashable, message: str, **extra: Any) -> None:
+        """Log ``message`` (no ``%`` arguments: it is logged as is) unless a line of
+        ``kind`` was logged less than ``every`` seconds ago."""
+        now = self._monotonic()
+        quiet = self._kinds.get(kind)
+        if quiet is not None and now - quiet.logged_at < self._every:
+            quiet.held_back += 1
+            return
+        held_back, since = (quiet.held_back, now - quiet.logged_at) if quiet else (0, 0.0)
+        if quiet is None and len(self._kinds) >= self._max_kinds:
+            self._kinds.clear()  # bounded memory; at worst a few extra lines
+        self._kinds[kind] = _Quiet(now)
+        if held_back:
+            message = f"{message} ({held_back} more like it in the last {since:.0f} s not logged)"
+        self._logger.warning("%s", message, extra={**extra, "held_back": held_back})

@@ -14,8 +14,9 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.webhooks = Counter(
-            "zdcal_webhooks", "Zendesk webhook deliveries received, by outcome and reason.",
-            ["outcome", "reason"], registry=self.registry,
+            "zdcal_webhooks",
+            "Webhook deliveries received (receiver zendesk or cronofy), by outcome and reason.",
+            ["receiver", "outcome", "reason"], registry=self.registry,
         )
         self.queue_depth = Gauge(
             "zdcal_queue_depth", "Notified tickets waiting for the worker.",

@@ -45,6 +45,7 @@ from zdcal.store.tickets import MirroredTicket, TicketMirror
 from zdcal.store.transactions import Store, Transaction
 from zdcal.store.vault import Vault, generate_key, load_or_create_key
 from zdcal.store.web_sessions import WebSession, WebSessions
+from zdcal.store.webhook_deliveries import WebhookDeliveries
 
 __all__ = [
     "Account",
@@ -93,6 +94,7 @@ __all__ = [
     "WebSession",
     "WebSessions",
     "Webhook",
+    "WebhookDeliveries",
     "ZendeskApiToken",
     "ZendeskCredentials",
     "ZendeskOAuth",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
@@ -15,11 +15,11 @@ from zdcal.store.tables import PendingNotificationRow
 
 @dataclass(frozen=True)
 class PendingBatch:
-    """Notified tickets of one account, and the queue rows that carried them."""
+    """Notified tickets of one account, and the newest queue row they cover."""
 
     account_id: int
     ticket_ids: list[int]
-    row_ids: list[int]
+    up_to_row: int = 0
 
 
 class PendingNotifications:
@@ -45,27 +45,31 @@ class PendingNotifications:
         return sorted(rows.scalars())
 
     async def take(self, account_id: int, *, limit: int = 1000) -> PendingBatch:
-        """The oldest waiting rows of an account (up to ``limit``), tickets de-duplicated."""
+        """The account's tickets waiting longest (up to ``limit``), each standing for every
+        row queued for it so far: a ticket notified many times is read once."""
         rows = await self._session.execute(
-            select(PendingNotificationRow.id, PendingNotificationRow.ticket_id)
+            select(PendingNotificationRow.ticket_id, func.max(PendingNotificationRow.id))
             .where(PendingNotificationRow.account_id == account_id)
-            .order_by(PendingNotificationRow.id)
+            .group_by(PendingNotificationRow.ticket_id)
+            .order_by(func.min(PendingNotificationRow.id))
             .limit(limit)
         )
-        row_ids: list[int] = []
-        tickets: dict[int, None] = {}
-        for row_id, ticket_id in rows:
-            row_ids.append(row_id)
-            tickets[ticket_id] = None
-        return PendingBatch(account_id, list(tickets), row_ids)
+        taken: list[tuple[int, int]] = [(ticket_id, row_id) for ticket_id, row_id in rows]
+        return PendingBatch(account_id, [ticket_id for ticket_id, _ in taken],
+                            max((row_id for _, row_id in taken), default=0))
 
-    async def done(self, row_ids: Iterable[int]) -> int:
-        """Forget rows whose tickets were applied."""
+    async def done(self, batch: PendingBatch) -> int:
+        """Forget the batch's rows once its tickets were applied. Rows queued since the
+        take are newer than ``up_to_row`` and stay: their tickets are read again."""
         removed = 0
-        for chunk in ids_chunks(self._session, row_ids):
+        for chunk in ids_chunks(self._session, batch.ticket_ids):
             removed += await execute_write(
                 self._session,
-                delete(PendingNotificationRow).where(PendingNotificationRow.id.in_(chunk)),
+                delete(PendingNotificationRow).where(
+                    PendingNotificationRow.account_id == batch.account_id,
+                    PendingNotificationRow.ticket_id.in_(chunk),
+                    PendingNotificationRow.id <= batch.up_to_row,
+                ),
             )
         return removed
 

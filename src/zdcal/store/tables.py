@@ -392,3 +392,17 @@ class WebSessionRow(Base):
     role_checked_at: Mapped[datetime]
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class WebhookDeliveryRow(Base):
+    """A Zendesk webhook delivery already accepted, by what identifies it: remembered for
+    the signature window so that no copy of it is accepted twice, by any process."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index(None, "received_at"),)
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    delivery_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    received_at: Mapped[datetime]

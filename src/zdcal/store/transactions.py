@@ -30,6 +30,7 @@ from zdcal.store.notifications import PendingNotifications
 from zdcal.store.tickets import TicketMirror
 from zdcal.store.vault import Vault
 from zdcal.store.web_sessions import WebSessions
+from zdcal.store.webhook_deliveries import WebhookDeliveries
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Transaction:
     suppressions: Suppressions
     calendar_reads: PendingCalendarReads
     web_sessions: WebSessions
+    deliveries: WebhookDeliveries
 
 
 class Store:
@@ -89,6 +91,7 @@ class Store:
                 suppressions=Suppressions(session, self._clock),
                 calendar_reads=PendingCalendarReads(session, self._clock),
                 web_sessions=WebSessions(session, self._clock),
+                deliveries=WebhookDeliveries(session, self._clock),
             )
 
     async def close(self) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from zdcal.calendars.base import CalendarInfo
+from zdcal.calendars.base import CalendarAuthorizationLost, CalendarInfo, CalendarUnavailable
 from zdcal.calendars.cronofy import CronofyError
-from zdcal.store import Agent, Agents, CalendarTokens, EventStyleOptions
+from zdcal.store import Agent, Agents, AgentStatus, CalendarTokens, EventStyleOptions
 from zdcal.sync.engine import AccountSync
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,25 @@ async def disconnect_agent(sync: AccountSync, agent: Agent) -> int:
             stale = await tx.entries.for_agent(sync.account.id, agent.zendesk_user_id)
             await tx.entries.delete_many(sync.account.id, stale)
     return left
+
+
+async def confirm_disconnection(sync: AccountSync, agent: Agent) -> bool:
+    """The calendar says the agent's calendar account was disconnected: a hint, since
+    such a notice can be replayed. One read with the agent's own token decides; only a
+    refusal marks the agent as needing to reconnect. True if it did."""
+    try:
+        await sync.calendars.for_agent(agent).calendars()
+    except CalendarAuthorizationLost as exc:
+        log.warning("agent %s must reconnect their calendar: %s", agent.id, exc)
+        async with sync.store.transaction() as tx:
+            await tx.agents.set_status(
+                agent.id, AgentStatus.NEEDS_RECONNECT, "the calendar account was disconnected"
+            )
+        return True
+    except CalendarUnavailable as exc:
+        # Unknown either way: the next write to that calendar will tell.
+        log.info("could not confirm agent %s's calendar disconnection: %s", agent.id, exc)
+    return False
 
 
 async def _reload(agents: Agents, agent_id: int) -> Agent:

@@ -122,6 +122,15 @@ def agent_target(
         )
 
 
+def channel_callback_url(
+    public_url: str | None, account_key: str, zendesk_user_id: int
+) -> str | None:
+    """Where an agent's calendar pushes notifications (None: zdcal has no public URL)."""
+    if public_url is None:
+        return None
+    return f"{public_url}/webhooks/cronofy/{account_key}/{zendesk_user_id}"
+
+
 class AccountSync:
     """Everything that keeps one account's calendars right. Not safe to run twice at once
     for the same account: callers hold the account's lock."""
@@ -536,9 +545,7 @@ class AccountSync:
 
     def channel_url(self, zendesk_user_id: int) -> str | None:
         """Where the agent's calendar pushes changes of our events."""
-        if self.public_url is None:
-            return None
-        return f"{self.public_url}/webhooks/cronofy/{self.account.key}/{zendesk_user_id}"
+        return channel_callback_url(self.public_url, self.account.key, zendesk_user_id)
 
     async def ensure_channel(self, agent: Agent) -> None:
         """Create (or find) the agent's push channel; never fails the caller."""

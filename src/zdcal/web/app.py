@@ -3,18 +3,23 @@
 Its lifespan opens the runtime, the shared services, the notification intake and the
 background workers, and hands them to every request as ``request.state.services``,
 ``request.state.workers`` and ``request.state.intake``.
+
+Everything under ``/webhooks/`` answers JSON, never a page: a receiver path with another
+method than POST is 405 (with ``Allow``), any other path there 404.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
+from starlette.types import Receive, Scope, Send
 
 from zdcal.clock import Clock
 from zdcal.live.intake import NotificationIntake
@@ -22,10 +27,26 @@ from zdcal.live.services import Services
 from zdcal.live.worker import Workers
 from zdcal.runtime import Runtime
 from zdcal.settings import Settings
-from zdcal.web.cronofy_push import cronofy_push
+from zdcal.web.cronofy_push import DisconnectionChecks, cronofy_push
 from zdcal.web.health import healthz, metrics, readyz
 from zdcal.web.pages import create_pages_app
+from zdcal.web.refusals import WebhookRefusals
 from zdcal.web.webhooks import ZendeskWebhookReceiver
+
+ZENDESK_RECEIVER = "/webhooks/zendesk/{account_key}"
+CRONOFY_RECEIVER = "/webhooks/cronofy/{account_key}/{user_id}"
+
+
+class AnyMethod:
+    """``endpoint`` as an ASGI app, which a Route serves for every method (given a
+    function, a Route answers only the methods it lists, GET by default)."""
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
+        self._endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self._endpoint(Request(scope, receive))
+        await response(scope, receive, send)
 
 
 def create_app(
@@ -42,13 +63,20 @@ def create_app(
         runtime = await Runtime.open(settings, clock=clock)
         services = Services(runtime)
         workers = Workers(services, **(workers_options or {}))
-        intake = NotificationIntake(runtime.store, on_committed=workers.notify)
-        receiver = ZendeskWebhookReceiver(services, intake)
+        intake = NotificationIntake(
+            runtime.store, runtime.clock, on_committed=workers.notify,
+            # A delivery can pass the timestamp check from one window before its
+            # timestamp to one window after: that long its copies must be recognised.
+            remember_for=2 * timedelta(seconds=settings.webhook_replay_window_seconds),
+        )
+        refusals = WebhookRefusals(services.metrics)
+        receiver = ZendeskWebhookReceiver(services, intake, refusals)
         if run_workers:
             workers.start()
         try:
             yield {"services": services, "workers": workers, "intake": intake,
-                   "receiver": receiver}
+                   "receiver": receiver, "refusals": refusals,
+                   "disconnection_checks": DisconnectionChecks()}
         finally:
             # Order matters for a graceful stop: no new notification is accepted once the
             # server stops reading requests; the buffered ones are committed; the work in
@@ -62,10 +90,21 @@ def create_app(
         receiver: ZendeskWebhookReceiver = request.state.receiver
         return await receiver(request)
 
+    async def post_only(request: Request) -> Response:
+        refusals: WebhookRefusals = request.state.refusals
+        receiver = request.url.path.split("/")[2]
+        return refusals.refuse(receiver, 405, "method not allowed", {"Allow": "POST"})
+
+    async def no_receiver(request: Request) -> Response:
+        return JSONResponse({"error": "no such receiver"}, status_code=404)
+
     return Starlette(
         routes=[
-            Route("/webhooks/zendesk/{account_key}", zendesk_webhook, methods=["POST"]),
-            Route("/webhooks/cronofy/{account_key}/{user_id}", cronofy_push, methods=["POST"]),
+            Route(ZENDESK_RECEIVER, zendesk_webhook, methods=["POST"]),
+            Route(ZENDESK_RECEIVER, AnyMethod(post_only)),
+            Route(CRONOFY_RECEIVER, cronofy_push, methods=["POST"]),
+            Route(CRONOFY_RECEIVER, AnyMethod(post_only)),
+            Route("/webhooks/{rest:path}", AnyMethod(no_receiver)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),

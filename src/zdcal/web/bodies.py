@@ -1,8 +1,18 @@
-"""Reading a request body with a cap: what every receiver of outside notifications needs."""
+"""What every receiver of outside notifications needs: the body read with a cap, its
+JSON decoded without a 5xx whatever it holds, and ids checked before they reach the
+database."""
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 from starlette.requests import ClientDisconnect, Request
+
+MAX_ZENDESK_ID = 2**63 - 1
+"""Zendesk ids (tickets, users) are signed 64-bit integers."""
+_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 class BodyRefused(Exception):
@@ -18,7 +28,9 @@ async def read_capped_body(request: Request, limit: int) -> bytes:
     """The raw body, refused as soon as it is known to exceed ``limit`` bytes: from its
     declared length if it has one, else while it streams in."""
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    if declared is not None and (
+        not _ASCII_DIGITS.fullmatch(declared) or int(declared) > limit
+    ):
         raise BodyRefused(413, "body too large")
     chunks: list[bytes] = []
     size = 0
@@ -31,3 +43,32 @@ async def read_capped_body(request: Request, limit: int) -> bytes:
     except ClientDisconnect as exc:
         raise BodyRefused(400, "body not received") from exc
     return b"".join(chunks)
+
+
+def decode_json(body: bytes) -> Any:
+    """The body's JSON value; 400 when it is not JSON, or nests too deep to decode."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BodyRefused(400, "malformed JSON") from exc
+    except RecursionError as exc:  # the decoder recurses once per level of nesting
+        raise BodyRefused(400, "JSON nested too deeply") from exc
+
+
+def zendesk_id(value: object) -> int | None:
+    """A Zendesk id from a JSON value or a path segment: a positive integer that fits in
+    a signed 64-bit integer, written as a number or in ASCII digits (``"²"`` and Arabic-
+    Indic digits pass ``str.isdigit`` but are not ids). None for anything else."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not _ASCII_DIGITS.fullmatch(value):
+            return None
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ZENDESK_ID:
+        return None
+    return value
+
+
+def plausible_account_key(key: str) -> bool:
+    """Account keys are short ASCII letters and digits: nothing else is looked up."""
+    return key.isascii() and key.isalnum() and len(key) <= 32

@@ -8,15 +8,31 @@ timestamp window (replays and far-future timestamps); the body's shape. Only the
 the ticket id recorded for the worker, and answered 202 — before any Zendesk or
 calendar call. Bad input gets a 4xx with a short reason, never a 5xx, and nothing is
 enqueued. Nothing secret is logged.
+
+Replays: each accepted delivery is recorded in the database (shared by every process,
+kept across restarts) under one key, and a delivery whose key was accepted before is
+answered 200 "duplicate" and queues nothing:
+
+* ``i:`` + the invocation id (a ULID; older documents show numbers), when sent. Zendesk
+  re-signs each attempt of one invocation with a later timestamp: only the id tells its
+  retries apart. Two notifications of one ticket signed in the same second have the same
+  timestamp and body but different ids, and both count.
+* Without one, ``c:`` + SHA-256 of what the signature covers (timestamp + raw body):
+  copies of one signed delivery are the same content, however their other headers vary.
+  (The signature text itself is not used: its base64 spelling is not proven unique.)
+
+The invocation id is not signed, so copies of a captured delivery with made-up ids pass
+as new: their cost is bounded where tickets are read, not here. The worker takes every
+queued notification of a ticket as one and re-reads at most once per collect window, so
+such a flood costs one ``show_many`` per window.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-import json
-import logging
+import re
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,15 +41,21 @@ from starlette.responses import JSONResponse, Response
 
 from zdcal.live.intake import NotificationIntake
 from zdcal.live.services import Services
-from zdcal.web.bodies import BodyRefused, read_capped_body
+from zdcal.web.bodies import (
+    BodyRefused,
+    decode_json,
+    plausible_account_key,
+    read_capped_body,
+    zendesk_id,
+)
+from zdcal.web.refusals import WebhookRefusals
 from zdcal.zendesk.signature import verify_webhook_signature, webhook_timestamp_fresh
-
-log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
 ACCOUNT_CACHE_SECONDS = 10.0
 MIN_RELOAD_SECONDS = 1.0
-MAX_TICKET_ID = 2**63 - 1
+# Zendesk's invocation ids are ULIDs (26 characters); a little room for other spellings.
+INVOCATION_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -77,26 +99,6 @@ class ReceiverAccounts:
         self._loaded_at = time.monotonic()
 
 
-class RecentInvocations:
-    """Invocation ids seen lately: Zendesk may deliver one invocation more than once."""
-
-    def __init__(self, ttl: float, capacity: int = 100_000) -> None:
-        self._ttl = ttl
-        self._capacity = capacity
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def first_time(self, invocation_id: str) -> bool:
-        now = time.monotonic()
-        while self._seen and (
-            len(self._seen) > self._capacity or next(iter(self._seen.values())) < now - self._ttl
-        ):
-            self._seen.popitem(last=False)
-        if invocation_id in self._seen:
-            return False
-        self._seen[invocation_id] = now
-        return True
-
-
 class Rejected(Exception):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -107,33 +109,32 @@ class Rejected(Exception):
 class ZendeskWebhookReceiver:
     """The ASGI endpoint; one per app."""
 
-    def __init__(self, services: Services, intake: NotificationIntake) -> None:
+    def __init__(
+        self, services: Services, intake: NotificationIntake, refusals: WebhookRefusals
+    ) -> None:
         self.services = services
         self.intake = intake
+        self.refusals = refusals
         self.accounts = ReceiverAccounts(services)
-        window = services.settings.webhook_replay_window_seconds
-        self.window = timedelta(seconds=window)
-        self.invocations = RecentInvocations(ttl=2 * window)
+        self.window = timedelta(seconds=services.settings.webhook_replay_window_seconds)
 
     async def __call__(self, request: Request) -> Response:
         metrics = self.services.metrics.webhooks
         try:
-            account, ticket_id, invocation = await self._check(request)
+            account, ticket_id, keys = await self._check(request)
         except Rejected as rejected:
-            metrics.labels("rejected", rejected.reason).inc()
-            log.warning("webhook rejected: %s", rejected.reason,
-                        extra={"account_key": request.path_params.get("account_key", "")[:40]})
-            return JSONResponse({"error": rejected.reason}, status_code=rejected.status)
-        if invocation and not self.invocations.first_time(f"{account.account_id}:{invocation}"):
-            metrics.labels("duplicate", "invocation").inc()
+            return self.refusals.refuse("zendesk", rejected.status, rejected.reason)
+        if not await self.intake.record(account.account_id, ticket_id, keys):
+            metrics.labels("zendesk", "duplicate", "").inc()
             return JSONResponse({"status": "duplicate"}, status_code=200)
-        await self.intake.record(account.account_id, ticket_id)
-        metrics.labels("accepted", "").inc()
+        metrics.labels("zendesk", "accepted", "").inc()
         return JSONResponse({"status": "accepted"}, status_code=202)
 
-    async def _check(self, request: Request) -> tuple[ReceiverAccount, int, str]:
+    async def _check(
+        self, request: Request
+    ) -> tuple[ReceiverAccount, int, tuple[str, ...]]:
         key = str(request.path_params.get("account_key", ""))
-        account = await self.accounts.get(key) if key.isalnum() and len(key) <= 32 else None
+        account = await self.accounts.get(key) if plausible_account_key(key) else None
         if account is None:
             raise Rejected(404, "unknown account")
         body: bytes | None = None
@@ -155,8 +156,7 @@ class ZendeskWebhookReceiver:
         if not webhook_timestamp_fresh(timestamp, self.services.clock.now(), self.window):
             raise Rejected(401, "timestamp outside the accepted window")
         assert body is not None  # the loop either read it or raised
-        return account, _ticket_id(body), request.headers.get(
-            "x-zendesk-webhook-invocation-id", "")[:128]
+        return account, _ticket_id(body), _delivery_keys(request, timestamp, body)
 
     @staticmethod
     async def _body(request: Request) -> bytes:
@@ -185,17 +185,25 @@ def _signature_ok(request: Request, account: ReceiverAccount, body: bytes) -> No
         raise Rejected(401, "bad signature")
 
 
+def _delivery_keys(request: Request, timestamp: str, body: bytes) -> tuple[str, ...]:
+    """What identifies this delivery among copies of it (see the module docstring)."""
+    invocation = request.headers.get("x-zendesk-webhook-invocation-id")
+    if invocation is None:
+        return ("c:" + hashlib.sha256(timestamp.encode() + body).hexdigest(),)
+    if not INVOCATION_ID.fullmatch(invocation.strip()):
+        raise Rejected(400, "malformed invocation id")
+    return ("i:" + invocation.strip(),)
+
+
 def _ticket_id(body: bytes) -> int:
     """The ticket id from the body zdcal's trigger sends: {"ticket_id": "123", ...}."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Rejected(400, "malformed JSON") from exc
+        data = decode_json(body)
+    except BodyRefused as refused:
+        raise Rejected(refused.status, refused.reason) from refused
     if not isinstance(data, dict):
         raise Rejected(400, "body must be a JSON object")
-    value = data.get("ticket_id")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_TICKET_ID:
+    ticket_id = zendesk_id(data.get("ticket_id"))
+    if ticket_id is None:
         raise Rejected(400, "ticket_id must be a positive integer")
-    return value
+    return ticket_id

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +103,8 @@ def test_trigger_fires_signed_webhook_with_rendered_body(sim: Sim, receiver: Rec
     assert headers["x-zendesk-webhook-id"] == webhook_id
     assert headers["x-zendesk-account-id"] == "9000001"
     assert headers["x-zendesk-webhook-invocation-id"] == records[0]["invocation_id"]
+    # A ULID, e.g. 01HANA2B5D5W9XSJS3NE5SQA1J: 26 Crockford base32 characters.
+    assert re.fullmatch(r"[0-7][0-9A-HJKMNP-TV-Z]{25}", records[0]["invocation_id"])
     assert headers["authorization"] == "Bearer receiver-bearer-secret"
     timestamp = headers["x-zendesk-webhook-signature-timestamp"]
     assert len(timestamp) == 20

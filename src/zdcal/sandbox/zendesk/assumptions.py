@@ -211,9 +211,11 @@ TRIGGER_DEFAULT_CATEGORY_IS_FIRST: Final = True
 # Triggers are ordered by (position, id), categories by (position, id), webhooks by id
 # (ULIDs: creation order). Cursors do not expire.
 LIST_MAX_PAGE_SIZE: Final = 100
-# Deliveries: Content-Type "application/json; charset=utf-8" and a ULID invocation id
-# (recorded in an invocation attempt's request headers). Other formats keep their bare
-# media type (not recorded).
+# Deliveries: Content-Type "application/json; charset=utf-8" and a 26-character ULID
+# invocation id such as 01HANA2B5D5W9XSJS3NE5SQA1J (recorded in an invocation attempt's
+# request headers; the older example in "Anatomy of a webhook request" shows a number, so
+# receivers accept both). All attempts and copies of one invocation share its id. Other
+# formats keep their bare media type (not recorded).
 # Trigger actions other than notification_webhook are refused (422): the sandbox does not
 # run them, and silently ignoring them would mislead.
 SUPPORTED_TRIGGER_ACTIONS: Final = frozenset({"notification_webhook"})

@@ -141,7 +141,9 @@ class AccountSync:
         # Where calendar push notifications reach zdcal (None: no channels are made).
         self.public_url = public_url.rstrip("/") if public_url else None
         self.account = account
-        self.info = AccountInfo(key=account.key, subdomain=account.subdomain)
+        self.info = AccountInfo(
+            key=account.key, subdomain=account.subdomain, base_url=account.base_url
+        )
         self.zendesk = zendesk
         self.calendars = calendars
         self.clock = clock

@@ -175,7 +175,9 @@ def _preview(
     try:
         return preview_event(
             options,
-            account=AccountInfo(key=account.key, subdomain=account.subdomain),
+            account=AccountInfo(
+                key=account.key, subdomain=account.subdomain, base_url=account.base_url
+            ),
             time_zone=effective_time_zone(agent.time_zone, agent.time_zone_override),
             today=services.clock.now().date(),
         )

@@ -74,7 +74,7 @@ async def overview(services: Services, account: Account, agent: Agent) -> AgentO
             if f.agent_id == agent.zendesk_user_id
         ]
         suppressed = await tx.suppressions.for_agent(account.id, agent.zendesk_user_id)
-    info = AccountInfo(key=account.key, subdomain=account.subdomain)
+    info = AccountInfo(key=account.key, subdomain=account.subdomain, base_url=account.base_url)
     written = [e.written_at for e in entries]
     candidates = [t for t in (*written, agent.last_synced_at) if t is not None]
     return AgentOverview(

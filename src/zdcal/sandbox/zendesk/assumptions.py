@@ -6,6 +6,7 @@ lists the same guesses under "Assumptions"; change both together.
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Final
 
 # --- Time -----------------------------------------------------------------------------
@@ -41,6 +42,13 @@ SHOW_MANY_MAX_IDS: Final = 100
 SHOW_MANY_TOO_MANY_ERROR: Final = "InvalidPaginationParameter"
 # Deleted tickets are listed for this long (documented as 30 days) then scrubbed.
 DELETED_TICKET_RETENTION_SECONDS: Final = 30 * 86_400
+
+# --- The agent page (/agent: the simulator's stand-in for Zendesk's agent interface) ----
+# How the real agent interface stores a due date picked without a time is undocumented
+# (/work/shared/api/zendesk.md, "Tickets"). Guess: noon of the picked date in the account
+# time zone, because noon keeps the picked date for every agent within 12 hours of that
+# zone. A picked time is stored as that time of day in the account time zone.
+AGENT_UI_DATE_ONLY_DUE_TIME: Final = time(12, 0)
 
 # --- Incremental export ---------------------------------------------------------------
 INCREMENTAL_MAX_PER_PAGE: Final = 1000

@@ -29,6 +29,7 @@ from zdcal.sandbox.zendesk.model import TICKET_TYPES, Ticket, User
 from zdcal.sandbox.zendesk.timestamps import iso_z
 
 AGENT_PREFIX = "/agent"
+HOME = "/"
 CSRF_COOKIE = "zendesk_sandbox_csrf"
 AGENT_COOKIE = "zendesk_sandbox_agent"
 LIST_LIMIT = 500
@@ -36,7 +37,7 @@ LIST_LIMIT = 500
 EDITABLE_STATUSES = ("open", "pending", "hold", "solved")
 NOTICES = {
     "created": "Ticket #{ticket} created.",
-    "saved": "Saved: triggers ran for the change.",
+    "saved": "Saved. Triggers were run for the change.",
     "unchanged": "Nothing changed.",
     "deleted": "Ticket #{ticket} deleted.",
     "switched": "You now work as {agent}.",
@@ -119,6 +120,7 @@ class AgentPages:
     def routes(self) -> list[Route]:
         """Every route of the agent page."""
         return [
+            Route(HOME, self.home, methods=["GET"]),  # the account's home: its agent page
             Route(AGENT_PREFIX, self.home, methods=["GET"]),
             Route(AGENT_PREFIX + "/tasks", self.list_page, methods=["GET"]),
             Route(AGENT_PREFIX + "/tasks", self.create, methods=["POST"]),

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zdcal.sandbox.faults import CONTROL_PREFIX, FaultMiddleware
 from zdcal.sandbox.zendesk.account import Account
-from zdcal.sandbox.zendesk.agent_pages import AGENT_PREFIX, AgentPages
+from zdcal.sandbox.zendesk.agent_pages import AGENT_PREFIX, HOME, AgentPages
 from zdcal.sandbox.zendesk.api_incremental import incremental_routes
 from zdcal.sandbox.zendesk.api_oauth import oauth_routes
 from zdcal.sandbox.zendesk.api_search import search_routes
@@ -105,7 +105,7 @@ def is_api_path(path: str) -> bool:
     """Whether a path is Zendesk's service (API, OAuth) rather than a tool for people
     driving the sandbox: the control API and the agent page are neither counted nor
     faulted, so a person clicking around never spends a test's fault plan or stats."""
-    return not (path.startswith(CONTROL_PREFIX) or path.startswith(AGENT_PREFIX))
+    return not (path in ("", HOME) or path.startswith((CONTROL_PREFIX, AGENT_PREFIX)))
 
 
 class SandboxGate:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from zdcal_testing import free_port
+from zdcal_testing import free_port, stop_process
 
 
 def test_the_demo_prints_the_simulated_zendesk_agent_page(clean_environment: Path) -> None:
@@ -39,9 +39,4 @@ def test_the_demo_prints_the_simulated_zendesk_agent_page(clean_environment: Pat
         assert tasks.status_code == 200
         assert "Call Acme back about the renewal" in tasks.text  # the demo's sample tasks
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)

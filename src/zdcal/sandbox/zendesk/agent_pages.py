@@ -42,6 +42,7 @@ NOTICES = {
     "deleted": "Ticket #{ticket} deleted.",
     "switched": "You now work as {agent}.",
 }
+NO_SUCH_TICKET = "No such ticket: it never existed or was deleted."
 _NONCE = re.compile(r"[A-Za-z0-9_-]{22,64}")
 
 _TEMPLATES = Environment(
@@ -78,9 +79,14 @@ class CsrfGuard:
         )
 
 
-def _cookie_path(request: Request) -> str:
+def _set_cookie(response: Response, request: Request, name: str, value: str) -> None:
+    """A cookie for the agent page only (its path under any mount prefix), never sent
+    cross-site nor readable by scripts."""
     root: str = request.scope.get("root_path", "")
-    return root.rstrip("/") + AGENT_PREFIX
+    response.set_cookie(
+        name, value, path=root.rstrip("/") + AGENT_PREFIX, httponly=True, samesite="strict",
+        secure=request.url.scheme == "https",
+    )
 
 
 def _staff(account: Account) -> list[User]:
@@ -151,10 +157,7 @@ class AgentPages:
         response = HTMLResponse(html, status_code)
         response.headers["Cache-Control"] = "no-store"
         if self.csrf.nonce(request) != nonce:
-            response.set_cookie(
-                CSRF_COOKIE, nonce, path=_cookie_path(request), httponly=True,
-                samesite="strict", secure=request.url.scheme == "https",
-            )
+            _set_cookie(response, request, CSRF_COOKIE, nonce)
         return response
 
     def _problem(self, request: Request, status_code: int, message: str) -> HTMLResponse:
@@ -231,7 +234,7 @@ class AgentPages:
     async def ticket_page(self, request: Request) -> Response:
         ticket = account_of(request).tickets.tickets.get(request.path_params["ticket_id"])
         if ticket is None or ticket.deleted_at is not None:
-            return self._problem(request, 404, "No such ticket: it never existed or was deleted.")
+            return self._problem(request, 404, NO_SUCH_TICKET)
         return self._ticket(request, ticket)
 
     async def update(self, request: Request) -> Response:
@@ -242,7 +245,7 @@ class AgentPages:
         ticket_id: int = request.path_params["ticket_id"]
         ticket = account.tickets.tickets.get(ticket_id)
         if ticket is None or ticket.deleted_at is not None:
-            return self._problem(request, 404, "No such ticket: it never existed or was deleted.")
+            return self._problem(request, 404, NO_SUCH_TICKET)
         values = TicketForm.submitted(form)
         actor = _working_as(request, account)
         try:
@@ -264,7 +267,7 @@ class AgentPages:
         try:
             account.delete_ticket(ticket_id, actor.id if actor else None)
         except RecordNotFound:
-            return self._problem(request, 404, "No such ticket: it never existed or was deleted.")
+            return self._problem(request, 404, NO_SUCH_TICKET)
         return self._redirect(request, f"{AGENT_PREFIX}/tasks?notice=deleted&ticket={ticket_id}")
 
     async def working_as(self, request: Request) -> Response:
@@ -277,10 +280,7 @@ class AgentPages:
         if user is None:
             return self._problem(request, 422, "Pick an agent or admin of this account.")
         response = self._redirect(request, f"{AGENT_PREFIX}/tasks?notice=switched")
-        response.set_cookie(
-            AGENT_COOKIE, str(user.id), path=_cookie_path(request), httponly=True,
-            samesite="strict", secure=request.url.scheme == "https",
-        )
+        _set_cookie(response, request, AGENT_COOKIE, str(user.id))
         return response
 
     def _stale_form(self, request: Request) -> HTMLResponse:

@@ -101,10 +101,11 @@ def _working_as(request: Request, account: Account) -> User | None:
     return found or next((u for u in staff if u.role == "admin"), staff[0] if staff else None)
 
 
-def _notice(request: Request, account: Account, actor: User | None) -> str | None:
+def _notice(request: Request, actor: User | None) -> str | None:
+    """The message a redirect after a change asked for: only fixed texts and a ticket id."""
     template = NOTICES.get(request.query_params.get("notice", ""))
     ticket = request.query_params.get("ticket", "")
-    if template is None or (ticket and not ticket.isdigit()):
+    if template is None or (ticket and not re.fullmatch(r"[0-9]{1,12}", ticket)):
         return None
     return template.format(ticket=ticket, agent=actor.name if actor else "nobody")
 
@@ -151,7 +152,7 @@ class AgentPages:
             csrf_token=self.csrf.token(nonce),
             actor=actor,
             staff=_staff(account),
-            notice=_notice(request, account, actor),
+            notice=_notice(request, actor),
             **context,
         )
         response = HTMLResponse(html, status_code)

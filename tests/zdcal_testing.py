@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
 import uuid
 
 import pytest
@@ -16,6 +17,16 @@ from sqlalchemy.pool import NullPool
 POSTGRES_URL = os.environ.get(
     "ZDCAL_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+
+
+def stop_process(process: subprocess.Popen[str]) -> None:
+    """Ask a process a test started to stop (SIGTERM), and kill it if it will not."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def free_port() -> int:

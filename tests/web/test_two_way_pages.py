@@ -313,7 +313,7 @@ def test_a_deleted_event_is_listed_as_kept_off_the_calendar(
     eventually(lambda: 'id="kept-off"' in nia.get("/agent").text)
     page = nia.get("/agent").text
     (item,) = re.findall(r'<ul id="kept-off">(.*?)</ul>', page, flags=re.DOTALL)
-    link = f"https://sandbox.zendesk.com/agent/tickets/{ticket_id}"
+    link = f"{stack.sandbox.zendesk.base_url}/agent/tickets/{ticket_id}"
     assert f'<a href="{link}"' in item
     assert f"Task #{ticket_id}</a>" in item
     assert "since just now" in item

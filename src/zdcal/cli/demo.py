@@ -97,6 +97,23 @@ async def prepare(settings: Settings, sandbox: Sandbox) -> None:
             response.raise_for_status()
 
 
+def demo_steps(url: str, sandbox: Sandbox) -> str:
+    """What the demo prints once it is ready: where to click, step by step."""
+    zendesk = sandbox.zendesk.base_url
+    return f"""
+zdcal demo is running: open {url}
+
+  1. Sign in: pick a sample agent (Nia Agent) on the simulated Zendesk page.
+  2. Connect a calendar: pick "Ada Agent" on the simulated Cronofy page.
+  3. Watch the simulated calendars: {sandbox.cronofy.base_url}/_sandbox/
+  4. Change a task on the simulated Zendesk's agent page (each event's link opens
+     its ticket there): {zendesk}/agent/tasks
+     and see the event follow. Admin page: {url}/admin (sign in as Ada Admin).
+     Or through the API: curl -u {ADMIN_EMAIL}/token:{ADMIN_TOKEN} {zendesk}/api/v2/tickets/1
+
+Press Ctrl+C to stop."""
+
+
 @main.command("demo")
 @click.option("--port", type=int, default=8000, show_default=True, help="zdcal's port.")
 @click.option("--zendesk-port", type=int, default=8101, show_default=True)
@@ -130,22 +147,6 @@ def demo_command(port: int, zendesk_port: int, cronofy_port: int, data_dir: Path
         configure_logging(settings.log_level, "text")
         private_directory(data_dir)
         asyncio.run(prepare(settings, sandbox))
-        url = settings.public_url
-        click.echo(
-            f"""
-zdcal demo is running: open {url}
-
-  1. Sign in: pick a sample agent (Nia Agent) on the simulated Zendesk page.
-  2. Connect a calendar: pick "Ada Agent" on the simulated Cronofy page.
-  3. Watch the simulated calendars: {sandbox.cronofy.base_url}/_sandbox/
-  4. Change a task in the simulated Zendesk, for example ticket 1's due date:
-       curl -u {ADMIN_EMAIL}/token:{ADMIN_TOKEN} -X PUT \\
-         {sandbox.zendesk.base_url}/api/v2/tickets/1 -H 'Content-Type: application/json' \\
-         -d '{{"ticket": {{"due_at": "2030-01-15T15:00:00Z"}}}}'
-     and see the event follow. Admin page: {url}/admin (sign in as Ada Admin).
-
-Press Ctrl+C to stop.""",
-            err=False,
-        )
+        click.echo(demo_steps(settings.public_url, sandbox), err=False)
         uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_config=None,
                     access_log=False)

@@ -10,6 +10,7 @@ facts are restated as fixtures in tests/sandbox/zendesk/test_fidelity_tickets.py
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Final
 
 # --- Time -----------------------------------------------------------------------------
@@ -92,6 +93,13 @@ SCRUBBED_FIELDS: Final = {
     "group_id": None,
     "external_id": None,
 }
+
+# --- The agent page (/agent: the simulator's stand-in for Zendesk's agent interface) ----
+# How the real agent interface stores a due date picked without a time is undocumented
+# (/work/shared/api/zendesk.md, "Tickets"). Guess: noon of the picked date in the account
+# time zone, because noon keeps the picked date for every agent within 12 hours of that
+# zone. A picked time is stored as that time of day in the account time zone.
+AGENT_UI_DATE_ONLY_DUE_TIME: Final = time(12, 0)
 
 # --- Incremental export ---------------------------------------------------------------
 INCREMENTAL_MAX_PER_PAGE: Final = 1000

@@ -94,6 +94,35 @@ class Settings(BaseSettings):
         "<token>'.",
     )
 
+    # Mail to agents and admins (zdcal.mail, zdcal.live.mail_delivery) -------------------
+    smtp_host: str = Field(
+        default="", description="The operator's SMTP server; empty: zdcal sends no mail."
+    )
+    smtp_port: int = Field(
+        default=0, ge=0, le=65535,
+        description="Its port; 0: 587 for starttls, 465 for ssl, 25 for none.",
+    )
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls",
+        description="starttls (upgrade a plain connection), ssl (TLS from the start) or none.",
+    )
+    smtp_username: str = Field(default="", description="SMTP login; empty: no login.")
+    smtp_password: SecretStr = Field(
+        default=SecretStr(""), description="Password of smtp_username."
+    )
+    smtp_from: str = Field(
+        default="", description="The From address of zdcal's mail (required with smtp_host)."
+    )
+    mail_summary_hour: int = Field(
+        default=7, ge=0, le=23,
+        description="The hour (UTC) from which each account's daily admin summary is sent.",
+    )
+
+    @property
+    def smtp_configured(self) -> bool:
+        """True when zdcal has an SMTP server to send mail through."""
+        return bool(self.smtp_host)
+
     @field_validator("web_custom_zendesk_hosts", "zendesk_allowed_subdomains", mode="before")
     @classmethod
     def _split_names(cls, value: Any) -> Any:
@@ -110,6 +139,10 @@ class Settings(BaseSettings):
         self.cronofy_api_url = (self.cronofy_api_url or api).rstrip("/")
         self.cronofy_app_url = (self.cronofy_app_url or app).rstrip("/")
         self.public_url = self.public_url.rstrip("/")
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("ZDCAL_SMTP_FROM is required when ZDCAL_SMTP_HOST is set")
+        if not self.smtp_port:
+            self.smtp_port = {"starttls": 587, "ssl": 465, "none": 25}[self.smtp_security]
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'zdcal.db'}"
         return self

@@ -24,6 +24,7 @@ TABLES = {
     "failed_tickets",
     "pending_notifications",
     "account_leases",
+    "mail_outbox",
     "suppressed_events",
     "pending_calendar_reads",
     "web_sessions",

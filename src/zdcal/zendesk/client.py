@@ -165,6 +165,13 @@ class ZendeskClient:
             users.extend(User.model_validate(u) for u in data.get("users", []))
         return users
 
+    async def list_users(self, role: str) -> list[User]:
+        """Every user with ``role`` (``admin``, ``agent``, ``end-user``), all pages."""
+        records = await self._list_all(
+            "/api/v2/users", "users", params={"role": role}, needs=NEEDS_USERS_READ
+        )
+        return [User.model_validate(u) for u in records]
+
     # Tickets --------------------------------------------------------------------------
 
     async def show_ticket(self, ticket_id: int) -> Ticket:

@@ -219,3 +219,34 @@ def test_two_servers_queue_one_summary(world: World, sink: MailSink) -> None:
     assert sorted(asyncio.run(work())) == [0, 1]
     kinds = [kind for kind, _, _ in outbox(world)]
     assert kinds.count(MailKind.SUMMARY) == 1
+
+
+def test_a_problem_after_the_summary_hour_is_summarized_the_same_day(
+    world: World, sink: MailSink
+) -> None:
+    use_smtp(world, sink.port)
+    world.connect(NIA, "ada")
+    server = SmtpServer.from_settings(world.settings)
+    assert server is not None
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    clock = ManualClock(datetime.combine(tomorrow, time(7, 5), tzinfo=UTC))
+
+    async def work() -> list[int]:
+        async with await Runtime.open(world.settings, clock=clock) as runtime:
+            services = Services(runtime)
+            delivery = MailDelivery(services, server)
+            queued = [await delivery.queue_summaries()]  # all well at 07:05
+            async with runtime.store.transaction() as tx:
+                account = await tx.accounts.get_by_subdomain("sandbox")
+                assert account is not None
+                agent = await tx.agents.get_by_user(account.id, NIA)
+                assert agent is not None
+                await tx.agents.set_status(agent.id, AgentStatus.NEEDS_RECONNECT, "revoked")
+            for minute in (10, 16, 30):
+                clock.set(datetime.combine(tomorrow, time(7, minute), tzinfo=UTC))
+                queued.append(await delivery.queue_summaries())
+            await services.close()
+            return queued
+
+    # Looked at again ten minutes after finding nothing, then not again that day.
+    assert asyncio.run(work()) == [0, 0, 1, 0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -47,7 +48,7 @@ def sandbox_settings(
     data_dir: Path, port: int, sandbox: Sandbox, mail: MailSink | None = None
 ) -> Settings:
     # With a mail sink, zdcal's mail (reconnect links, admin summaries) goes to it.
-    smtp = {} if mail is None else {"smtp_host": mail.host, "smtp_port": mail.port,
+    smtp: dict[str, Any] = {} if mail is None else {"smtp_host": mail.host, "smtp_port": mail.port,
                                     "smtp_security": "none", "smtp_from": DEMO_MAIL_FROM}
     return Settings(
         _env_file=None,

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 CLAIM_HOLD = timedelta(minutes=5)
 # Sent and dropped mails are kept this long (the summary's once-a-day key lives in them).
 KEEP_FINISHED = timedelta(days=30)
+# An account with nothing to report is looked at again after this long, the same day.
+SUMMARY_RECHECK = timedelta(minutes=10)
 # A summary not sent within a day is replaced by the next day's.
 SUMMARY_LIFETIME = timedelta(days=1)
 
@@ -48,7 +50,7 @@ class MailDelivery:
     def __init__(self, services: Services, server: SmtpServer) -> None:
         self.services = services
         self.server = server
-        self._summaries_checked: dict[int, str] = {}  # account id -> day checked
+        self._next_summary_check: dict[int, datetime] = {}  # account id -> when
 
     async def run_once(self) -> int:
         """Queue today's summaries that are due, send what is due; returns mails sent."""
@@ -64,20 +66,26 @@ class MailDelivery:
         many servers (or restarts) check; returns how many this call queued."""
         now = self.services.clock.now()
         day = now.date()
-        if now < datetime.combine(day, time(self.services.settings.mail_summary_hour),
-                                  tzinfo=now.tzinfo):
+        due_from = datetime.combine(day, time(self.services.settings.mail_summary_hour),
+                                    tzinfo=now.tzinfo)
+        if now < due_from:
             return 0
         queued = 0
         async with self.services.store.transaction() as tx:
             accounts = await tx.accounts.all()
         for account in accounts:
-            if self._summaries_checked.get(account.id) == day.isoformat():
+            if self._next_summary_check.get(account.id, now) > now:
                 continue
             summary = await self._summary(account)
             async with self.services.store.transaction() as tx:
-                if summary.has_news and await tx.mail.add_summary(account.id, day):
-                    queued += 1
-            self._summaries_checked[account.id] = day.isoformat()
+                done = await tx.mail.has_summary(account.id, day)
+                if not done and summary.has_news:
+                    done = await tx.mail.add_summary(account.id, day)
+                    queued += int(done)
+            # Nothing to report yet: look again soon; queued: tomorrow.
+            self._next_summary_check[account.id] = (
+                due_from + timedelta(days=1) if done else now + SUMMARY_RECHECK
+            )
         return queued
 
     async def deliver_due(self) -> int:

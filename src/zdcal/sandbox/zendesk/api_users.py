@@ -6,7 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from zdcal.sandbox.zendesk.assumptions import USER_UPDATE_ROLES
+from zdcal.sandbox.zendesk.assumptions import (
+    LIST_USERS_ORDER,
+    LIST_USERS_ROLE_WINS_OVER_ROLES,
+    USER_UPDATE_ROLES,
+)
 from zdcal.sandbox.zendesk.errors import BadRequest
 from zdcal.sandbox.zendesk.http_common import (
     account_of,
@@ -34,9 +38,10 @@ async def list_users(request: Request) -> Response:
     """List Users, filtered by ``role`` or ``role[]``, in id order (see assumptions)."""
     principal(request, "users", write=False, roles=("agent", "admin"))
     roles = set(request.query_params.getlist("role[]"))
-    if "role" in request.query_params:
+    if "role" in request.query_params and (LIST_USERS_ROLE_WINS_OVER_ROLES or not roles):
         roles = {request.query_params["role"]}
-    users = sorted(account_of(request).users.by_id.values(), key=lambda u: u.id)
+    users = sorted(account_of(request).users.by_id.values(),
+                   key=lambda u: getattr(u, LIST_USERS_ORDER))
     url = base_url(request)
     return support_list(
         request,

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CRONOFY_DATA_CENTERS = ("us", "au", "ca", "de", "sg", "uk")
@@ -111,7 +111,8 @@ class Settings(BaseSettings):
         default=SecretStr(""), description="Password of smtp_username."
     )
     smtp_from: str = Field(
-        default="", description="The From address of zdcal's mail (required with smtp_host)."
+        default="", validate_default=True,
+        description="The From address of zdcal's mail (required with smtp_host).",
     )
     mail_summary_hour: int = Field(
         default=7, ge=0, le=23,
@@ -133,14 +134,21 @@ class Settings(BaseSettings):
             return tuple(str(item).strip().lower() for item in value if str(item).strip())
         return value
 
+    @field_validator("smtp_from")
+    @classmethod
+    def _sender_with_host(cls, value: str, info: ValidationInfo) -> str:
+        # A field check, not a model check: a model check's error shows every input,
+        # secrets included.
+        if info.data.get("smtp_host") and not value.strip():
+            raise ValueError("ZDCAL_SMTP_FROM is required when ZDCAL_SMTP_HOST is set")
+        return value.strip()
+
     @model_validator(mode="after")
     def _fill_derived(self) -> Settings:
         api, app = cronofy_hosts(self.cronofy_data_center)
         self.cronofy_api_url = (self.cronofy_api_url or api).rstrip("/")
         self.cronofy_app_url = (self.cronofy_app_url or app).rstrip("/")
         self.public_url = self.public_url.rstrip("/")
-        if self.smtp_host and not self.smtp_from:
-            raise ValueError("ZDCAL_SMTP_FROM is required when ZDCAL_SMTP_HOST is set")
         if not self.smtp_port:
             self.smtp_port = {"starttls": 587, "ssl": 465, "none": 25}[self.smtp_security]
         if not self.database_url:

@@ -19,25 +19,9 @@ from zdcal.mail import SmtpServer
 from zdcal.runtime import Runtime
 from zdcal.sandbox.mail_sink import MailSink
 from zdcal.store import AgentStatus, MailKind, MailStatus
-from zdcal_testing import free_port
+from zdcal_testing import ManualClock, free_port
 
 SMTP_PASSWORD = "smtp-password-never-logged"
-
-
-class ManualClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-
-    def now(self) -> datetime:
-        return self._now
-
-    def timestamp(self) -> float:
-        return self._now.timestamp()
-
-    def set(self, moment: datetime) -> None:
-        self._now = moment
 
 
 def use_smtp(world: World, port: int, *, login: bool = False) -> None:

@@ -7,12 +7,33 @@ import os
 import socket
 import subprocess
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+
+
+class ManualClock:
+    """A clock (``zdcal.clock.Clock``) that only moves when told to."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def timestamp(self) -> float:
+        return self._now.timestamp()
+
+    def advance(self, **delta: float) -> None:
+        self._now += timedelta(**delta)
+
+    def set(self, moment: datetime) -> None:
+        self._now = moment
+
 
 POSTGRES_URL = os.environ.get(
     "ZDCAL_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

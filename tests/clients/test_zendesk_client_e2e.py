@@ -69,6 +69,16 @@ async def test_users(zendesk_sim: Sim) -> None:
 
 
 @pytest.mark.anyio
+async def test_list_users_by_role(zendesk_sim: Sim) -> None:
+    async with admin_client(zendesk_sim) as client:
+        admins = await client.list_users(role="admin")
+        agents = await client.list_users(role="agent")
+    assert [u.email for u in admins] == ["admin@sandbox.example"]
+    assert NIA in {u.id for u in agents}
+    assert all(u.role == "agent" for u in agents)
+
+
+@pytest.mark.anyio
 async def test_ticket_lifecycle(zendesk_sim: Sim) -> None:
     async with admin_client(zendesk_sim) as client:
         created = await client.create_ticket(task_fields("Call back"))

@@ -25,6 +25,7 @@ TABLES = {
     "pending_notifications",
     "account_leases",
     "token_refresh_leases",
+    "mail_outbox",
     "suppressed_events",
     "pending_calendar_reads",
     "web_sessions",

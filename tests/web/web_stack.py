@@ -28,7 +28,7 @@ from zdcal.web.app import create_app
 ADMIN_AUTH = ("admin@sandbox.example/token", "sandbox-admin-token")
 ADMIN, NIA, KENJI, ERIN = 1001, 1002, 1003, 1100
 ZENDESK_CLIENT = ("zdcal", "zdcal-sandbox-secret")
-FAST_WORKERS = {"tick": 0.2, "collect_window": 0.1}
+FAST_WORKERS = {"tick": 0.2, "collect_window": 0.1, "mail_interval": 0.2}
 
 
 def calendar(owner: str, name: str = "work") -> str:

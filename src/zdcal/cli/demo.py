@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -22,13 +23,16 @@ from zdcal.live.bootstrap import bootstrap_account
 from zdcal.live.logs import configure_logging
 from zdcal.live.services import Services
 from zdcal.runtime import Runtime
+from zdcal.sandbox.mail_sink import CaughtMail, MailSink
 from zdcal.sandbox.runner import Sandbox
 from zdcal.sandbox.scenario import Scenario
+from zdcal.sandbox.server import ServerThread
 from zdcal.settings import Settings
 from zdcal.store import ZendeskApiToken, private_directory, upgrade
 from zdcal.web.app import create_app
 
 ADMIN_EMAIL, ADMIN_TOKEN = "admin@sandbox.example", "sandbox-admin-token"
+DEMO_MAIL_FROM = "zdcal demo <zdcal@sandbox.example>"
 SAMPLE_TASKS = [
     # (assignee, days from today, hour UTC, subject, priority)
     (1002, 1, 15, "Call Acme back about the renewal", "high"),
@@ -40,7 +44,12 @@ SAMPLE_TASKS = [
 ]
 
 
-def sandbox_settings(data_dir: Path, port: int, sandbox: Sandbox) -> Settings:
+def sandbox_settings(
+    data_dir: Path, port: int, sandbox: Sandbox, mail: MailSink | None = None
+) -> Settings:
+    # With a mail sink, zdcal's mail (reconnect links, admin summaries) goes to it.
+    smtp: dict[str, Any] = {} if mail is None else {"smtp_host": mail.host, "smtp_port": mail.port,
+                                    "smtp_security": "none", "smtp_from": DEMO_MAIL_FROM}
     return Settings(
         _env_file=None,
         data_dir=data_dir,
@@ -56,6 +65,7 @@ def sandbox_settings(data_dir: Path, port: int, sandbox: Sandbox) -> Settings:
         web_custom_zendesk_hosts=[urlsplit(sandbox.zendesk.base_url).netloc],
         log_format="text",
         log_level=os.environ.get("ZDCAL_LOG_LEVEL", "WARNING"),
+        **smtp,
     )
 
 
@@ -97,7 +107,7 @@ async def prepare(settings: Settings, sandbox: Sandbox) -> None:
             response.raise_for_status()
 
 
-def demo_steps(url: str, sandbox: Sandbox) -> str:
+def demo_steps(url: str, sandbox: Sandbox, mailbox_url: str) -> str:
     """What the demo prints once it is ready: where to click, step by step."""
     zendesk = sandbox.zendesk.base_url
     return f"""
@@ -110,6 +120,9 @@ zdcal demo is running: open {url}
      its ticket there): {zendesk}/agent/tasks
      and see the event follow. Admin page: {url}/admin (sign in as Ada Admin).
      Or through the API: curl -u {ADMIN_EMAIL}/token:{ADMIN_TOKEN} {zendesk}/api/v2/tickets/1
+  5. Mail zdcal sends (reconnect links, admin summaries): {mailbox_url}/_sandbox/mail
+     Revoke an agent's calendar to get one:
+       curl -X POST {sandbox.cronofy.base_url}/_sandbox/accounts/acc_sandbox_ada/revoke
 
 Press Ctrl+C to stop."""
 
@@ -142,11 +155,17 @@ def demo_command(port: int, zendesk_port: int, cronofy_port: int, data_dir: Path
             f"a demo port is taken ({exc.strerror}); choose others with --port, "
             "--zendesk-port and --cronofy-port"
         ) from exc
-    with sandbox:
-        settings = sandbox_settings(data_dir, port, sandbox)
+    mail = MailSink(on_mail=_echo_mail)
+    mailbox = ServerThread(mail.page_app())
+    with sandbox, mail, mailbox:
+        settings = sandbox_settings(data_dir, port, sandbox, mail)
         configure_logging(settings.log_level, "text")
         private_directory(data_dir)
         asyncio.run(prepare(settings, sandbox))
-        click.echo(demo_steps(settings.public_url, sandbox), err=False)
+        click.echo(demo_steps(settings.public_url, sandbox, mailbox.base_url), err=False)
         uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_config=None,
                     access_log=False)
+
+
+def _echo_mail(mail: CaughtMail) -> None:
+    click.echo(f"[sandbox mail] to {', '.join(mail.recipients)}: {mail.subject}")

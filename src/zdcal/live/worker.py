@@ -5,6 +5,7 @@
 * A periodic sweep per account (the incremental export) catches what notifications
   missed; a periodic verify repairs calendar drift.
 * Requests from the pages (backfill, verify, bootstrap, an agent's resync) run here too.
+* With SMTP configured, the mail outbox is sent (:mod:`zdcal.live.mail_delivery`).
 
 All work on an account holds that account's lock. Stopping lets the unit of work in
 flight finish; notifications not yet applied stay in the queue table for next time.
@@ -24,8 +25,10 @@ from typing import Any
 from zdcal.http.pacing import Rate
 from zdcal.live.bootstrap import bootstrap_account
 from zdcal.live.locks import AccountBusy
+from zdcal.live.mail_delivery import MailDelivery
 from zdcal.live.metrics import Metrics
 from zdcal.live.services import Services
+from zdcal.mail import SmtpServer
 from zdcal.sync.calendar_moves import TicketUpdateBudget, read_calendar_changes
 from zdcal.sync.engine import AccountSync
 from zdcal.sync.report import SyncReport
@@ -36,6 +39,8 @@ Work = Callable[[AccountSync], Awaitable[Any]]
 
 NOTIFIED_PER_READ = 1000
 """Tickets taken from the queue at once (re-read with show_many, 100 a request)."""
+MAIL_INTERVAL_SECONDS = 10.0
+"""How often the mail outbox is looked at (mail is never urgent to the second)."""
 
 BUDGET_SHARE = 0.9
 """Share of the calendar API's sustained rate that notifications may use on average."""
@@ -135,8 +140,10 @@ class Workers:
         sweep_interval: float | None = None,
         verify_interval: float | None = None,
         tick: float = 1.0,
+        mail_interval: float = MAIL_INTERVAL_SECONDS,
     ) -> None:
         self.services = services
+        self.mail_interval = mail_interval
         self.collect_window = collect_window
         self.sweep_interval = sweep_interval or services.settings.sweep_interval_seconds
         self.verify_interval = verify_interval or services.settings.verify_interval_seconds
@@ -160,6 +167,12 @@ class Workers:
             ("calendar changes", self._calendar_loop),
         ):
             self._tasks[name] = asyncio.create_task(loop(), name=f"zdcal-{name}")
+        server = SmtpServer.from_settings(self.services.settings)
+        if server is not None:
+            delivery = MailDelivery(self.services, server)
+            self._tasks["mail"] = asyncio.create_task(
+                self._mail_loop(delivery), name="zdcal-mail"
+            )
 
     async def stop(self, grace: float = 30.0) -> None:
         """Let the work in flight finish (up to ``grace`` seconds), then stop."""
@@ -332,6 +345,15 @@ class Workers:
     async def _verify(self, sync: AccountSync) -> None:
         await sync.verify()
         self._progress_of(sync.account.id).last_verify = self.services.clock.now()
+
+    async def _mail_loop(self, delivery: MailDelivery) -> None:
+        # Its own loop: a slow or unreachable SMTP server never holds back any sync.
+        while not self._stopping.is_set():
+            try:
+                await delivery.run_once()
+            except Exception:
+                log.exception("mail delivery failed; trying again later")
+            await self._sleep(self.mail_interval)
 
     async def _request_loop(self) -> None:
         while not self._stopping.is_set():

@@ -36,11 +36,12 @@ from zdcal.store.errors import (
 )
 from zdcal.store.failures import FailedTicket, FailedTickets, RetryBackoff
 from zdcal.store.leases import AccountLeases, TokenRefreshLeases
+from zdcal.store.mail_outbox import MailOutbox, QueuedMail
 from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
 from zdcal.store.notifications import PendingBatch, PendingNotifications
 from zdcal.store.private_files import private_directory
 from zdcal.store.rotation import reencrypt_secrets
-from zdcal.store.tables import AgentStatus, AuthKind, BackfillState
+from zdcal.store.tables import AgentStatus, AuthKind, BackfillState, MailKind, MailStatus
 from zdcal.store.tickets import MirroredTicket, TicketMirror
 from zdcal.store.transactions import Store, Transaction
 from zdcal.store.vault import Vault, generate_key, load_or_create_key
@@ -70,11 +71,15 @@ __all__ = [
     "FailedTickets",
     "InsecureKeyFile",
     "InvalidKey",
+    "MailKind",
+    "MailOutbox",
+    "MailStatus",
     "MigrationError",
     "MirroredTicket",
     "PendingBatch",
     "PendingCalendarReads",
     "PendingNotifications",
+    "QueuedMail",
     "RecordNotFound",
     "RetryBackoff",
     "SecretUndecryptable",

@@ -79,6 +79,21 @@ class AgentStatus(StrEnum):
     DISCONNECTED = "disconnected"
 
 
+class MailKind(StrEnum):
+    """What a queued mail is about."""
+
+    RECONNECT = "reconnect"  # to one agent: their calendar access broke
+    SUMMARY = "summary"  # to the account's admins: the day's problems
+
+
+class MailStatus(StrEnum):
+    """Where a queued mail stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DROPPED = "dropped"  # obsolete before it could be sent (the agent reconnected, ...)
+
+
 # An account always holds a full set of credentials of its kind, and a webhook its token.
 CREDENTIALS_COMPLETE = (
     "(auth_kind = 'api_token' AND api_token_encrypted IS NOT NULL) OR "
@@ -285,6 +300,39 @@ class FailedTicketRow(Base):
     first_failed_at: Mapped[datetime]
     last_failed_at: Mapped[datetime]
     next_retry_at: Mapped[datetime]
+
+
+class MailRow(Base):
+    """A mail to send (the outbox): written in the transaction that decided it, sent later.
+
+    ``dedupe_key`` makes each mail exist once however many servers decide it: one per
+    breakage of an agent's calendar access, one summary per account and day. The message
+    itself is composed when it is sent, from the state of that moment.
+    """
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["account_id", "agent_id"],
+            ["agents.account_id", "agents.zendesk_user_id"],
+            ondelete="CASCADE",
+        ),
+        _one_of("kind", MailKind),
+        _one_of("status", MailStatus),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    agent_id: Mapped[int | None] = mapped_column(BigInteger)  # Zendesk user id (reconnect)
+    kind: Mapped[str] = mapped_column(String(16))
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
 
 
 def encrypted_columns() -> dict[str, tuple[str, ...]]:

@@ -26,6 +26,7 @@ from zdcal.store.engine import session_factory
 from zdcal.store.entries import CalendarEntries
 from zdcal.store.failures import FailedTickets, RetryBackoff
 from zdcal.store.leases import AccountLeases, TokenRefreshLeases
+from zdcal.store.mail_outbox import MailOutbox
 from zdcal.store.notifications import PendingNotifications
 from zdcal.store.tickets import TicketMirror
 from zdcal.store.vault import Vault
@@ -51,6 +52,7 @@ class Transaction:
     calendar_reads: PendingCalendarReads
     web_sessions: WebSessions
     deliveries: WebhookDeliveries
+    mail: MailOutbox
 
 
 class Store:
@@ -77,10 +79,11 @@ class Store:
         Keep it short: no calendar or Zendesk calls inside (on SQLite it holds the lock).
         """
         async with self._sessions() as session, session.begin():
+            mail = MailOutbox(session, self._clock, self._backoff)
             yield Transaction(
                 session=session,
                 accounts=Accounts(session, self._vault, self._clock),
-                agents=Agents(session, self._vault, self._clock),
+                agents=Agents(session, self._vault, self._clock, mail),
                 tickets=TicketMirror(session),
                 entries=CalendarEntries(session, self._clock),
                 cursors=SyncCursors(session, self._clock),
@@ -92,6 +95,7 @@ class Store:
                 calendar_reads=PendingCalendarReads(session, self._clock),
                 web_sessions=WebSessions(session, self._clock),
                 deliveries=WebhookDeliveries(session, self._clock),
+                mail=mail,
             )
 
     async def close(self) -> None:

@@ -176,6 +176,13 @@ class ZendeskClient:
         localization = settings.get("localization") if isinstance(settings, dict) else None
         return AccountLocalization.model_validate(localization or {})
 
+    async def list_users(self, role: str) -> list[User]:
+        """Every user with ``role`` (``admin``, ``agent``, ``end-user``), all pages."""
+        records = await self._list_all(
+            "/api/v2/users", "users", params={"role": role}, needs=NEEDS_USERS_READ
+        )
+        return [User.model_validate(u) for u in records]
+
     # Tickets --------------------------------------------------------------------------
 
     async def show_ticket(self, ticket_id: int) -> Ticket:

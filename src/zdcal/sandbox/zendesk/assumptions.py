@@ -65,6 +65,13 @@ ASSIGNEE_MUST_BE_AGENT: Final = True
 # Deleting a ticket fires no trigger (triggers react to creates and updates only); it
 # does write a change to the incremental export log.
 DELETION_FIRES_TRIGGERS: Final = False
+# --- Users ----------------------------------------------------------------------------
+# List Users (GET /api/v2/users; the OpenAPI file's ListUsers: `role`, `role[]`, cursor or
+# offset pages, agents and admins may call it) lists users in id order, and `role` wins
+# over `role[]` when both are given: neither is documented (guesses).
+LIST_USERS_ORDER: Final = "id"
+LIST_USERS_ROLE_WINS_OVER_ROLES: Final = True
+
 # GET /api/v2/tickets/show_many with more than 100 ids: 400 with this error name.
 SHOW_MANY_MAX_IDS: Final = 100
 SHOW_MANY_TOO_MANY_ERROR: Final = "InvalidPaginationParameter"

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from zdcal.mail import RECONNECT_PATH
 from zdcal.web.pages import account_connect, admin, agent, calendar_connect, signin
 from zdcal.web.pages.errors import PageError
 from zdcal.web.pages.headers import SecurityHeaders
@@ -53,6 +54,7 @@ def create_pages_app() -> Starlette:
         Route("/agent/two-way", agent.save_two_way, methods=["POST"]),
         Route("/agent/disconnect", agent.disconnect, methods=["POST"]),
         Route("/calendar/connect", calendar_connect.start_calendar_connect, methods=["POST"]),
+        Route(RECONNECT_PATH, calendar_connect.reconnect_from_mail),
         Route(calendar_connect.CALLBACK_PATH, calendar_connect.finish_calendar_connect),
         Route("/admin", admin.admin_page),
         Route("/admin/resync", admin.resync_agent, methods=["POST"]),

@@ -8,6 +8,8 @@ repairs the agent's events the same way.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -16,12 +18,12 @@ from zdcal.calendars.cronofy import CronofyError
 from zdcal.calendars.cronofy import oauth as cronofy_oauth
 from zdcal.live.locks import AccountBusy
 from zdcal.live.services import Services
-from zdcal.store import CalendarTokens
+from zdcal.store import AgentStatus, CalendarTokens
 from zdcal.sync.agents import CalendarChoiceError, connect_agent
 from zdcal.web.pages.agent_records import signed_in_agent
 from zdcal.web.pages.csrf import checked_form
 from zdcal.web.pages.errors import CalendarProblem, ConnectRefused
-from zdcal.web.pages.identity import require_user
+from zdcal.web.pages.identity import SignedIn, current_user, require_user
 from zdcal.web.pages.oauth_flows import begin_flow, finish_flow
 from zdcal.web.pages.rendering import flash
 
@@ -35,6 +37,30 @@ async def start_calendar_connect(request: Request) -> Response:
     await checked_form(request)
     user = require_user(request)
     await signed_in_agent(services, user)
+    return _to_cronofy(request, services, user)
+
+
+async def reconnect_from_mail(request: Request) -> Response:
+    """The reconnect mail's link: sign in if needed, then straight to Cronofy.
+
+    A GET, so that one click in a mail does it. It changes nothing by itself: it starts
+    the same OAuth flow as the Reconnect button (the state is bound to this browser's
+    session), and only the agent's consent at Cronofy connects anything.
+    """
+    services: Services = request.state.services
+    subdomain = request.query_params.get("account", "").strip().lower()[:63]
+    user = current_user(request)
+    account, agent = await signed_in_agent(services, user) if user else (None, None)
+    if user is None or account is None or (subdomain and account.subdomain != subdomain):
+        query = urlencode({"account": subdomain, "next": "reconnect"})
+        return RedirectResponse(f"/signin?{query}", status_code=303)
+    if agent is None or agent.status is not AgentStatus.NEEDS_RECONNECT:
+        flash(request, "Your calendar does not need reconnecting: here is how it stands.")
+        return RedirectResponse("/agent", status_code=303)
+    return _to_cronofy(request, services, user)
+
+
+def _to_cronofy(request: Request, services: Services, user: SignedIn) -> Response:
     state = begin_flow(request.session, "calendar", agent_id=user.agent_id)
     settings = services.settings
     url = cronofy_oauth.authorize_url(

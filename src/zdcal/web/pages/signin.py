@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from zdcal.live.services import Services
+from zdcal.mail import RECONNECT_PATH
 from zdcal.store import Account, ZendeskOAuth
 from zdcal.web.pages.csrf import csrf_protected
 from zdcal.web.pages.errors import AccountUnknown, ConnectRefused, NotAnAgent
@@ -23,7 +24,7 @@ from zdcal.web.pages.zendesk_identity import (
 from zdcal.zendesk import oauth as zendesk_oauth
 
 CALLBACK_PATH = "/signin/callback"
-DESTINATIONS = {"agent": "/agent", "admin": "/admin"}
+DESTINATIONS = {"agent": "/agent", "admin": "/admin", "reconnect": RECONNECT_PATH}
 
 
 def sign_in_client(services: Services, account: Account) -> OAuthClientCredentials | None:

@@ -28,6 +28,7 @@ TABLES = {
     "suppressed_events",
     "pending_calendar_reads",
     "web_sessions",
+    "sync_runs",
     "alembic_version",
 }
 

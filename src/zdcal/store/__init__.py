@@ -40,7 +40,8 @@ from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrad
 from zdcal.store.notifications import PendingBatch, PendingNotifications
 from zdcal.store.private_files import private_directory
 from zdcal.store.rotation import reencrypt_secrets
-from zdcal.store.tables import AgentStatus, AuthKind, BackfillState
+from zdcal.store.sync_runs import RunCounts, SyncRun, SyncRuns
+from zdcal.store.tables import AgentStatus, AuthKind, BackfillState, RunKind
 from zdcal.store.tickets import MirroredTicket, TicketMirror
 from zdcal.store.transactions import Store, Transaction
 from zdcal.store.vault import Vault, generate_key, load_or_create_key
@@ -76,6 +77,8 @@ __all__ = [
     "PendingNotifications",
     "RecordNotFound",
     "RetryBackoff",
+    "RunCounts",
+    "RunKind",
     "SecretUndecryptable",
     "Store",
     "StoreError",
@@ -83,6 +86,8 @@ __all__ = [
     "Suppressions",
     "SyncCursor",
     "SyncCursors",
+    "SyncRun",
+    "SyncRuns",
     "TicketMirror",
     "TokenRefreshLeases",
     "Transaction",

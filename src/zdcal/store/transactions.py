@@ -27,6 +27,7 @@ from zdcal.store.entries import CalendarEntries
 from zdcal.store.failures import FailedTickets, RetryBackoff
 from zdcal.store.leases import AccountLeases, TokenRefreshLeases
 from zdcal.store.notifications import PendingNotifications
+from zdcal.store.sync_runs import SyncRuns
 from zdcal.store.tickets import TicketMirror
 from zdcal.store.vault import Vault
 from zdcal.store.web_sessions import WebSessions
@@ -49,6 +50,7 @@ class Transaction:
     suppressions: Suppressions
     calendar_reads: PendingCalendarReads
     web_sessions: WebSessions
+    sync_runs: SyncRuns
 
 
 class Store:
@@ -89,6 +91,7 @@ class Store:
                 suppressions=Suppressions(session, self._clock),
                 calendar_reads=PendingCalendarReads(session, self._clock),
                 web_sessions=WebSessions(session, self._clock),
+                sync_runs=SyncRuns(session, self._clock),
             )
 
     async def close(self) -> None:

@@ -140,6 +140,16 @@ SEARCH_EXPORT_TYPE_IN_QUERY_MUST_MATCH_FILTER: Final = True
 # call it) is allowed to admins only here, and applies `name` and `role` only: enough to
 # promote or demote someone; every other field of the body is ignored.
 USER_UPDATE_ROLES: Final = ("admin",)
+# GET /api/v2/users (ListUsers in Zendesk's OpenAPI file): "Allowed For: Admins, Agents and
+# Light Agents"; `role` filters by one role, `role[]` (repeated) by several (the file's
+# UserRoleFilter and UserRolesFilter). It pages like the other Support API lists (offset
+# pages without page[size], cursor pages with it: the file's DualPaginationPage) with at
+# most 100 records a page ("Returns a maximum of 100 records per page"). Guesses: users
+# come in id order (the file does not name the default of CursorPaginationSort), a role
+# that is not end-user/agent/admin is refused (400; custom role names are not simulated),
+# and deleted (inactive) users are not listed.
+USER_LIST_ROLES: Final = ("agent", "admin")
+USER_LIST_SHOWS_ONLY_ACTIVE: Final = True
 
 # --- Rate limits ----------------------------------------------------------------------
 # Windows are fixed minutes of the simulator clock (so advancing the clock resets them);

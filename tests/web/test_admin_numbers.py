@@ -5,29 +5,27 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from web_stack import ADMIN, NIA, Stack, calendar, connect_calendar, open_stack, signed_in_client
+from web_stack import (
+    ADMIN,
+    NIA,
+    Stack,
+    calendar,
+    connected_agent,
+    eventually,
+    open_stack,
+    signed_in_client,
+)
 
 from zdcal.domain import AccountInfo, event_id_for
 
 TASKS = 3
 DUE = "2030-05-0{}T15:00:00Z"
-
-
-def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def number(html: str, element_id: str) -> int | None:
@@ -46,9 +44,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def nia(stack: Stack) -> Iterator[httpx.Client]:
-    client = signed_in_client(stack, NIA)
-    assert connect_calendar(stack, client, "ada").headers["location"] == "/agent"
-    with closing(client):
+    with connected_agent(stack, NIA, "ada") as client:
         yield client
 
 
@@ -64,7 +60,7 @@ def test_after_a_backfill_the_page_shows_every_task_and_event(
     def events_shown() -> int | None:
         return number(admin.get("/admin").text, "events-in-calendars")
 
-    assert eventually(lambda: events_shown() == TASKS), events_shown()
+    assert eventually(lambda: events_shown() == TASKS, 20), events_shown()
     html = admin.get("/admin").text
     assert number(html, "open-tasks") == TASKS
     assert len(stack.events(calendar("ada"))) == TASKS
@@ -76,8 +72,8 @@ def test_one_change_shows_as_one_change_and_one_write_in_the_last_sweep(
 ) -> None:
     # Let the sweeps read the seeded tasks (the export withholds its newest minute).
     stack.advance_zendesk(61)
-    assert eventually(lambda: number(admin.get("/admin").text, "sweep-changes") == TASKS)
-    assert eventually(lambda: number(admin.get("/admin").text, "sweep-changes") == 0)
+    assert eventually(lambda: number(admin.get("/admin").text, "sweep-changes") == TASKS, 20)
+    assert eventually(lambda: number(admin.get("/admin").text, "sweep-changes") == 0, 20)
     ticket_id = next(iter(sorted(stack.events(calendar("ada")))))
     ticket_id = int(ticket_id.rpartition("-")[2])
     changed = stack.zd.put(f"/api/v2/tickets/{ticket_id}",
@@ -89,7 +85,7 @@ def test_one_change_shows_as_one_change_and_one_write_in_the_last_sweep(
         html = admin.get("/admin").text
         return html if number(html, "sweep-changes") else None
 
-    html = eventually(sweep_with_changes)
+    html = eventually(sweep_with_changes, 20)
     assert html, "no sweep read the change"
     assert (number(html, "sweep-changes"), number(html, "sweep-writes")) == (1, 1)
     assert number(html, "events-in-calendars") == TASKS
@@ -123,7 +119,7 @@ def test_verify_shows_what_it_repaired_after_a_restart_of_the_page(
         html = admin.get("/admin").text
         return html if 'id="verify-removed"' in html else None
 
-    html = eventually(verify_shown)
+    html = eventually(verify_shown, 20)
     assert html, "the verify result never appeared"
     assert number(html, "verify-removed") == 1
     assert number(html, "verify-repaired") == 0

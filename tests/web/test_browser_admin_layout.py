@@ -9,8 +9,17 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from test_browser_journeys import Journey, eventually
-from web_stack import ADMIN, KENJI, NIA, Stack, connect_calendar, open_stack, signed_in_client
+from test_browser_journeys import Journey
+from web_stack import (
+    ADMIN,
+    KENJI,
+    NIA,
+    Stack,
+    connected_agent,
+    eventually,
+    open_stack,
+    signed_in_client,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -40,10 +49,8 @@ def busy_stack(tmp_path: Path) -> Iterator[Stack]:
     ticket, and agents who never signed in."""
     tasks = [(NIA, DUE, "Renew Acme's contract"), (KENJI, DUE, "Ship the parcel")]
     with open_stack(tmp_path, tasks=tasks) as stack:
-        with closing(signed_in_client(stack, NIA)) as nia:
-            connect_calendar(stack, nia, "ada")
-        with closing(signed_in_client(stack, KENJI)) as kenji:
-            connect_calendar(stack, kenji, "bob")
+        with connected_agent(stack, NIA, "ada"), connected_agent(stack, KENJI, "bob"):
+            pass
         stack.revoke_calendar("acc_sandbox_bob")
         stack.create_task(KENJI, "2030-06-01T15:00:00Z", "Call back the customer")
         stack.advance_zendesk(61)
@@ -103,7 +110,8 @@ def test_sign_in_404_and_signed_out_pages_fit_320_px(
             both_widths(journey, "sign-in")
             for path, name in (("/no-such-page", "404"), ("/static/no-such.css", "404-static")):
                 answer = page.goto(stack.url + path)
-                assert answer is not None and answer.status == 404
+                assert answer is not None
+                assert answer.status == 404
                 expect(page.locator("#error-title")).to_have_text("Page not found")
                 expect(page.locator("link[rel=stylesheet]")).to_have_count(1)
                 both_widths(journey, name)

@@ -30,6 +30,7 @@ TABLES = {
     "pending_calendar_reads",
     "web_sessions",
     "webhook_deliveries",
+    "sync_runs",
     "alembic_version",
 }
 

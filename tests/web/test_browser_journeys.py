@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from web_stack import ADMIN, KENJI, NIA, Stack, calendar, open_stack
+from web_stack import ADMIN, KENJI, NIA, Stack, calendar, eventually, open_stack
 
 pytestmark = pytest.mark.browser
 
 DUE = "2030-05-01T15:00:00Z"
-
-
-def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 class Journey:

@@ -7,9 +7,10 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,3 +251,21 @@ def connect_calendar(stack: Stack, client: httpx.Client, owner: str) -> httpx.Re
     assert start.status_code == 303, start.text
     back = cronofy_consent(stack, start.headers["location"], f"acc_sandbox_{owner}")
     return client.get(back)
+
+
+@contextmanager
+def connected_agent(stack: Stack, user_id: int, owner: str) -> Iterator[httpx.Client]:
+    """An agent signed in with their calendar connected (the owner's simulated account)."""
+    with closing(signed_in_client(stack, user_id)) as client:
+        assert connect_calendar(stack, client, owner).headers["location"] == "/agent"
+        yield client
+
+
+def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """``check()``'s first true value, or its last value once ``timeout`` seconds passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)

@@ -42,6 +42,8 @@ KEEP_FINISHED = timedelta(days=30)
 SUMMARY_RECHECK = timedelta(minutes=10)
 # A summary not sent within a day is replaced by the next day's.
 SUMMARY_LIFETIME = timedelta(days=1)
+# A summary is addressed to at most this many admins (an account has a handful).
+MOST_ADMINS = 1000
 
 
 class MailDelivery:
@@ -181,7 +183,7 @@ class MailDelivery:
 
     async def _admin_addresses(self, account: Account) -> list[str]:
         zendesk = self.services.runtime.zendesk_client(account, self.services.zendesk_http)
-        admins = await zendesk.list_users(role="admin")
+        admins, _ = await zendesk.users_with_roles(["admin"], most=MOST_ADMINS)
         return sorted({
             u.email for u in admins
             if u.email and u.active is not False and not u.suspended

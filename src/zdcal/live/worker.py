@@ -29,6 +29,7 @@ from zdcal.live.mail_delivery import MailDelivery
 from zdcal.live.metrics import Metrics
 from zdcal.live.services import Services
 from zdcal.mail import SmtpServer
+from zdcal.store import AccountNotFound, RunCounts, RunKind
 from zdcal.sync.calendar_moves import TicketUpdateBudget, read_calendar_changes
 from zdcal.sync.engine import AccountSync
 from zdcal.sync.report import SyncReport
@@ -41,6 +42,8 @@ NOTIFIED_PER_READ = 1000
 """Tickets taken from the queue at once (re-read with show_many, 100 a request)."""
 MAIL_INTERVAL_SECONDS = 10.0
 """How often the mail outbox is looked at (mail is never urgent to the second)."""
+# The runs whose latest result the admin page shows, by the name the worker gives them.
+RECORDED_RUNS = {"sweep": RunKind.SWEEP, "verify": RunKind.VERIFY}
 
 BUDGET_SHARE = 0.9
 """Share of the calendar API's sustained rate that notifications may use on average."""
@@ -370,17 +373,42 @@ class Workers:
         if name == "sweep":
             progress.report = report = SyncReport()
         progress.running = name
+        started = self.services.clock.now()
         try:
             async with self.services.account_work(account_id, wait=wait, report=report) as sync:
                 await work(sync)
             progress.last_error = None
+            await self._record_run(account_id, name, started, report, None)
         except AccountBusy:
             log.info("account %s busy elsewhere; %s postponed", account_id, name)
         except Exception as exc:
             progress.last_error = f"{name}: {exc}"
             log.exception("%s of account %s failed", name, account_id)
+            if not isinstance(exc, AccountNotFound):
+                await self._record_run(account_id, name, started, report, str(exc))
         finally:
             progress.running = None
+
+    async def _record_run(
+        self, account_id: int, name: str, started: datetime, report: SyncReport, error: str | None
+    ) -> None:
+        """Keep what a sweep or verify did for the admin page (other work is not shown)."""
+        if name not in RECORDED_RUNS:
+            return
+        counts = RunCounts(
+            tickets_read=report.tickets_read,
+            events_created=report.events_created,
+            events_updated=report.events_updated,
+            events_deleted=report.events_deleted,
+            events_failed=report.events_failed,
+        )
+        try:
+            async with self.services.store.transaction() as tx:
+                await tx.sync_runs.record(
+                    account_id, RECORDED_RUNS[name], started_at=started, counts=counts, error=error
+                )
+        except Exception:  # the run itself is done; only its record for the page is lost
+            log.exception("could not record the %s of account %s", name, account_id)
 
     def _progress_of(self, account_id: int) -> AccountProgress:
         return self._progress.setdefault(account_id, AccountProgress())

@@ -41,7 +41,15 @@ from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrad
 from zdcal.store.notifications import PendingBatch, PendingNotifications
 from zdcal.store.private_files import private_directory
 from zdcal.store.rotation import reencrypt_secrets
-from zdcal.store.tables import AgentStatus, AuthKind, BackfillState, MailKind, MailStatus
+from zdcal.store.sync_runs import RunCounts, SyncRun, SyncRuns
+from zdcal.store.tables import (
+    AgentStatus,
+    AuthKind,
+    BackfillState,
+    MailKind,
+    MailStatus,
+    RunKind,
+)
 from zdcal.store.tickets import MirroredTicket, TicketMirror
 from zdcal.store.transactions import Store, Transaction
 from zdcal.store.vault import Vault, generate_key, load_or_create_key
@@ -82,6 +90,8 @@ __all__ = [
     "QueuedMail",
     "RecordNotFound",
     "RetryBackoff",
+    "RunCounts",
+    "RunKind",
     "SecretUndecryptable",
     "Store",
     "StoreError",
@@ -89,6 +99,8 @@ __all__ = [
     "Suppressions",
     "SyncCursor",
     "SyncCursors",
+    "SyncRun",
+    "SyncRuns",
     "TicketMirror",
     "TokenRefreshLeases",
     "Transaction",

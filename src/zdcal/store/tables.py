@@ -454,3 +454,31 @@ class WebhookDeliveryRow(Base):
     )
     delivery_key: Mapped[str] = mapped_column(String(80), primary_key=True)
     received_at: Mapped[datetime]
+
+
+class RunKind(StrEnum):
+    """The background runs whose latest result the admin page shows."""
+
+    SWEEP = "sweep"
+    VERIFY = "verify"
+
+
+class SyncRunRow(Base):
+    """The latest finished run of each kind per account, with what it did: the worker's
+    memory ends with its process, the admin page must not."""
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (_one_of("kind", RunKind),)
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+    tickets_read: Mapped[int] = mapped_column(Integer)
+    events_created: Mapped[int] = mapped_column(Integer)
+    events_updated: Mapped[int] = mapped_column(Integer)
+    events_deleted: Mapped[int] = mapped_column(Integer)
+    events_failed: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))  # None: the run succeeded

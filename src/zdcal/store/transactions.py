@@ -28,6 +28,7 @@ from zdcal.store.failures import FailedTickets, RetryBackoff
 from zdcal.store.leases import AccountLeases, TokenRefreshLeases
 from zdcal.store.mail_outbox import MailOutbox
 from zdcal.store.notifications import PendingNotifications
+from zdcal.store.sync_runs import SyncRuns
 from zdcal.store.tickets import TicketMirror
 from zdcal.store.vault import Vault
 from zdcal.store.web_sessions import WebSessions
@@ -53,6 +54,7 @@ class Transaction:
     web_sessions: WebSessions
     deliveries: WebhookDeliveries
     mail: MailOutbox
+    sync_runs: SyncRuns
 
 
 class Store:
@@ -96,6 +98,7 @@ class Store:
                 web_sessions=WebSessions(session, self._clock),
                 deliveries=WebhookDeliveries(session, self._clock),
                 mail=mail,
+                sync_runs=SyncRuns(session, self._clock),
             )
 
     async def close(self) -> None:

@@ -7,8 +7,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from zdcal.sandbox.zendesk.assumptions import (
-    LIST_USERS_ORDER,
-    LIST_USERS_ROLE_WINS_OVER_ROLES,
+    USER_LIST_ROLES,
+    USER_LIST_SHOWS_ONLY_ACTIVE,
     USER_UPDATE_ROLES,
 )
 from zdcal.sandbox.zendesk.errors import BadRequest
@@ -21,6 +21,7 @@ from zdcal.sandbox.zendesk.http_common import (
     principal,
     routes,
 )
+from zdcal.sandbox.zendesk.model import USER_ROLES
 from zdcal.sandbox.zendesk.pagination import support_list
 from zdcal.sandbox.zendesk.users import anonymous_user_json, user_json
 
@@ -35,18 +36,21 @@ async def me(request: Request) -> Response:
 
 
 async def list_users(request: Request) -> Response:
-    """List Users, filtered by ``role`` or ``role[]``, in id order (see assumptions)."""
-    principal(request, "users", write=False, roles=("agent", "admin"))
-    roles = set(request.query_params.getlist("role[]"))
-    if "role" in request.query_params and (LIST_USERS_ROLE_WINS_OVER_ROLES or not roles):
-        roles = {request.query_params["role"]}
-    users = sorted(account_of(request).users.by_id.values(),
-                   key=lambda u: getattr(u, LIST_USERS_ORDER))
+    """List Users (ListUsers): ``role`` or repeated ``role[]`` filter by role, in id order."""
+    principal(request, "users", write=False, roles=USER_LIST_ROLES)
+    roles = request.query_params.getlist("role[]") or request.query_params.getlist("role")
+    unknown = [r for r in roles if r not in USER_ROLES]
+    if unknown:
+        raise BadRequest("InvalidValue", f"role is not valid: {unknown[0][:40]}")
     url = base_url(request)
+    ordered = [
+        user for _, user in sorted(account_of(request).users.by_id.items())
+        if (not roles or user.role in roles) and (user.active or not USER_LIST_SHOWS_ONLY_ACTIVE)
+    ]
     return support_list(
         request,
         "users",
-        [u for u in users if not roles or u.role in roles],
+        ordered,
         lambda u: (u.id,),
         lambda u: user_json(u, url),
         lambda: BadRequest("InvalidPaginationParameter", "page[after] is not valid"),

@@ -18,7 +18,7 @@ from zdcal.sandbox.zendesk.http_common import (
 )
 from zdcal.sandbox.zendesk.pagination import (
     InvalidCursor,
-    cursor_page_of,
+    requested_cursor_page,
     support_list,
     webhooks_cursor_body,
 )
@@ -49,7 +49,7 @@ async def list_webhooks(request: Request) -> Response:
         key=lambda w: w.id,
     )
     try:
-        page = cursor_page_of(request, found, lambda w: (w.id,))
+        page = requested_cursor_page(request, found, lambda w: (w.id,))
     except InvalidCursor as exc:
         raise WebhookApiError(400, "InvalidPaginationParameter", "page cursor is invalid") from exc
     return json_response(webhooks_cursor_body(request, "webhooks", page.rendered(webhook_json)))

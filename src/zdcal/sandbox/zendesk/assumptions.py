@@ -65,13 +65,6 @@ ASSIGNEE_MUST_BE_AGENT: Final = True
 # Deleting a ticket fires no trigger (triggers react to creates and updates only); it
 # does write a change to the incremental export log.
 DELETION_FIRES_TRIGGERS: Final = False
-# --- Users ----------------------------------------------------------------------------
-# List Users (GET /api/v2/users; the OpenAPI file's ListUsers: `role`, `role[]`, cursor or
-# offset pages, agents and admins may call it) lists users in id order, and `role` wins
-# over `role[]` when both are given: neither is documented (guesses).
-LIST_USERS_ORDER: Final = "id"
-LIST_USERS_ROLE_WINS_OVER_ROLES: Final = True
-
 # GET /api/v2/tickets/show_many with more than 100 ids: 400 with this error name.
 SHOW_MANY_MAX_IDS: Final = 100
 SHOW_MANY_TOO_MANY_ERROR: Final = "InvalidPaginationParameter"
@@ -155,6 +148,16 @@ SEARCH_EXPORT_TYPE_IN_QUERY_MUST_MATCH_FILTER: Final = True
 # call it) is allowed to admins only here, and applies `name` and `role` only: enough to
 # promote or demote someone; every other field of the body is ignored.
 USER_UPDATE_ROLES: Final = ("admin",)
+# GET /api/v2/users (ListUsers in Zendesk's OpenAPI file): "Allowed For: Admins, Agents and
+# Light Agents"; `role` filters by one role, `role[]` (repeated) by several (the file's
+# UserRoleFilter and UserRolesFilter). It pages like the other Support API lists (offset
+# pages without page[size], cursor pages with it: the file's DualPaginationPage) with at
+# most 100 records a page ("Returns a maximum of 100 records per page"). Guesses: users
+# come in id order (the file does not name the default of CursorPaginationSort), a role
+# that is not end-user/agent/admin is refused (400; custom role names are not simulated),
+# and deleted (inactive) users are not listed.
+USER_LIST_ROLES: Final = ("agent", "admin")
+USER_LIST_SHOWS_ONLY_ACTIVE: Final = True
 
 # --- Rate limits ----------------------------------------------------------------------
 # Windows are fixed minutes of the simulator clock (so advancing the clock resets them);

@@ -109,6 +109,38 @@ def _after(key: SortKey, mark: SortKey) -> bool:
         raise InvalidCursor(str(mark)) from exc
 
 
+def requested_cursor_page(
+    request: Request, ordered: Sequence[Item], key: Callable[[Item], SortKey]
+) -> CursorPage[Item]:
+    """The cursor page the request asks for; the caller maps a bad cursor to its API's 400."""
+    params = request.query_params
+    return cursor_page(
+        ordered,
+        key,
+        page_size(request),
+        after=params.get("page[after]"),
+        before=params.get("page[before]"),
+    )
+
+
+def support_list(
+    request: Request,
+    key: str,
+    ordered: Sequence[Item],
+    sort_key: Callable[[Item], SortKey],
+    render: Callable[[Item], dict[str, Any]],
+    bad_cursor: Callable[[], ZendeskApiError],
+) -> Response:
+    """Offset pages without ``page[size]``, cursor pages with it (Support API lists)."""
+    if "page[size]" not in request.query_params:
+        return json_response(offset_body(request, key, [render(item) for item in ordered]))
+    try:
+        page = requested_cursor_page(request, ordered, sort_key)
+    except InvalidCursor as exc:
+        raise bad_cursor() from exc
+    return json_response(support_cursor_body(request, key, page.rendered(render)))
+
+
 def page_size(request: Request, name: str = "page[size]") -> int:
     """The requested page size, capped at the account's list maximum (which is also the
     default)."""
@@ -178,34 +210,3 @@ def offset_body(request: Request, key: str, records: Sequence[Any]) -> dict[str,
         "count": len(records),
     }
 
-
-def cursor_page_of(
-    request: Request, ordered: Sequence[Item], key: Callable[[Item], SortKey]
-) -> CursorPage[Item]:
-    """The cursor page a request asks for; the caller maps a bad cursor to its API's 400."""
-    params = request.query_params
-    return cursor_page(
-        ordered,
-        key,
-        page_size(request),
-        after=params.get("page[after]"),
-        before=params.get("page[before]"),
-    )
-
-
-def support_list(
-    request: Request,
-    key: str,
-    ordered: Sequence[Item],
-    sort_key: Callable[[Item], SortKey],
-    render: Callable[[Item], dict[str, Any]],
-    bad_cursor: Callable[[], ZendeskApiError],
-) -> Response:
-    """Offset pages without ``page[size]``, cursor pages with it (Support API lists)."""
-    if "page[size]" not in request.query_params:
-        return json_response(offset_body(request, key, [render(item) for item in ordered]))
-    try:
-        page = cursor_page_of(request, ordered, sort_key)
-    except InvalidCursor as exc:
-        raise bad_cursor() from exc
-    return json_response(support_cursor_body(request, key, page.rendered(render)))

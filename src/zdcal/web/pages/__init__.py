@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from zdcal.mail import RECONNECT_PATH
 from zdcal.web.pages import account_connect, admin, agent, calendar_connect, signin
+from zdcal.web.pages.agent_directory import AgentDirectory
 from zdcal.web.pages.errors import PageError
 from zdcal.web.pages.headers import SecurityHeaders
 from zdcal.web.pages.rendering import STATIC_DIR, render
@@ -35,6 +37,25 @@ async def page_error(request: Request, exc: Exception) -> Response:
     log.info("page refused (%s): %s", type(exc).__name__, exc.title)
     return render(request, "error.html", status=exc.status, title=exc.title,
                   message=exc.message)
+
+
+HTTP_PAGE_TITLES = {404: "Page not found", 405: "Not allowed here"}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (an unknown page or static file, a wrong method) as pages
+    in the site's layout, with a way home."""
+    assert isinstance(exc, HTTPException)
+    title = HTTP_PAGE_TITLES.get(exc.status_code, "Something went wrong")
+    message = (
+        "There is no page at this address: the link may be old or mistyped."
+        if exc.status_code == 404 else str(exc.detail)
+    )
+    response = render(request, "error.html", status=exc.status_code, title=title,
+                      message=message)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
 
 
 def create_pages_app() -> Starlette:
@@ -65,9 +86,11 @@ def create_pages_app() -> Starlette:
         Route("/admin/bootstrap", admin.run_bootstrap, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=[Middleware(SecurityHeaders), Middleware(SessionCookies),
                     Middleware(ServerSessions)],
-        exception_handlers={PageError: page_error},
+        exception_handlers={PageError: page_error, HTTPException: http_error},
     )
+    app.state.agent_directory = AgentDirectory()
+    return app

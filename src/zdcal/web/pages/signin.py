@@ -13,7 +13,7 @@ from zdcal.web.pages.errors import AccountUnknown, ConnectRefused, NotAnAgent
 from zdcal.web.pages.headers import FRAME_ORIGINS_KEY, account_origins
 from zdcal.web.pages.identity import SignedIn, current_user, sign_in, sign_out
 from zdcal.web.pages.oauth_flows import begin_flow, finish_flow
-from zdcal.web.pages.rendering import render
+from zdcal.web.pages.rendering import flash, render
 from zdcal.web.pages.zendesk_identity import (
     SIGN_IN_SCOPE,
     OAuthClientCredentials,
@@ -128,4 +128,5 @@ async def finish_sign_in(request: Request) -> Response:
 @csrf_protected
 async def sign_out_page(request: Request) -> Response:
     await sign_out(request)
+    flash(request, "You are signed out of zdcal. Your calendar keeps following your tasks.")
     return RedirectResponse("/", status_code=303)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from zdcal.clock import Clock
 from zdcal.store.accounts import Accounts
+from zdcal.store.agent_tasks import AgentTasks
 from zdcal.store.agents import Agents
 from zdcal.store.calendar_changes import PendingCalendarReads, Suppressions
 from zdcal.store.cursors import SyncCursors
@@ -49,6 +50,7 @@ class Transaction:
     suppressions: Suppressions
     calendar_reads: PendingCalendarReads
     web_sessions: WebSessions
+    agent_tasks: AgentTasks
 
 
 class Store:
@@ -89,6 +91,7 @@ class Store:
                 suppressions=Suppressions(session, self._clock),
                 calendar_reads=PendingCalendarReads(session, self._clock),
                 web_sessions=WebSessions(session, self._clock),
+                agent_tasks=AgentTasks(session),
             )
 
     async def close(self) -> None:

@@ -135,13 +135,19 @@ async def save_style(request: Request) -> Response:
         return RedirectResponse("/agent", status_code=303)
     async with services.store.transaction() as tx:
         await tx.agents.set_style(agent.id, options)
+    failed = 0
     if agent.can_receive_events:
         try:
             async with services.account_work(account.id, wait=LOCK_WAIT_SECONDS) as sync:
                 await sync.sync_agent(agent.zendesk_user_id)
+                failed = sync.report.events_failed
         except AccountBusy:
             request.state.workers.request_agent_sync(account.id, agent.zendesk_user_id)
-    flash(request, "Saved. Your task events now look like the preview.")
+    if failed:
+        flash(request, "Saved, but some task events could not be changed yet: see below.",
+              error=True)
+    else:
+        flash(request, "Saved. Your task events now look like the preview.")
     return RedirectResponse("/agent", status_code=303)
 
 

@@ -16,7 +16,7 @@ from zdcal.web.pages.errors import BadPageRequest
 from zdcal.web.pages.failure_words import failure_sentence, retry_words
 from zdcal.web.pages.local_times import day_words
 
-TASKS_PER_PAGE = 50
+TASKS_PER_PAGE = 20  # the settings below stay within reach in Zendesk's sidebar
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,13 @@ async def task_list(
 ) -> TaskList:
     """Page ``page`` of the agent's open tasks (the last page when asked for more)."""
     found = await _read(services, account, agent, page)
-    pages = max(1, -(-found.total // TASKS_PER_PAGE))
-    if not found.tasks and page > pages:
-        page = pages
-        found = await _read(services, account, agent, page)
+    if not found.tasks and page > 1:
+        # Past the end (the list shrank, or a typed address): the counts come with a row.
+        found = await _read(services, account, agent, 1)
+        page = _pages(found.total)
+        if page > 1:
+            found = await _read(services, account, agent, page)
+    pages = _pages(found.total)
     now = services.clock.now()
     info = account_info(account)
     return TaskList(
@@ -82,6 +85,10 @@ async def task_list(
         page=page,
         pages=pages,
     )
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // TASKS_PER_PAGE))
 
 
 async def _read(services: Services, account: Account, agent: Agent, page: int) -> AgentTaskPage:

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from zdcal.clock import Clock
 from zdcal.runtime import Runtime
 from zdcal.sandbox.runner import Sandbox
 from zdcal.sandbox.server import ServerThread
@@ -158,9 +159,10 @@ def _add_sandbox_account(settings: Settings, zendesk_url: str) -> int:
 def open_stack(
     data_dir: Path, *, with_account: bool = True, public_url: str | None = None,
     tasks: list[tuple[int, str, str]] | None = None, overrides: Mapping[str, Any] | None = None,
+    clock: Clock | None = None,
 ) -> Iterator[Stack]:
     """Start everything; ``tasks`` (assignee, due_at, subject) exist before the backfill;
-    ``overrides`` replace the stack's own settings."""
+    ``overrides`` replace the stack's own settings; ``clock`` is zdcal's (the system's)."""
     logs = LogCapture()
     root = logging.getLogger()
     previous_level = root.level
@@ -173,7 +175,7 @@ def open_stack(
             httpx.Client(base_url=sandbox.cronofy.base_url, timeout=30) as cr,
         ):
             settings = _settings(data_dir, sandbox, "http://127.0.0.1:0", overrides or {})
-            app = create_app(settings, workers_options=FAST_WORKERS)
+            app = create_app(settings, workers_options=FAST_WORKERS, clock=clock)
             server = ServerThread(app)
             # The port is known once the socket is bound; the lifespan reads settings later.
             settings.public_url = public_url or server.base_url
@@ -245,12 +247,23 @@ def signed_in_client(stack: Stack, user_id: int, *, next_page: str = "agent") ->
     return client
 
 
-def connect_calendar(stack: Stack, client: httpx.Client, owner: str) -> httpx.Response:
+def connect_calendar(
+    stack: Stack, client: httpx.Client, owner: str, *, confirm: str | None = "work"
+) -> httpx.Response:
+    """Link the owner's calendar account and, unless ``confirm`` is None, confirm their
+    calendar named ``confirm`` (the style left as it is); returns the callback's answer."""
     page = client.get("/agent")
     start = client.post("/calendar/connect", data={"csrf_token": csrf_of(page.text)})
     assert start.status_code == 303, start.text
     back = cronofy_consent(stack, start.headers["location"], f"acc_sandbox_{owner}")
-    return client.get(back)
+    answer = client.get(back)
+    choice = client.get("/agent").text
+    if confirm is not None and 'id="choose-card"' in choice:
+        confirmed = client.post("/calendar/confirm", data={
+            "csrf_token": csrf_of(choice), "calendar_id": calendar(owner, confirm),
+        })
+        assert confirmed.status_code == 303, confirmed.text
+    return answer
 
 
 @contextmanager

@@ -3,7 +3,8 @@
 * Notified tickets: collected for a short window, re-read with show_many, applied;
   the calendar requests this costs are spread evenly over time (:class:`CalendarBudget`).
 * A periodic sweep per account (the incremental export) catches what notifications
-  missed; a periodic verify repairs calendar drift.
+  missed; a periodic verify repairs calendar drift. Failed tickets are retried as soon
+  as their retry time comes (the scheduler looks every tick), not only at the sweep.
 * Requests from the pages (backfill, verify, bootstrap, an agent's resync) run here too.
 * With SMTP configured, the mail outbox is sent (:mod:`zdcal.live.mail_delivery`).
 
@@ -316,9 +317,10 @@ class Workers:
             try:
                 async with self.services.store.transaction() as tx:
                     accounts = await tx.accounts.all()
+                    retries_due = set(await tx.failures.accounts_due())
             except Exception:
                 log.exception("could not list accounts")
-                accounts = []
+                accounts, retries_due = [], set()
             now = self.services.clock.now()
             for account in accounts:
                 if self._stopping.is_set():
@@ -326,6 +328,9 @@ class Workers:
                 progress = self._progress_of(account.id)
                 if self._due(progress.last_sweep, self.sweep_interval, now):
                     await self._run(account.id, "sweep", self._sweep, wait=0.0)
+                elif account.id in retries_due:
+                    # At the time the pages announced, not at the next sweep.
+                    await self._run(account.id, "retry", self._retry, wait=0.0)
                 if self._due(progress.last_verify, self.verify_interval, now):
                     if progress.last_verify is None:
                         progress.last_verify = now  # first verify one interval after start
@@ -344,6 +349,10 @@ class Workers:
         await sync.sweep()
         await sync.retry_failed()
         self._progress_of(sync.account.id).last_sweep = self.services.clock.now()
+
+    @staticmethod
+    async def _retry(sync: AccountSync) -> None:
+        await sync.retry_failed()
 
     async def _verify(self, sync: AccountSync) -> None:
         await sync.verify()

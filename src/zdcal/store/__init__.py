@@ -16,6 +16,7 @@ from zdcal.store.accounts import (
     ZendeskCredentials,
     ZendeskOAuth,
 )
+from zdcal.store.agent_tasks import AgentTask, AgentTaskPage, AgentTasks
 from zdcal.store.agents import Agent, Agents, CalendarTokens, EventStyleOptions
 from zdcal.store.calendar_changes import PendingCalendarReads, Suppression, Suppressions
 from zdcal.store.cursors import SyncCursor, SyncCursors
@@ -65,6 +66,9 @@ __all__ = [
     "Agent",
     "AgentNotFound",
     "AgentStatus",
+    "AgentTask",
+    "AgentTaskPage",
+    "AgentTasks",
     "Agents",
     "AuthKind",
     "Backfill",

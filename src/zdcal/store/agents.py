@@ -222,6 +222,10 @@ class Agents:
         """Choose the calendar the agent's task events are written to."""
         await self._update(agent_id, calendar_id=calendar_id, calendar_name=calendar_name)
 
+    async def forget_calendar(self, agent_id: int) -> None:
+        """Unchoose the agent's calendar: nothing is written for them until they choose."""
+        await self._update(agent_id, calendar_id=None, calendar_name=None)
+
     async def set_style(self, agent_id: int, style: EventStyleOptions) -> None:
         """Replace the agent's event style options."""
         await self._update(agent_id, style=dict(style))

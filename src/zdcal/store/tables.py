@@ -296,6 +296,8 @@ class FailedTicketRow(Base):
     ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     agent_id: Mapped[int | None] = mapped_column(BigInteger)  # Zendesk user id, when known
     reason: Mapped[str] = mapped_column(String(500))
+    # zdcal.calendars.base.FailureKind: what the pages put in plain words.
+    kind: Mapped[str] = mapped_column(String(32), server_default="unknown")
     attempts: Mapped[int] = mapped_column(Integer)
     first_failed_at: Mapped[datetime]
     last_failed_at: Mapped[datetime]

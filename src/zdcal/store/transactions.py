@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from zdcal.clock import Clock
 from zdcal.store.accounts import Accounts
+from zdcal.store.agent_tasks import AgentTasks
 from zdcal.store.agents import Agents
 from zdcal.store.calendar_changes import PendingCalendarReads, Suppressions
 from zdcal.store.cursors import SyncCursors
@@ -55,6 +56,7 @@ class Transaction:
     deliveries: WebhookDeliveries
     mail: MailOutbox
     sync_runs: SyncRuns
+    agent_tasks: AgentTasks
 
 
 class Store:
@@ -99,6 +101,7 @@ class Store:
                 deliveries=WebhookDeliveries(session, self._clock),
                 mail=mail,
                 sync_runs=SyncRuns(session, self._clock),
+                agent_tasks=AgentTasks(session),
             )
 
     async def close(self) -> None:

@@ -35,7 +35,7 @@ from zdcal.store.errors import (
     VaultError,
 )
 from zdcal.store.failures import FailedTicket, FailedTickets, RetryBackoff
-from zdcal.store.leases import AccountLeases
+from zdcal.store.leases import AccountLeases, LeaseHolder
 from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
 from zdcal.store.notifications import PendingBatch, PendingNotifications
 from zdcal.store.rotation import reencrypt_secrets
@@ -67,6 +67,7 @@ __all__ = [
     "FailedTickets",
     "InsecureKeyFile",
     "InvalidKey",
+    "LeaseHolder",
     "MigrationError",
     "MirroredTicket",
     "PendingBatch",

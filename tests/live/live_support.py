@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 sys.path.insert(0, str(Path(__file__).parents[1] / "engine"))
 
-from world import World
+from world import SECRET_KEY, World
 
 from zdcal.live.bootstrap import BootstrapResult, bootstrap_account
 from zdcal.live.services import Services
@@ -63,3 +68,51 @@ def serve(world: World, **workers: float) -> ServerThread:
     return server
 
 
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def serve_process(world: World, port: int, log: Path | None = None) -> subprocess.Popen[bytes]:
+    """``zdcal serve`` in a process of its own on the world's database and simulators,
+    once it answers. Its stderr goes to ``log`` (appended) if given, else to a pipe."""
+    s = world.settings
+    env = {
+        **os.environ,
+        "ZDCAL_DATA_DIR": str(s.data_dir),
+        "ZDCAL_DATABASE_URL": s.database_url,
+        "ZDCAL_SECRET_KEY": SECRET_KEY,
+        "ZDCAL_CRONOFY_API_URL": s.cronofy_api_url,
+        "ZDCAL_CRONOFY_APP_URL": s.cronofy_app_url,
+        "ZDCAL_CRONOFY_CLIENT_ID": s.cronofy_client_id,
+        "ZDCAL_CRONOFY_CLIENT_SECRET": s.cronofy_client_secret.get_secret_value(),
+        "ZDCAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    command = [sys.executable, "-m", "zdcal.cli", "serve", "--port", str(port)]
+    if log is None:
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+    else:
+        with log.open("ab") as stderr:  # a file: a full pipe would stall a long-lived server
+            process = subprocess.Popen(
+                command, env=env, stdout=subprocess.DEVNULL, stderr=stderr
+            )
+    try:
+        eventually(lambda: _answers(port), timeout=60)
+    except AssertionError:
+        process.kill()
+        process.wait()
+        raise
+    return process
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "engine"))
 
-from world import SECRET_KEY, World
+from world import World, zdcal_env
 
 from zdcal.live.bootstrap import BootstrapResult, bootstrap_account
 from zdcal.live.services import Services
@@ -80,18 +79,7 @@ def free_port() -> int:
 def serve_process(world: World, port: int, log: Path | None = None) -> subprocess.Popen[bytes]:
     """``zdcal serve`` in a process of its own on the world's database and simulators,
     once it answers. Its stderr goes to ``log`` (appended) if given, else to a pipe."""
-    s = world.settings
-    env = {
-        **os.environ,
-        "ZDCAL_DATA_DIR": str(s.data_dir),
-        "ZDCAL_DATABASE_URL": s.database_url,
-        "ZDCAL_SECRET_KEY": SECRET_KEY,
-        "ZDCAL_CRONOFY_API_URL": s.cronofy_api_url,
-        "ZDCAL_CRONOFY_APP_URL": s.cronofy_app_url,
-        "ZDCAL_CRONOFY_CLIENT_ID": s.cronofy_client_id,
-        "ZDCAL_CRONOFY_CLIENT_SECRET": s.cronofy_client_secret.get_secret_value(),
-        "ZDCAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
+    env = {**zdcal_env(world), "ZDCAL_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     command = [sys.executable, "-m", "zdcal.cli", "serve", "--port", str(port)]
     if log is None:
         process = subprocess.Popen(

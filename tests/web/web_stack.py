@@ -128,7 +128,10 @@ def _settings(
         zendesk_oauth_client_secret=ZENDESK_CLIENT[1],
         web_custom_zendesk_urls=True,
         web_custom_zendesk_hosts=[urlsplit(sandbox.zendesk.base_url).netloc],
-        sweep_interval_seconds=1,
+        # Zendesk allows 10 incremental exports a minute (so does its simulator): a sweep
+        # more often meets 429s, and waits them out holding the account's lock, which
+        # stalls the pages and the calendar reads of the tests for up to a minute.
+        sweep_interval_seconds=6,
         log_level="DEBUG",
     )
     return Settings(**{**values, **overrides})

@@ -36,7 +36,7 @@ from zdcal.store.errors import (
     VaultError,
 )
 from zdcal.store.failures import FailedTicket, FailedTickets, RetryBackoff
-from zdcal.store.leases import AccountLeases, TokenRefreshLeases
+from zdcal.store.leases import AccountLeases, LeaseHolder, TokenRefreshLeases
 from zdcal.store.mail_outbox import MailOutbox, QueuedMail
 from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
 from zdcal.store.notifications import PendingBatch, PendingNotifications
@@ -83,6 +83,7 @@ __all__ = [
     "FailedTickets",
     "InsecureKeyFile",
     "InvalidKey",
+    "LeaseHolder",
     "MailKind",
     "MailOutbox",
     "MailStatus",

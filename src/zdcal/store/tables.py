@@ -373,6 +373,11 @@ class AccountLeaseRow(Base):
     )
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
+    # The holding process, where it can be told (zdcal.live.processes): a process on the
+    # same machine may take over at once from a holder that is gone.
+    holder_view: Mapped[str | None] = mapped_column(String(96))
+    holder_pid: Mapped[int | None]
+    holder_started: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class TokenRefreshLeaseRow(Base):

@@ -55,8 +55,20 @@ def test_change_notifications_respect_channel_filters(
         assert payload["notification"].keys() == expected_shape["notification"].keys()
         assert delivery.headers[SIGNATURE_HEADER.lower()] == sign(delivery.body, CLIENT_SECRET)
         assert delivery.headers["content-type"] == "application/json; charset=utf-8"
-    log = sim.control("GET", "/notifications").json()
-    assert [d["type"] for d in log["deliveries"]].count("change") == 2
+    assert changes_logged(sim, 2) == 2
+
+
+def changes_logged(sim: Sim, wanted: int, timeout: float = 5.0) -> int:
+    """How many change deliveries the simulator's log holds, once it holds ``wanted`` or
+    ``timeout`` passed: an attempt is logged when its answer comes back, which can be just
+    after the receiver has the request."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log = sim.control("GET", "/notifications").json()
+        count = [d["type"] for d in log["deliveries"]].count("change")
+        if count >= wanted or time.monotonic() > deadline:
+            return count
+        time.sleep(0.05)
     assert all(d["outcome"] == "delivered" and d["status"] == 200 for d in log["deliveries"])
 
 

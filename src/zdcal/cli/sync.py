@@ -6,8 +6,7 @@ import sys
 
 import click
 
-from zdcal.cli.accounts import find_account
-from zdcal.cli.base import main, run_with_runtime
+from zdcal.cli.base import find_account, run_with_runtime
 from zdcal.live.locks import AccountLocks
 from zdcal.runtime import Runtime
 from zdcal.sync.report import SyncReport
@@ -33,7 +32,7 @@ class ProgressLine:
             click.echo("", err=True)
 
 
-@main.command("sync")
+@click.command("sync")
 @click.option("--account", "subdomain", help="Only this account (default: all).")
 @click.option("--verify", is_flag=True, help="Also read calendars back and repair drift.")
 @click.option("--wait", type=float, default=60.0, show_default=True,

@@ -49,6 +49,7 @@ def sandbox_settings(data_dir: Path, port: int, sandbox: Sandbox) -> Settings:
     return Settings(
         _env_file=None,
         data_dir=data_dir,
+        database_url="",  # SQLite in data_dir, which the demo empties; never ZDCAL_DATABASE_URL
         public_url=f"http://127.0.0.1:{port}",
         cronofy_api_url=sandbox.cronofy.base_url,
         cronofy_app_url=sandbox.cronofy.base_url,
@@ -155,7 +156,10 @@ def write_cli_environment(settings: Settings, path: Path) -> None:
 def serve(settings: Settings, sock: socket.socket) -> None:
     """Serve zdcal on an already bound socket until Ctrl+C."""
     config = uvicorn.Config(create_app(settings), log_config=None, access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl+C it stopped for
+        click.echo("zdcal demo stopped.")
 
 
 @click.command("demo")
@@ -194,7 +198,7 @@ def demo_command(port: int, zendesk_port: int, cronofy_port: int, data_dir: Path
             "--zendesk-port and --cronofy-port"
         ) from exc
     with sandbox:
-        settings = sandbox_settings(data_dir, sock.getsockname()[1], sandbox)
+        settings = sandbox_settings(data_dir.resolve(), sock.getsockname()[1], sandbox)
         configure_logging(settings.log_level, "text")
         asyncio.run(prepare(settings, sandbox))
         cli_env = data_dir / "cli.env"

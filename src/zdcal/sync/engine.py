@@ -235,6 +235,7 @@ class AccountSync:
                 return
             tickets = [observed(t) for t in page.tickets]
             self.report.tickets_read += len(tickets)
+            self.report.progressed()
             # A pending ticket is kept whatever its new version is: that version must
             # replace the pending one even if it no longer concerns the calendars.
             pending.update(
@@ -333,6 +334,7 @@ class AccountSync:
             latest[ticket.ticket_id] = ticket
         if reread:
             self.report.tickets_read += len(latest)
+            self.report.progressed()
         if not latest:
             return None
         async with self.store.transaction() as tx:

@@ -28,7 +28,8 @@ class SyncReport:
     """Events of ours that zdcal has no record of, deleted (also in ``events_deleted``)."""
     requests: Counter[str] = field(default_factory=Counter)
     listener: Callable[[SyncReport], None] | None = field(default=None, repr=False)
-    """Told after each batch of tickets is applied (a progress display)."""
+    """Told after each page of tickets read, batch applied and calendar verified (a
+    progress display)."""
 
     def progressed(self) -> None:
         if self.listener is not None:

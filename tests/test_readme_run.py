@@ -55,6 +55,8 @@ def test_run_command_from_a_fresh_clone_serves_the_demo(tmp_path: Path) -> None:
             found = re.search(r"open (http://127\.0\.0\.1:\d+)", line)
             url = found.group(1) if found else None
         assert url == f"http://127.0.0.1:{ports[0]}", "".join(output[-30:])
+        # The first run installs quietly: pip's warnings and build logs stay out of sight.
+        assert [line for line in output if "warning" in line.lower()] == []
         # The URL is printed as the server starts: give it a moment to listen.
         ready = time.monotonic() + 60
         while True:

@@ -20,8 +20,10 @@ from zdcal.cli.base import COMMANDS
 HEAVY = ["sqlalchemy", "alembic", "httpx", "starlette", "uvicorn", "pydantic", "jinja2",
          "cryptography", "zdcal.sandbox", "zdcal.store", "zdcal.sync", "zdcal.web"]
 # What a command that only reads the database must not load either.
+# (and Alembic: a database already at the newest revision needs no migration).
 API_AND_WEB = ["httpx", "starlette", "uvicorn", "jinja2", "zdcal.sandbox", "zdcal.sync",
-               "zdcal.web", "zdcal.live.services", "zdcal.calendars", "zdcal.zendesk"]
+               "zdcal.web", "zdcal.live.services", "zdcal.calendars", "zdcal.zendesk",
+               "alembic"]
 
 PROBE = """
 import json, sys

@@ -75,14 +75,16 @@ def test_an_existing_database_readable_by_others_is_made_private(tmp_path: Path)
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o002])
-def test_a_plain_command_on_a_fresh_data_directory_creates_it_private(
+def test_setting_up_a_fresh_data_directory_creates_it_private(
     tmp_path: Path, umask: int
 ) -> None:
+    # 'db upgrade' sets up; reading commands create nothing (test_cli_finds_its_data.py).
     data_dir = tmp_path / "fresh"
     done = subprocess.run(
-        [sys.executable, "-m", "zdcal.cli", "accounts", "list"],
+        [sys.executable, "-m", "zdcal.cli", "db", "upgrade"],
         env=zdcal_environment(data_dir), cwd=tmp_path, umask=umask, capture_output=True,
     )
     assert done.returncode == 0, done.stderr.decode()
     assert oct(mode(data_dir)) == oct(0o700)
     assert oct(mode(data_dir / "zdcal.db")) == oct(0o600)
+    assert oct(mode(data_dir / "secret.key")) == oct(0o600)

@@ -10,23 +10,16 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 from cli_harness import ADA_ACCESS, ADA_REFRESH, NIA
 
+from zdcal_testing import free_port, wait_until_ready
+
 ZDCAL = [sys.executable, "-m", "zdcal.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -52,16 +45,7 @@ def running_demo(work: Path, ports: tuple[int, int, int], data_dir: Path) -> Ite
             line = process.stdout.readline()
             assert line, "the demo exited early:\n" + "".join(printed)
             printed.append(line)
-        url = f"http://127.0.0.1:{ports[0]}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the demo never became ready"
-            time.sleep(0.1)
+        wait_until_ready(f"http://127.0.0.1:{ports[0]}", process)
         yield "".join(printed)
     finally:
         process.send_signal(signal.SIGINT)

@@ -9,13 +9,11 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from zdcal_testing import free_port
+from zdcal_testing import free_port, wait_until_ready
 
 
 def mode(path: Path) -> int:
@@ -37,16 +35,7 @@ def test_serve_on_a_fresh_data_directory_keeps_everything_private(tmp_path: Path
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            assert time.monotonic() < deadline, "zdcal serve never became ready"
-            time.sleep(0.2)
+        wait_until_ready(f"http://127.0.0.1:{port}", server)
         # While serving, SQLite keeps its write-ahead log and shared-memory index open.
         files = {name: data_dir / name
                  for name in ("zdcal.db", "zdcal.db-wal", "zdcal.db-shm", "secret.key")}

@@ -163,9 +163,12 @@ def serve(settings: Settings, sock: socket.socket) -> None:
 
 
 @click.command("demo")
-@click.option("--port", type=int, default=8000, show_default=True, help="zdcal's port.")
-@click.option("--zendesk-port", type=int, default=8101, show_default=True)
-@click.option("--cronofy-port", type=int, default=8102, show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True,
+              help="zdcal's port (0: any free one).")
+@click.option("--zendesk-port", type=int, default=8101, show_default=True,
+              help="The simulated Zendesk's port.")
+@click.option("--cronofy-port", type=int, default=8102, show_default=True,
+              help="The simulated Cronofy's port.")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA_DIR,
               show_default=True,
               help="Where the demo's SQLite database and key live; emptied at every start.")

@@ -74,7 +74,8 @@ def sync_command(subdomain: str | None, verify: bool, wait: float) -> None:
 
     The first sync of an account reads all its open tasks. Failed tickets whose retry
     time has come are tried again. An account being synced by a running 'zdcal serve'
-    is waited for (one account's work never runs twice at once).
+    is waited for (one account's work never runs twice at once). Progress goes to
+    stderr; with --verify the summary also counts the events rewritten and strays removed.
     """
 
     async def work(runtime: Runtime) -> list[tuple[str, SyncReport, bool]]:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CRONOFY_DATA_CENTERS = ("us", "au", "ca", "de", "sg", "uk")
@@ -94,16 +94,6 @@ class Settings(BaseSettings):
         "<token>'.",
     )
 
-    @field_validator("web_custom_zendesk_hosts", "zendesk_allowed_subdomains", mode="before")
-    @classmethod
-    def _split_names(cls, value: Any) -> Any:
-        """Lowercase names, from "a, b" text (the environment) or a list."""
-        if isinstance(value, str):
-            value = _LIST_SEPARATORS.split(value)
-        if isinstance(value, list | tuple):
-            return tuple(str(item).strip().lower() for item in value if str(item).strip())
-        return value
-
     # Slow and numerous clients (zdcal.web.http_server) ------------------------------------
     web_max_connections: int = Field(
         default=500, gt=0,
@@ -122,12 +112,63 @@ class Settings(BaseSettings):
         description="A request's body must arrive within this of its headers (408 and close).",
     )
 
+    # Mail to agents and admins (zdcal.mail, zdcal.live.mail_delivery) -------------------
+    smtp_host: str = Field(
+        default="", description="The operator's SMTP server; empty: zdcal sends no mail."
+    )
+    smtp_port: int = Field(
+        default=0, ge=0, le=65535,
+        description="Its port; 0: 587 for starttls, 465 for ssl, 25 for none.",
+    )
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls",
+        description="starttls (upgrade a plain connection), ssl (TLS from the start) or none.",
+    )
+    smtp_username: str = Field(default="", description="SMTP login; empty: no login.")
+    smtp_password: SecretStr = Field(
+        default=SecretStr(""), description="Password of smtp_username."
+    )
+    smtp_from: str = Field(
+        default="", validate_default=True,
+        description="The From address of zdcal's mail (required with smtp_host).",
+    )
+    mail_summary_hour: int = Field(
+        default=7, ge=0, le=23,
+        description="The hour (UTC) from which each account's daily admin summary is sent.",
+    )
+
+    @property
+    def smtp_configured(self) -> bool:
+        """True when zdcal has an SMTP server to send mail through."""
+        return bool(self.smtp_host)
+
+    @field_validator("web_custom_zendesk_hosts", "zendesk_allowed_subdomains", mode="before")
+    @classmethod
+    def _split_names(cls, value: Any) -> Any:
+        """Lowercase names, from "a, b" text (the environment) or a list."""
+        if isinstance(value, str):
+            value = _LIST_SEPARATORS.split(value)
+        if isinstance(value, list | tuple):
+            return tuple(str(item).strip().lower() for item in value if str(item).strip())
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _sender_with_host(cls, value: str, info: ValidationInfo) -> str:
+        # A field check, not a model check: a model check's error shows every input,
+        # secrets included.
+        if info.data.get("smtp_host") and not value.strip():
+            raise ValueError("ZDCAL_SMTP_FROM is required when ZDCAL_SMTP_HOST is set")
+        return value.strip()
+
     @model_validator(mode="after")
     def _fill_derived(self) -> Settings:
         api, app = cronofy_hosts(self.cronofy_data_center)
         self.cronofy_api_url = (self.cronofy_api_url or api).rstrip("/")
         self.cronofy_app_url = (self.cronofy_app_url or app).rstrip("/")
         self.public_url = self.public_url.rstrip("/")
+        if not self.smtp_port:
+            self.smtp_port = {"starttls": 587, "ssl": 465, "none": 25}[self.smtp_security]
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'zdcal.db'}"
         return self

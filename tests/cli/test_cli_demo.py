@@ -1,5 +1,6 @@
-"""``zdcal demo`` as a real process: it starts afresh at every start, tells how to point
-the CLI at it, and a port in use is one line naming the port and its option."""
+"""``zdcal demo`` as a real process: the steps it prints lead to pages that work, it starts
+afresh at every start, tells how to point the CLI at it, and a port in use is one line
+naming the port and its option."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from cli_harness import ADA_ACCESS, ADA_REFRESH, NIA
 
@@ -71,6 +73,16 @@ def zdcal(work: Path, env: dict[str, str], *args: str) -> str:
                               capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
     return finished.stdout
+
+
+def test_the_demo_prints_the_simulated_zendesk_agent_page(clean_environment: Path) -> None:
+    ports = (free_port(), free_port(), free_port())
+    with running_demo(clean_environment, ports, clean_environment / "demo") as printed:
+        agent_page = f"http://127.0.0.1:{ports[1]}/agent/tasks"
+        assert agent_page in printed, printed
+        tasks = httpx.get(agent_page, timeout=10)
+    assert tasks.status_code == 200
+    assert "Call Acme back about the renewal" in tasks.text  # the demo's sample tasks
 
 
 @pytest.mark.slow

@@ -85,6 +85,7 @@ def test_sandbox_serves_both_simulators_until_terminated(
     assert [a["account_id"] for a in accounts] == ["acc_acme_pat"]
     assert process.returncode == 0, stderr
     assert f"Zendesk simulator: {zendesk}  (control: /_sandbox)" in stdout
+    assert f"Zendesk agent page: {zendesk}/agent/tasks" in stdout
     assert f"Cronofy simulator: {cronofy}  (control: /_sandbox)" in stdout
     assert "Traceback" not in stderr
 

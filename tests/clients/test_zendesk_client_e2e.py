@@ -69,6 +69,20 @@ async def test_users(zendesk_sim: Sim) -> None:
 
 
 @pytest.mark.anyio
+async def test_list_users_by_role(zendesk_sim: Sim) -> None:
+    async with admin_client(zendesk_sim) as client:
+        admins, more_admins = await client.users_with_roles(["admin"], most=1000)
+        agents, _ = await client.users_with_roles(["agent"], most=1000)
+        first, more = await client.users_with_roles(["agent", "admin"], most=1)
+    assert [u.email for u in admins] == ["admin@sandbox.example"]
+    assert not more_admins
+    assert NIA in {u.id for u in agents}
+    assert all(u.role == "agent" for u in agents)
+    assert len(first) == 1
+    assert more
+
+
+@pytest.mark.anyio
 async def test_ticket_lifecycle(zendesk_sim: Sim) -> None:
     async with admin_client(zendesk_sim) as client:
         created = await client.create_ticket(task_fields("Call back"))

@@ -86,6 +86,13 @@ def test_agent_link_points_at_the_agent_interface() -> None:
     assert agent_link(account, 35436) == "https://acme-support.zendesk.com/agent/tickets/35436"
 
 
+def test_agent_link_follows_the_base_url_in_use() -> None:
+    """The demo's account lives on the simulator: its links open the simulator's page."""
+    account = AccountInfo(key="k7q2mx4pn5r3ws6t", subdomain="sandbox",
+                          base_url="http://127.0.0.1:8101/")
+    assert agent_link(account, 7) == "http://127.0.0.1:8101/agent/tickets/7"
+
+
 @pytest.mark.parametrize("ticket_id", [0, -5, True])
 def test_ticket_ids_must_be_positive_integers(ticket_id: int) -> None:
     account = AccountInfo(key="k7q2mx4pn5r3ws6t", subdomain="acme")

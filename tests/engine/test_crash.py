@@ -12,24 +12,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from world import KENJI, NIA, SECRET_KEY, World, calendar, open_world
+from world import KENJI, NIA, calendar, open_world, zdcal_env
 
 CALENDARS = [calendar("ada"), calendar("bob")]
 TRIALS = int(os.environ.get("ZDCAL_CRASH_TRIALS", "12"))
-
-
-def zdcal_env(world: World) -> dict[str, str]:
-    s = world.settings
-    return {
-        **os.environ,
-        "ZDCAL_DATA_DIR": str(s.data_dir),
-        "ZDCAL_DATABASE_URL": s.database_url,
-        "ZDCAL_SECRET_KEY": SECRET_KEY,
-        "ZDCAL_CRONOFY_API_URL": s.cronofy_api_url,
-        "ZDCAL_CRONOFY_APP_URL": s.cronofy_app_url,
-        "ZDCAL_CRONOFY_CLIENT_ID": s.cronofy_client_id,
-        "ZDCAL_CRONOFY_CLIENT_SECRET": s.cronofy_client_secret.get_secret_value(),
-    }
 
 
 ZDCAL = [sys.executable, "-m", "zdcal.cli"]

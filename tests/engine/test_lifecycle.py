@@ -19,7 +19,8 @@ def test_new_task_appears_once_as_an_all_day_event_on_the_local_due_date(world: 
     (event,) = events.values()
     assert event["summary"] == f"#{ticket} Renew the contract [High]"
     assert (event["start"], event["end"]) == ("2030-03-08", "2030-03-09")
-    assert event["url"] == f"https://sandbox.zendesk.com/agent/tickets/{ticket}"
+    # The account is connected at the simulator's URL: the link opens its agent page.
+    assert event["url"] == f"{world.sandbox.zendesk.base_url}/agent/tickets/{ticket}"
     assert report.events_created == 1
     # Nothing changed: a second sync writes nothing.
     again = world.sync()

@@ -4,6 +4,7 @@ runtime, and plain-HTTP handles on the simulators' APIs and control APIs."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -288,6 +289,22 @@ def open_world(
             world = World(sandbox, settings, zd, cr)
             world.add_account()
             yield world
+
+
+def zdcal_env(world: World) -> dict[str, str]:
+    """The environment a ``zdcal`` command needs to run on the world's database and
+    simulators."""
+    s = world.settings
+    return {
+        **os.environ,
+        "ZDCAL_DATA_DIR": str(s.data_dir),
+        "ZDCAL_DATABASE_URL": s.database_url,
+        "ZDCAL_SECRET_KEY": SECRET_KEY,
+        "ZDCAL_CRONOFY_API_URL": s.cronofy_api_url,
+        "ZDCAL_CRONOFY_APP_URL": s.cronofy_app_url,
+        "ZDCAL_CRONOFY_CLIENT_ID": s.cronofy_client_id,
+        "ZDCAL_CRONOFY_CLIENT_SECRET": s.cronofy_client_secret.get_secret_value(),
+    }
 
 
 def due(day: str, time: str = "17:00:00") -> str:

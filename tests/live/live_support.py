@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -9,9 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 sys.path.insert(0, str(Path(__file__).parents[1] / "engine"))
 
-from world import World, open_world
+from world import World, open_world, zdcal_env
 
 from zdcal.live.bootstrap import BootstrapResult, bootstrap_account
 from zdcal.live.services import Services
@@ -78,3 +81,33 @@ def live_world(data_dir: Path, scenario: Scenario | None = None) -> Iterator[Liv
             yield live
         finally:
             server.stop()
+
+
+def serve_process(world: World, port: int, log: Path | None = None) -> subprocess.Popen[bytes]:
+    """``zdcal serve`` in a process of its own on the world's database and simulators,
+    once it answers. Its stderr goes to ``log`` (appended) if given, else to a pipe."""
+    env = {**zdcal_env(world), "ZDCAL_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    command = [sys.executable, "-m", "zdcal.cli", "serve", "--port", str(port)]
+    if log is None:
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+    else:
+        with log.open("ab") as stderr:  # a file: a full pipe would stall a long-lived server
+            process = subprocess.Popen(
+                command, env=env, stdout=subprocess.DEVNULL, stderr=stderr
+            )
+    try:
+        eventually(lambda: _answers(port), timeout=60)
+    except AssertionError:
+        process.kill()
+        process.wait()
+        raise
+    return process
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -3,58 +3,19 @@ accepted is lost — each is either applied to the calendar or still queued."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
-from live_support import bootstrap, eventually
-from world import NIA, SECRET_KEY, World, calendar, due, open_world
+from live_support import bootstrap, eventually, serve_process
+from world import NIA, World, calendar, due, open_world
 
 from zdcal.runtime import Runtime
+from zdcal_testing import free_port
 
 NIA_CAL = calendar("ada")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def serve_process(world: World, port: int) -> subprocess.Popen[bytes]:
-    s = world.settings
-    env = {
-        **os.environ,
-        "ZDCAL_DATA_DIR": str(s.data_dir),
-        "ZDCAL_DATABASE_URL": s.database_url,
-        "ZDCAL_SECRET_KEY": SECRET_KEY,
-        "ZDCAL_CRONOFY_API_URL": s.cronofy_api_url,
-        "ZDCAL_CRONOFY_APP_URL": s.cronofy_app_url,
-        "ZDCAL_CRONOFY_CLIENT_ID": s.cronofy_client_id,
-        "ZDCAL_CRONOFY_CLIENT_SECRET": s.cronofy_client_secret.get_secret_value(),
-        "ZDCAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "zdcal.cli", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    eventually(lambda: _answers(port), timeout=30)
-    return process
-
-
-def _answers(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,28 +20,14 @@ from zdcal.store import (
     generate_key,
     upgrade_sync,
 )
-from zdcal_testing import PostgresDatabases
+from zdcal_testing import ManualClock, PostgresDatabases
+
+__all__ = ["ManualClock"]  # the store tests import it from here
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
 ]
-
-
-class ManualClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-
-    def now(self) -> datetime:
-        return self._now
-
-    def timestamp(self) -> float:
-        return self._now.timestamp()
-
-    def advance(self, **delta: float) -> None:
-        self._now += timedelta(**delta)
 
 
 @pytest.fixture(scope="session")

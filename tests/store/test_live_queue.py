@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from zdcal.store import Store
+from zdcal.store import LeaseHolder, Store
 
 from .conftest import ManualClock, add_account
 
@@ -59,20 +59,40 @@ async def test_a_lease_has_one_holder_until_released_or_expired(
     store: Store, clock: ManualClock
 ) -> None:
     acme = await add_account(store, "acme")
+    a, b = LeaseHolder("worker-a"), LeaseHolder("worker-b")
     period = timedelta(seconds=30)
     async with store.transaction() as tx:
-        assert await tx.leases.take(acme, "worker-a", period)
+        assert await tx.leases.take(acme, a, period)
     async with store.transaction() as tx:
-        assert not await tx.leases.take(acme, "worker-b", period)
-        assert await tx.leases.take(acme, "worker-a", period)  # renewal
+        assert not await tx.leases.take(acme, b, period)
+        assert await tx.leases.take(acme, a, period)  # renewal
     clock.advance(seconds=31)
     async with store.transaction() as tx:
-        assert await tx.leases.take(acme, "worker-b", period)  # a's lease ran out
+        assert await tx.leases.take(acme, b, period)  # a's lease ran out
     async with store.transaction() as tx:
         await tx.leases.release(acme, "worker-a")  # not a's any more: no effect
-        assert not await tx.leases.take(acme, "worker-a", period)
+        assert not await tx.leases.take(acme, a, period)
         await tx.leases.release(acme, "worker-b")
-        assert await tx.leases.take(acme, "worker-a", period)
+        assert await tx.leases.take(acme, a, period)
+
+
+async def test_a_lease_is_taken_from_a_holder_known_gone_only_while_it_holds_it(
+    store: Store,
+) -> None:
+    acme = await add_account(store, "acme")
+    crashed = LeaseHolder("crashed", "boot/pid:[1]", 4321, 99)
+    period = timedelta(seconds=30)
+    async with store.transaction() as tx:
+        assert await tx.leases.take(acme, crashed, period)
+        assert await tx.leases.holder(acme) == crashed
+    async with store.transaction() as tx:
+        assert not await tx.leases.take(acme, LeaseHolder("b"), period, replacing="someone")
+        assert await tx.leases.take(acme, LeaseHolder("b"), period, replacing="crashed")
+    async with store.transaction() as tx:
+        # A second process that also saw "crashed" gone comes too late: b holds it now.
+        assert not await tx.leases.take(acme, LeaseHolder("c"), period, replacing="crashed")
+        assert await tx.leases.holder(acme) == LeaseHolder("b")
+        assert not await tx.leases.take(acme, crashed, period)
 
 
 async def test_a_calendar_notification_during_a_read_is_not_lost(

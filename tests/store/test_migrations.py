@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Connection, Integer, MetaData, inspect
 
 from zdcal.store import create_engine, current_revision, head_revision, upgrade, upgrade_sync
+from zdcal.store.engine import SQLITE_BUSY_TIMEOUT_MS
 from zdcal.store.migrate import shipped_head
 from zdcal.store.tables import Base
 
@@ -26,10 +29,12 @@ TABLES = {
     "pending_notifications",
     "account_leases",
     "token_refresh_leases",
+    "mail_outbox",
     "suppressed_events",
     "pending_calendar_reads",
     "web_sessions",
     "webhook_deliveries",
+    "sync_runs",
     "alembic_version",
 }
 
@@ -109,3 +114,24 @@ def test_upgrade_sync_creates_the_sqlite_directory(tmp_path: Any) -> None:
     path = tmp_path / "var" / "nested" / "zdcal.db"
     upgrade_sync(f"sqlite:///{path}")  # a plain sqlite URL gets the async driver
     assert path.exists()
+
+
+@pytest.mark.slow
+def test_an_upgrade_waits_out_another_migration_longer_than_the_busy_timeout(
+    tmp_path: Any,
+) -> None:
+    """A loaded machine can stretch the first migration of a new SQLite file past the
+    busy timeout of ordinary transactions; a process starting beside it must wait."""
+    path = tmp_path / "zdcal.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        other.execute("PRAGMA journal_mode=WAL")
+        other.execute("BEGIN IMMEDIATE")  # another process, migrating for a long while
+        other.execute("CREATE TABLE its_work (id INTEGER)")
+        done = threading.Timer(SQLITE_BUSY_TIMEOUT_MS / 1000 + 2, other.execute, ["COMMIT"])
+        done.start()
+        upgrade_sync(f"sqlite+aiosqlite:///{path}")
+        done.join()
+    finally:
+        other.close()
+    assert asyncio.run(current_revision(f"sqlite+aiosqlite:///{path}")) == head_revision()

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from web_stack import ADMIN, KENJI, NIA, Stack, calendar, open_stack
+from web_stack import ADMIN, KENJI, NIA, Stack, calendar, eventually, open_stack
 
 pytestmark = pytest.mark.browser
 
 DUE = "2030-05-01T15:00:00Z"
-
-
-def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 class Journey:
@@ -78,16 +67,22 @@ def test_agent_connects_switches_and_disconnects(journey: Journey) -> None:
     page.click("#connect-calendar")
     journey.allow_calendar("ada")
 
-    expect(page.locator("#sync-status")).to_contain_text("1 open task synced")
+    # The flow ends on the choice ("Zendesk tasks" offered first); nothing written yet.
+    expect(page.locator("#choose-card")).to_be_visible()
+    expect(page.locator("#calendar_id")).to_have_value(calendar("ada", "tasks"))
+    assert stack.events(calendar("ada", "work")) == {}
+    # Read-only and deleted calendars are not offered.
+    offered = page.locator("#calendar_id option").evaluate_all("os => os.map(o => o.value)")
+    assert sorted(offered) == [calendar("ada", "tasks"), calendar("ada", "work")]
+    page.select_option("#calendar_id", calendar("ada", "work"))
+    page.click("#confirm-calendar")
+
+    expect(page.locator("#sync-status")).to_contain_text("1 of 1 open task on your calendar")
     journey.shot("agent-connected")
     ours = stack.live_grants("acc_sandbox_ada") - seeded
     assert len(ours) == 1
     work = stack.events(calendar("ada", "work"))
     assert [e["summary"] for e in work.values()] == ["#1 Renew Acme's contract"]
-
-    # Read-only and deleted calendars are not offered.
-    offered = page.locator("#calendar_id option").evaluate_all("os => os.map(o => o.value)")
-    assert sorted(offered) == [calendar("ada", "tasks"), calendar("ada", "work")]
 
     # The live preview follows the form before anything is saved.
     page.check("#mode-timed")
@@ -124,7 +119,9 @@ def test_agent_reconnects_after_revocation(journey: Journey) -> None:
     journey.sign_in(NIA)
     page.click("#connect-calendar")
     journey.allow_calendar("bob")
-    expect(page.locator("#sync-status")).to_contain_text("1 open task synced")
+    page.select_option("#calendar_id", calendar("bob", "work"))
+    page.click("#confirm-calendar")
+    expect(page.locator("#sync-status")).to_contain_text("1 of 1 open task on your calendar")
     stack.revoke_calendar("acc_sandbox_bob")
     # A task assigned meanwhile cannot be written: zdcal has lost access.
     ticket_id = stack.create_task(NIA, "2030-06-01T15:00:00Z", "Send the quote")
@@ -139,8 +136,8 @@ def test_agent_reconnects_after_revocation(journey: Journey) -> None:
     expect(page.locator("#status-reason")).to_contain_text(re.compile("lost|revoked"))
     journey.shot("needs-reconnect")
     page.click("#reconnect")
-    journey.allow_calendar("bob")
-    expect(page.locator("#sync-status")).to_contain_text("2 open tasks synced")
+    journey.allow_calendar("bob")  # the same calendar account: repaired at once
+    expect(page.locator("#sync-status")).to_contain_text("2 of 2 open tasks on your calendar")
     journey.shot("reconnected")
     assert sorted(e["summary"] for e in stack.events(calendar("bob")).values()) == [
         "#1 Renew Acme's contract", "#2 Send the quote"
@@ -193,7 +190,9 @@ def test_admin_connects_an_account(chromium: Browser, tmp_path: Path, screenshot
         agent.click("#connect-calendar")
         agent.check("input[name=account_id][value='acc_sandbox_ada']")
         agent.click("button[value=allow]")
-        expect(agent.locator("#sync-status")).to_contain_text("1 open task synced")
+        agent.select_option("#calendar_id", calendar("ada", "work"))
+        agent.click("#confirm-calendar")
+        expect(agent.locator("#sync-status")).to_contain_text("1 of 1 open task")
         stack.create_task(NIA, "2030-06-01T15:00:00Z", "Send the quote")
         assert eventually(lambda: len(stack.events(calendar("ada"))) == 2)
 

@@ -304,19 +304,22 @@ def test_a_deleted_event_is_listed_as_kept_off_the_calendar(
 ) -> None:
     event_id, event = event_of(stack, "ada", KEPT_OFF_SUBJECT)
     ticket_id = ticket_of(event)
-    assert 'id="kept-off"' not in nia.get("/agent").text
+    row = f'<li class="task kept-off" id="task-{ticket_id}">'
+    assert row not in nia.get("/agent").text
+    assert f'<li class="task on-calendar" id="task-{ticket_id}">' in nia.get("/agent").text
 
     stack.cr.post("/_sandbox/events/change", json={
         "calendar_id": calendar("ada"), "event_id": event_id, "deleted": True,
     }).raise_for_status()
 
-    eventually(lambda: 'id="kept-off"' in nia.get("/agent").text)
+    eventually(lambda: row in nia.get("/agent").text)
     page = nia.get("/agent").text
-    (item,) = re.findall(r'<ul id="kept-off">(.*?)</ul>', page, flags=re.DOTALL)
-    link = f"https://sandbox.zendesk.com/agent/tickets/{ticket_id}"
-    assert f'<a href="{link}"' in item
-    assert f"Task #{ticket_id}</a>" in item
-    assert "since just now" in item
+    (item,) = re.findall(re.escape(row) + r"(.*?)</li>", page, flags=re.DOTALL)
+    link = f"{stack.sandbox.zendesk.base_url}/agent/tickets/{ticket_id}"
+    assert f'<a class="task-subject" href="{link}"' in item
+    assert f"#{ticket_id}\n        Renew Acme&#39;s contract</a>" in item  # autoescaped
+    assert "Kept off your calendar: you deleted its event." in item
+    assert "kept off your\n    calendar because you deleted its event" in page
     assert event_id not in stack.events(calendar("ada"))
     ticket = stack.zd.get(f"/api/v2/tickets/{ticket_id}").json()["ticket"]
     assert (ticket["status"], ticket["due_at"]) == ("open", NIA_DUE)

@@ -7,9 +7,10 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from zdcal.clock import Clock
 from zdcal.runtime import Runtime
 from zdcal.sandbox.runner import Sandbox
 from zdcal.sandbox.server import ServerThread
@@ -28,7 +30,7 @@ from zdcal.web.app import create_app
 ADMIN_AUTH = ("admin@sandbox.example/token", "sandbox-admin-token")
 ADMIN, NIA, KENJI, ERIN = 1001, 1002, 1003, 1100
 ZENDESK_CLIENT = ("zdcal", "zdcal-sandbox-secret")
-FAST_WORKERS = {"tick": 0.2, "collect_window": 0.1}
+FAST_WORKERS = {"tick": 0.2, "collect_window": 0.1, "mail_interval": 0.2}
 
 
 def calendar(owner: str, name: str = "work") -> str:
@@ -126,7 +128,10 @@ def _settings(
         zendesk_oauth_client_secret=ZENDESK_CLIENT[1],
         web_custom_zendesk_urls=True,
         web_custom_zendesk_hosts=[urlsplit(sandbox.zendesk.base_url).netloc],
-        sweep_interval_seconds=1,
+        # Zendesk allows 10 incremental exports a minute (so does its simulator): a sweep
+        # more often meets 429s, and waits them out holding the account's lock, which
+        # stalls the pages and the calendar reads of the tests for up to a minute.
+        sweep_interval_seconds=6,
         log_level="DEBUG",
     )
     return Settings(**{**values, **overrides})
@@ -157,9 +162,10 @@ def _add_sandbox_account(settings: Settings, zendesk_url: str) -> int:
 def open_stack(
     data_dir: Path, *, with_account: bool = True, public_url: str | None = None,
     tasks: list[tuple[int, str, str]] | None = None, overrides: Mapping[str, Any] | None = None,
+    clock: Clock | None = None,
 ) -> Iterator[Stack]:
     """Start everything; ``tasks`` (assignee, due_at, subject) exist before the backfill;
-    ``overrides`` replace the stack's own settings."""
+    ``overrides`` replace the stack's own settings; ``clock`` is zdcal's (the system's)."""
     logs = LogCapture()
     root = logging.getLogger()
     previous_level = root.level
@@ -172,7 +178,7 @@ def open_stack(
             httpx.Client(base_url=sandbox.cronofy.base_url, timeout=30) as cr,
         ):
             settings = _settings(data_dir, sandbox, "http://127.0.0.1:0", overrides or {})
-            app = create_app(settings, workers_options=FAST_WORKERS)
+            app = create_app(settings, workers_options=FAST_WORKERS, clock=clock)
             server = ServerThread(app)
             # The port is known once the socket is bound; the lifespan reads settings later.
             settings.public_url = public_url or server.base_url
@@ -244,9 +250,38 @@ def signed_in_client(stack: Stack, user_id: int, *, next_page: str = "agent") ->
     return client
 
 
-def connect_calendar(stack: Stack, client: httpx.Client, owner: str) -> httpx.Response:
+def connect_calendar(
+    stack: Stack, client: httpx.Client, owner: str, *, confirm: str | None = "work"
+) -> httpx.Response:
+    """Link the owner's calendar account and, unless ``confirm`` is None, confirm their
+    calendar named ``confirm`` (the style left as it is); returns the callback's answer."""
     page = client.get("/agent")
     start = client.post("/calendar/connect", data={"csrf_token": csrf_of(page.text)})
     assert start.status_code == 303, start.text
     back = cronofy_consent(stack, start.headers["location"], f"acc_sandbox_{owner}")
-    return client.get(back)
+    answer = client.get(back)
+    choice = client.get("/agent").text
+    if confirm is not None and 'id="choose-card"' in choice:
+        confirmed = client.post("/calendar/confirm", data={
+            "csrf_token": csrf_of(choice), "calendar_id": calendar(owner, confirm),
+        })
+        assert confirmed.status_code == 303, confirmed.text
+    return answer
+
+
+@contextmanager
+def connected_agent(stack: Stack, user_id: int, owner: str) -> Iterator[httpx.Client]:
+    """An agent signed in with their calendar connected (the owner's simulated account)."""
+    with closing(signed_in_client(stack, user_id)) as client:
+        assert connect_calendar(stack, client, owner).headers["location"] == "/agent"
+        yield client
+
+
+def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """``check()``'s first true value, or its last value once ``timeout`` seconds passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)

@@ -50,10 +50,25 @@ class WriteStatus(enum.Enum):
     """A passing failure (rate limit, 5xx): try again later."""
 
 
+class FailureKind(enum.StrEnum):
+    """Why a write failed, as far as the person whose calendar it is cares (the pages
+    say each in plain words; ``reason`` keeps the detail for admins)."""
+
+    UNAVAILABLE = "unavailable"
+    """The calendar service did not answer, failed or asked to slow down."""
+    CALENDAR_GONE = "calendar_gone"
+    """The chosen calendar no longer exists or is no longer shared."""
+    REJECTED = "rejected"
+    """The calendar refused the event itself (a 422)."""
+    UNKNOWN = "unknown"
+    """Anything else, and failures recorded before kinds existed."""
+
+
 @dataclass(frozen=True)
 class WriteOutcome:
     status: WriteStatus
     reason: str | None = None
+    kind: FailureKind = FailureKind.UNKNOWN  # for a failed write
 
 
 class CalendarAuthorizationLost(Exception):

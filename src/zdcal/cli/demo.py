@@ -17,6 +17,7 @@ import os
 import shlex
 import socket
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -27,13 +28,16 @@ from zdcal.live.bootstrap import bootstrap_account
 from zdcal.live.logs import configure_logging
 from zdcal.live.services import Services
 from zdcal.runtime import Runtime
+from zdcal.sandbox.mail_sink import CaughtMail, MailSink
 from zdcal.sandbox.runner import Sandbox
 from zdcal.sandbox.scenario import Scenario
+from zdcal.sandbox.server import ServerThread
 from zdcal.settings import Settings
 from zdcal.store import ZendeskApiToken, private_directory, upgrade
 from zdcal.web.app import create_app
 
 ADMIN_EMAIL, ADMIN_TOKEN = "admin@sandbox.example", "sandbox-admin-token"
+DEMO_MAIL_FROM = "zdcal demo <zdcal@sandbox.example>"
 SAMPLE_TASKS = [
     # (assignee, days from today, hour UTC, subject, priority)
     (1002, 1, 15, "Call Acme back about the renewal", "high"),
@@ -45,7 +49,12 @@ SAMPLE_TASKS = [
 ]
 
 
-def sandbox_settings(data_dir: Path, port: int, sandbox: Sandbox) -> Settings:
+def sandbox_settings(
+    data_dir: Path, port: int, sandbox: Sandbox, mail: MailSink | None = None
+) -> Settings:
+    # With a mail sink, zdcal's mail (reconnect links, admin summaries) goes to it.
+    smtp: dict[str, Any] = {} if mail is None else {"smtp_host": mail.host, "smtp_port": mail.port,
+                                    "smtp_security": "none", "smtp_from": DEMO_MAIL_FROM}
     return Settings(
         _env_file=None,
         data_dir=data_dir,
@@ -62,6 +71,7 @@ def sandbox_settings(data_dir: Path, port: int, sandbox: Sandbox) -> Settings:
         web_custom_zendesk_hosts=[urlsplit(sandbox.zendesk.base_url).netloc],
         log_format="text",
         log_level=os.environ.get("ZDCAL_LOG_LEVEL", "WARNING"),
+        **smtp,
     )
 
 
@@ -94,8 +104,9 @@ async def prepare(settings: Settings, sandbox: Sandbox) -> None:
 
 DEFAULT_DATA_DIR = Path("var/demo")
 DEMO_MARK = ".zdcal-demo"  # in a data directory the demo made (and so may empty)
+CLI_ENV = "cli.env"  # the ZDCAL_* variables pointing the CLI at the running demo
 DEMO_FILES = ("zdcal.db", "zdcal.db-wal", "zdcal.db-shm", "zdcal.db-journal", "secret.key",
-              "cli.env")
+              CLI_ENV)
 
 
 def claim_port(port: int, option: str) -> socket.socket:
@@ -162,6 +173,30 @@ def serve(settings: Settings, sock: socket.socket) -> None:
         click.echo("zdcal demo stopped.")
 
 
+def demo_steps(url: str, sandbox: Sandbox, mailbox_url: str, data_dir: Path) -> str:
+    """What the demo prints once it is ready: where to click, step by step."""
+    zendesk = sandbox.zendesk.base_url
+    return f"""
+zdcal demo is running: open {url}
+
+  1. Sign in: pick a sample agent (Nia Agent) on the simulated Zendesk page.
+  2. Connect a calendar: pick "Ada Agent" on the simulated Cronofy page.
+  3. Watch the simulated calendars: {sandbox.cronofy.base_url}/_sandbox/
+  4. Change a task on the simulated Zendesk's agent page (each event's link opens
+     its ticket there): {zendesk}/agent/tasks
+     and see the event follow. Admin page: {url}/admin (sign in as Ada Admin).
+     Or through the API: curl -u {ADMIN_EMAIL}/token:{ADMIN_TOKEN} {zendesk}/api/v2/tickets/1
+  5. Mail zdcal sends (reconnect links, admin summaries): {mailbox_url}/_sandbox/mail
+     Revoke an agent's calendar to get one:
+       curl -X POST {sandbox.cronofy.base_url}/_sandbox/accounts/acc_sandbox_ada/revoke
+  6. Use the CLI on this demo from another terminal (in this directory):
+       . {data_dir / CLI_ENV}
+       python3 dev.py run status      # or: zdcal status, with .venv/bin on PATH
+
+Every start begins afresh: the simulators keep their data in memory, so the demo's
+database in {data_dir} is emptied too. Press Ctrl+C to stop."""
+
+
 @click.command("demo")
 @click.option("--port", type=int, default=8000, show_default=True,
               help="zdcal's port (0: any free one).")
@@ -200,31 +235,17 @@ def demo_command(port: int, zendesk_port: int, cronofy_port: int, data_dir: Path
             f"a demo port is taken ({exc.strerror}); choose others with --port, "
             "--zendesk-port and --cronofy-port"
         ) from exc
-    with sandbox:
-        settings = sandbox_settings(data_dir.resolve(), sock.getsockname()[1], sandbox)
+    mail = MailSink(on_mail=_echo_mail)
+    mailbox = ServerThread(mail.page_app())
+    with sandbox, mail, mailbox:
+        settings = sandbox_settings(data_dir.resolve(), sock.getsockname()[1], sandbox, mail)
         configure_logging(settings.log_level, "text")
         asyncio.run(prepare(settings, sandbox))
-        cli_env = data_dir / "cli.env"
-        write_cli_environment(settings, cli_env)
-        url = settings.public_url
-        click.echo(
-            f"""
-zdcal demo is running: open {url}
-
-  1. Sign in: pick a sample agent (Nia Agent) on the simulated Zendesk page.
-  2. Connect a calendar: pick "Ada Agent" on the simulated Cronofy page.
-  3. Watch the simulated calendars: {sandbox.cronofy.base_url}/_sandbox/
-  4. Change a task in the simulated Zendesk, for example ticket 1's due date:
-       curl -u {ADMIN_EMAIL}/token:{ADMIN_TOKEN} -X PUT \\
-         {sandbox.zendesk.base_url}/api/v2/tickets/1 -H 'Content-Type: application/json' \\
-         -d '{{"ticket": {{"due_at": "2030-01-15T15:00:00Z"}}}}'
-     and see the event follow. Admin page: {url}/admin (sign in as Ada Admin).
-  5. Use the CLI on this demo from another terminal (in this directory):
-       . {cli_env}
-       python3 dev.py run status      # or: zdcal status, with .venv/bin on PATH
-
-Every start begins afresh: the simulators keep their data in memory, so the demo's
-database in {data_dir} is emptied too. Press Ctrl+C to stop.""",
-            err=False,
-        )
+        write_cli_environment(settings, data_dir / CLI_ENV)
+        click.echo(demo_steps(settings.public_url, sandbox, mailbox.base_url, data_dir),
+                   err=False)
         serve(settings, sock)
+
+
+def _echo_mail(mail: CaughtMail) -> None:
+    click.echo(f"[sandbox mail] to {', '.join(mail.recipients)}: {mail.subject}")

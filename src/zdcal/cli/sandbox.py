@@ -60,6 +60,7 @@ def sandbox_command(zendesk_port: int, cronofy_port: int, scenario: Path | None)
         ) from exc
     with sandbox:
         click.echo(f"Zendesk simulator: {sandbox.zendesk.base_url}  (control: /_sandbox)")
+        click.echo(f"Zendesk agent page: {sandbox.zendesk.base_url}/agent/tasks")
         click.echo(f"Cronofy simulator: {sandbox.cronofy.base_url}  (control: /_sandbox)")
         click.echo("Press Ctrl+C to stop.")
         wait_for_signal()

@@ -12,7 +12,10 @@ Rules decided here (the API documents are silent on them):
   underscore and hyphen. We stay inside ``[a-z0-9-]`` and under 64 characters so the id
   is safe for every calendar provider behind Cronofy. The key holds no hyphen and the
   ticket id only digits, so two accounts (or two tickets) can never produce the same id.
-* The agent-facing link is ``https://<subdomain>.zendesk.com/agent/tickets/<id>``.
+* The agent-facing link is ``<base URL>/agent/tickets/<id>``: the account's Zendesk as
+  zdcal actually reaches it (``https://<subdomain>.zendesk.com`` unless the operator
+  connected another base URL, such as the demo's simulator), so links land where the
+  tickets are.
 * Which subdomains may be connected is the operator's list (empty: any); the web's
   connect page and the CLI's ``accounts add`` both ask :func:`require_allowed_subdomain`.
 * How the account's ``due_at`` values are read as dates is the account's
@@ -50,12 +53,14 @@ class AccountInfo:
     """A connected Zendesk account as the rules see it.
 
     ``key`` is zdcal's own account key (see :func:`new_account_key`), ``subdomain`` the
-    ``<subdomain>`` of ``<subdomain>.zendesk.com``, lowercase; ``due_dates`` how its
-    ``due_at`` values are read as dates.
+    ``<subdomain>`` of ``<subdomain>.zendesk.com``, lowercase; ``base_url`` where the
+    account's Zendesk is reached (empty: ``https://<subdomain>.zendesk.com``);
+    ``due_dates`` how its ``due_at`` values are read as dates.
     """
 
     key: str
     subdomain: str
+    base_url: str = ""
     due_dates: DueDateRule = field(default_factory=DueDateRule)
 
     def __post_init__(self) -> None:
@@ -105,4 +110,5 @@ def event_id_for(account: AccountInfo, ticket_id: int) -> str:
 def agent_link(account: AccountInfo, ticket_id: int) -> str:
     """The ticket's page in the Zendesk agent interface."""
     _check_ticket_id(ticket_id)
-    return f"https://{account.subdomain}.zendesk.com/agent/tickets/{ticket_id}"
+    base = account.base_url.rstrip("/") or f"https://{account.subdomain}.zendesk.com"
+    return f"{base}/agent/tickets/{ticket_id}"

@@ -3,8 +3,10 @@
 * Notified tickets: collected for a short window, re-read with show_many, applied;
   the calendar requests this costs are spread evenly over time (:class:`CalendarBudget`).
 * A periodic sweep per account (the incremental export) catches what notifications
-  missed; a periodic verify repairs calendar drift.
+  missed; a periodic verify repairs calendar drift. Failed tickets are retried as soon
+  as their retry time comes (the scheduler looks every tick), not only at the sweep.
 * Requests from the pages (backfill, verify, bootstrap, an agent's resync) run here too.
+* With SMTP configured, the mail outbox is sent (:mod:`zdcal.live.mail_delivery`).
 
 All work on an account holds that account's lock. Stopping lets the unit of work in
 flight finish; notifications not yet applied stay in the queue table for next time.
@@ -24,8 +26,11 @@ from typing import Any
 from zdcal.http.pacing import Rate
 from zdcal.live.bootstrap import bootstrap_account
 from zdcal.live.locks import AccountBusy
+from zdcal.live.mail_delivery import MailDelivery
 from zdcal.live.metrics import Metrics
 from zdcal.live.services import Services
+from zdcal.mail import SmtpServer
+from zdcal.store import AccountNotFound, RunCounts, RunKind
 from zdcal.sync.calendar_moves import TicketUpdateBudget, read_calendar_changes
 from zdcal.sync.engine import AccountSync
 from zdcal.sync.report import SyncReport
@@ -36,6 +41,10 @@ Work = Callable[[AccountSync], Awaitable[Any]]
 
 NOTIFIED_PER_READ = 1000
 """Tickets taken from the queue at once (re-read with show_many, 100 a request)."""
+MAIL_INTERVAL_SECONDS = 10.0
+"""How often the mail outbox is looked at (mail is never urgent to the second)."""
+# The runs whose latest result the admin page shows, by the name the worker gives them.
+RECORDED_RUNS = {"sweep": RunKind.SWEEP, "verify": RunKind.VERIFY}
 
 BUDGET_SHARE = 0.9
 """Share of the calendar API's sustained rate that notifications may use on average."""
@@ -135,8 +144,10 @@ class Workers:
         sweep_interval: float | None = None,
         verify_interval: float | None = None,
         tick: float = 1.0,
+        mail_interval: float = MAIL_INTERVAL_SECONDS,
     ) -> None:
         self.services = services
+        self.mail_interval = mail_interval
         self.collect_window = collect_window
         self.sweep_interval = sweep_interval or services.settings.sweep_interval_seconds
         self.verify_interval = verify_interval or services.settings.verify_interval_seconds
@@ -160,6 +171,12 @@ class Workers:
             ("calendar changes", self._calendar_loop),
         ):
             self._tasks[name] = asyncio.create_task(loop(), name=f"zdcal-{name}")
+        server = SmtpServer.from_settings(self.services.settings)
+        if server is not None:
+            delivery = MailDelivery(self.services, server)
+            self._tasks["mail"] = asyncio.create_task(
+                self._mail_loop(delivery), name="zdcal-mail"
+            )
 
     async def stop(self, grace: float = 30.0) -> None:
         """Let the work in flight finish (up to ``grace`` seconds), then stop."""
@@ -300,9 +317,10 @@ class Workers:
             try:
                 async with self.services.store.transaction() as tx:
                     accounts = await tx.accounts.all()
+                    retries_due = set(await tx.failures.accounts_due())
             except Exception:
                 log.exception("could not list accounts")
-                accounts = []
+                accounts, retries_due = [], set()
             now = self.services.clock.now()
             for account in accounts:
                 if self._stopping.is_set():
@@ -310,6 +328,9 @@ class Workers:
                 progress = self._progress_of(account.id)
                 if self._due(progress.last_sweep, self.sweep_interval, now):
                     await self._run(account.id, "sweep", self._sweep, wait=0.0)
+                elif account.id in retries_due:
+                    # At the time the pages announced, not at the next sweep.
+                    await self._run(account.id, "retry", self._retry, wait=0.0)
                 if self._due(progress.last_verify, self.verify_interval, now):
                     if progress.last_verify is None:
                         progress.last_verify = now  # first verify one interval after start
@@ -329,9 +350,22 @@ class Workers:
         await sync.retry_failed()
         self._progress_of(sync.account.id).last_sweep = self.services.clock.now()
 
+    @staticmethod
+    async def _retry(sync: AccountSync) -> None:
+        await sync.retry_failed()
+
     async def _verify(self, sync: AccountSync) -> None:
         await sync.verify()
         self._progress_of(sync.account.id).last_verify = self.services.clock.now()
+
+    async def _mail_loop(self, delivery: MailDelivery) -> None:
+        # Its own loop: a slow or unreachable SMTP server never holds back any sync.
+        while not self._stopping.is_set():
+            try:
+                await delivery.run_once()
+            except Exception:
+                log.exception("mail delivery failed; trying again later")
+            await self._sleep(self.mail_interval)
 
     async def _request_loop(self) -> None:
         while not self._stopping.is_set():
@@ -348,17 +382,42 @@ class Workers:
         if name == "sweep":
             progress.report = report = SyncReport()
         progress.running = name
+        started = self.services.clock.now()
         try:
             async with self.services.account_work(account_id, wait=wait, report=report) as sync:
                 await work(sync)
             progress.last_error = None
+            await self._record_run(account_id, name, started, report, None)
         except AccountBusy:
             log.info("account %s busy elsewhere; %s postponed", account_id, name)
         except Exception as exc:
             progress.last_error = f"{name}: {exc}"
             log.exception("%s of account %s failed", name, account_id)
+            if not isinstance(exc, AccountNotFound):
+                await self._record_run(account_id, name, started, report, str(exc))
         finally:
             progress.running = None
+
+    async def _record_run(
+        self, account_id: int, name: str, started: datetime, report: SyncReport, error: str | None
+    ) -> None:
+        """Keep what a sweep or verify did for the admin page (other work is not shown)."""
+        if name not in RECORDED_RUNS:
+            return
+        counts = RunCounts(
+            tickets_read=report.tickets_read,
+            events_created=report.events_created,
+            events_updated=report.events_updated,
+            events_deleted=report.events_deleted,
+            events_failed=report.events_failed,
+        )
+        try:
+            async with self.services.store.transaction() as tx:
+                await tx.sync_runs.record(
+                    account_id, RECORDED_RUNS[name], started_at=started, counts=counts, error=error
+                )
+        except Exception:  # the run itself is done; only its record for the page is lost
+            log.exception("could not record the %s of account %s", name, account_id)
 
     def _progress_of(self, account_id: int) -> AccountProgress:
         return self._progress.setdefault(account_id, AccountProgress())

@@ -10,6 +10,13 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
+KEEP_ALIVE_SECONDS = 75
+"""How long an idle connection stays open: longer than any client here keeps one (httpx
+5 s, browsers and proxies up to a minute), so the client always closes it first. A server
+that closes first races the client's next request on it, which then fails with
+"connection reset" (uvicorn's default, 5 s, equals httpx's, and a loaded machine loses
+that race now and then)."""
+
 
 class ServerThread:
     """An ASGI app served over real HTTP on 127.0.0.1 until stopped.
@@ -28,7 +35,8 @@ class ServerThread:
         self._sock.bind((host, port))
         self.port: int = self._sock.getsockname()[1]
         config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5
+            app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

@@ -16,6 +16,7 @@ from zdcal.store.accounts import (
     ZendeskCredentials,
     ZendeskOAuth,
 )
+from zdcal.store.agent_tasks import AgentTask, AgentTaskPage, AgentTasks
 from zdcal.store.agents import Agent, Agents, CalendarTokens, EventStyleOptions
 from zdcal.store.calendar_changes import PendingCalendarReads, Suppression, Suppressions
 from zdcal.store.cursors import SyncCursor, SyncCursors
@@ -35,12 +36,21 @@ from zdcal.store.errors import (
     VaultError,
 )
 from zdcal.store.failures import FailedTicket, FailedTickets, RetryBackoff
-from zdcal.store.leases import AccountLeases, TokenRefreshLeases
+from zdcal.store.leases import AccountLeases, LeaseHolder, TokenRefreshLeases
+from zdcal.store.mail_outbox import MailOutbox, QueuedMail
 from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
 from zdcal.store.notifications import PendingBatch, PendingNotifications
 from zdcal.store.private_files import private_directory
 from zdcal.store.rotation import reencrypt_secrets
-from zdcal.store.tables import AgentStatus, AuthKind, BackfillState
+from zdcal.store.sync_runs import RunCounts, SyncRun, SyncRuns
+from zdcal.store.tables import (
+    AgentStatus,
+    AuthKind,
+    BackfillState,
+    MailKind,
+    MailStatus,
+    RunKind,
+)
 from zdcal.store.tickets import MirroredTicket, TicketMirror
 from zdcal.store.transactions import Store, Transaction
 from zdcal.store.vault import Vault, generate_key, load_or_create_key
@@ -56,6 +66,9 @@ __all__ = [
     "Agent",
     "AgentNotFound",
     "AgentStatus",
+    "AgentTask",
+    "AgentTaskPage",
+    "AgentTasks",
     "Agents",
     "AuthKind",
     "Backfill",
@@ -70,13 +83,20 @@ __all__ = [
     "FailedTickets",
     "InsecureKeyFile",
     "InvalidKey",
+    "LeaseHolder",
+    "MailKind",
+    "MailOutbox",
+    "MailStatus",
     "MigrationError",
     "MirroredTicket",
     "PendingBatch",
     "PendingCalendarReads",
     "PendingNotifications",
+    "QueuedMail",
     "RecordNotFound",
     "RetryBackoff",
+    "RunCounts",
+    "RunKind",
     "SecretUndecryptable",
     "Store",
     "StoreError",
@@ -84,6 +104,8 @@ __all__ = [
     "Suppressions",
     "SyncCursor",
     "SyncCursors",
+    "SyncRun",
+    "SyncRuns",
     "TicketMirror",
     "TokenRefreshLeases",
     "Transaction",

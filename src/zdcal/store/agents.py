@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zdcal.clock import Clock
 from zdcal.store.columns import fit_text
 from zdcal.store.errors import AgentNotFound
+from zdcal.store.mail_outbox import MailOutbox
 from zdcal.store.statements import dialect_insert, execute_write
 from zdcal.store.tables import AgentRow, AgentStatus
 from zdcal.store.vault import Vault
@@ -92,10 +93,13 @@ STATUS_REASON_LIMIT = 500  # the column's size; reasons are short plain words an
 class Agents:
     """Reads and writes ``agents``. Does not commit: the caller owns the transaction."""
 
-    def __init__(self, session: AsyncSession, vault: Vault, clock: Clock) -> None:
+    def __init__(
+        self, session: AsyncSession, vault: Vault, clock: Clock, outbox: MailOutbox
+    ) -> None:
         self._session = session
         self._vault = vault
         self._clock = clock
+        self._outbox = outbox  # reconnect mails are queued with the status change
 
     async def upsert_profile(
         self,
@@ -192,17 +196,35 @@ class Agents:
     async def set_status(self, agent_id: int, status: AgentStatus, reason: str | None) -> None:
         """Change the agent's status, e.g. ``needs_reconnect`` after a 423 or a failed refresh.
 
-        ``status_since`` only moves when the status actually changes.
+        ``status_since`` only moves when the status actually changes. A change to
+        ``needs_reconnect`` queues the agent's reconnect mail in this same transaction:
+        one mail per breakage, however many syncs (or servers) meet the broken calendar.
         """
-        current = await self._require(agent_id)
-        if current.status is status:
+        columns = self._status_columns(status, reason)
+        # Conditional, so that of two transactions changing the status only one sees the
+        # change (PostgreSQL re-checks the condition after waiting for the other).
+        changed = await execute_write(
+            self._session,
+            update(AgentRow)
+            .where(AgentRow.id == agent_id, AgentRow.status != status.value)
+            .values(**columns, updated_at=columns["status_since"])
+            .execution_options(synchronize_session=False),
+        )
+        if not changed:
             await self._update(agent_id, status_reason=_short(reason))
-        else:
-            await self._update(agent_id, **self._status_columns(status, reason))
+        elif status is AgentStatus.NEEDS_RECONNECT:
+            agent = await self._require(agent_id)
+            await self._outbox.add_reconnect(
+                agent.account_id, agent.zendesk_user_id, agent.status_since
+            )
 
     async def set_calendar(self, agent_id: int, calendar_id: str, calendar_name: str) -> None:
         """Choose the calendar the agent's task events are written to."""
         await self._update(agent_id, calendar_id=calendar_id, calendar_name=calendar_name)
+
+    async def forget_calendar(self, agent_id: int) -> None:
+        """Unchoose the agent's calendar: nothing is written for them until they choose."""
+        await self._update(agent_id, calendar_id=None, calendar_name=None)
 
     async def set_style(self, agent_id: int, style: EventStyleOptions) -> None:
         """Replace the agent's event style options."""

@@ -26,6 +26,10 @@ from zdcal.store.errors import UnsupportedDatabase
 from zdcal.store.private_files import private_database_file
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A migration waits for another process's migration to end, however long that takes
+# (PostgreSQL's advisory lock waits without limit too): the first on a new database holds
+# the write lock for all of its work, which a loaded machine can stretch past 10 s.
+SQLITE_MIGRATION_BUSY_TIMEOUT_MS = 10 * 60_000
 
 # The async drivers zdcal ships with; plain URLs (``postgres://``, ``sqlite://``) get them.
 _ASYNC_DRIVERS = {
@@ -67,11 +71,16 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def _create_engine(url: str | URL, *, echo: bool, enforce_foreign_keys: bool) -> AsyncEngine:
-    """Create an engine; migrations turn foreign keys off (see ``zdcal.store.migrate``)."""
+def _create_engine(
+    url: str | URL, *, echo: bool, enforce_foreign_keys: bool,
+    sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+) -> AsyncEngine:
+    """Create an engine; migrations turn foreign keys off and wait longer for SQLite's lock
+    (see ``zdcal.store.migrate``)."""
     parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, echo=echo, enforce_foreign_keys=enforce_foreign_keys)
+        return _sqlite_engine(parsed, echo=echo, enforce_foreign_keys=enforce_foreign_keys,
+                              busy_timeout_ms=sqlite_busy_timeout_ms)
     return _create_async_engine(
         parsed,
         echo=echo,
@@ -82,24 +91,28 @@ def _create_engine(url: str | URL, *, echo: bool, enforce_foreign_keys: bool) ->
     )
 
 
-def _switch_to_wal(cursor: Any, attempts: int = 50) -> None:
-    """``PRAGMA journal_mode=WAL``, tried again while another process holds the lock.
+def _switch_to_wal(cursor: Any, busy_timeout_ms: int) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again while another process holds the lock, for
+    as long as the busy timeout.
 
     Processes opening a brand-new database at once (a server and its CLI, tests) race for
     the switch; the loser can be told "database is locked" at once, whatever the busy
     timeout says.
     """
-    for attempt in range(attempts):
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or attempt == attempts - 1:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
                 raise
             time.sleep(0.05 + random.random() * 0.05)
 
 
-def _sqlite_engine(url: URL, *, echo: bool, enforce_foreign_keys: bool) -> AsyncEngine:
+def _sqlite_engine(
+    url: URL, *, echo: bool, enforce_foreign_keys: bool, busy_timeout_ms: int
+) -> AsyncEngine:
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         private_database_file(Path(url.database).expanduser())
     engine = _create_async_engine(url, echo=echo)
@@ -110,8 +123,8 @@ def _sqlite_engine(url: URL, *, echo: bool, enforce_foreign_keys: bool) -> Async
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # The timeout first: switching a new database to WAL needs a lock and may wait.
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        _switch_to_wal(cursor)
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        _switch_to_wal(cursor, busy_timeout_ms)
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster
         cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}")
         cursor.close()

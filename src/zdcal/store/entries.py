@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Row, Select, delete, select, tuple_, update
+from sqlalchemy import Row, Select, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zdcal.clock import Clock
@@ -106,6 +106,13 @@ class CalendarEntries:
             .distinct()
         )
         return set(rows.scalars())
+
+    async def count(self, account_id: int) -> int:
+        """How many events of the account zdcal holds in calendars."""
+        total = await self._session.scalar(
+            select(func.count()).where(CalendarEntryRow.account_id == account_id)
+        )
+        return int(total or 0)
 
     async def upsert(self, account_id: int, entry: EntryContent) -> None:
         """Record one entry after its event was written."""

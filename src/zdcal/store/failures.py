@@ -28,7 +28,7 @@ class RetryBackoff:
     """How long to wait before retrying a ticket that failed ``attempts`` times in a row.
 
     ``first`` after one failure, doubling each time, never more than ``longest``. Without
-    jitter: retries are picked up by a periodic sweep, which spreads them already.
+    jitter: the scheduler retries an account's due tickets together, in one unit of work.
     """
 
     first: timedelta = timedelta(minutes=1)
@@ -51,6 +51,7 @@ class FailedTicket:
     first_failed_at: datetime
     last_failed_at: datetime
     next_retry_at: datetime
+    kind: str = "unknown"  # a zdcal.calendars.base.FailureKind value
 
 
 class FailedTickets:
@@ -62,16 +63,22 @@ class FailedTickets:
         self._backoff = backoff
 
     async def record(
-        self, account_id: int, ticket_id: int, reason: str, *, agent_id: int | None = None
+        self,
+        account_id: int,
+        ticket_id: int,
+        reason: str,
+        *,
+        agent_id: int | None = None,
+        kind: str = "unknown",
     ) -> FailedTicket:
         """Count one more failure of a ticket and schedule its next retry.
 
-        ``reason`` is short plain words shown to admins (e.g. Cronofy's 422 description);
-        it must not contain secrets.
+        ``reason`` is the detail shown to admins (e.g. Cronofy's 422 description); it must
+        not contain secrets. ``kind`` is what agents are told, in words the pages choose.
         """
         now = self._clock.now()
         table = FailedTicketRow.__table__
-        latest = {"agent_id": agent_id, "reason": fit_text(reason, REASON_LIMIT)}
+        latest = {"agent_id": agent_id, "reason": fit_text(reason, REASON_LIMIT), "kind": kind}
         insert = dialect_insert(self._session, FailedTicketRow).values(
             account_id=account_id,
             ticket_id=ticket_id,
@@ -122,12 +129,33 @@ class FailedTickets:
         )
         return [_from_row(row) for row in rows]
 
+    async def accounts_due(self) -> list[int]:
+        """The accounts with a failed ticket whose retry time has come."""
+        rows = await self._session.execute(
+            select(FailedTicketRow.account_id)
+            .where(FailedTicketRow.next_retry_at <= self._clock.now())
+            .distinct()
+            .order_by(FailedTicketRow.account_id)
+        )
+        return list(rows.scalars())
+
     async def for_account(self, account_id: int) -> list[FailedTicket]:
         """Every failed ticket of an account (for the status page), most recent first."""
         rows = await self._session.execute(
             _select()
             .where(FailedTicketRow.account_id == account_id)
             .order_by(FailedTicketRow.last_failed_at.desc(), FailedTicketRow.ticket_id)
+        )
+        return [_from_row(row) for row in rows]
+
+    async def for_agent(self, account_id: int, agent_id: int, *, limit: int) -> list[FailedTicket]:
+        """The most recent failures in one agent's calendar (Zendesk user id), at most
+        ``limit``: what their page shows first."""
+        rows = await self._session.execute(
+            _select()
+            .where(FailedTicketRow.account_id == account_id, FailedTicketRow.agent_id == agent_id)
+            .order_by(FailedTicketRow.last_failed_at.desc(), FailedTicketRow.ticket_id)
+            .limit(limit)
         )
         return [_from_row(row) for row in rows]
 

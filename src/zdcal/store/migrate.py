@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from zdcal.store.engine import _create_engine
+from zdcal.store.engine import SQLITE_MIGRATION_BUSY_TIMEOUT_MS, _create_engine
 from zdcal.store.errors import MigrationError
 
 # Alembic is imported only where a migration really runs: a command opening a current
@@ -56,9 +56,13 @@ async def upgrade(database_url: str, revision: str = "head") -> None:
     All steps run in one transaction (PostgreSQL and SQLite both have transactional DDL),
     so a failed upgrade leaves the schema as it was. On SQLite, foreign keys are off while
     migrating, because batch mode rebuilds tables by copy-drop-rename and dropping a parent
-    table would otherwise cascade; they are checked before committing instead.
+    table would otherwise cascade; they are checked before committing instead. Processes
+    migrating at once take turns, each waiting for the one before however long it takes.
     """
-    engine = _create_engine(database_url, echo=False, enforce_foreign_keys=False)
+    engine = _create_engine(
+        database_url, echo=False, enforce_foreign_keys=False,
+        sqlite_busy_timeout_ms=SQLITE_MIGRATION_BUSY_TIMEOUT_MS,
+    )
     try:
         if revision == "head" and await _at_shipped_head(engine):
             return

@@ -79,6 +79,21 @@ class AgentStatus(StrEnum):
     DISCONNECTED = "disconnected"
 
 
+class MailKind(StrEnum):
+    """What a queued mail is about."""
+
+    RECONNECT = "reconnect"  # to one agent: their calendar access broke
+    SUMMARY = "summary"  # to the account's admins: the day's problems
+
+
+class MailStatus(StrEnum):
+    """Where a queued mail stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DROPPED = "dropped"  # obsolete before it could be sent (the agent reconnected, ...)
+
+
 # An account always holds a full set of credentials of its kind, and a webhook its token.
 CREDENTIALS_COMPLETE = (
     "(auth_kind = 'api_token' AND api_token_encrypted IS NOT NULL) OR "
@@ -281,10 +296,45 @@ class FailedTicketRow(Base):
     ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     agent_id: Mapped[int | None] = mapped_column(BigInteger)  # Zendesk user id, when known
     reason: Mapped[str] = mapped_column(String(500))
+    # zdcal.calendars.base.FailureKind: what the pages put in plain words.
+    kind: Mapped[str] = mapped_column(String(32), server_default="unknown")
     attempts: Mapped[int] = mapped_column(Integer)
     first_failed_at: Mapped[datetime]
     last_failed_at: Mapped[datetime]
     next_retry_at: Mapped[datetime]
+
+
+class MailRow(Base):
+    """A mail to send (the outbox): written in the transaction that decided it, sent later.
+
+    ``dedupe_key`` makes each mail exist once however many servers decide it: one per
+    breakage of an agent's calendar access, one summary per account and day. The message
+    itself is composed when it is sent, from the state of that moment.
+    """
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["account_id", "agent_id"],
+            ["agents.account_id", "agents.zendesk_user_id"],
+            ondelete="CASCADE",
+        ),
+        _one_of("kind", MailKind),
+        _one_of("status", MailStatus),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    agent_id: Mapped[int | None] = mapped_column(BigInteger)  # Zendesk user id (reconnect)
+    kind: Mapped[str] = mapped_column(String(16))
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
 
 
 def encrypted_columns() -> dict[str, tuple[str, ...]]:
@@ -323,6 +373,11 @@ class AccountLeaseRow(Base):
     )
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
+    # The holding process, where it can be told (zdcal.live.processes): a process on the
+    # same machine may take over at once from a holder that is gone.
+    holder_view: Mapped[str | None] = mapped_column(String(96))
+    holder_pid: Mapped[int | None]
+    holder_started: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class TokenRefreshLeaseRow(Base):
@@ -406,3 +461,31 @@ class WebhookDeliveryRow(Base):
     )
     delivery_key: Mapped[str] = mapped_column(String(80), primary_key=True)
     received_at: Mapped[datetime]
+
+
+class RunKind(StrEnum):
+    """The background runs whose latest result the admin page shows."""
+
+    SWEEP = "sweep"
+    VERIFY = "verify"
+
+
+class SyncRunRow(Base):
+    """The latest finished run of each kind per account, with what it did: the worker's
+    memory ends with its process, the admin page must not."""
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (_one_of("kind", RunKind),)
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+    tickets_read: Mapped[int] = mapped_column(Integer)
+    events_created: Mapped[int] = mapped_column(Integer)
+    events_updated: Mapped[int] = mapped_column(Integer)
+    events_deleted: Mapped[int] = mapped_column(Integer)
+    events_failed: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))  # None: the run succeeded

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, or_, select
+from sqlalchemy import Row, Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zdcal.store.statements import (
@@ -114,6 +114,20 @@ class TicketMirror:
             .order_by(TicketRow.ticket_id)
         )
         return [_from_row(row) for row in rows]
+
+    async def count_open_tasks(self, account_id: int) -> int:
+        """How many mirrored open tasks have a due date and an assignee: each wants an
+        event, once its assignee has connected a calendar."""
+        total = await self._session.scalar(
+            select(func.count()).where(
+                TicketRow.account_id == account_id,
+                TicketRow.type == "task",
+                TicketRow.status.in_(OPEN_TASK_STATUSES),
+                TicketRow.due_at.is_not(None),
+                TicketRow.assignee_id.is_not(None),
+            )
+        )
+        return int(total or 0)
 
     async def latest_open_task(
         self, account_id: int, assignee_ids: Collection[int] | None = None

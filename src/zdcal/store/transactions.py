@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from zdcal.clock import Clock
 from zdcal.store.accounts import Accounts
+from zdcal.store.agent_tasks import AgentTasks
 from zdcal.store.agents import Agents
 from zdcal.store.calendar_changes import PendingCalendarReads, Suppressions
 from zdcal.store.cursors import SyncCursors
@@ -26,7 +27,9 @@ from zdcal.store.engine import session_factory
 from zdcal.store.entries import CalendarEntries
 from zdcal.store.failures import FailedTickets, RetryBackoff
 from zdcal.store.leases import AccountLeases, TokenRefreshLeases
+from zdcal.store.mail_outbox import MailOutbox
 from zdcal.store.notifications import PendingNotifications
+from zdcal.store.sync_runs import SyncRuns
 from zdcal.store.tickets import TicketMirror
 from zdcal.store.vault import Vault
 from zdcal.store.web_sessions import WebSessions
@@ -51,6 +54,9 @@ class Transaction:
     calendar_reads: PendingCalendarReads
     web_sessions: WebSessions
     deliveries: WebhookDeliveries
+    mail: MailOutbox
+    sync_runs: SyncRuns
+    agent_tasks: AgentTasks
 
 
 class Store:
@@ -77,10 +83,11 @@ class Store:
         Keep it short: no calendar or Zendesk calls inside (on SQLite it holds the lock).
         """
         async with self._sessions() as session, session.begin():
+            mail = MailOutbox(session, self._clock, self._backoff)
             yield Transaction(
                 session=session,
                 accounts=Accounts(session, self._vault, self._clock),
-                agents=Agents(session, self._vault, self._clock),
+                agents=Agents(session, self._vault, self._clock, mail),
                 tickets=TicketMirror(session),
                 entries=CalendarEntries(session, self._clock),
                 cursors=SyncCursors(session, self._clock),
@@ -92,6 +99,9 @@ class Store:
                 calendar_reads=PendingCalendarReads(session, self._clock),
                 web_sessions=WebSessions(session, self._clock),
                 deliveries=WebhookDeliveries(session, self._clock),
+                mail=mail,
+                sync_runs=SyncRuns(session, self._clock),
+                agent_tasks=AgentTasks(session),
             )
 
     async def close(self) -> None:

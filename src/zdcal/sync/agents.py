@@ -13,6 +13,10 @@ from zdcal.sync.engine import AccountSync
 log = logging.getLogger(__name__)
 
 
+# Words in a calendar's name that say it was made for tasks (matched case-insensitively).
+TASK_CALENDAR_WORDS = ("zendesk", "task")
+
+
 class CalendarChoiceError(ValueError):
     """The chosen calendar cannot take events (unknown, read-only or deleted)."""
 
@@ -34,6 +38,16 @@ def choose_calendar(calendars: Sequence[CalendarInfo], wanted: str | None) -> Ca
     return next((c for c in writable if c.primary), writable[0])
 
 
+def suggested_calendar(calendars: Sequence[CalendarInfo]) -> CalendarInfo | None:
+    """The calendar an agent is offered first: a writable one named for Zendesk or tasks
+    (made for them, like "Zendesk tasks"), else the primary one, else the first writable."""
+    writable = [c for c in calendars if c.writable]
+    for calendar in writable:
+        if any(word in calendar.name.casefold() for word in TASK_CALENDAR_WORDS):
+            return calendar
+    return next((c for c in writable if c.primary), writable[0] if writable else None)
+
+
 async def connect_agent(
     sync: AccountSync,
     *,
@@ -51,18 +65,58 @@ async def connect_agent(
 
     Every open task already assigned to them comes from the mirror at once.
     """
-    store, account_id = sync.store, sync.account.id
-    async with store.transaction() as tx:
+    agent = await link_calendar_account(
+        sync, zendesk_user_id=zendesk_user_id, name=name, email=email, time_zone=time_zone,
+        calendar_account_id=calendar_account_id, data_center=data_center, tokens=tokens,
+    )
+    return await start_writing(sync, agent, calendar_id, style=style)
+
+
+async def link_calendar_account(
+    sync: AccountSync,
+    *,
+    zendesk_user_id: int,
+    name: str,
+    email: str,
+    time_zone: str,
+    calendar_account_id: str,
+    data_center: str,
+    tokens: CalendarTokens,
+    keep_calendar: bool = True,
+) -> Agent:
+    """Store an agent's calendar authorization (encrypted) and nothing more.
+
+    With ``keep_calendar`` off, or with another calendar account than before, the agent
+    has no calendar chosen afterwards, so nothing is written for them until
+    :func:`start_writing`.
+    """
+    async with sync.store.transaction() as tx:
         agent = await tx.agents.upsert_profile(
-            account_id, zendesk_user_id, name=name, email=email, time_zone=time_zone
+            sync.account.id, zendesk_user_id, name=name, email=email, time_zone=time_zone
         )
         await tx.agents.connect(
             agent.id, calendar_account_id=calendar_account_id, data_center=data_center,
             tokens=tokens,
         )
-        agent = await _reload(tx.agents, agent.id)
+        if not keep_calendar:
+            await tx.agents.forget_calendar(agent.id)
+        return await _reload(tx.agents, agent.id)
+
+
+async def start_writing(
+    sync: AccountSync,
+    agent: Agent,
+    calendar_id: str | None,
+    *,
+    style: EventStyleOptions | None = None,
+) -> Agent:
+    """Write the agent's open tasks (from the mirror) into the chosen calendar, from now on.
+
+    ``calendar_id`` None takes the primary writable calendar; ``style`` None keeps the
+    agent's style (or the account's default). Raises :class:`CalendarChoiceError`.
+    """
     chosen = choose_calendar(await sync.calendars.for_agent(agent).calendars(), calendar_id)
-    async with store.transaction() as tx:
+    async with sync.store.transaction() as tx:
         await tx.agents.set_calendar(agent.id, chosen.calendar_id, chosen.name)
         if style is not None:
             await tx.agents.set_style(agent.id, style)
@@ -70,8 +124,8 @@ async def connect_agent(
         await tx.agents.set_events_read_at(agent.id, sync.clock.now())
         agent = await _reload(tx.agents, agent.id)
     await sync.ensure_channel(agent)
-    await sync.sync_agent(zendesk_user_id)
-    async with store.transaction() as tx:
+    await sync.sync_agent(agent.zendesk_user_id)
+    async with sync.store.transaction() as tx:
         await tx.agents.mark_synced(agent.id)
         return await _reload(tx.agents, agent.id)
 

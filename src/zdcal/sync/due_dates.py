@@ -40,8 +40,12 @@ def due_date_rule(account: Account) -> DueDateRule:
 
 def account_info(account: Account) -> AccountInfo:
     """The account as the domain rules see it."""
-    return AccountInfo(key=account.key, subdomain=account.subdomain,
-                       due_dates=due_date_rule(account))
+    return AccountInfo(
+        key=account.key,
+        subdomain=account.subdomain,
+        base_url=account.base_url,
+        due_dates=due_date_rule(account),
+    )
 
 
 async def refresh_account_time_zone(

@@ -23,6 +23,7 @@ from typing import Any
 from zdcal.calendars.base import (
     CalendarAuthorizationLost,
     CalendarUnavailable,
+    FailureKind,
     WriteOutcome,
     WriteStatus,
 )
@@ -265,8 +266,16 @@ class AccountSync:
         async with self.store.transaction() as tx:
             due = [f.ticket_id for f in await tx.failures.due(self.account.id)]
             known = await tx.tickets.get_many(self.account.id, due)
+        if not due:
+            return
         await self.apply([known[tid] for tid in due if tid in known], reread=False)
         await self.refresh([tid for tid in due if tid not in known])
+        # A retried ticket either synced (cleared) or failed again (retry time moved on);
+        # one still due needed nothing at all (no event wanted, none recorded): forget it,
+        # or the scheduler would retry it on every tick.
+        async with self.store.transaction() as tx:
+            still_due = {f.ticket_id for f in await tx.failures.due(self.account.id)}
+            await tx.failures.clear(self.account.id, [tid for tid in due if tid in still_due])
 
     async def sync_agent(self, zendesk_user_id: int) -> None:
         """Bring one agent's calendar in line from the mirror, without asking Zendesk.
@@ -482,7 +491,8 @@ class AccountSync:
                     )
                 return tickets, set()
             except CalendarUnavailable as exc:
-                outcomes = [WriteOutcome(WriteStatus.RETRY, str(exc))] * len(actions)
+                outcome = WriteOutcome(WriteStatus.RETRY, str(exc), FailureKind.UNAVAILABLE)
+                outcomes = [outcome] * len(actions)
         return set(), await self._record(actions, outcomes, existing)
 
     async def _record(
@@ -494,11 +504,11 @@ class AccountSync:
         """Record each outcome; returns the tickets whose write failed."""
         written: list[DesiredEntry] = []
         removed: list[RecordedEntry] = []
-        failures: list[tuple[Action, str]] = []
+        failures: list[tuple[Action, WriteOutcome]] = []
         for action, outcome in zip(actions, outcomes, strict=True):
             entry = action.entry
             if outcome.status is not WriteStatus.DONE:
-                failures.append((action, outcome.reason or "calendar write failed"))
+                failures.append((action, outcome))
             elif isinstance(action, Upsert):
                 written.append(action.entry)
                 if (entry.ticket_id, entry.agent_id, entry.calendar_id) in existing:
@@ -511,9 +521,11 @@ class AccountSync:
         async with self.store.transaction() as tx:
             await tx.entries.upsert_many(self.account.id, written)
             await tx.entries.delete_many(self.account.id, removed)
-            for action, reason in failures:
+            for action, outcome in failures:
                 await tx.failures.record(
-                    self.account.id, action.entry.ticket_id, reason, agent_id=action.entry.agent_id
+                    self.account.id, action.entry.ticket_id,
+                    outcome.reason or "calendar write failed",
+                    agent_id=action.entry.agent_id, kind=outcome.kind.value,
                 )
         self.report.events_failed += len(failures)
         return {action.entry.ticket_id for action, _ in failures}

@@ -167,6 +167,23 @@ class ZendeskClient:
             users.extend(User.model_validate(u) for u in data.get("users", []))
         return users
 
+    async def users_with_roles(
+        self, roles: Sequence[str], *, most: int
+    ) -> tuple[list[User], bool]:
+        """The account's users with one of ``roles`` (List Users with ``role[]``, cursor
+        pages of 100), at most ``most`` of them; the flag says whether some were left
+        unread."""
+        params: dict[str, Any] = {"role[]": list(roles), "page[size]": LIST_PAGE_SIZE}
+        users: list[User] = []
+        while True:
+            data = await self._get("/api/v2/users", params=params, needs=NEEDS_USERS_READ)
+            users.extend(User.model_validate(u) for u in data.get("users", []))
+            meta = data.get("meta") or {}
+            more = bool(meta.get("has_more") and meta.get("after_cursor"))
+            if not more or len(users) >= most:
+                return users[:most], more or len(users) > most
+            params = {**params, "page[after]": meta["after_cursor"]}
+
     # Account --------------------------------------------------------------------------
 
     async def account_localization(self) -> AccountLocalization:

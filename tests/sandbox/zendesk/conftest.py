@@ -3,10 +3,12 @@ authenticated as seeded users, payload fixtures and the official OpenAPI schemas
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,10 @@ import httpx
 import pytest
 import yaml
 from openapi_schema_validator import OAS30ReadValidator
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from zdcal.sandbox.server import ServerThread
 from zdcal.sandbox.zendesk import ZendeskSimConfig, create_app
@@ -98,6 +104,33 @@ class Sim:
 
 
 SimFactory = Callable[..., Sim]
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver on loopback that records requests and answers as scripted."""
+
+    answers: list[tuple[int, dict[str, str], float]] = field(default_factory=list)
+    """(status, headers, delay seconds) per request, in order; 200 when exhausted."""
+    received: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+    async def handle(self, request: Request) -> Response:
+        raw = await request.body()
+        self.received.append({"headers": dict(request.headers), "body": raw})
+        status, headers, delay = self.answers.pop(0) if self.answers else (200, {}, 0.0)
+        if delay:
+            await asyncio.sleep(delay)
+        return Response(status_code=status, headers=headers)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    recorder = Receiver()
+    app = Starlette(routes=[Route("/hook", recorder.handle, methods=["POST"])])
+    with ServerThread(app) as server:
+        recorder.url = f"{server.base_url}/hook"
+        yield recorder
 
 
 @pytest.fixture

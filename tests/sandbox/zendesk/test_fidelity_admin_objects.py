@@ -16,8 +16,8 @@ import pytest
 
 from zdcal.sandbox.zendesk import ZendeskSimConfig
 
-from .conftest import Sim, SimFactory, assert_matches_schema, load_fixture
-from .test_zd_webhooks_triggers import Receiver, install, receiver  # noqa: F401
+from .conftest import Receiver, Sim, SimFactory, assert_matches_schema, load_fixture
+from .test_zd_webhooks_triggers import install
 
 RECORDED: dict[str, Any] = load_fixture("recorded__admin_objects")
 HEADERS = RECORDED["rate_limit_headers"]
@@ -211,7 +211,7 @@ def test_trigger_created_without_category_lands_in_the_first_category(sim: Sim) 
 
 def test_deliveries_carry_the_recorded_headers_and_ulid_invocation_ids(
     sim: Sim,
-    receiver: Receiver,  # noqa: F811
+    receiver: Receiver,
 ) -> None:
     fact = RECORDED["webhook_delivery"]
     pattern = re.compile(fact["invocation_id_pattern"])

@@ -45,6 +45,29 @@ def test_user_endpoints_match_schemas(sim: Sim) -> None:
     assert [u["id"] for u in many["users"]] == [1001, 1003]
 
 
+def test_list_users_filters_by_role_and_pages_both_ways(sim: Sim) -> None:
+    admins = sim.agent.get("/api/v2/users.json", params={"role": "admin"}).json()
+    assert_matches_schema(admins, "UsersResponse")
+    assert [u["id"] for u in admins["users"]] == [1001]
+    assert admins["count"] == 1
+    staff = sim.agent.get("/api/v2/users", params=[("role[]", "agent"), ("role[]", "admin")])
+    assert {u["role"] for u in staff.json()["users"]} == {"agent", "admin"}
+    seen: list[int] = []
+    params: dict[str, str] = {"role": "agent", "page[size]": "1"}
+    while True:
+        page = sim.agent.get("/api/v2/users", params=params).json()
+        seen += [u["id"] for u in page["users"]]
+        if not page["meta"]["has_more"]:
+            break
+        params["page[after]"] = page["meta"]["after_cursor"]
+    assert seen == sorted(seen)
+    assert 1002 in seen
+    assert 1001 not in seen
+    bad = sim.agent.get("/api/v2/users", params={"page[size]": "1", "page[after]": "x"})
+    assert bad.status_code == 400
+    assert sim.end_user.get("/api/v2/users").status_code == 403
+
+
 def test_an_admin_can_change_a_users_role_and_agents_cannot(sim: Sim) -> None:
     promoted = sim.admin.put("/api/v2/users/1003.json", json={"user": {"role": "admin"}})
     assert promoted.status_code == 200

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
-import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
-from zdcal.sandbox.server import ServerThread
 from zdcal.sandbox.zendesk import ZendeskSimConfig
 from zdcal.sandbox.zendesk.delivery import webhook_signature
 
-from .conftest import Sim, SimFactory, load_fixture
+from .conftest import Receiver, Sim, SimFactory, load_fixture
 
 
 def independent_signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -44,33 +33,6 @@ KNOWN_SIGNATURE = "wrnpijSTBv4DlnpOkdwpbeJ1JrxXyAceZ80MQrzHSqU="
 def test_signature_formula_matches_the_known_vector() -> None:
     assert independent_signature(KNOWN_SECRET, KNOWN_TIMESTAMP, KNOWN_BODY) == KNOWN_SIGNATURE
     assert webhook_signature(KNOWN_SECRET, KNOWN_TIMESTAMP, KNOWN_BODY) == KNOWN_SIGNATURE
-
-
-@dataclass
-class Receiver:
-    """A webhook receiver on loopback that records requests and answers as scripted."""
-
-    answers: list[tuple[int, dict[str, str], float]] = field(default_factory=list)
-    """(status, headers, delay seconds) per request, in order; 200 when exhausted."""
-    received: list[dict[str, Any]] = field(default_factory=list)
-    url: str = ""
-
-    async def handle(self, request: Request) -> Response:
-        raw = await request.body()
-        self.received.append({"headers": dict(request.headers), "body": raw})
-        status, headers, delay = self.answers.pop(0) if self.answers else (200, {}, 0.0)
-        if delay:
-            await asyncio.sleep(delay)
-        return Response(status_code=status, headers=headers)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    recorder = Receiver()
-    app = Starlette(routes=[Route("/hook", recorder.handle, methods=["POST"])])
-    with ServerThread(app) as server:
-        recorder.url = f"{server.base_url}/hook"
-        yield recorder
 
 
 def install(sim: Sim, endpoint: str, *, status: str = "active") -> tuple[str, str]:

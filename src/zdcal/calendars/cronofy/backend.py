@@ -10,6 +10,7 @@ from zdcal.calendars.base import (
     CalendarAuthorizationLost,
     CalendarInfo,
     CalendarUnavailable,
+    FailureKind,
     ManagedEvent,
     WriteOutcome,
     WriteStatus,
@@ -53,14 +54,17 @@ def _outcome(action: Action, result: BatchEntryResult) -> WriteOutcome:
         # The calendar is gone or no longer shared: nothing of ours can remain in it.
         if isinstance(action, Delete):
             return _DONE
-        return WriteOutcome(WriteStatus.REJECTED, "the chosen calendar no longer exists")
+        return WriteOutcome(WriteStatus.REJECTED, "the chosen calendar no longer exists",
+                            FailureKind.CALENDAR_GONE)
     if result.status == 422:
-        return WriteOutcome(WriteStatus.REJECTED, _describe_errors(result.errors))
+        return WriteOutcome(WriteStatus.REJECTED, _describe_errors(result.errors),
+                            FailureKind.REJECTED)
     if result.status == 423:
         raise CalendarAuthorizationLost("the calendar provider needs the agent to relink")
     if result.status in (401, 403):
         raise CalendarAuthorizationLost(f"the calendar refused access ({result.status})")
-    return WriteOutcome(WriteStatus.RETRY, f"calendar answered {result.status}")
+    return WriteOutcome(WriteStatus.RETRY, f"calendar answered {result.status}",
+                        FailureKind.UNAVAILABLE)
 
 
 def _entry(action: Action) -> BatchEntry:

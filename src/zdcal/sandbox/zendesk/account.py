@@ -150,6 +150,10 @@ class Account:
         self.fire_triggers(change)
         return change
 
+    def delete_ticket(self, ticket_id: int, actor_id: int | None) -> None:
+        """Soft delete a ticket; no trigger fires (see assumptions)."""
+        self.tickets.delete(ticket_id, actor_id, self.now())
+
     def fire_triggers(self, change: TicketChange) -> list[DeliveryRecord]:
         """Evaluate every active trigger for a change and schedule its webhook calls."""
         records: list[DeliveryRecord] = []

@@ -86,8 +86,7 @@ async def update_ticket(request: Request) -> Response:
 
 async def delete_ticket(request: Request) -> Response:
     caller = principal(request, "tickets", write=True, roles=STAFF)
-    account = account_of(request)
-    account.tickets.delete(request.path_params["ticket_id"], caller.user.id, account.now())
+    account_of(request).delete_ticket(request.path_params["ticket_id"], caller.user.id)
     return no_content()
 
 

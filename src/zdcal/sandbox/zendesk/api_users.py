@@ -1,4 +1,4 @@
-"""Routes of the Users API: me, show, show_many, update (name and role)."""
+"""Routes of the Users API: me, list (by role), show, show_many, update (name and role)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from zdcal.sandbox.zendesk.assumptions import USER_UPDATE_ROLES
+from zdcal.sandbox.zendesk.assumptions import (
+    USER_LIST_ROLES,
+    USER_LIST_SHOWS_ONLY_ACTIVE,
+    USER_UPDATE_ROLES,
+)
 from zdcal.sandbox.zendesk.errors import BadRequest
 from zdcal.sandbox.zendesk.http_common import (
     account_of,
@@ -17,6 +21,8 @@ from zdcal.sandbox.zendesk.http_common import (
     principal,
     routes,
 )
+from zdcal.sandbox.zendesk.model import USER_ROLES
+from zdcal.sandbox.zendesk.pagination import support_list
 from zdcal.sandbox.zendesk.users import anonymous_user_json, user_json
 
 
@@ -27,6 +33,28 @@ async def me(request: Request) -> Response:
         return json_response({"user": anonymous_user_json()})
     caller.require_scope("users", write=False)
     return json_response({"user": user_json(caller.user, base_url(request))})
+
+
+async def list_users(request: Request) -> Response:
+    """List Users (ListUsers): ``role`` or repeated ``role[]`` filter by role, in id order."""
+    principal(request, "users", write=False, roles=USER_LIST_ROLES)
+    roles = request.query_params.getlist("role[]") or request.query_params.getlist("role")
+    unknown = [r for r in roles if r not in USER_ROLES]
+    if unknown:
+        raise BadRequest("InvalidValue", f"role is not valid: {unknown[0][:40]}")
+    url = base_url(request)
+    ordered = [
+        user for _, user in sorted(account_of(request).users.by_id.items())
+        if (not roles or user.role in roles) and (user.active or not USER_LIST_SHOWS_ONLY_ACTIVE)
+    ]
+    return support_list(
+        request,
+        "users",
+        ordered,
+        lambda u: (u.id,),
+        lambda u: user_json(u, url),
+        lambda: BadRequest("InvalidPaginationParameter", "page[after] is not valid"),
+    )
 
 
 async def show_user(request: Request) -> Response:
@@ -64,6 +92,7 @@ async def show_many_users(request: Request) -> Response:
 def user_routes() -> list[Route]:
     """Every Users API route."""
     return [
+        *routes("/api/v2/users", list_users, ["GET"]),
         *routes("/api/v2/users/me", me, ["GET"]),
         *routes("/api/v2/users/show_many", show_many_users, ["GET"]),
         *routes("/api/v2/users/{user_id:int}", show_user, ["GET"]),

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from zdcal.sandbox.zendesk.errors import BadRequest, WebhookApiError, ZendeskApiError
+from zdcal.sandbox.zendesk.errors import BadRequest, WebhookApiError
 from zdcal.sandbox.zendesk.http_common import (
     account_of,
     base_url,
@@ -20,13 +17,9 @@ from zdcal.sandbox.zendesk.http_common import (
     routes,
 )
 from zdcal.sandbox.zendesk.pagination import (
-    CursorPage,
     InvalidCursor,
-    SortKey,
-    cursor_page,
-    offset_body,
-    page_size,
-    support_cursor_body,
+    requested_cursor_page,
+    support_list,
     webhooks_cursor_body,
 )
 from zdcal.sandbox.zendesk.triggers import category_json, trigger_json
@@ -37,7 +30,6 @@ from zdcal.sandbox.zendesk.webhooks import (
 )
 
 ADMIN = ("admin",)
-T = TypeVar("T")
 
 
 async def create_webhook(request: Request) -> Response:
@@ -46,18 +38,6 @@ async def create_webhook(request: Request) -> Response:
     fields = validated_webhook_fields(await json_body(request), mode="create")
     webhook = account.webhooks.create(fields, caller.user.id, account.now())
     return json_response({"webhook": webhook_json(webhook)}, 201)
-
-
-def _cursor_page(request: Request, ordered: list[T], key: Callable[[T], SortKey]) -> CursorPage[T]:
-    """The requested cursor page; the caller maps a bad cursor to its API's 400."""
-    params = request.query_params
-    return cursor_page(
-        ordered,
-        key,
-        page_size(request),
-        after=params.get("page[after]"),
-        before=params.get("page[before]"),
-    )
 
 
 async def list_webhooks(request: Request) -> Response:
@@ -69,7 +49,7 @@ async def list_webhooks(request: Request) -> Response:
         key=lambda w: w.id,
     )
     try:
-        page = _cursor_page(request, found, lambda w: (w.id,))
+        page = requested_cursor_page(request, found, lambda w: (w.id,))
     except InvalidCursor as exc:
         raise WebhookApiError(400, "InvalidPaginationParameter", "page cursor is invalid") from exc
     return json_response(webhooks_cursor_body(request, "webhooks", page.rendered(webhook_json)))
@@ -109,30 +89,12 @@ async def signing_secret(request: Request) -> Response:
     return json_response(body, 201 if write else 200)
 
 
-def _support_list(
-    request: Request,
-    key: str,
-    ordered: list[T],
-    sort_key: Callable[[T], SortKey],
-    render: Callable[[T], dict[str, Any]],
-    bad_cursor: Callable[[], ZendeskApiError],
-) -> Response:
-    """Offset pages without ``page[size]``, cursor pages with it (Support API lists)."""
-    if "page[size]" not in request.query_params:
-        return json_response(offset_body(request, key, [render(item) for item in ordered]))
-    try:
-        page = _cursor_page(request, ordered, sort_key)
-    except InvalidCursor as exc:
-        raise bad_cursor() from exc
-    return json_response(support_cursor_body(request, key, page.rendered(render)))
-
-
 async def list_categories(request: Request) -> Response:
     principal(request, "triggers", write=False, roles=ADMIN)
     categories = sorted(
         account_of(request).triggers.categories.values(), key=lambda c: (c.position, c.id)
     )
-    return _support_list(
+    return support_list(
         request,
         "trigger_categories",
         categories,
@@ -160,7 +122,7 @@ async def list_triggers(request: Request) -> Response:
     wanted_category = request.query_params.get("category_id")
     if wanted_category is not None:
         ordered = [t for t in ordered if t.category_id == wanted_category]
-    return _support_list(
+    return support_list(
         request,
         "triggers",
         ordered,

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zdcal.sandbox.faults import CONTROL_PREFIX, FaultMiddleware
 from zdcal.sandbox.zendesk.account import Account
+from zdcal.sandbox.zendesk.agent_pages import AGENT_PREFIX, HOME, AgentPages
 from zdcal.sandbox.zendesk.api_account import account_routes
 from zdcal.sandbox.zendesk.api_incremental import incremental_routes
 from zdcal.sandbox.zendesk.api_oauth import oauth_routes
@@ -101,8 +102,16 @@ class AccountRateLimit:
         await self.app(scope, receive, send_with_headers)
 
 
+def is_api_path(path: str) -> bool:
+    """Whether a path is Zendesk's service (API, OAuth) rather than a tool for people
+    driving the sandbox: the control API and the agent page are neither counted nor
+    faulted, so a person clicking around never spends a test's fault plan or stats."""
+    return not (path in ("", HOME) or path.startswith((CONTROL_PREFIX, AGENT_PREFIX)))
+
+
 class SandboxGate:
-    """Sends control requests straight through; API requests past stats, faults and limits.
+    """Sends control and agent page requests straight through; API requests past stats,
+    faults and limits.
 
     FaultMiddleware recognises control paths by ``scope["path"]``, which still holds the
     mount prefix when the app is mounted; routing control requests around it here keeps
@@ -129,7 +138,7 @@ class SandboxGate:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not route_path(scope).startswith(CONTROL_PREFIX):
+        if scope["type"] == "http" and is_api_path(route_path(scope)):
             await self.api(scope, receive, send)
         else:
             await self.control(scope, receive, send)
@@ -159,6 +168,7 @@ def create_app(config: ZendeskSimConfig | None = None) -> Starlette:
         *automation_routes(),
         *oauth_routes(),
         *control_routes(),
+        *AgentPages().routes(),
     ]
 
     @asynccontextmanager

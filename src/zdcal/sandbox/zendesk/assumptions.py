@@ -10,6 +10,7 @@ facts are restated as fixtures in tests/sandbox/zendesk/test_fidelity_tickets.py
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Final
 
 # --- Time -----------------------------------------------------------------------------
@@ -93,6 +94,13 @@ SCRUBBED_FIELDS: Final = {
     "external_id": None,
 }
 
+# --- The agent page (/agent: the simulator's stand-in for Zendesk's agent interface) ----
+# How the real agent interface stores a due date picked without a time is undocumented
+# (/work/shared/api/zendesk.md, "Tickets"). Guess: noon of the picked date in the account
+# time zone, because noon keeps the picked date for every agent within 12 hours of that
+# zone. A picked time is stored as that time of day in the account time zone.
+AGENT_UI_DATE_ONLY_DUE_TIME: Final = time(12, 0)
+
 # --- Incremental export ---------------------------------------------------------------
 INCREMENTAL_MAX_PER_PAGE: Final = 1000
 # "The last minute is never returned": changes younger than this are withheld.
@@ -140,6 +148,16 @@ SEARCH_EXPORT_TYPE_IN_QUERY_MUST_MATCH_FILTER: Final = True
 # call it) is allowed to admins only here, and applies `name` and `role` only: enough to
 # promote or demote someone; every other field of the body is ignored.
 USER_UPDATE_ROLES: Final = ("admin",)
+# GET /api/v2/users (ListUsers in Zendesk's OpenAPI file): "Allowed For: Admins, Agents and
+# Light Agents"; `role` filters by one role, `role[]` (repeated) by several (the file's
+# UserRoleFilter and UserRolesFilter). It pages like the other Support API lists (offset
+# pages without page[size], cursor pages with it: the file's DualPaginationPage) with at
+# most 100 records a page ("Returns a maximum of 100 records per page"). Guesses: users
+# come in id order (the file does not name the default of CursorPaginationSort), a role
+# that is not end-user/agent/admin is refused (400; custom role names are not simulated),
+# and deleted (inactive) users are not listed.
+USER_LIST_ROLES: Final = ("agent", "admin")
+USER_LIST_SHOWS_ONLY_ACTIVE: Final = True
 
 # --- Rate limits ----------------------------------------------------------------------
 # Windows are fixed minutes of the simulator clock (so advancing the clock resets them);

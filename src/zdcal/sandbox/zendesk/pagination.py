@@ -1,4 +1,4 @@
-"""Paging of the admin-object lists (triggers, trigger categories, webhooks).
+"""Paging of the lists (users, triggers, trigger categories, webhooks).
 
 Two families answer differently (see docs/sandbox-zendesk.md):
 
@@ -21,8 +21,10 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from starlette.requests import Request
+from starlette.responses import Response
 
-from zdcal.sandbox.zendesk.http_common import account_of, base_url, int_param
+from zdcal.sandbox.zendesk.errors import ZendeskApiError
+from zdcal.sandbox.zendesk.http_common import account_of, base_url, int_param, json_response
 
 Item = TypeVar("Item")
 SortKey = tuple[Any, ...]
@@ -107,6 +109,38 @@ def _after(key: SortKey, mark: SortKey) -> bool:
         raise InvalidCursor(str(mark)) from exc
 
 
+def requested_cursor_page(
+    request: Request, ordered: Sequence[Item], key: Callable[[Item], SortKey]
+) -> CursorPage[Item]:
+    """The cursor page the request asks for; the caller maps a bad cursor to its API's 400."""
+    params = request.query_params
+    return cursor_page(
+        ordered,
+        key,
+        page_size(request),
+        after=params.get("page[after]"),
+        before=params.get("page[before]"),
+    )
+
+
+def support_list(
+    request: Request,
+    key: str,
+    ordered: Sequence[Item],
+    sort_key: Callable[[Item], SortKey],
+    render: Callable[[Item], dict[str, Any]],
+    bad_cursor: Callable[[], ZendeskApiError],
+) -> Response:
+    """Offset pages without ``page[size]``, cursor pages with it (Support API lists)."""
+    if "page[size]" not in request.query_params:
+        return json_response(offset_body(request, key, [render(item) for item in ordered]))
+    try:
+        page = requested_cursor_page(request, ordered, sort_key)
+    except InvalidCursor as exc:
+        raise bad_cursor() from exc
+    return json_response(support_cursor_body(request, key, page.rendered(render)))
+
+
 def page_size(request: Request, name: str = "page[size]") -> int:
     """The requested page size, capped at the account's list maximum (which is also the
     default)."""
@@ -175,3 +209,4 @@ def offset_body(request: Request, key: str, records: Sequence[Any]) -> dict[str,
         "previous_page": link(number - 1) if number > 1 else None,
         "count": len(records),
     }
+

@@ -12,7 +12,6 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from zdcal.settings import Settings
 from zdcal.store.engine import _create_engine
 from zdcal.store.tables import Base
 
@@ -41,6 +40,10 @@ async def _run_with_url(url: str) -> None:
 
 
 def _database_url() -> str:
+    # Imported here: zdcal's own upgrades pass a connection, and would otherwise load the
+    # settings (slow) while they hold the database's write lock.
+    from zdcal.settings import Settings
+
     return context.config.get_main_option("sqlalchemy.url") or Settings().database_url
 
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 import logging
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from zdcal.mail import RECONNECT_PATH
 from zdcal.web.pages import account_connect, admin, agent, calendar_connect, signin
+from zdcal.web.pages.agent_directory import AgentDirectory
 from zdcal.web.pages.errors import PageError
 from zdcal.web.pages.headers import SecurityHeaders
 from zdcal.web.pages.rendering import STATIC_DIR, render
@@ -36,6 +39,25 @@ async def page_error(request: Request, exc: Exception) -> Response:
                   message=exc.message)
 
 
+HTTP_PAGE_TITLES = {404: "Page not found", 405: "Not allowed here"}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (an unknown page or static file, a wrong method) as pages
+    in the site's layout, with a way home."""
+    assert isinstance(exc, HTTPException)
+    title = HTTP_PAGE_TITLES.get(exc.status_code, "Something went wrong")
+    message = (
+        "There is no page at this address: the link may be old or mistyped."
+        if exc.status_code == 404 else str(exc.detail)
+    )
+    response = render(request, "error.html", status=exc.status_code, title=title,
+                      message=message)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
 def create_pages_app() -> Starlette:
     """The pages sub-app, mounted at "/" by :func:`zdcal.web.app.create_app`."""
     routes = [
@@ -47,13 +69,16 @@ def create_pages_app() -> Starlette:
         Route("/connect", account_connect.start_connect, methods=["POST"]),
         Route(account_connect.CALLBACK_PATH, account_connect.finish_connect),
         Route("/agent", agent.agent_page),
-        Route("/agent/preview", agent.style_preview),
+        Route("/agent/preview", agent.style_preview_page, methods=["POST"]),
+        Route("/agent/preview/fragment", agent.style_preview_fragment),
         Route("/agent/style", agent.save_style, methods=["POST"]),
         Route("/agent/calendar", agent.choose_calendar, methods=["POST"]),
         Route("/agent/two-way", agent.save_two_way, methods=["POST"]),
         Route("/agent/disconnect", agent.disconnect, methods=["POST"]),
         Route("/calendar/connect", calendar_connect.start_calendar_connect, methods=["POST"]),
+        Route(RECONNECT_PATH, calendar_connect.reconnect_from_mail),
         Route(calendar_connect.CALLBACK_PATH, calendar_connect.finish_calendar_connect),
+        Route("/calendar/confirm", calendar_connect.confirm_calendar, methods=["POST"]),
         Route("/admin", admin.admin_page),
         Route("/admin/resync", admin.resync_agent, methods=["POST"]),
         Route("/admin/two-way", admin.save_two_way_default, methods=["POST"]),
@@ -63,9 +88,11 @@ def create_pages_app() -> Starlette:
         Route("/admin/bootstrap", admin.run_bootstrap, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=[Middleware(SecurityHeaders), Middleware(SessionCookies),
                     Middleware(ServerSessions)],
-        exception_handlers={PageError: page_error},
+        exception_handlers={PageError: page_error, HTTPException: http_error},
     )
+    app.state.agent_directory = AgentDirectory()
+    return app

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from zdcal.domain import DueDateReading, InvalidDueDateRule, InvalidEventStyle, due_date_reading
 from zdcal.live.services import Services
-from zdcal.store import Account, EventStyleOptions
+from zdcal.store import Account, Agent, AgentStatus, EventStyleOptions, RunKind
 from zdcal.sync.due_dates import (
     DueDateChoiceError,
     choose_due_date_reading,
@@ -22,12 +23,14 @@ from zdcal.sync.due_dates import (
     due_date_rule,
     refresh_account_time_zone,
 )
+from zdcal.web.pages.agent_directory import AgentDirectory, StaffList, StaffMember
 from zdcal.web.pages.agent_records import AgentOverview, overview
 from zdcal.web.pages.csrf import checked_form
 from zdcal.web.pages.due_date_form import day_text, due_date_choices, reading_label
 from zdcal.web.pages.errors import AccountUnknown
 from zdcal.web.pages.event_style_form import form_values, style_options_from_form
 from zdcal.web.pages.identity import require_admin
+from zdcal.web.pages.paging import page_of
 from zdcal.web.pages.rendering import flash, render
 from zdcal.web.pages.two_way_form import InvalidTwoWayChoice, TwoWayChoice
 from zdcal.zendesk.errors import ZendeskError
@@ -47,12 +50,62 @@ class ZendeskHealth:
     rate_limit: RateLimitStatus | None
 
 
+@dataclass(frozen=True)
+class AgentListing:
+    """A row of the agents table: someone who signed in to zdcal (``agent``, with their
+    ``overview`` once the row is shown), or an agent Zendesk lists who never did."""
+
+    agent: Agent | None = None
+    member: StaffMember | None = None
+    overview: AgentOverview | None = None
+    is_viewer: bool = False
+
+
+@dataclass(frozen=True)
+class AgentCounts:
+    """How many of the account's agents are where, for the line above the table."""
+
+    in_zendesk: int | None  # None: Zendesk's list could not be read
+    connected: int
+    needs_reconnect: int
+    without_calendar: int
+    not_signed_in: int
+
+
+def agent_listing(
+    agents: list[Agent], staff: StaffList, viewer_id: int
+) -> tuple[list[AgentListing], AgentCounts]:
+    """Everyone who signed in, then every agent and admin Zendesk lists who never did."""
+    stored = {a.zendesk_user_id for a in agents}
+    never = sorted(
+        (m for m in staff.members if m.zendesk_user_id not in stored),
+        key=lambda m: (m.name.lower(), m.zendesk_user_id),
+    )
+    rows = [AgentListing(agent=a, is_viewer=a.zendesk_user_id == viewer_id) for a in agents]
+    rows += [AgentListing(member=m) for m in never]
+    counts = AgentCounts(
+        in_zendesk=len(staff.members) if staff.read_at is not None else None,
+        connected=sum(a.status is AgentStatus.ACTIVE for a in agents),
+        needs_reconnect=sum(a.status is AgentStatus.NEEDS_RECONNECT for a in agents),
+        without_calendar=sum(a.status is AgentStatus.DISCONNECTED for a in agents),
+        not_signed_in=len(never),
+    )
+    return rows, counts
+
+
+def invitation_url(services: Services, account: Account) -> str:
+    """The link that signs an agent of this account in to zdcal (through Zendesk)."""
+    return f"{services.settings.public_url}/signin?{urlencode({'account': account.subdomain})}"
+
+
 async def admin_page(request: Request) -> Response:
     services: Services = request.state.services
     user = require_admin(request)
     account = await _account(services, user.account_id)
-    zendesk, fresh = await asyncio.gather(
-        _zendesk_health(services, account), _with_fresh_time_zone(services, account)
+    directory: AgentDirectory = request.app.state.agent_directory
+    zendesk, fresh, staff = await asyncio.gather(
+        _zendesk_health(services, account), _with_fresh_time_zone(services, account),
+        directory.staff(services, account),
     )
     in_effect = due_date_rule(fresh).reading
     if fresh.time_zone != account.time_zone and in_effect is DueDateReading.ACCOUNT_ZONE:
@@ -64,17 +117,33 @@ async def admin_page(request: Request) -> Response:
         agents = await tx.agents.for_account(account.id)
         failures = await tx.failures.for_account(account.id)
         cursor = await tx.cursors.get(account.id)
-    overviews: list[AgentOverview] = [await overview(services, account, a) for a in agents]
+        runs = await tx.sync_runs.latest(account.id)
+        open_tasks = await tx.tickets.count_open_tasks(account.id)
+        events_in_calendars = await tx.entries.count(account.id)
+    listing, counts = agent_listing(agents, staff, user.zendesk_user_id)
+    shown = page_of(listing, request.query_params.get("page"))
+    rows = [
+        replace(row, overview=await overview(services, account, row.agent))
+        if row.agent is not None else row
+        for row in shown.items
+    ]
     progress = request.state.workers.progress(account.id)
     working = progress.get("running") is not None or account.backfill.state.value != "done"
     return render(
         request, "admin.html",
         account=account,
-        agents=overviews,
+        agents=replace(shown, items=rows),
+        agent_counts=counts,
+        staff=staff,
+        invitation=invitation_url(services, account),
         failures=failures,
         names={a.zendesk_user_id: a.name for a in agents},
         cursor_saved=cursor.stored_at if cursor else None,
         progress=progress,
+        last_sweep=runs.get(RunKind.SWEEP),
+        last_verify=runs.get(RunKind.VERIFY),
+        open_tasks=open_tasks,
+        events_in_calendars=events_in_calendars,
         refresh=working,
         zendesk=zendesk,
         default_style=form_values(account.default_style or {}),

@@ -1,11 +1,12 @@
-"""The agent's page: connect a calendar, choose it and the event style, see how it goes,
-switch calendar, choose whether calendar changes update Zendesk, see the tasks kept off the
-calendar, disconnect, and reconnect after the authorization broke."""
+"""The agent's page: connect a calendar, choose it and the event style, see their open
+tasks and what became of each, switch calendar, choose whether calendar changes update
+Zendesk, disconnect, and reconnect after the authorization broke."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -16,9 +17,15 @@ from zdcal.domain import InvalidEventStyle, effective_time_zone
 from zdcal.live.locks import AccountBusy
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, AgentStatus
-from zdcal.sync.agents import CalendarChoiceError, disconnect_agent, switch_calendar
+from zdcal.sync.agents import (
+    CalendarChoiceError,
+    disconnect_agent,
+    suggested_calendar,
+    switch_calendar,
+)
 from zdcal.sync.due_dates import account_info
 from zdcal.web.pages.agent_records import overview, signed_in_agent
+from zdcal.web.pages.agent_tasks import page_number, recent_failures, task_list
 from zdcal.web.pages.csrf import checked_form
 from zdcal.web.pages.errors import CalendarProblem
 from zdcal.web.pages.event_style_form import (
@@ -32,6 +39,7 @@ from zdcal.web.pages.rendering import flash, render, templates
 from zdcal.web.pages.two_way_form import InvalidTwoWayChoice, TwoWayChoice, two_way_in_effect
 
 LOCK_WAIT_SECONDS = 15.0
+FAILURES_SHOWN = 3  # on the status card; the task list shows the state of every task
 BUSY = "zdcal is busy with your account right now; please try again in a minute."
 LOST = "zdcal can no longer reach your calendar: the authorization was revoked or expired."
 
@@ -39,6 +47,7 @@ LOST = "zdcal can no longer reach your calendar: the authorization was revoked o
 async def agent_page(request: Request) -> Response:
     services: Services = request.state.services
     account, agent = await signed_in_agent(services, require_user(request))
+    page = page_number(request.query_params.get("page"))
     calendars: list[CalendarInfo] = []
     calendar_error = None
     if agent.tokens is not None and agent.status is AgentStatus.ACTIVE:
@@ -48,33 +57,71 @@ async def agent_page(request: Request) -> Response:
             agent = await _mark_needs_reconnect(services, agent)
         except (CalendarUnavailable, CronofyError):
             calendar_error = "Your calendar service did not answer; the list will be back soon."
+    writable = [c for c in calendars if c.writable]
+    suggested = suggested_calendar(writable)
     # An agent who never chose sees (and gets) the account's default style.
     chosen = agent.style or account.default_style or {}
-    values = form_values(chosen)
+    time_zone = effective_time_zone(agent.time_zone, agent.time_zone_override)
+    zone = ZoneInfo(time_zone)
     return render(
         request, "agent.html",
         info=await overview(services, account, agent),
-        calendars=[c for c in calendars if c.writable],
+        choosing=agent.tokens is not None and agent.status is AgentStatus.ACTIVE
+        and agent.calendar_id is None,
+        calendars=writable,
+        suggested_calendar=suggested.calendar_id if suggested else None,
         calendar_error=calendar_error,
-        style=values,
+        style=form_values(chosen),
         preview=_preview(account, agent, chosen, services),
-        time_zone=effective_time_zone(agent.time_zone, agent.time_zone_override),
+        time_zone=time_zone,
+        tasks=await task_list(services, account, agent, zone, page),
+        failures=await recent_failures(services, account, agent, zone, limit=FAILURES_SHOWN),
     )
 
 
-async def style_preview(request: Request) -> Response:
-    """The preview fragment for the style form's current values (no state changes)."""
+async def style_preview_fragment(request: Request) -> Response:
+    """The live preview's fragment for the style form's current values (no state changes;
+    fetched by preview.js, so never a page of its own)."""
     services: Services = request.state.services
     account, agent = await signed_in_agent(services, require_user(request))
-    try:
-        options = style_options_from_form(request.query_params)
-        preview, error = _preview(account, agent, options, services), None
-    except InvalidEventStyle as exc:
-        preview, error = None, str(exc)
+    preview, error = _form_preview(account, agent, request.query_params, services)
     response: HTMLResponse = templates.TemplateResponse(
         request, "_preview.html", {"preview": preview, "error": error}
     )
     return response
+
+
+async def style_preview_page(request: Request) -> Response:
+    """The "Preview" button without JavaScript: the form again, with the unsaved values
+    and their preview, on a page of its own with a way back. Posted, so the form's CSRF
+    token stays out of the URL; it changes nothing."""
+    services: Services = request.state.services
+    form = await checked_form(request)
+    account, agent = await signed_in_agent(services, require_user(request))
+    preview, error = _form_preview(account, agent, form, services)
+    values = form_values(agent.style or account.default_style or {})
+    values.update({
+        "mode": "timed" if form.get("mode") == "timed" else "all_day",
+        "local_time": str(form.get("local_time", values["local_time"])),
+        "duration_minutes": str(form.get("duration_minutes", values["duration_minutes"])),
+        "reminders": str(form.get("reminders", "")),
+        "private": form.get("private") in ("on", "true", "1"),
+    })
+    return render(
+        request, "agent_preview.html", style=values, preview=preview, error=error,
+        time_zone=effective_time_zone(agent.time_zone, agent.time_zone_override),
+    )
+
+
+def _form_preview(
+    account: Account, agent: Agent, form: Mapping[str, Any], services: Services
+) -> tuple[EventPreview | None, str | None]:
+    """The preview of submitted style values, or the reason they are not a style."""
+    try:
+        options = style_options_from_form(form)
+    except InvalidEventStyle as exc:
+        return None, str(exc)
+    return _preview(account, agent, options, services), None
 
 
 async def save_style(request: Request) -> Response:
@@ -88,13 +135,19 @@ async def save_style(request: Request) -> Response:
         return RedirectResponse("/agent", status_code=303)
     async with services.store.transaction() as tx:
         await tx.agents.set_style(agent.id, options)
+    failed = 0
     if agent.can_receive_events:
         try:
             async with services.account_work(account.id, wait=LOCK_WAIT_SECONDS) as sync:
                 await sync.sync_agent(agent.zendesk_user_id)
+                failed = sync.report.events_failed
         except AccountBusy:
             request.state.workers.request_agent_sync(account.id, agent.zendesk_user_id)
-    flash(request, "Saved. Your task events now look like the preview.")
+    if failed:
+        flash(request, "Saved, but some task events could not be changed yet: see below.",
+              error=True)
+    else:
+        flash(request, "Saved. Your task events now look like the preview.")
     return RedirectResponse("/agent", status_code=303)
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from zdcal.domain import AccountInfo, agent_link
+from zdcal.domain import agent_link
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, FailedTicket
+from zdcal.sync.due_dates import account_info
 from zdcal.web.pages.errors import AccountUnknown, NotSignedIn
 from zdcal.web.pages.identity import SignedIn
 from zdcal.web.pages.two_way_form import TwoWayChoice, describe_two_way, two_way_in_effect
@@ -74,7 +75,7 @@ async def overview(services: Services, account: Account, agent: Agent) -> AgentO
             if f.agent_id == agent.zendesk_user_id
         ]
         suppressed = await tx.suppressions.for_agent(account.id, agent.zendesk_user_id)
-    info = AccountInfo(key=account.key, subdomain=account.subdomain)
+    info = account_info(account)
     written = [e.written_at for e in entries]
     candidates = [t for t in (*written, agent.last_synced_at) if t is not None]
     return AgentOverview(

@@ -1,12 +1,18 @@
 """Connecting (or reconnecting) an agent's calendar through Cronofy OAuth.
 
-After the callback, :func:`zdcal.sync.agents.connect_agent` stores the tokens
-(encrypted), picks the calendar (the one chosen before when it is the same calendar
-account, else the primary writable one) and writes every open task at once: a reconnect
-repairs the agent's events the same way.
+The callback only stores the tokens (encrypted,
+:func:`zdcal.sync.agents.link_calendar_account`): the flow ends on the agent's page,
+where they choose the calendar and the event style, and nothing is written before they
+confirm (:func:`confirm_calendar`, then :func:`zdcal.sync.agents.start_writing`). An
+agent who abandons the choice has tokens and no calendar, so no sync writes for them.
+
+A reconnect (the authorization broke) of the same calendar account, whose calendar
+still takes events, repairs the agent's events at once: they chose before.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,14 +20,16 @@ from starlette.responses import RedirectResponse, Response
 from zdcal.calendars.base import CalendarAuthorizationLost, CalendarUnavailable
 from zdcal.calendars.cronofy import CronofyError
 from zdcal.calendars.cronofy import oauth as cronofy_oauth
+from zdcal.domain import InvalidEventStyle, event_style_from_options
 from zdcal.live.locks import AccountBusy
 from zdcal.live.services import Services
-from zdcal.store import CalendarTokens
-from zdcal.sync.agents import CalendarChoiceError, connect_agent
+from zdcal.store import Account, Agent, AgentStatus, CalendarTokens, EventStyleOptions
+from zdcal.sync.agents import CalendarChoiceError, link_calendar_account, start_writing
 from zdcal.web.pages.agent_records import signed_in_agent
 from zdcal.web.pages.csrf import checked_form
 from zdcal.web.pages.errors import CalendarProblem, ConnectRefused
-from zdcal.web.pages.identity import require_user
+from zdcal.web.pages.event_style_form import style_options_from_form
+from zdcal.web.pages.identity import SignedIn, current_user, require_user
 from zdcal.web.pages.oauth_flows import begin_flow, finish_flow
 from zdcal.web.pages.rendering import flash
 
@@ -35,6 +43,30 @@ async def start_calendar_connect(request: Request) -> Response:
     await checked_form(request)
     user = require_user(request)
     await signed_in_agent(services, user)
+    return _to_cronofy(request, services, user)
+
+
+async def reconnect_from_mail(request: Request) -> Response:
+    """The reconnect mail's link: sign in if needed, then straight to Cronofy.
+
+    A GET, so that one click in a mail does it. It changes nothing by itself: it starts
+    the same OAuth flow as the Reconnect button (the state is bound to this browser's
+    session), and only the agent's consent at Cronofy connects anything.
+    """
+    services: Services = request.state.services
+    subdomain = request.query_params.get("account", "").strip().lower()[:63]
+    user = current_user(request)
+    account, agent = await signed_in_agent(services, user) if user else (None, None)
+    if user is None or account is None or (subdomain and account.subdomain != subdomain):
+        query = urlencode({"account": subdomain, "next": "reconnect"})
+        return RedirectResponse(f"/signin?{query}", status_code=303)
+    if agent is None or agent.status is not AgentStatus.NEEDS_RECONNECT:
+        flash(request, "Your calendar does not need reconnecting: here is how it stands.")
+        return RedirectResponse("/agent", status_code=303)
+    return _to_cronofy(request, services, user)
+
+
+def _to_cronofy(request: Request, services: Services, user: SignedIn) -> Response:
     state = begin_flow(request.session, "calendar", agent_id=user.agent_id)
     settings = services.settings
     url = cronofy_oauth.authorize_url(
@@ -45,7 +77,7 @@ async def start_calendar_connect(request: Request) -> Response:
 
 
 async def finish_calendar_connect(request: Request) -> Response:
-    """Cronofy's answer: store the tokens and write the agent's open tasks."""
+    """Cronofy's answer: store the tokens; the agent's page then asks where tasks go."""
     services: Services = request.state.services
     user = require_user(request)
     flow, code = finish_flow(request, "calendar")
@@ -65,25 +97,90 @@ async def finish_calendar_connect(request: Request) -> Response:
     calendar_account = tokens.sub or tokens.account_id
     if not calendar_account:
         raise ConnectRefused("The calendar service did not say which account was linked.")
-    same_account = calendar_account == agent.calendar_account_id
+    repair = (
+        agent.status is AgentStatus.NEEDS_RECONNECT
+        and calendar_account == agent.calendar_account_id
+        and agent.calendar_id is not None
+    )
     try:
         async with services.account_work(account.id, wait=LOCK_WAIT_SECONDS) as sync:
-            connected = await connect_agent(
+            linked = await link_calendar_account(
                 sync, zendesk_user_id=agent.zendesk_user_id, name=agent.name,
                 email=agent.email, time_zone=agent.time_zone,
                 calendar_account_id=calendar_account, data_center=settings.cronofy_data_center,
                 tokens=CalendarTokens(tokens.access_token, tokens.refresh_token,
                                       tokens.expires_at),
-                calendar_id=agent.calendar_id if same_account else None,
+                keep_calendar=repair,
             )
+            if repair:
+                try:
+                    repaired = await start_writing(sync, linked, linked.calendar_id)
+                except CalendarChoiceError:
+                    # The calendar went meanwhile: the agent chooses again, like a new one.
+                    async with services.store.transaction() as tx:
+                        await tx.agents.forget_calendar(linked.id)
+                else:
+                    flash(request, f"Reconnected. Your open tasks are in "
+                                   f"{repaired.calendar_name} again.")
     except AccountBusy as exc:
         raise CalendarProblem("zdcal is busy with your account; connect again in a minute.") \
             from exc
-    except CalendarChoiceError as exc:
-        raise ConnectRefused(f"{exc}.") from exc
     except (CalendarAuthorizationLost, CalendarUnavailable, CronofyError) as exc:
         raise CalendarProblem(
             "Your calendar was linked but could not be read yet; reload this page soon."
         ) from exc
-    flash(request, f"Connected. Your open tasks are in {connected.calendar_name}.")
     return RedirectResponse("/agent", status_code=303)
+
+
+async def confirm_calendar(request: Request) -> Response:
+    """The agent's choice of calendar and style, after linking: now their tasks are written."""
+    services: Services = request.state.services
+    form = await checked_form(request)
+    account, agent = await signed_in_agent(services, require_user(request))
+    if agent.tokens is None or agent.status is not AgentStatus.ACTIVE:
+        flash(request, "Connect your calendar first.", error=True)
+        return RedirectResponse("/agent", status_code=303)
+    if agent.calendar_id is not None:
+        flash(request, f"Your tasks are already in {agent.calendar_name}.")
+        return RedirectResponse("/agent", status_code=303)
+    try:
+        # The page always sends the style; a bare confirmation keeps the current one.
+        style = chosen_style(account, agent, style_options_from_form(form)) \
+            if "mode" in form else None
+    except InvalidEventStyle as exc:
+        flash(request, f"Not started: {exc}.", error=True)
+        return RedirectResponse("/agent", status_code=303)
+    try:
+        async with services.account_work(account.id, wait=LOCK_WAIT_SECONDS) as sync:
+            started = await start_writing(
+                sync, agent, str(form.get("calendar_id", "")) or None, style=style
+            )
+    except CalendarChoiceError as exc:
+        flash(request, f"Not started: {exc}.", error=True)
+        return RedirectResponse("/agent", status_code=303)
+    except AccountBusy as exc:
+        raise CalendarProblem("zdcal is busy with your account; try again in a minute.") \
+            from exc
+    except CalendarAuthorizationLost as exc:
+        raise CalendarProblem(
+            "Your calendar no longer lets zdcal in; connect it again."
+        ) from exc
+    except (CalendarUnavailable, CronofyError) as exc:
+        raise CalendarProblem(
+            "Your calendar service did not answer; nothing was written. Try again soon."
+        ) from exc
+    flash(request, f"Done. Your open tasks are in {started.calendar_name}.")
+    return RedirectResponse("/agent", status_code=303)
+
+
+def chosen_style(
+    account: Account, agent: Agent, options: EventStyleOptions
+) -> EventStyleOptions | None:
+    """The style to store for the agent, or None to keep following the account's default
+    (an agent without a style of their own who confirms the default keeps following it)."""
+    if not agent.style and (
+        event_style_from_options(options)
+        == event_style_from_options(account.default_style or {})
+    ):
+        return None
+    return options

@@ -67,3 +67,8 @@ class ConnectRefused(PageError):
 class CalendarProblem(PageError):
     status = 502
     title = "The calendar could not be reached"
+
+
+class BadPageRequest(PageError):
+    status = 400
+    title = "This page address is not right"

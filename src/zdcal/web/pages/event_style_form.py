@@ -22,6 +22,7 @@ from zdcal.domain import (
     event_style_from_options,
 )
 from zdcal.store import EventStyleOptions
+from zdcal.web.pages.local_times import day_words
 
 SAMPLE_TICKET_ID = 4242
 SAMPLE_SUBJECT = "Call Acme back about their renewal"
@@ -62,6 +63,7 @@ class EventPreview:
     """How the sample task looks in the agent's calendar."""
 
     summary: str
+    due: str  # the sample task's due date, read as the account reads due dates
     when: str
     reminders: str
     private: bool
@@ -86,6 +88,7 @@ def preview_event(
     reminders = body.get("reminders", [])
     return EventPreview(
         summary=body["summary"],
+        due=day_words(account.due_dates.due_date(due, ZoneInfo(time_zone))),
         when=_when(body["start"], body["end"], time_zone),
         reminders=", ".join(f"{r['minutes']} min before" for r in reminders) or "none",
         private=bool(body.get("event_private")),
@@ -96,11 +99,11 @@ def preview_event(
 def _when(start: Any, end: Any, time_zone: str) -> str:
     """Start and end in the agent's own wall-clock time, as their calendar shows them."""
     if isinstance(start, str) and len(start) == 10:
-        return f"{date.fromisoformat(start):%a %d %b %Y}, all day"
+        return f"{day_words(date.fromisoformat(start))}, all day"
     zone = ZoneInfo(time_zone)
     begins = datetime.fromisoformat(_text(start).replace("Z", "+00:00")).astimezone(zone)
     ends = datetime.fromisoformat(_text(end).replace("Z", "+00:00")).astimezone(zone)
-    return f"{begins:%a %d %b %Y}, {begins:%H:%M} to {ends:%H:%M} ({time_zone})"
+    return f"{day_words(begins.date())}, {begins:%H:%M} to {ends:%H:%M} ({time_zone})"
 
 
 def _text(value: Any) -> str:

@@ -21,6 +21,14 @@ _FLASH_KEY = "flash"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
+def thousands(count: int) -> str:
+    """A count as pages show every count: with thousands separators ("12,345")."""
+    return f"{count:,}"
+
+
+templates.env.filters["thousands"] = thousands
+
+
 def time_ago(then: datetime | None, now: datetime) -> str:
     """``then`` in words relative to ``now``: "just now", "5 minutes ago", "never"."""
     if then is None:
@@ -31,7 +39,7 @@ def time_ago(then: datetime | None, now: datetime) -> str:
     for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
         if seconds >= size:
             count = round(seconds / size) if unit == "minute" else seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+            return f"{thousands(count)} {unit}{'s' if count != 1 else ''} ago"
     return "just now"  # unreachable: seconds >= 45 is at least a minute once rounded
 
 

@@ -6,13 +6,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from zdcal.live.services import Services
+from zdcal.mail import RECONNECT_PATH
 from zdcal.store import Account, ZendeskOAuth
 from zdcal.web.pages.csrf import csrf_protected
 from zdcal.web.pages.errors import AccountUnknown, ConnectRefused, NotAnAgent
 from zdcal.web.pages.headers import FRAME_ORIGINS_KEY, account_origins
 from zdcal.web.pages.identity import SignedIn, current_user, sign_in, sign_out
 from zdcal.web.pages.oauth_flows import begin_flow, finish_flow
-from zdcal.web.pages.rendering import render
+from zdcal.web.pages.rendering import flash, render
 from zdcal.web.pages.zendesk_identity import (
     SIGN_IN_SCOPE,
     OAuthClientCredentials,
@@ -23,7 +24,7 @@ from zdcal.web.pages.zendesk_identity import (
 from zdcal.zendesk import oauth as zendesk_oauth
 
 CALLBACK_PATH = "/signin/callback"
-DESTINATIONS = {"agent": "/agent", "admin": "/admin"}
+DESTINATIONS = {"agent": "/agent", "admin": "/admin", "reconnect": RECONNECT_PATH}
 
 
 def sign_in_client(services: Services, account: Account) -> OAuthClientCredentials | None:
@@ -127,4 +128,5 @@ async def finish_sign_in(request: Request) -> Response:
 @csrf_protected
 async def sign_out_page(request: Request) -> Response:
     await sign_out(request)
+    flash(request, "You are signed out of zdcal. Your calendar keeps following your tasks.")
     return RedirectResponse("/", status_code=303)

@@ -1,14 +1,16 @@
-// Live preview of the event style: re-render the sample task as the form changes.
-// Progressive: without JavaScript the form's "Preview" button does the same.
+// Live preview of the event style: re-render the sample task as the form changes, and
+// hide the "Preview" button, which only serves browsers without JavaScript.
 (function () {
   "use strict";
   var form = document.getElementById("style-form");
   var target = document.getElementById("preview");
   if (!form || !target) { return; }
+  var button = document.getElementById("preview-button");
+  if (button) { button.hidden = true; }
   var pending = null;
   function refresh() {
     var data = new FormData(form);
-    data.delete("csrf_token");
+    data.delete("csrf_token");  // never in a URL
     var query = new URLSearchParams(data).toString();
     fetch(form.dataset.preview + "?" + query, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : null; })

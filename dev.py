@@ -32,11 +32,21 @@ def _ensure_venv() -> None:
     if not (BIN / "python").exists():
         print("dev.py: creating .venv", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    print("dev.py: installing zdcal and its development tools into .venv", flush=True)
-    pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True)
+    print("dev.py: installing zdcal and its development tools into .venv (a minute or two)",
+          flush=True)
+    _pip("install", "--upgrade", "pip")
+    _pip("install", "-e", f"{ROOT}[dev]")
     STAMP.write_text(wanted)
+
+
+def _pip(*args: str) -> None:
+    """Run pip quietly: its output (warnings, build logs) is shown only if it fails."""
+    command = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", *args]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.stdout.write(done.stdout)
+        sys.stderr.write(done.stderr)
+        sys.exit(f"dev.py: pip {' '.join(args)} failed (exit status {done.returncode})")
 
 
 def _lint_paths() -> list[str]:

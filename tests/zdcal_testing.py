@@ -6,9 +6,12 @@ import asyncio
 import os
 import socket
 import subprocess
+import time
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -56,6 +59,20 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[Any], timeout: float = 60) -> None:
+    """Poll ``url``/readyz until zdcal answers 200; fail if ``process`` exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, f"the process serving {url} exited"
+        assert time.monotonic() < deadline, f"{url} never became ready"
+        time.sleep(0.1)
 
 
 def service_reachable(host: str, port: int) -> bool:

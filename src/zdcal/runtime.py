@@ -9,14 +9,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from zdcal.calendars.cronofy import application_rate_limiter
 from zdcal.clock import Clock, SystemClock
-from zdcal.http.pacing import RateLimiter
 from zdcal.settings import Settings
 from zdcal.store import (
     Account,
@@ -29,11 +26,18 @@ from zdcal.store import (
     private_directory,
     upgrade,
 )
-from zdcal.sync.connector import CronofyConnector
-from zdcal.sync.engine import AccountSync
-from zdcal.sync.report import RequestCounter, SyncReport
-from zdcal.zendesk import ZendeskClient
-from zdcal.zendesk.auth import ApiTokenAuth, OAuthAuth, OAuthTokens, ZendeskAuth
+
+if TYPE_CHECKING:
+    # The API clients and the sync engine are imported where they are first made, so
+    # that a command that only reads the database ('zdcal status') starts quickly.
+    import httpx
+
+    from zdcal.http.pacing import RateLimiter
+    from zdcal.sync.connector import CronofyConnector
+    from zdcal.sync.engine import AccountSync
+    from zdcal.sync.report import SyncReport
+    from zdcal.zendesk import ZendeskClient
+    from zdcal.zendesk.auth import OAuthTokens, ZendeskAuth
 
 KEY_FILE = "secret.key"
 
@@ -46,6 +50,8 @@ def vault_for(settings: Settings) -> Vault:
 
 
 def zendesk_auth(account: Account) -> ZendeskAuth:
+    from zdcal.zendesk.auth import ApiTokenAuth, OAuthAuth
+
     credentials = account.credentials
     if isinstance(credentials, ZendeskApiToken):
         return ApiTokenAuth(credentials.email, credentials.token)
@@ -65,8 +71,14 @@ class Runtime:
     settings: Settings
     store: Store
     clock: Clock = field(default_factory=SystemClock)
-    # Cronofy's limits are per application: one limiter for the whole process.
-    cronofy_limiter: RateLimiter = field(default_factory=application_rate_limiter)
+
+    @cached_property
+    def cronofy_limiter(self) -> RateLimiter:
+        """Cronofy's limits are per application: one limiter for the whole process (made
+        when first needed: commands that call no API never load the Cronofy client)."""
+        from zdcal.calendars.cronofy import application_rate_limiter
+
+        return application_rate_limiter()
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
@@ -101,6 +113,10 @@ class Runtime:
     ) -> httpx.AsyncClient:
         """One pooled HTTP client per API; requests are counted into ``report`` and
         responses handed to ``on_response`` (metrics), when given."""
+        import httpx
+
+        from zdcal.sync.report import RequestCounter
+
         hooks: dict[str, list[Callable[..., Any]]] = {"request": [], "response": []}
         if report is not None:
             hooks["request"].append(RequestCounter(report, api))
@@ -116,6 +132,8 @@ class Runtime:
         self, base_url: str, auth: ZendeskAuth, http: httpx.AsyncClient
     ) -> ZendeskClient:
         """A client for credentials not stored yet (checking them before adding an account)."""
+        from zdcal.zendesk import ZendeskClient
+
         return ZendeskClient(
             base_url, auth, http=http, clock=self.clock,
             timeout=self.settings.http_timeout_seconds,
@@ -126,6 +144,8 @@ class Runtime:
         self, account: Account, report: SyncReport
     ) -> AsyncIterator[AccountSync]:
         """An :class:`AccountSync` with its own HTTP pools, counting requests into ``report``."""
+        from zdcal.sync.engine import AccountSync
+
         async with (
             self.http_client(report, "zendesk") as zendesk_http,
             self.http_client(report, "cronofy") as cronofy_http,
@@ -142,6 +162,8 @@ class Runtime:
 
     def zendesk_client(self, account: Account, http: httpx.AsyncClient) -> ZendeskClient:
         """A client for one account that stores rotated OAuth tokens as soon as they come."""
+        from zdcal.zendesk import ZendeskClient
+
 
         async def store_tokens(tokens: OAuthTokens) -> None:
             current = account.credentials
@@ -161,6 +183,8 @@ class Runtime:
         )
 
     def calendar_connector(self, http: httpx.AsyncClient) -> CronofyConnector:
+        from zdcal.sync.connector import CronofyConnector
+
         return CronofyConnector(
             self.store,
             api_base_url=self.settings.cronofy_api_url,

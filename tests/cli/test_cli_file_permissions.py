@@ -9,13 +9,11 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from zdcal_testing import free_port
+from zdcal_testing import free_port, wait_until_ready
 
 
 def mode(path: Path) -> int:
@@ -37,16 +35,7 @@ def test_serve_on_a_fresh_data_directory_keeps_everything_private(tmp_path: Path
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            assert time.monotonic() < deadline, "zdcal serve never became ready"
-            time.sleep(0.2)
+        wait_until_ready(f"http://127.0.0.1:{port}", server)
         # While serving, SQLite keeps its write-ahead log and shared-memory index open.
         files = {name: data_dir / name
                  for name in ("zdcal.db", "zdcal.db-wal", "zdcal.db-shm", "secret.key")}
@@ -75,14 +64,16 @@ def test_an_existing_database_readable_by_others_is_made_private(tmp_path: Path)
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o002])
-def test_a_plain_command_on_a_fresh_data_directory_creates_it_private(
+def test_setting_up_a_fresh_data_directory_creates_it_private(
     tmp_path: Path, umask: int
 ) -> None:
+    # 'db upgrade' sets up; reading commands create nothing (test_cli_finds_its_data.py).
     data_dir = tmp_path / "fresh"
     done = subprocess.run(
-        [sys.executable, "-m", "zdcal.cli", "accounts", "list"],
+        [sys.executable, "-m", "zdcal.cli", "db", "upgrade"],
         env=zdcal_environment(data_dir), cwd=tmp_path, umask=umask, capture_output=True,
     )
     assert done.returncode == 0, done.stderr.decode()
     assert oct(mode(data_dir)) == oct(0o700)
     assert oct(mode(data_dir / "zdcal.db")) == oct(0o600)
+    assert oct(mode(data_dir / "secret.key")) == oct(0o600)

@@ -19,9 +19,16 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
+def subcommands(group: click.Group) -> dict[str, click.Command]:
+    """The group's commands by name, loading those that load only when used."""
+    ctx = click.Context(group)
+    found = {name: group.get_command(ctx, name) for name in group.list_commands(ctx)}
+    return {name: command for name, command in found.items() if command is not None}
+
+
 def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     """Every command path under ``group``: ("accounts",), ("accounts", "add"), ..."""
-    for name, command in sorted(group.commands.items()):
+    for name, command in sorted(subcommands(group).items()):
         yield (*prefix, name)
         if isinstance(command, click.Group):
             yield from command_paths(command, (*prefix, name))
@@ -35,9 +42,9 @@ def resolve(words: list[str]) -> tuple[tuple[str, ...], click.Command, list[str]
     command: click.Command = main
     path: list[str] = []
     rest = [w for i, w in enumerate(words) if i > 0 or w not in ("-v", "--verbose")]
-    while isinstance(command, click.Group) and rest and rest[0] in command.commands:
+    while isinstance(command, click.Group) and rest and rest[0] in subcommands(command):
         path.append(rest[0])
-        command = command.commands[rest.pop(0)]
+        command = subcommands(command)[rest.pop(0)]
     return tuple(path), command, rest
 
 

@@ -106,6 +106,8 @@ def test_a_port_in_use_is_a_message_not_a_traceback(clean_environment: Path) -> 
 
 
 def test_bad_input_through_the_real_entry_point_is_one_line(clean_environment: Path) -> None:
+    subprocess.run([*ZDCAL, "db", "upgrade"], capture_output=True, check=True, timeout=60,
+                   env=child_environment(clean_environment))
     finished = subprocess.run(
         [*ZDCAL, "agents", "add", "--account", "nope", "--user-id", "1002"],
         capture_output=True, text=True, timeout=60,

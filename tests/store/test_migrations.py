@@ -14,6 +14,7 @@ from sqlalchemy import Column, Connection, Integer, MetaData, inspect
 
 from zdcal.store import create_engine, current_revision, head_revision, upgrade, upgrade_sync
 from zdcal.store.engine import SQLITE_BUSY_TIMEOUT_MS
+from zdcal.store.migrate import shipped_head
 from zdcal.store.tables import Base
 
 pytestmark = pytest.mark.anyio
@@ -73,6 +74,20 @@ async def test_upgrade_is_idempotent_and_leaves_no_drift(empty_database_url: str
     await upgrade(empty_database_url)  # nothing to do: must neither fail nor change anything
     assert await current_revision(empty_database_url) == head_revision()
     assert await _schema_differences(empty_database_url, Base.metadata) == []
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    """upgrade() skips Alembic for a database at this head: it must be the real one."""
+    assert shipped_head() == head_revision()
+
+
+async def test_a_database_behind_the_head_is_still_migrated(empty_database_url: str) -> None:
+    await upgrade(empty_database_url, "0001")
+    assert await current_revision(empty_database_url) == "0001"
+
+    await upgrade(empty_database_url)
+
+    assert await current_revision(empty_database_url) == head_revision()
 
 
 async def test_concurrent_upgrades_take_turns(empty_database_url: str) -> None:

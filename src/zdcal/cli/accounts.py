@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from zdcal.cli.base import main, run_with_runtime
+from zdcal.cli.base import find_account, run_with_runtime
 from zdcal.domain import (
     AccountInfo,
     InvalidSubdomain,
@@ -20,23 +20,9 @@ from zdcal.zendesk.errors import Unauthorized, Unreachable
 REFUSED_CREDENTIALS = "Zendesk did not accept that email and API token; check both"
 
 
-@main.group()
+@click.group()
 def accounts() -> None:
     """Connect, list and remove Zendesk accounts."""
-
-
-async def find_account(runtime: Runtime, subdomain: str | None) -> list[Account]:
-    """The account named, or every account; an unknown name is a clear error."""
-    async with runtime.store.transaction() as tx:
-        if subdomain is None:
-            return await tx.accounts.all()
-        account = await tx.accounts.get_by_subdomain(subdomain)
-    if account is None:
-        raise click.ClickException(
-            f"no account {subdomain!r}; see 'zdcal accounts list' or add it with "
-            "'zdcal accounts add'"
-        )
-    return [account]
 
 
 def _subdomain(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -98,7 +84,7 @@ def accounts_add(subdomain: str, email: str, api_token: str, base_url: str | Non
                 credentials=ZendeskApiToken(email, api_token),
             )
 
-    account = run_with_runtime(work)
+    account = run_with_runtime(work, may_create=True)
     click.echo(f"connected {account.subdomain} ({account.base_url}) as {email}")
 
 

@@ -7,8 +7,7 @@ import click
 from zdcal.calendars.cronofy import CronofyClient, CronofyTokens
 from zdcal.calendars.cronofy.backend import CronofyAgentCalendar
 from zdcal.calendars.cronofy.errors import Unauthorized as CronofyUnauthorized
-from zdcal.cli.accounts import find_account
-from zdcal.cli.base import main, run_with_runtime
+from zdcal.cli.base import find_account, run_with_runtime
 from zdcal.domain import effective_time_zone, event_style_from_options
 from zdcal.runtime import Runtime
 from zdcal.store import Agent, CalendarTokens, EventStyleOptions
@@ -18,7 +17,7 @@ from zdcal.web.pages.two_way_form import TwoWayChoice, describe_two_way
 from zdcal.zendesk.errors import NotFound as ZendeskNotFound
 
 
-@main.group()
+@click.group()
 def agents() -> None:
     """Add, list and remove agents and their calendar connections."""
 

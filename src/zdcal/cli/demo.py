@@ -4,12 +4,18 @@ With no Cronofy credentials in the environment it starts the simulated Zendesk a
 Cronofy, seeds them (an account, agents, tasks), wires zdcal into the simulated Zendesk
 (webhook and trigger) and serves zdcal, on SQLite in ``var/demo``. With real credentials
 (``ZDCAL_CRONOFY_CLIENT_ID`` set) it serves zdcal against the real services instead.
+
+The simulators keep their state in memory, so every start begins afresh: zdcal's demo
+database is emptied too, or a restart would pair remembered agents, events and counts
+with simulators that know none of them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shlex
+import socket
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,7 +24,6 @@ import click
 import httpx
 import uvicorn
 
-from zdcal.cli.base import main
 from zdcal.live.bootstrap import bootstrap_account
 from zdcal.live.logs import configure_logging
 from zdcal.live.services import Services
@@ -53,6 +58,7 @@ def sandbox_settings(
     return Settings(
         _env_file=None,
         data_dir=data_dir,
+        database_url="",  # SQLite in data_dir, which the demo empties; never ZDCAL_DATABASE_URL
         public_url=f"http://127.0.0.1:{port}",
         cronofy_api_url=sandbox.cronofy.base_url,
         cronofy_app_url=sandbox.cronofy.base_url,
@@ -70,25 +76,14 @@ def sandbox_settings(
 
 
 async def prepare(settings: Settings, sandbox: Sandbox) -> None:
-    """Connect the simulated account (once), wire it up, and give agents some tasks."""
+    """Connect the simulated account, wire it up, and give agents some tasks."""
     await upgrade(settings.database_url)
     async with await Runtime.open(settings) as runtime:
         async with runtime.store.transaction() as tx:
-            account = await tx.accounts.get_by_subdomain("sandbox")
-            if account is None:
-                account = await tx.accounts.add(
-                    subdomain="sandbox", base_url=sandbox.zendesk.base_url,
-                    admin_email=ADMIN_EMAIL,
-                    credentials=ZendeskApiToken(ADMIN_EMAIL, ADMIN_TOKEN),
-                )
-            elif account.base_url != sandbox.zendesk.base_url:
-                # The simulator starts empty each time: begin this account afresh.
-                await tx.accounts.remove(account.id)
-                account = await tx.accounts.add(
-                    subdomain="sandbox", base_url=sandbox.zendesk.base_url,
-                    admin_email=ADMIN_EMAIL,
-                    credentials=ZendeskApiToken(ADMIN_EMAIL, ADMIN_TOKEN),
-                )
+            account = await tx.accounts.add(
+                subdomain="sandbox", base_url=sandbox.zendesk.base_url,
+                admin_email=ADMIN_EMAIL, credentials=ZendeskApiToken(ADMIN_EMAIL, ADMIN_TOKEN),
+            )
         services = Services(runtime)
         try:
             await bootstrap_account(services, account.id, settings.public_url)
@@ -107,7 +102,78 @@ async def prepare(settings: Settings, sandbox: Sandbox) -> None:
             response.raise_for_status()
 
 
-def demo_steps(url: str, sandbox: Sandbox, mailbox_url: str) -> str:
+DEFAULT_DATA_DIR = Path("var/demo")
+DEMO_MARK = ".zdcal-demo"  # in a data directory the demo made (and so may empty)
+CLI_ENV = "cli.env"  # the ZDCAL_* variables pointing the CLI at the running demo
+DEMO_FILES = ("zdcal.db", "zdcal.db-wal", "zdcal.db-shm", "zdcal.db-journal", "secret.key",
+              CLI_ENV)
+
+
+def claim_port(port: int, option: str) -> socket.socket:
+    """A socket bound to 127.0.0.1:port, or one line naming the port and its option.
+
+    Bound the way uvicorn and the simulators bind (SO_REUSEADDR), so a port a stopped
+    demo left in TIME_WAIT is free again, as it is for them.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        raise click.ClickException(
+            f"port {port} is in use ({exc.strerror}): stop what listens there, or choose "
+            f"another with {option} (0 picks a free one)"
+        ) from exc
+    return sock
+
+
+def start_fresh(data_dir: Path) -> None:
+    """Empty the demo's data directory: its database and key, nothing else.
+
+    A directory holding a zdcal database the demo did not make is refused, never emptied.
+    """
+    mark = data_dir / DEMO_MARK
+    owned = mark.exists() or data_dir.resolve() == DEFAULT_DATA_DIR.resolve()
+    if not owned and (data_dir / "zdcal.db").exists():
+        raise click.ClickException(
+            f"{data_dir} holds a zdcal database the demo did not make, and the demo empties "
+            "its data directory at every start: choose another --data-dir"
+        )
+    private_directory(data_dir)
+    for name in DEMO_FILES:
+        (data_dir / name).unlink(missing_ok=True)
+    mark.write_text("zdcal demo data: emptied at every start of 'zdcal demo'\n")
+
+
+def write_cli_environment(settings: Settings, path: Path) -> None:
+    """The ZDCAL_* variables that point the CLI at this demo, as a shell file to source."""
+    values = {
+        "ZDCAL_DATA_DIR": str(settings.data_dir.resolve()),
+        "ZDCAL_DATABASE_URL": settings.database_url,
+        "ZDCAL_PUBLIC_URL": settings.public_url,
+        "ZDCAL_CRONOFY_API_URL": settings.cronofy_api_url,
+        "ZDCAL_CRONOFY_APP_URL": settings.cronofy_app_url,
+        "ZDCAL_CRONOFY_CLIENT_ID": settings.cronofy_client_id,
+        "ZDCAL_CRONOFY_CLIENT_SECRET": settings.cronofy_client_secret.get_secret_value(),
+    }
+    lines = [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write("# zdcal demo: '. THIS_FILE' points zdcal commands at the running demo.\n")
+        file.write("\n".join(lines) + "\n")
+
+
+def serve(settings: Settings, sock: socket.socket) -> None:
+    """Serve zdcal on an already bound socket until Ctrl+C."""
+    config = uvicorn.Config(create_app(settings), log_config=None, access_log=False)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl+C it stopped for
+        click.echo("zdcal demo stopped.")
+
+
+def demo_steps(url: str, sandbox: Sandbox, mailbox_url: str, data_dir: Path) -> str:
     """What the demo prints once it is ready: where to click, step by step."""
     zendesk = sandbox.zendesk.base_url
     return f"""
@@ -123,30 +189,44 @@ zdcal demo is running: open {url}
   5. Mail zdcal sends (reconnect links, admin summaries): {mailbox_url}/_sandbox/mail
      Revoke an agent's calendar to get one:
        curl -X POST {sandbox.cronofy.base_url}/_sandbox/accounts/acc_sandbox_ada/revoke
+  6. Use the CLI on this demo from another terminal (in this directory):
+       . {data_dir / CLI_ENV}
+       python3 dev.py run status      # or: zdcal status, with .venv/bin on PATH
 
-Press Ctrl+C to stop."""
+Every start begins afresh: the simulators keep their data in memory, so the demo's
+database in {data_dir} is emptied too. Press Ctrl+C to stop."""
 
 
-@main.command("demo")
-@click.option("--port", type=int, default=8000, show_default=True, help="zdcal's port.")
-@click.option("--zendesk-port", type=int, default=8101, show_default=True)
-@click.option("--cronofy-port", type=int, default=8102, show_default=True)
-@click.option("--data-dir", type=click.Path(path_type=Path), default=Path("var/demo"),
-              show_default=True, help="Where the demo's SQLite database and key live.")
+@click.command("demo")
+@click.option("--port", type=int, default=8000, show_default=True,
+              help="zdcal's port (0: any free one).")
+@click.option("--zendesk-port", type=int, default=8101, show_default=True,
+              help="The simulated Zendesk's port.")
+@click.option("--cronofy-port", type=int, default=8102, show_default=True,
+              help="The simulated Cronofy's port.")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA_DIR,
+              show_default=True,
+              help="Where the demo's SQLite database and key live; emptied at every start.")
 def demo_command(port: int, zendesk_port: int, cronofy_port: int, data_dir: Path) -> None:
     """Run the whole product locally: simulated Zendesk and Cronofy, seeded, and zdcal.
 
-    With ZDCAL_CRONOFY_CLIENT_ID in the environment (real credentials), serve zdcal
-    against the real services instead (see docs/deploy.md).
+    Every start begins afresh: the simulators keep their data in memory, so zdcal's demo
+    database is emptied too. With ZDCAL_CRONOFY_CLIENT_ID in the environment (real
+    credentials), serve zdcal against the real services instead (see docs/deploy.md).
     """
     if os.environ.get("ZDCAL_CRONOFY_CLIENT_ID"):
         settings = Settings()
         configure_logging(settings.log_level, settings.log_format)
+        sock = claim_port(port, "--port")
         asyncio.run(upgrade(settings.database_url))
         click.echo(f"zdcal (real services) at {settings.public_url}")
-        uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_config=None,
-                    access_log=False)
+        serve(settings, sock)
         return
+    sock = claim_port(port, "--port")
+    # Checked before the data directory is emptied: a demo already running keeps its data.
+    for wanted, option in ((zendesk_port, "--zendesk-port"), (cronofy_port, "--cronofy-port")):
+        claim_port(wanted, option).close()
+    start_fresh(data_dir)
     try:
         sandbox = Sandbox.create(Scenario(), zendesk_port=zendesk_port,
                                  cronofy_port=cronofy_port)
@@ -158,13 +238,13 @@ def demo_command(port: int, zendesk_port: int, cronofy_port: int, data_dir: Path
     mail = MailSink(on_mail=_echo_mail)
     mailbox = ServerThread(mail.page_app())
     with sandbox, mail, mailbox:
-        settings = sandbox_settings(data_dir, port, sandbox, mail)
+        settings = sandbox_settings(data_dir.resolve(), sock.getsockname()[1], sandbox, mail)
         configure_logging(settings.log_level, "text")
-        private_directory(data_dir)
         asyncio.run(prepare(settings, sandbox))
-        click.echo(demo_steps(settings.public_url, sandbox, mailbox.base_url), err=False)
-        uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_config=None,
-                    access_log=False)
+        write_cli_environment(settings, data_dir / CLI_ENV)
+        click.echo(demo_steps(settings.public_url, sandbox, mailbox.base_url, data_dir),
+                   err=False)
+        serve(settings, sock)
 
 
 def _echo_mail(mail: CaughtMail) -> None:

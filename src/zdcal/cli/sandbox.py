@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from zdcal.cli.base import main
 from zdcal.sandbox.runner import Sandbox
 from zdcal.sandbox.scenario import Scenario, load_scenario
 from zdcal.sandbox.zendesk.errors import ZendeskApiError
@@ -37,7 +36,7 @@ def wait_for_signal() -> None:
     stop.wait()
 
 
-@main.command("sandbox")
+@click.command("sandbox")
 @click.option("--zendesk-port", type=int, default=8101, show_default=True)
 @click.option("--cronofy-port", type=int, default=8102, show_default=True)
 @click.option(

@@ -6,8 +6,7 @@ import asyncio
 
 import click
 
-from zdcal.cli.accounts import find_account
-from zdcal.cli.base import main, run_with_runtime, settings
+from zdcal.cli.base import find_account, run_with_runtime, settings
 from zdcal.live.bootstrap import bootstrap_account, teardown_account
 from zdcal.live.logs import configure_logging
 from zdcal.live.services import Services
@@ -17,7 +16,7 @@ from zdcal.web.app import create_app
 from zdcal.web.http_server import run_server
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--no-workers", is_flag=True, help="Serve requests only; another process syncs.")
@@ -37,7 +36,7 @@ def serve_command(host: str, port: int, no_workers: bool) -> None:
     run_server(app, config, host=host, port=port)
 
 
-@main.command("bootstrap")
+@click.command("bootstrap")
 @click.option("--account", "subdomain", help="Only this account (default: all).")
 @click.option("--public-url", help="Where Zendesk reaches zdcal (default ZDCAL_PUBLIC_URL).")
 def bootstrap_command(subdomain: str | None, public_url: str | None) -> None:
@@ -66,7 +65,7 @@ def bootstrap_command(subdomain: str | None, public_url: str | None) -> None:
         click.echo(line)
 
 
-@main.command("teardown")
+@click.command("teardown")
 @click.option("--account", "subdomain", help="Only this account (default: all).")
 def teardown_command(subdomain: str | None) -> None:
     """Remove zdcal's webhook and trigger from Zendesk."""

@@ -7,12 +7,9 @@ from datetime import datetime
 
 import click
 
-from zdcal.cli.accounts import find_account
-from zdcal.cli.base import main, run_with_runtime
-from zdcal.live.bootstrap import find_trigger, find_webhook
+from zdcal.cli.base import find_account, run_with_runtime
 from zdcal.runtime import Runtime
 from zdcal.store import Account, Agent, FailedTicket, SyncCursor
-from zdcal.zendesk.errors import ZendeskError
 
 
 @dataclass
@@ -40,6 +37,10 @@ def _health(found: tuple[str, str] | None, stored_id: str | None) -> str:
 async def zendesk_health(runtime: Runtime, account: Account) -> tuple[str, str]:
     """Whether zdcal's webhook and trigger still exist and are active in Zendesk, found
     the way bootstrap finds them (stored id, else the marker in the name)."""
+    # Imported here: 'zdcal status --offline' needs neither the API clients nor httpx.
+    from zdcal.live.bootstrap import find_trigger, find_webhook
+    from zdcal.zendesk.errors import ZendeskError
+
     async with runtime.http_client(None, "zendesk") as http:
         client = runtime.zendesk_client(account, http)
         try:
@@ -69,13 +70,16 @@ def age(moment: datetime | None, now: datetime) -> str:
     return f"{seconds} s ago"
 
 
-@main.command("status")
+@click.command("status")
 @click.option("--account", "subdomain", help="Only this account.")
 @click.option("--offline", is_flag=True,
               help="Do not ask Zendesk whether the webhook and trigger are healthy.")
 def status_command(subdomain: str | None, offline: bool) -> None:
-    """Show accounts (webhook and trigger health, last delivery received, cursor age),
-    agents and their state, and failed tickets with their reasons."""
+    """Show each account's health, its agents and its failed tickets.
+
+    Per account: webhook and trigger health, last delivery received and change-feed age;
+    each agent with their state; each failed ticket with its reason.
+    """
 
     async def work(runtime: Runtime) -> tuple[datetime, list[AccountStatus]]:
         found = []

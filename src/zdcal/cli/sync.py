@@ -6,34 +6,65 @@ import sys
 
 import click
 
-from zdcal.cli.accounts import find_account
-from zdcal.cli.base import main, run_with_runtime
+from zdcal.cli.base import find_account, run_with_runtime
+from zdcal.clock import Clock
 from zdcal.live.locks import AccountLocks
 from zdcal.runtime import Runtime
+from zdcal.store import BackfillState
 from zdcal.sync.report import SyncReport
 
 
-class ProgressLine:
-    """A one-line live counter on a terminal (sweeps have no known total up front)."""
+class SyncProgress:
+    """Progress of one account's sync on stderr.
 
-    def __init__(self, label: str) -> None:
+    On a terminal, one line redrawn in place: a counter while changes are read (the
+    change feed has no known total), a bar while calendars are verified (one step per
+    agent). Elsewhere (a log, a pipe), a plain line at most every ``every`` seconds.
+    """
+
+    BAR = 24
+
+    def __init__(self, label: str, clock: Clock, *, every: float = 5.0) -> None:
         self.label = label
+        self.clock = clock
+        self.every = every
         self.live = sys.stderr.isatty()
+        self.last_line = ""
+        self.last_printed = clock.timestamp()
+
+    def line(self, report: SyncReport) -> str:
+        if report.agents_to_verify:
+            done, total = report.agents_verified, report.agents_to_verify
+            if self.live:
+                filled = self.BAR * done // total
+                bar = "#" * filled + "-" * (self.BAR - filled)
+                return f"{self.label}: verifying calendars [{bar}] {done}/{total} agents"
+            return f"{self.label}: verifying calendars: {done}/{total} agents"
+        written = report.events_created + report.events_updated + report.events_deleted
+        return f"{self.label}: {report.tickets_read} tickets read, {written} events written"
 
     def __call__(self, report: SyncReport) -> None:
+        text = self.line(report)
         if self.live:
-            written = report.events_created + report.events_updated + report.events_deleted
-            click.echo(
-                f"\r{self.label}: {report.tickets_read} tickets read, {written} events written",
-                nl=False, err=True,
-            )
+            # Pad over a longer line drawn before.
+            click.echo(f"\r{text.ljust(len(self.last_line))}", nl=False, err=True)
+            self.last_line = text
+        elif text != self.last_line and self.clock.timestamp() - self.last_printed >= self.every:
+            click.echo(text, err=True)
+            self.last_line, self.last_printed = text, self.clock.timestamp()
 
     def end(self) -> None:
-        if self.live:
-            click.echo("", err=True)
+        if self.live and self.last_line:
+            click.echo(f"\r{' ' * len(self.last_line)}\r", nl=False, err=True)
 
 
-@main.command("sync")
+WITHHELD = (
+    "nothing new was read: Zendesk's incremental export withholds the newest minute of "
+    "changes, so a change made in the last minute is read by a sync a minute later"
+)
+
+
+@click.command("sync")
 @click.option("--account", "subdomain", help="Only this account (default: all).")
 @click.option("--verify", is_flag=True, help="Also read calendars back and repair drift.")
 @click.option("--wait", type=float, default=60.0, show_default=True,
@@ -43,26 +74,32 @@ def sync_command(subdomain: str | None, verify: bool, wait: float) -> None:
 
     The first sync of an account reads all its open tasks. Failed tickets whose retry
     time has come are tried again. An account being synced by a running 'zdcal serve'
-    is waited for (one account's work never runs twice at once).
+    is waited for (one account's work never runs twice at once). Progress goes to
+    stderr; with --verify the summary also counts the events rewritten and strays removed.
     """
 
-    async def work(runtime: Runtime) -> list[tuple[str, SyncReport]]:
+    async def work(runtime: Runtime) -> list[tuple[str, SyncReport, bool]]:
         results = []
         locks = AccountLocks(runtime.store)
         for account in await find_account(runtime, subdomain):
-            progress = ProgressLine(account.subdomain)
+            following = account.backfill.state is BackfillState.DONE
+            progress = SyncProgress(account.subdomain, runtime.clock)
             report = SyncReport(listener=progress)
-            async with (
-                locks.hold(account.id, wait=wait),
-                runtime.sync_session(account, report) as sync,
-            ):
-                await sync.sweep()
-                await sync.retry_failed()
-                if verify:
-                    await sync.verify()
-            progress.end()
-            results.append((account.subdomain, report))
+            try:
+                async with (
+                    locks.hold(account.id, wait=wait),
+                    runtime.sync_session(account, report) as sync,
+                ):
+                    await sync.sweep()
+                    await sync.retry_failed()
+                    if verify:
+                        await sync.verify()
+            finally:
+                progress.end()
+            results.append((account.subdomain, report, following and not report.tickets_read))
         return results
 
-    for name, report in run_with_runtime(work):
+    for name, report, read_nothing in run_with_runtime(work):
         click.echo(f"{name}: {report.summary()}")
+        if read_nothing:
+            click.echo(f"{name}: {WITHHELD}")

@@ -6,18 +6,23 @@ installed zdcal can upgrade its own database without an ``alembic.ini``.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+import sqlalchemy.exc
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from zdcal.store.engine import SQLITE_MIGRATION_BUSY_TIMEOUT_MS, _create_engine
 from zdcal.store.errors import MigrationError
+
+# Alembic is imported only where a migration really runs: a command opening a current
+# database ('zdcal status') checks the revision without it and starts faster.
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _UPGRADE_LOCK = 0x7A64_6361_6C00  # "zdcal": the PostgreSQL advisory lock held while migrating
@@ -25,6 +30,8 @@ _UPGRADE_LOCK = 0x7A64_6361_6C00  # "zdcal": the PostgreSQL advisory lock held w
 
 def alembic_config(database_url: str | None = None) -> Config:
     """An Alembic configuration pointing at zdcal's migrations (and, if given, a database)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if database_url is not None:
@@ -35,6 +42,8 @@ def alembic_config(database_url: str | None = None) -> Config:
 
 def head_revision() -> str:
     """The newest revision the shipped migrations define."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:
         raise MigrationError("zdcal ships no migrations")
@@ -55,10 +64,49 @@ async def upgrade(database_url: str, revision: str = "head") -> None:
         sqlite_busy_timeout_ms=SQLITE_MIGRATION_BUSY_TIMEOUT_MS,
     )
     try:
+        if revision == "head" and await _at_shipped_head(engine):
+            return
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade_on, revision)
     finally:
         await engine.dispose()
+
+
+def shipped_head() -> str | None:
+    """The head revision, read from the migration files' assignments without importing
+    them (or Alembic); None unless that gives exactly one head."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if not isinstance(target, ast.Name):
+                continue
+            if target.id == "revision":
+                revisions.add(ast.literal_eval(value))
+            elif target.id == "down_revision":
+                found = ast.literal_eval(value)
+                parents.update(found if isinstance(found, tuple | list) else [found])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+async def _at_shipped_head(engine: AsyncEngine) -> bool:
+    """Whether the database is already at the one shipped head (nothing to migrate)."""
+    head = shipped_head()
+    if head is None:
+        return False
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT version_num FROM alembic_version")))
+            return [row[0] for row in rows] == [head]
+    except sqlalchemy.exc.DBAPIError:
+        return False  # no schema yet, or not a database: the full path says which
 
 
 def upgrade_sync(database_url: str, revision: str = "head") -> None:
@@ -68,6 +116,8 @@ def upgrade_sync(database_url: str, revision: str = "head") -> None:
 
 async def current_revision(database_url: str) -> str | None:
     """The revision the database is at, or ``None`` when it was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
     engine = _create_engine(database_url, echo=False, enforce_foreign_keys=True)
     try:
         async with engine.connect() as connection:
@@ -79,6 +129,8 @@ async def current_revision(database_url: str) -> str | None:
 
 
 def _upgrade_on(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     if connection.dialect.name == "postgresql":
         # Processes starting together (web, worker) migrate one after the other; the later
         # ones find the schema current. SQLite gets the same from BEGIN IMMEDIATE.

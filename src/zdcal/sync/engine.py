@@ -236,6 +236,7 @@ class AccountSync:
                 return
             tickets = [observed(t) for t in page.tickets]
             self.report.tickets_read += len(tickets)
+            self.report.progressed()
             # A pending ticket is kept whatever its new version is: that version must
             # replace the pending one even if it no longer concerns the calendars.
             pending.update(
@@ -342,6 +343,7 @@ class AccountSync:
             latest[ticket.ticket_id] = ticket
         if reread:
             self.report.tickets_read += len(latest)
+            self.report.progressed()
         if not latest:
             return None
         async with self.store.transaction() as tx:
@@ -540,7 +542,10 @@ class AccountSync:
         await self._refresh_time_zone()
         async with self.store.transaction() as tx:
             agents = await tx.agents.for_account(self.account.id)
-        await asyncio.gather(*(self._verify_agent(a) for a in agents if a.can_receive_events))
+        verified = [a for a in agents if a.can_receive_events]
+        self.report.agents_to_verify += len(verified)
+        self.report.progressed()
+        await asyncio.gather(*(self._verify_agent(a) for a in verified))
         for agent in agents:
             if agent.can_receive_events:
                 await self.ensure_channel(agent)
@@ -589,6 +594,8 @@ class AccountSync:
             }
         except (CalendarAuthorizationLost, CalendarUnavailable) as exc:
             log.warning("verify skipped agent %s: %s", agent.id, exc)
+            self.report.agents_verified += 1
+            self.report.progressed()
             return
         recorded = {(e.calendar_id, e.event_id) for e in entries}
         lost = [e for e in entries if (e.calendar_id, e.event_id) not in held]
@@ -608,8 +615,13 @@ class AccountSync:
                 except (CalendarAuthorizationLost, CalendarUnavailable) as exc:
                     log.warning("verify could not delete strays for agent %s: %s", agent.id, exc)
                     outcomes = []
-            self.report.events_deleted += sum(o.status is WriteStatus.DONE for o in outcomes)
+            removed = sum(o.status is WriteStatus.DONE for o in outcomes)
+            self.report.events_deleted += removed
+            self.report.strays_removed += removed
+        self.report.events_rewritten += len(lost)
         await self.sync_agent(uid)
+        self.report.agents_verified += 1
+        self.report.progressed()
 
     def _ticket_of(self, event_id: str) -> int | None:
         """The ticket id of an event id this account wrote, else None (not ours)."""

@@ -19,9 +19,17 @@ class SyncReport:
     events_deleted: int = 0
     events_failed: int = 0
     agents_needing_reconnect: int = 0
+    # Verify (``--verify``): agents whose calendars are read back, and what it repaired.
+    agents_to_verify: int = 0
+    agents_verified: int = 0
+    events_rewritten: int = 0
+    """Events a calendar lost (deleted by hand, say), written again."""
+    strays_removed: int = 0
+    """Events of ours that zdcal has no record of, deleted (also in ``events_deleted``)."""
     requests: Counter[str] = field(default_factory=Counter)
     listener: Callable[[SyncReport], None] | None = field(default=None, repr=False)
-    """Told after each batch of tickets is applied (a progress display)."""
+    """Told after each page of tickets read, batch applied and calendar verified (a
+    progress display)."""
 
     def progressed(self) -> None:
         if self.listener is not None:
@@ -33,6 +41,11 @@ class SyncReport:
             f"tickets read {self.tickets_read}; events created {self.events_created}, "
             f"updated {self.events_updated}, deleted {self.events_deleted}, "
             f"failed {self.events_failed}; requests: {apis or 'none'}"
+            + (
+                f"; verify: {self.agents_verified} agents, events rewritten "
+                f"{self.events_rewritten}, strays removed {self.strays_removed}"
+                if self.agents_to_verify else ""
+            )
         )
 
 

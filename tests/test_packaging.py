@@ -1,0 +1,54 @@
+"""Building and installing zdcal is quiet: no deprecation warning of ours, and dev.py shows
+pip's output only when pip fails (then all of it)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_the_wheel_builds_without_a_warning_and_declares_its_spdx_license(
+    tmp_path: Path,
+) -> None:
+    # -v shows the build backend's own output, where setuptools prints its warnings.
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(tmp_path),
+         str(ROOT)],
+        capture_output=True, text=True, timeout=600,
+    )
+
+    assert built.returncode == 0, built.stderr[-3000:]
+    output = built.stdout + built.stderr
+    assert "BuildBackendWarning" not in output
+    assert "project.license" not in output
+    (wheel,) = tmp_path.glob("zdcal-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        assert "License-Expression: Apache-2.0" in archive.read(metadata).decode()
+
+
+@pytest.mark.slow
+def test_dev_py_shows_pips_output_when_the_install_fails(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "dev.py", tmp_path / "dev.py")
+    broken = (ROOT / "pyproject.toml").read_text().replace(
+        'dependencies = [', 'dependencies = [\n    "httpx>=>0.28",', 1
+    )
+    (tmp_path / "pyproject.toml").write_text(broken)
+
+    finished = subprocess.run([sys.executable, "dev.py", "setup"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=900)
+
+    assert finished.returncode == 1
+    assert finished.stdout.startswith("dev.py: creating .venv\n")
+    assert "httpx>=>0.28" in finished.stderr  # pip's own account of what is wrong
+    assert finished.stderr.rstrip().endswith(
+        f"dev.py: pip install -e {tmp_path}[dev] failed (exit status 1)"
+    )

@@ -38,10 +38,9 @@ from zdcal.domain import (
     TicketState,
     Upsert,
     desired_entries,
-    effective_time_zone,
-    event_id_for,
     event_style_from_options,
     plan_for_tickets,
+    ticket_id_of_event,
 )
 from zdcal.store import (
     Account,
@@ -111,7 +110,7 @@ def agent_target(
         return AgentTarget(
             agent_id=agent.zendesk_user_id,
             calendar_id=agent.calendar_id,
-            time_zone=effective_time_zone(agent.time_zone, agent.time_zone_override),
+            time_zone=agent.effective_time_zone,
             style=event_style_from_options(agent.style or default_style or {}),
         )
     except DomainError as exc:
@@ -596,7 +595,8 @@ class AccountSync:
             Delete(RecordedEntry(ticket_id=tid, agent_id=uid, calendar_id=cal, event_id=eid,
                                  content_hash=""))
             for (cal, eid) in held
-            if (cal, eid) not in recorded and (tid := self._ticket_of(eid)) is not None
+            if (cal, eid) not in recorded
+            and (tid := ticket_id_of_event(self.info, eid)) is not None
         ]
         if lost:
             async with self.store.transaction() as tx:
@@ -610,11 +610,3 @@ class AccountSync:
                     outcomes = []
             self.report.events_deleted += sum(o.status is WriteStatus.DONE for o in outcomes)
         await self.sync_agent(uid)
-
-    def _ticket_of(self, event_id: str) -> int | None:
-        """The ticket id of an event id this account wrote, else None (not ours)."""
-        _, _, suffix = event_id.rpartition("-")
-        if not suffix.isdigit():
-            return None
-        ticket_id = int(suffix)
-        return ticket_id if event_id_for(self.info, ticket_id) == event_id else None

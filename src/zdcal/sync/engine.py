@@ -57,6 +57,7 @@ from zdcal.sync.connector import CalendarConnector
 from zdcal.sync.due_dates import account_info, refresh_account_time_zone
 from zdcal.sync.report import SyncReport
 from zdcal.sync.tickets import gone, observed, rule_input, worth_mirroring
+from zdcal.webhook_urls import cronofy_receiver_url
 from zdcal.zendesk import ZendeskClient
 from zdcal.zendesk.errors import Invalid as ZendeskInvalid
 from zdcal.zendesk.errors import ZendeskError
@@ -120,15 +121,6 @@ def agent_target(
         return AgentTarget(
             agent_id=agent.zendesk_user_id, calendar_id=agent.calendar_id, time_zone="Etc/UTC"
         )
-
-
-def channel_callback_url(
-    public_url: str | None, account_key: str, zendesk_user_id: int
-) -> str | None:
-    """Where an agent's calendar pushes notifications (None: zdcal has no public URL)."""
-    if public_url is None:
-        return None
-    return f"{public_url}/webhooks/cronofy/{account_key}/{zendesk_user_id}"
 
 
 class AccountSync:
@@ -555,8 +547,11 @@ class AccountSync:
         self.info = account_info(self.account)
 
     def channel_url(self, zendesk_user_id: int) -> str | None:
-        """Where the agent's calendar pushes changes of our events."""
-        return channel_callback_url(self.public_url, self.account.key, zendesk_user_id)
+        """Where the agent's calendar pushes changes of our events (None: zdcal has no
+        public URL)."""
+        if self.public_url is None:
+            return None
+        return cronofy_receiver_url(self.public_url, self.account.key, zendesk_user_id)
 
     async def ensure_channel(self, agent: Agent) -> None:
         """Create (or find) the agent's push channel; never fails the caller."""

@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+
+from zdcal_testing import DATABASE_BACKENDS, PostgresDatabases
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     """Async tests (``@pytest.mark.anyio``) run on asyncio only."""
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> PostgresDatabases:
+    """Skips (or, in CI, fails) the PostgreSQL variants when no server is reachable."""
+    return PostgresDatabases()
+
+
+@pytest.fixture(params=DATABASE_BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database that has never been migrated: a temporary SQLite file, and a
+    PostgreSQL database created for this test and dropped after it."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'zdcal.db'}"
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    url = databases.create()
+    try:
+        yield url
+    finally:
+        databases.drop(url)
 
 
 # Re-exported for folders that load this file by path.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import os
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import time
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -92,6 +94,31 @@ def require_service(name: str, host: str, port: int) -> None:
     if os.environ.get("ZDCAL_TEST_REQUIRE_SERVICES"):
         pytest.fail(reason + " (CI requires it)")
     pytest.skip(reason)
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every absolute name a module imports, anywhere in it (functions too): ``import a.b``
+    gives ``a.b``, ``from a.b import c`` gives ``a.b.c``. Relative imports stay inside
+    their package and are left out."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def within(name: str, package: str) -> bool:
+    """``name`` is ``package`` or lies inside it."""
+    return name == package or name.startswith(package + ".")
+
+
+DATABASE_BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+"""Every test that takes a database runs once on each (see ``empty_database_url``)."""
 
 
 class PostgresDatabases:

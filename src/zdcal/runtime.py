@@ -144,21 +144,30 @@ class Runtime:
         self, account: Account, report: SyncReport
     ) -> AsyncIterator[AccountSync]:
         """An :class:`AccountSync` with its own HTTP pools, counting requests into ``report``."""
-        from zdcal.sync.engine import AccountSync
 
         async with (
             self.http_client(report, "zendesk") as zendesk_http,
             self.http_client(report, "cronofy") as cronofy_http,
         ):
-            yield AccountSync(
-                self.store,
-                account,
-                self.zendesk_client(account, zendesk_http),
-                self.calendar_connector(cronofy_http),
-                self.clock,
-                report,
-                public_url=self.settings.public_url,
-            )
+            yield self.account_sync(account, zendesk_http, cronofy_http, report)
+
+    def account_sync(
+        self,
+        account: Account,
+        zendesk_http: httpx.AsyncClient,
+        cronofy_http: httpx.AsyncClient,
+        report: SyncReport | None = None,
+    ) -> AccountSync:
+        """An :class:`AccountSync` for ``account`` on the given HTTP pools."""
+        return AccountSync(
+            self.store,
+            account,
+            self.zendesk_client(account, zendesk_http),
+            self.calendar_connector(cronofy_http),
+            self.clock,
+            report,
+            public_url=self.settings.public_url,
+        )
 
     def zendesk_client(self, account: Account, http: httpx.AsyncClient) -> ZendeskClient:
         """A client for one account that stores rotated OAuth tokens as soon as they come."""

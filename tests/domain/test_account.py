@@ -17,6 +17,7 @@ from zdcal.domain import (
     agent_link,
     event_id_for,
     new_account_key,
+    ticket_id_of_event,
 )
 
 # Inside what every identifier Cronofy constrains allows (alphanumerics, "_" and "-").
@@ -45,6 +46,28 @@ def test_event_ids_never_collide_across_accounts_or_tickets(
     first_id = event_id_for(AccountInfo(first[0], "acme"), first[1])
     second_id = event_id_for(AccountInfo(second[0], "acme"), second[1])
     assert (first_id == second_id) == (first == second)
+
+
+@given(key=account_keys, ticket_id=ticket_ids)
+def test_the_ticket_of_an_event_id_is_read_back(key: str, ticket_id: int) -> None:
+    account = AccountInfo(key, "acme")
+    assert ticket_id_of_event(account, event_id_for(account, ticket_id)) == ticket_id
+
+
+# Superscript two passes str.isdigit and then breaks int(); Arabic-Indic one passes both.
+@pytest.mark.parametrize(
+    "suffix", ["\u00b2", "\u0661", "007", " 7", "7 ", "+7", "0", "", "7-7", "x"]
+)
+def test_an_event_id_zdcal_did_not_write_names_no_ticket(suffix: str) -> None:
+    account = AccountInfo(key="k7q2mx4pn5r3ws6t", subdomain="acme")
+    assert ticket_id_of_event(account, f"zdcal-k7q2mx4pn5r3ws6t-{suffix}") is None
+
+
+def test_another_accounts_event_id_names_no_ticket() -> None:
+    acme = AccountInfo(key="k7q2mx4pn5r3ws6t", subdomain="acme")
+    globex = AccountInfo(key="g7q2mx4pn5r3ws6t", subdomain="globex")
+    assert ticket_id_of_event(acme, event_id_for(globex, 7)) is None
+    assert ticket_id_of_event(acme, "7") is None
 
 
 def test_two_accounts_with_the_same_ticket_id_get_different_event_ids() -> None:

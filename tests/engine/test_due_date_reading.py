@@ -27,9 +27,9 @@ DUE = "2030-05-01T09:30:00Z"
 
 
 @pytest.fixture
-def honolulu(tmp_path: Path, database_url: str) -> Iterator[World]:
+def honolulu(tmp_path: Path, empty_database_url: str) -> Iterator[World]:
     scenario = Scenario(settings={"zendesk": {"time_zone": "Pacific/Honolulu"}})
-    with open_world(tmp_path, database_url, scenario) as world:
+    with open_world(tmp_path, empty_database_url, scenario) as world:
         yield world
 
 

@@ -31,11 +31,11 @@ ZERO_STAMP = Scenario(settings={"zendesk": {"zero_generated_timestamp": True}})
 
 @pytest.fixture(params=[None, ZERO_STAMP], ids=["stamp-absent", "stamp-zero"])
 def stamp_world(
-    request: pytest.FixtureRequest, tmp_path: Path, database_url: str
+    request: pytest.FixtureRequest, tmp_path: Path, empty_database_url: str
 ) -> Iterator[World]:
     """A world whose Zendesk leaves generated_timestamp out of show/show_many (as
     recorded) or sends 0 there (as one recorded create did)."""
-    with open_world(tmp_path, database_url, request.param) as world:
+    with open_world(tmp_path, empty_database_url, request.param) as world:
         yield world
 
 
@@ -122,7 +122,7 @@ class ChangeAfterFirstExportPage:
 
 
 def test_a_ticket_changed_while_the_export_is_paged_replaces_its_pending_version(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, empty_database_url: str
 ) -> None:
     # The task is new to zdcal (created after the backfill) and open on page 1; it is
     # solved while the export is paged, so page 2 shows it again, solved. The solved
@@ -142,7 +142,7 @@ def test_a_ticket_changed_while_the_export_is_paged_replaces_its_pending_version
         zd,
         cr,
     )
-    with open_world(tmp_path, database_url, sandbox=sandbox) as world:
+    with open_world(tmp_path, empty_database_url, sandbox=sandbox) as world:
         world.connect(NIA, "ada")
         world.sync()  # backfill: nothing yet; the export starts before what follows
         solved.append(world.create_task(NIA, due("2030-04-01"), "Solved while paging"))

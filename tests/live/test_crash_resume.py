@@ -17,7 +17,7 @@ import pytest
 from live_support import bootstrap, eventually, serve_process
 from world import KENJI, NIA, World, calendar, due, open_world
 
-from zdcal_testing import PostgresDatabases, free_port
+from zdcal_testing import free_port
 
 CALENDARS = [calendar("ada"), calendar("bob")]
 # Each round moves Zendesk's clock on by a minute (below); its webhook signatures must stay
@@ -26,19 +26,10 @@ ROUNDS = min(4, int(os.environ.get("ZDCAL_KILL_ROUNDS", "4")))
 RESUME_SECONDS = 10.0
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    if request.param == "sqlite":
-        with open_world(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'zdcal.db'}") as world:
-            yield world
-        return
-    databases = PostgresDatabases(prefix="zdcal_live")
-    url = databases.create()
-    try:
-        with open_world(tmp_path, url) as world:
-            yield world
-    finally:
-        databases.drop(url)
+@pytest.fixture
+def world(tmp_path: Path, empty_database_url: str) -> Iterator[World]:
+    with open_world(tmp_path, empty_database_url) as world:
+        yield world
 
 
 class TicketChurn:

@@ -20,20 +20,9 @@ from zdcal.store import (
     generate_key,
     upgrade_sync,
 )
-from zdcal_testing import ManualClock, PostgresDatabases
+from zdcal_testing import DATABASE_BACKENDS, ManualClock, PostgresDatabases
 
 __all__ = ["ManualClock"]  # the store tests import it from here
-
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-]
-
-
-@pytest.fixture(scope="session")
-def postgres_databases() -> PostgresDatabases:
-    """Skips (or, in CI, fails) the PostgreSQL variants when no server is reachable."""
-    return PostgresDatabases(prefix="zdcal_store")
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +44,7 @@ def migrated_postgres_url(postgres_databases: PostgresDatabases) -> Iterator[str
         postgres_databases.drop(url)
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=DATABASE_BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a migrated database holding no rows."""
     if request.param == "sqlite":
@@ -74,20 +63,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
     asyncio.run(empty())
     return url
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of a database that has never been migrated."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-        return
-    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
-    url = databases.create()
-    try:
-        yield url
-    finally:
-        databases.drop(url)
 
 
 @pytest.fixture

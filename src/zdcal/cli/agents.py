@@ -8,12 +8,16 @@ from zdcal.calendars.cronofy import CronofyClient, CronofyTokens
 from zdcal.calendars.cronofy.backend import CronofyAgentCalendar
 from zdcal.calendars.cronofy.errors import Unauthorized as CronofyUnauthorized
 from zdcal.cli.base import find_account, run_with_runtime
-from zdcal.domain import effective_time_zone, event_style_from_options
+from zdcal.domain import (
+    TwoWayChoice,
+    describe_two_way,
+    effective_time_zone,
+    event_style_from_options,
+)
 from zdcal.runtime import Runtime
 from zdcal.store import Agent, CalendarTokens, EventStyleOptions
 from zdcal.sync.agents import choose_calendar, connect_agent, disconnect_agent
 from zdcal.sync.report import SyncReport
-from zdcal.web.pages.two_way_form import TwoWayChoice, describe_two_way
 from zdcal.zendesk.errors import NotFound as ZendeskNotFound
 
 

@@ -14,6 +14,7 @@ from zdcal.runtime import Runtime
 from zdcal.store import private_directory, upgrade
 from zdcal.web.app import create_app
 from zdcal.web.http_server import run_server
+from zdcal.webhook_urls import zendesk_receiver_url
 
 
 @click.command("serve")
@@ -55,7 +56,7 @@ def bootstrap_command(subdomain: str | None, public_url: str | None) -> None:
                 )
                 lines.append(
                     f"{account.subdomain}: {done} (webhook {result.webhook_id}, trigger "
-                    f"{result.trigger_id}) → {url}/webhooks/zendesk/{account.key}"
+                    f"{result.trigger_id}) → {zendesk_receiver_url(url, account.key)}"
                 )
         finally:
             await services.close()

@@ -4,6 +4,8 @@ Read in this order:
 
 * :mod:`~zdcal.domain.ticket`: which tickets are open tasks (type, status, due date, assignee);
 * :mod:`~zdcal.domain.agent`: who can receive events, in which calendar, in which style;
+* :mod:`~zdcal.domain.two_way`: whether an agent's calendar changes update Zendesk;
+* :mod:`~zdcal.domain.ids`: ids written as text (ASCII digits only);
 * :mod:`~zdcal.domain.account`: the account key, event ids and agent links;
 * :mod:`~zdcal.domain.due_dates`: which date a ``due_at`` stands for (the account's reading);
 * :mod:`~zdcal.domain.event_time` and :mod:`~zdcal.domain.event`: the Cronofy event body;
@@ -20,6 +22,7 @@ from zdcal.domain.account import (
     event_id_for,
     new_account_key,
     require_allowed_subdomain,
+    ticket_id_of_event,
 )
 from zdcal.domain.agent import (
     AgentTarget,
@@ -44,14 +47,22 @@ from zdcal.domain.errors import (
     InvalidEventStyle,
     InvalidSubdomain,
     InvalidTicket,
+    InvalidTwoWayChoice,
     SubdomainNotAllowed,
     UnknownTimeZone,
 )
 from zdcal.domain.event import event_body
 from zdcal.domain.event_time import parse_event_time, same_event_time
+from zdcal.domain.ids import parse_id
 from zdcal.domain.moves import moved_due_at
 from zdcal.domain.planner import Action, Delete, Upsert, plan, plan_for_tickets
-from zdcal.domain.ticket import TicketState, is_open_task, ticket_state_from_api
+from zdcal.domain.ticket import (
+    TicketState,
+    is_open_task,
+    is_open_task_status,
+    ticket_state_from_api,
+)
+from zdcal.domain.two_way import TwoWayChoice, describe_two_way, two_way_in_effect
 
 __all__ = [
     "AccountInfo",
@@ -70,14 +81,17 @@ __all__ = [
     "InvalidEventStyle",
     "InvalidSubdomain",
     "InvalidTicket",
+    "InvalidTwoWayChoice",
     "RecordedEntry",
     "SubdomainNotAllowed",
     "TicketState",
+    "TwoWayChoice",
     "UnknownTimeZone",
     "Upsert",
     "account_key_from_entropy",
     "agent_link",
     "content_hash",
+    "describe_two_way",
     "desired_entries",
     "desired_entry",
     "due_date_reading",
@@ -86,12 +100,16 @@ __all__ = [
     "event_id_for",
     "event_style_from_options",
     "is_open_task",
+    "is_open_task_status",
     "moved_due_at",
     "new_account_key",
     "parse_event_time",
+    "parse_id",
     "plan",
     "plan_for_tickets",
     "require_allowed_subdomain",
     "same_event_time",
+    "ticket_id_of_event",
     "ticket_state_from_api",
+    "two_way_in_effect",
 ]

@@ -37,6 +37,7 @@ from zdcal.domain.errors import (
     InvalidTicket,
     SubdomainNotAllowed,
 )
+from zdcal.domain.ids import parse_id
 
 ACCOUNT_KEY_ENTROPY_BYTES = 10
 """80 bits: collisions between generated keys are out of reach for any real deployment."""
@@ -105,6 +106,19 @@ def event_id_for(account: AccountInfo, ticket_id: int) -> str:
     """The Cronofy ``event_id`` of a ticket's event: stable, and unique across accounts."""
     _check_ticket_id(ticket_id)
     return f"{EVENT_ID_PREFIX}-{account.key}-{ticket_id}"
+
+
+def ticket_id_of_event(account: AccountInfo, event_id: str) -> int | None:
+    """The ticket whose event :func:`event_id_for` names ``event_id``; None for an id
+    this account did not write (another account's, another app's, or none at all)."""
+    prefix = f"{EVENT_ID_PREFIX}-{account.key}-"
+    if not event_id.startswith(prefix):
+        return None
+    ticket_id = parse_id(event_id.removeprefix(prefix))
+    # One spelling per ticket: "007" or " 7" is not the id zdcal wrote for ticket 7.
+    if ticket_id is None or event_id_for(account, ticket_id) != event_id:
+        return None
+    return ticket_id
 
 
 def agent_link(account: AccountInfo, ticket_id: int) -> str:

@@ -31,6 +31,10 @@ class InvalidAgentTarget(DomainError):
     """An agent target without the calendar its events must go to."""
 
 
+class InvalidTwoWayChoice(DomainError):
+    """A submitted two-way setting that is none of "on", "off", "default"."""
+
+
 class UnknownTimeZone(DomainError):
     """A time zone that is not an IANA identifier known to this machine's tz database."""
 

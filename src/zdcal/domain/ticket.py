@@ -24,7 +24,9 @@ from typing import Any
 from zdcal.domain.errors import InvalidTicket
 
 TASK_TYPE = "task"
-ACTIVE_STATUSES = frozenset({"new", "open", "pending", "hold"})
+ACTIVE_STATUSES = ("new", "open", "pending", "hold")
+"""Work still to do. A tuple, not a set: the store puts it into SQL (a partial index,
+queries), which must come out the same in every process."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +53,15 @@ class TicketState:
             raise InvalidTicket(f"ticket {self.ticket_id}: due_at must be timezone-aware")
 
 
+def is_open_task_status(type: str | None, status: str) -> bool:
+    """A task with work still to do, whatever its due date and assignee."""
+    return type == TASK_TYPE and status in ACTIVE_STATUSES
+
+
 def is_open_task(ticket: TicketState) -> bool:
     """True when the ticket itself qualifies for an event, whoever its assignee is."""
     return (
-        ticket.type == TASK_TYPE
-        and ticket.status in ACTIVE_STATUSES
+        is_open_task_status(ticket.type, ticket.status)
         and ticket.due_at is not None
         and ticket.assignee_id is not None
     )

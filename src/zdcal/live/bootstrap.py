@@ -15,6 +15,7 @@ from typing import Any
 
 from zdcal.live.services import Services
 from zdcal.store import Account, Trigger, Webhook
+from zdcal.webhook_urls import zendesk_receiver_url
 from zdcal.zendesk import ZendeskClient
 from zdcal.zendesk.errors import Forbidden, Invalid, NotFound, Unauthorized
 from zdcal.zendesk.models import Trigger as ZendeskTrigger
@@ -47,14 +48,10 @@ def marker(account: Account) -> str:
     return f"[zdcal {account.key}]"
 
 
-def receiver_url(public_url: str, account: Account) -> str:
-    return f"{public_url.rstrip('/')}/webhooks/zendesk/{account.key}"
-
-
 def webhook_spec(account: Account, public_url: str, bearer_token: str) -> dict[str, Any]:
     return {
         "name": f"zdcal calendar sync {marker(account)}",
-        "endpoint": receiver_url(public_url, account),
+        "endpoint": zendesk_receiver_url(public_url, account.key),
         "http_method": "POST",
         "request_format": "json",
         "status": "active",

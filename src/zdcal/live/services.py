@@ -41,15 +41,7 @@ class Services:
 
     def account_sync(self, account: Account, report: SyncReport | None = None) -> AccountSync:
         """An :class:`AccountSync` on the shared clients. Hold the lock to use it for writes."""
-        return AccountSync(
-            self.store,
-            account,
-            self.runtime.zendesk_client(account, self.zendesk_http),
-            self.runtime.calendar_connector(self.cronofy_http),
-            self.clock,
-            report,
-            public_url=self.settings.public_url,
-        )
+        return self.runtime.account_sync(account, self.zendesk_http, self.cronofy_http, report)
 
     @asynccontextmanager
     async def account_work(

@@ -16,11 +16,11 @@ from sqlalchemy import Integer, and_, case, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zdcal.store.tables import (
-    OPEN_TASK_STATUSES,
     CalendarEntryRow,
     FailedTicketRow,
     SuppressedEventRow,
     TicketRow,
+    open_task,
 )
 
 
@@ -105,8 +105,7 @@ class AgentTasks:
             .where(
                 ticket.account_id == account_id,
                 ticket.assignee_id == agent_id,
-                ticket.type == "task",
-                ticket.status.in_(OPEN_TASK_STATUSES),
+                open_task(ticket.type, ticket.status),
             )
             .order_by(ticket.due_at.asc().nulls_last(), ticket.ticket_id)
             .limit(limit)

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zdcal.clock import Clock
+from zdcal.domain import effective_time_zone
 from zdcal.store.columns import fit_text
 from zdcal.store.errors import AgentNotFound
 from zdcal.store.mail_outbox import MailOutbox
@@ -74,8 +75,8 @@ class Agent:
 
     @property
     def effective_time_zone(self) -> str:
-        """The time zone events are placed in: the agent's override, else Zendesk's."""
-        return self.time_zone_override or self.time_zone
+        """The time zone events are placed in (:func:`zdcal.domain.effective_time_zone`)."""
+        return effective_time_zone(self.time_zone, self.time_zone_override)
 
     @property
     def can_receive_events(self) -> bool:

@@ -35,8 +35,10 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 
 from zdcal.domain.due_dates import DueDateReading
+from zdcal.domain.ticket import ACTIVE_STATUSES, TASK_TYPE
 from zdcal.store.columns import UtcDateTime
 
 # Stable constraint names: Alembic's SQLite batch mode needs them to find constraints again.
@@ -48,12 +50,16 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# The ticket statuses in which a task still wants a calendar event.
-OPEN_TASK_STATUSES = ("new", "open", "pending", "hold")
-
 # How much of a ticket's description is mirrored: Cronofy takes at most 4096 characters
 # of event description, and the agent link goes first, so more is never needed.
 DESCRIPTION_LIMIT = 4096
+
+
+def open_task(
+    type_: SQLCoreOperations[Any], status: SQLCoreOperations[Any]
+) -> ColumnElement[bool]:
+    """:func:`zdcal.domain.is_open_task_status` in SQL, on a ticket's two columns."""
+    return and_(type_ == TASK_TYPE, status.in_(ACTIVE_STATUSES))
 
 
 class AuthKind(StrEnum):
@@ -216,10 +222,8 @@ class TicketRow(Base):
             "ix_tickets_open_tasks_by_assignee",
             "account_id",
             "assignee_id",
-            sqlite_where=and_(column("type") == "task", column("status").in_(OPEN_TASK_STATUSES)),
-            postgresql_where=and_(
-                column("type") == "task", column("status").in_(OPEN_TASK_STATUSES)
-            ),
+            sqlite_where=open_task(column("type"), column("status")),
+            postgresql_where=open_task(column("type"), column("status")),
         ),
     )
 

@@ -30,7 +30,7 @@ from zdcal.store.statements import (
     execute_write,
     ids_chunks,
 )
-from zdcal.store.tables import DESCRIPTION_LIMIT, OPEN_TASK_STATUSES, TicketRow
+from zdcal.store.tables import DESCRIPTION_LIMIT, TicketRow, open_task
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,7 @@ class TicketMirror:
             .where(
                 TicketRow.account_id == account_id,
                 TicketRow.assignee_id == assignee_id,
-                TicketRow.type == "task",
-                TicketRow.status.in_(OPEN_TASK_STATUSES),
+                open_task(TicketRow.type, TicketRow.status),
             )
             .order_by(TicketRow.ticket_id)
         )
@@ -121,8 +120,7 @@ class TicketMirror:
         total = await self._session.scalar(
             select(func.count()).where(
                 TicketRow.account_id == account_id,
-                TicketRow.type == "task",
-                TicketRow.status.in_(OPEN_TASK_STATUSES),
+                open_task(TicketRow.type, TicketRow.status),
                 TicketRow.due_at.is_not(None),
                 TicketRow.assignee_id.is_not(None),
             )
@@ -136,8 +134,7 @@ class TicketMirror:
         when given), or ``None``: an example of the account's own due dates."""
         query = _select_tickets().where(
             TicketRow.account_id == account_id,
-            TicketRow.type == "task",
-            TicketRow.status.in_(OPEN_TASK_STATUSES),
+            open_task(TicketRow.type, TicketRow.status),
             TicketRow.due_at.is_not(None),
         )
         if assignee_ids is not None:

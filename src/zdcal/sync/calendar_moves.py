@@ -26,8 +26,13 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from zdcal.calendars.base import ManagedEvent
-from zdcal.domain import desired_entry, moved_due_at, same_event_time
-from zdcal.domain.ticket import ACTIVE_STATUSES
+from zdcal.domain import (
+    desired_entry,
+    is_open_task_status,
+    moved_due_at,
+    same_event_time,
+    two_way_in_effect,
+)
 from zdcal.store import Agent, CalendarEntry, MirroredTicket
 from zdcal.sync.engine import AccountSync, agent_target
 from zdcal.sync.tickets import gone, observed, rule_input
@@ -66,10 +71,6 @@ class MoveReport:
     put_back: int = 0
     suppressed: int = 0
     deferred: int = 0
-
-
-def two_way_enabled(sync: AccountSync, agent: Agent) -> bool:
-    return agent.two_way if agent.two_way is not None else sync.account.two_way_default
 
 
 async def read_calendar_changes(
@@ -143,12 +144,11 @@ async def _apply_move(
     target = agent_target(agent, sync.account.default_style)
     basis_due = basis.due_at if basis is not None else None
     acceptable = (
-        two_way_enabled(sync, agent)
+        two_way_in_effect(agent.two_way, sync.account.two_way_default)
         and target is not None
         and basis_due is not None
         and fresh.due_at == basis_due  # else Zendesk changed it meanwhile: Zendesk wins
-        and fresh.type == "task"
-        and fresh.status in ACTIVE_STATUSES
+        and is_open_task_status(fresh.type, fresh.status)
         and fresh.assignee_id == agent.zendesk_user_id
     )
     new_due = (

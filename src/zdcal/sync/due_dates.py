@@ -107,7 +107,7 @@ async def due_date_example(store: Store, account: Account) -> DueDateExample | N
     agent = agents.get(task.assignee_id) if task.assignee_id is not None else None
     # An assignee zdcal does not know is shown as an agent living in the account's zone.
     zone_name = (
-        effective_time_zone(agent.time_zone, agent.time_zone_override)
+        agent.effective_time_zone
         if agent is not None else effective_time_zone(account.time_zone, None)
     )
     zone = zone_for(zone_name)

@@ -38,10 +38,9 @@ from zdcal.domain import (
     TicketState,
     Upsert,
     desired_entries,
-    effective_time_zone,
-    event_id_for,
     event_style_from_options,
     plan_for_tickets,
+    ticket_id_of_event,
 )
 from zdcal.store import (
     Account,
@@ -58,6 +57,7 @@ from zdcal.sync.connector import CalendarConnector
 from zdcal.sync.due_dates import account_info, refresh_account_time_zone
 from zdcal.sync.report import SyncReport
 from zdcal.sync.tickets import gone, observed, rule_input, worth_mirroring
+from zdcal.webhook_urls import cronofy_receiver_url
 from zdcal.zendesk import ZendeskClient
 from zdcal.zendesk.errors import Invalid as ZendeskInvalid
 from zdcal.zendesk.errors import ZendeskError
@@ -111,7 +111,7 @@ def agent_target(
         return AgentTarget(
             agent_id=agent.zendesk_user_id,
             calendar_id=agent.calendar_id,
-            time_zone=effective_time_zone(agent.time_zone, agent.time_zone_override),
+            time_zone=agent.effective_time_zone,
             style=event_style_from_options(agent.style or default_style or {}),
         )
     except DomainError as exc:
@@ -121,15 +121,6 @@ def agent_target(
         return AgentTarget(
             agent_id=agent.zendesk_user_id, calendar_id=agent.calendar_id, time_zone="Etc/UTC"
         )
-
-
-def channel_callback_url(
-    public_url: str | None, account_key: str, zendesk_user_id: int
-) -> str | None:
-    """Where an agent's calendar pushes notifications (None: zdcal has no public URL)."""
-    if public_url is None:
-        return None
-    return f"{public_url}/webhooks/cronofy/{account_key}/{zendesk_user_id}"
 
 
 class AccountSync:
@@ -561,8 +552,11 @@ class AccountSync:
         self.info = account_info(self.account)
 
     def channel_url(self, zendesk_user_id: int) -> str | None:
-        """Where the agent's calendar pushes changes of our events."""
-        return channel_callback_url(self.public_url, self.account.key, zendesk_user_id)
+        """Where the agent's calendar pushes changes of our events (None: zdcal has no
+        public URL)."""
+        if self.public_url is None:
+            return None
+        return cronofy_receiver_url(self.public_url, self.account.key, zendesk_user_id)
 
     async def ensure_channel(self, agent: Agent) -> None:
         """Create (or find) the agent's push channel; never fails the caller."""
@@ -603,7 +597,8 @@ class AccountSync:
             Delete(RecordedEntry(ticket_id=tid, agent_id=uid, calendar_id=cal, event_id=eid,
                                  content_hash=""))
             for (cal, eid) in held
-            if (cal, eid) not in recorded and (tid := self._ticket_of(eid)) is not None
+            if (cal, eid) not in recorded
+            and (tid := ticket_id_of_event(self.info, eid)) is not None
         ]
         if lost:
             async with self.store.transaction() as tx:
@@ -622,11 +617,3 @@ class AccountSync:
         await self.sync_agent(uid)
         self.report.agents_verified += 1
         self.report.progressed()
-
-    def _ticket_of(self, event_id: str) -> int | None:
-        """The ticket id of an event id this account wrote, else None (not ours)."""
-        _, _, suffix = event_id.rpartition("-")
-        if not suffix.isdigit():
-            return None
-        ticket_id = int(suffix)
-        return ticket_id if event_id_for(self.info, ticket_id) == event_id else None

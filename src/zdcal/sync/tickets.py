@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from zdcal.domain import TicketState
-from zdcal.domain.ticket import ACTIVE_STATUSES
+from zdcal.domain import TicketState, is_open_task_status
 from zdcal.store import MirroredTicket
 from zdcal.zendesk.models import Ticket
 
@@ -54,4 +53,4 @@ def rule_input(ticket: MirroredTicket, pinned_due_at: datetime | None = None) ->
 
 def worth_mirroring(ticket: MirroredTicket) -> bool:
     """Open tasks are mirrored, so that an agent who connects gets them without a read."""
-    return ticket.type == "task" and ticket.status in ACTIVE_STATUSES
+    return is_open_task_status(ticket.type, ticket.status)

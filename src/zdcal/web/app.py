@@ -32,9 +32,7 @@ from zdcal.web.health import healthz, metrics, readyz
 from zdcal.web.pages import create_pages_app
 from zdcal.web.refusals import WebhookRefusals
 from zdcal.web.webhooks import ZendeskWebhookReceiver
-
-ZENDESK_RECEIVER = "/webhooks/zendesk/{account_key}"
-CRONOFY_RECEIVER = "/webhooks/cronofy/{account_key}/{user_id}"
+from zdcal.webhook_urls import CRONOFY_RECEIVER, WEBHOOKS_PREFIX, ZENDESK_RECEIVER
 
 
 class AnyMethod:
@@ -104,7 +102,7 @@ def create_app(
             Route(ZENDESK_RECEIVER, AnyMethod(post_only)),
             Route(CRONOFY_RECEIVER, cronofy_push, methods=["POST"]),
             Route(CRONOFY_RECEIVER, AnyMethod(post_only)),
-            Route("/webhooks/{rest:path}", AnyMethod(no_receiver)),
+            Route(WEBHOOKS_PREFIX + "{rest:path}", AnyMethod(no_receiver)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),

@@ -5,14 +5,11 @@ database."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
-MAX_ZENDESK_ID = 2**63 - 1
-"""Zendesk ids (tickets, users) are signed 64-bit integers."""
-_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+from zdcal.domain.ids import MAX_ID, ascii_digits, parse_id
 
 
 class BodyRefused(Exception):
@@ -29,7 +26,7 @@ async def read_capped_body(request: Request, limit: int) -> bytes:
     declared length if it has one, else while it streams in."""
     declared = request.headers.get("content-length")
     if declared is not None and (
-        not _ASCII_DIGITS.fullmatch(declared) or int(declared) > limit
+        not ascii_digits(declared) or int(declared) > limit
     ):
         raise BodyRefused(413, "body too large")
     chunks: list[bytes] = []
@@ -56,15 +53,11 @@ def decode_json(body: bytes) -> Any:
 
 
 def zendesk_id(value: object) -> int | None:
-    """A Zendesk id from a JSON value or a path segment: a positive integer that fits in
-    a signed 64-bit integer, written as a number or in ASCII digits (``"²"`` and Arabic-
-    Indic digits pass ``str.isdigit`` but are not ids). None for anything else."""
+    """A Zendesk id from a JSON value or a path segment: a JSON number, or a string as
+    :func:`zdcal.domain.ids.parse_id` reads it. None for anything else."""
     if isinstance(value, str):
-        value = value.strip()
-        if not _ASCII_DIGITS.fullmatch(value):
-            return None
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ZENDESK_ID:
+        return parse_id(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
         return None
     return value
 

@@ -32,7 +32,6 @@ from zdcal.live.services import Services
 from zdcal.live.worker import Workers
 from zdcal.store import Account, Agent, AgentStatus
 from zdcal.sync.agents import confirm_disconnection
-from zdcal.sync.engine import channel_callback_url
 from zdcal.web.bodies import (
     BodyRefused,
     decode_json,
@@ -41,6 +40,7 @@ from zdcal.web.bodies import (
     zendesk_id,
 )
 from zdcal.web.refusals import WebhookRefusals
+from zdcal.webhook_urls import cronofy_receiver_url
 
 MAX_BODY_BYTES = 64 * 1024
 RECHECK_AFTER_SECONDS = 60.0
@@ -102,7 +102,7 @@ def _notification(body: bytes) -> Notification:
 
 def _own_channel(notification: Notification, agent: Agent, services: Services,
                  account_key: str) -> bool:
-    expected_url = channel_callback_url(
+    expected_url = cronofy_receiver_url(
         services.settings.public_url, account_key, agent.zendesk_user_id
     )
     return (

@@ -13,7 +13,15 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from zdcal.domain import DueDateReading, InvalidDueDateRule, InvalidEventStyle, due_date_reading
+from zdcal.domain import (
+    DueDateReading,
+    InvalidDueDateRule,
+    InvalidEventStyle,
+    InvalidTwoWayChoice,
+    TwoWayChoice,
+    due_date_reading,
+    parse_id,
+)
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, AgentStatus, EventStyleOptions, RunKind
 from zdcal.sync.due_dates import (
@@ -32,7 +40,6 @@ from zdcal.web.pages.event_style_form import form_values, style_options_from_for
 from zdcal.web.pages.identity import require_admin
 from zdcal.web.pages.paging import page_of
 from zdcal.web.pages.rendering import flash, render
-from zdcal.web.pages.two_way_form import InvalidTwoWayChoice, TwoWayChoice
 from zdcal.zendesk.errors import ZendeskError
 from zdcal.zendesk.models import RateLimitStatus
 
@@ -157,12 +164,9 @@ async def resync_agent(request: Request) -> Response:
     services: Services = request.state.services
     form = await checked_form(request)
     user = require_admin(request)
-    try:
-        agent_id = int(str(form.get("agent_id", "")))
-    except ValueError:
-        agent_id = -1
+    agent_id = parse_id(str(form.get("agent_id", "")).strip())
     async with services.store.transaction() as tx:
-        agent = await tx.agents.get(agent_id)
+        agent = await tx.agents.get(agent_id) if agent_id is not None else None
     if agent is None or agent.account_id != user.account_id:
         flash(request, "No such agent in this account.", error=True)
     else:

@@ -13,7 +13,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from zdcal.calendars.base import CalendarAuthorizationLost, CalendarInfo, CalendarUnavailable
 from zdcal.calendars.cronofy import CronofyError
-from zdcal.domain import InvalidEventStyle, effective_time_zone
+from zdcal.domain import (
+    InvalidEventStyle,
+    InvalidTwoWayChoice,
+    TwoWayChoice,
+    two_way_in_effect,
+)
 from zdcal.live.locks import AccountBusy
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, AgentStatus
@@ -36,7 +41,6 @@ from zdcal.web.pages.event_style_form import (
 )
 from zdcal.web.pages.identity import require_user
 from zdcal.web.pages.rendering import flash, render, templates
-from zdcal.web.pages.two_way_form import InvalidTwoWayChoice, TwoWayChoice, two_way_in_effect
 
 LOCK_WAIT_SECONDS = 15.0
 FAILURES_SHOWN = 3  # on the status card; the task list shows the state of every task
@@ -61,7 +65,7 @@ async def agent_page(request: Request) -> Response:
     suggested = suggested_calendar(writable)
     # An agent who never chose sees (and gets) the account's default style.
     chosen = agent.style or account.default_style or {}
-    time_zone = effective_time_zone(agent.time_zone, agent.time_zone_override)
+    time_zone = agent.effective_time_zone
     zone = ZoneInfo(time_zone)
     return render(
         request, "agent.html",
@@ -109,7 +113,7 @@ async def style_preview_page(request: Request) -> Response:
     })
     return render(
         request, "agent_preview.html", style=values, preview=preview, error=error,
-        time_zone=effective_time_zone(agent.time_zone, agent.time_zone_override),
+        time_zone=agent.effective_time_zone,
     )
 
 
@@ -230,7 +234,7 @@ def _preview(
         return preview_event(
             options,
             account=account_info(account),
-            time_zone=effective_time_zone(agent.time_zone, agent.time_zone_override),
+            time_zone=agent.effective_time_zone,
             today=services.clock.now().date(),
         )
     except InvalidEventStyle:

@@ -6,13 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from zdcal.domain import agent_link
+from zdcal.domain import TwoWayChoice, agent_link, describe_two_way, two_way_in_effect
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, FailedTicket
 from zdcal.sync.due_dates import account_info
 from zdcal.web.pages.errors import AccountUnknown, NotSignedIn
 from zdcal.web.pages.identity import SignedIn
-from zdcal.web.pages.two_way_form import TwoWayChoice, describe_two_way, two_way_in_effect
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from zdcal.domain import AccountInfo, agent_link
+from zdcal.domain import AccountInfo, agent_link, parse_id
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, AgentStatus, AgentTask, AgentTaskPage
 from zdcal.sync.due_dates import account_info
@@ -57,9 +57,10 @@ def page_number(text: str | None) -> int:
     """The ``page`` query parameter: a whole number from 1; a clear 400 otherwise."""
     if text is None or text == "":
         return 1
-    if not text.isdigit() or int(text) < 1 or len(text) > 9:
+    number = parse_id(text) if len(text) <= 9 else None
+    if number is None:
         raise BadPageRequest("The task list has pages 1, 2, 3 and so on.")
-    return int(text)
+    return number
 
 
 async def task_list(

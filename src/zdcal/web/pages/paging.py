@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from zdcal.domain import parse_id
+
 PAGE_SIZE = 50
 
 Item = TypeVar("Item")
@@ -24,10 +26,6 @@ class Page(Generic[Item]):
 def page_of(items: Sequence[Item], requested: str | None, size: int = PAGE_SIZE) -> Page[Item]:
     """The requested page of ``items``; a page number that is not one shows the nearest."""
     pages = max(1, -(-len(items) // size))
-    try:
-        number = int(requested or "1")
-    except ValueError:
-        number = 1
-    number = min(max(number, 1), pages)
+    number = min(parse_id((requested or "1").strip()) or 1, pages)
     start = (number - 1) * size
     return Page(list(items[start : start + size]), number, pages, len(items))

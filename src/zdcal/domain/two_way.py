@@ -1,16 +1,15 @@
-"""The two-way switch as people choose it: "on", "off", or "default" (follow the account).
+"""Two-way: whether an agent's calendar changes update Zendesk.
 
-The store keeps an agent's choice as ``True``/``False``/``None`` (``None``: the account's
-default decides); the pages and the CLI speak these three words instead.
+Each agent chooses "on", "off", or "default" (follow the account's setting, which is on
+unless an admin turned it off). The store keeps the choice as ``True``/``False``/``None``
+(``None``: the account's default decides); the pages and the CLI speak the three words.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-
-class InvalidTwoWayChoice(ValueError):
-    """A submitted value that is none of "on", "off", "default"."""
+from zdcal.domain.errors import InvalidTwoWayChoice
 
 
 class TwoWayChoice(StrEnum):

@@ -1,0 +1,26 @@
+"""Where zdcal receives notifications: the one place the receivers' paths are spelled.
+
+The web app routes these paths; the Zendesk webhook (``zdcal bootstrap``) and each agent's
+Cronofy push channel are created pointing at the same paths under the public URL, and a
+push is only taken as ours when its channel's callback URL is the one built here.
+"""
+
+from __future__ import annotations
+
+WEBHOOKS_PREFIX = "/webhooks/"
+"""Everything under it answers JSON, never a page."""
+
+ZENDESK_RECEIVER = "/webhooks/zendesk/{account_key}"
+CRONOFY_RECEIVER = "/webhooks/cronofy/{account_key}/{user_id}"
+
+
+def zendesk_receiver_url(public_url: str, account_key: str) -> str:
+    """Where the account's Zendesk webhook posts."""
+    return public_url.rstrip("/") + ZENDESK_RECEIVER.format(account_key=account_key)
+
+
+def cronofy_receiver_url(public_url: str, account_key: str, zendesk_user_id: int) -> str:
+    """Where an agent's calendar pushes notifications (the push channel's callback URL)."""
+    return public_url.rstrip("/") + CRONOFY_RECEIVER.format(
+        account_key=account_key, user_id=zendesk_user_id
+    )

@@ -23,7 +23,10 @@ HEAVY = ["sqlalchemy", "alembic", "httpx", "starlette", "uvicorn", "pydantic", "
 # (and Alembic: a database already at the newest revision needs no migration).
 API_AND_WEB = ["httpx", "starlette", "uvicorn", "jinja2", "zdcal.sandbox", "zdcal.sync",
                "zdcal.web", "zdcal.live.services", "zdcal.calendars", "zdcal.zendesk",
-               "alembic"]
+               "zdcal.http", "zdcal.mail", "alembic"]
+# What a SQLite database does not need: the PostgreSQL driver. (SQLAlchemy's PostgreSQL
+# dialect does load: the tickets table's partial index names a 'postgresql_where'.)
+POSTGRESQL_DRIVER = ["asyncpg"]
 
 PROBE = """
 import json, sys
@@ -72,6 +75,7 @@ def test_status_offline_loads_the_store_but_no_api_client_or_web_stack(
     assert "zdcal.cli.status" in modules
     assert "sqlalchemy" in modules
     assert under(modules, API_AND_WEB) == []
+    assert under(modules, POSTGRESQL_DRIVER) == []
 
 
 def first_sentence(command: click.Command) -> str:

@@ -214,7 +214,9 @@ class LatencyProbe:
             failed = True
         if failed:
             self.failed_puts += 1
-            self._watches[task.calendar_id].outstanding.remove(change)
+            outstanding = self._watches[task.calendar_id].outstanding
+            if change in outstanding:  # else a later change's date already settled it
+                outstanding.remove(change)
             self.changes.remove(change)
 
     def _next_calendar(self) -> str | None:

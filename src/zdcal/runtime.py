@@ -159,6 +159,8 @@ class Runtime:
         report: SyncReport | None = None,
     ) -> AccountSync:
         """An :class:`AccountSync` for ``account`` on the given HTTP pools."""
+        from zdcal.sync.engine import AccountSync
+
         return AccountSync(
             self.store,
             account,

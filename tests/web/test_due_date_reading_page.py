@@ -15,7 +15,7 @@ from web_stack import (
     NIA,
     Stack,
     calendar,
-    connect_calendar,
+    connected_agent,
     csrf_of,
     open_stack,
     signed_in_client,
@@ -34,9 +34,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def nia(stack: Stack) -> Iterator[httpx.Client]:
-    client = signed_in_client(stack, NIA)
-    assert connect_calendar(stack, client, "ada").headers["location"] == "/agent"
-    with closing(client):
+    with connected_agent(stack, NIA, "ada") as client:
         yield client
 
 

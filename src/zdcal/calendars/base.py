@@ -1,20 +1,55 @@
-"""The small interface every calendar backend offers the sync engine.
+"""The calendar contract: the only calendar module sync, live, web and cli know.
+
+A backend (one folder under ``zdcal.calendars``, e.g. ``cronofy/``) offers
+:class:`CalendarBackend`: agents' calendars (:class:`AgentCalendar`), OAuth linking,
+push channels and push notices, and declares its :class:`Capabilities`. It is built by
+:mod:`zdcal.calendars.registry` from the settings; each agent records its backend's name.
 
 The engine speaks in domain actions (:class:`zdcal.domain.Upsert`,
 :class:`zdcal.domain.Delete`); a backend turns them into its API's idempotent writes
 (upsert by our own event id; delete is a no-op when absent) and reports one outcome per
 action, in order. Whole-connection problems are exceptions, per-action ones outcomes.
+A backend maps its vendor's failures to the errors below, once, at its boundary: no
+vendor exception escapes ``zdcal.calendars.<backend>``.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from zdcal.domain import Action
+from zdcal.store import Agent, CalendarTokens
+
+
+class EventIds(enum.StrEnum):
+    """Who names an event."""
+
+    CLIENT = "client"
+    """We choose each event's id (upsert by our id: writes are idempotent)."""
+    SERVER = "server"
+    """The calendar assigns ids; the backend must remember them to update or delete."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do; the engine and the pages adapt to it."""
+
+    batch_writes: bool
+    """Several writes in one request."""
+    batch_size: int
+    """The most writes in one request (1 without batch writes)."""
+    event_ids: EventIds
+    push: bool
+    """The calendar notifies us of changes (push channels); else it must be polled."""
+    changes_since: bool
+    """Events changed since a point in time can be read (else: read them all)."""
+    all_day_events: bool
+    max_reminders: int
+    private_events: bool
 
 
 @dataclass(frozen=True)
@@ -71,13 +106,79 @@ class WriteOutcome:
     kind: FailureKind = FailureKind.UNKNOWN  # for a failed write
 
 
-class CalendarAuthorizationLost(Exception):
-    """The agent must reconnect: the refresh failed, access was revoked, or the provider
-    lost its credentials (Cronofy 423)."""
+class CalendarError(Exception):
+    """Any failure of a calendar backend, in backend-neutral terms."""
 
 
-class CalendarUnavailable(Exception):
-    """The whole calendar service could not be reached or kept failing: try later."""
+class CalendarAuthorizationLost(CalendarError):
+    """Needs reconnect: the agent must link their calendar again (access was revoked,
+    the scope is missing, or the provider lost its credentials)."""
+
+
+class CalendarAuthorizationExpired(CalendarAuthorizationLost):
+    """The authorization expired for good: the refresh token was refused."""
+
+
+class CalendarUnavailable(CalendarError):
+    """Transient: the calendar service could not be reached or kept failing; try later."""
+
+
+class CalendarRateLimited(CalendarUnavailable):
+    """The calendar service asked to slow down beyond the retry policy."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        """Seconds until the service takes requests again, when it said."""
+
+
+class CalendarRejected(CalendarError):
+    """The calendar refused the request itself (e.g. an OAuth code it does not know):
+    retrying the same request will not help."""
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    """A calendar account an agent just authorized, not stored yet."""
+
+    calendar_account_id: str
+    """The backend's stable id of the account (Cronofy's ``sub``)."""
+    data_center: str | None
+    tokens: CalendarTokens
+
+
+class PushKind(enum.StrEnum):
+    CHANGE = "change"
+    """Events changed: read the agent's calendar."""
+    DISCONNECTED = "disconnected"
+    """The calendar says the account was unlinked (a hint: confirm before believing)."""
+    VERIFICATION = "verification"
+    """The channel was just made; nothing to do."""
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class PushNotice:
+    """One verified push notification, in neutral terms."""
+
+    kind: PushKind
+    type: str
+    """The backend's own name for it (counted in metrics)."""
+    channel_id: str | None
+    callback_url: str | None
+
+
+class PushRefused(Exception):
+    """A push request that is not a genuine, well-formed notification."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
 
 
 class AgentCalendar(Protocol):
@@ -99,4 +200,55 @@ class AgentCalendar(Protocol):
     ) -> AsyncIterator[ManagedEvent]:
         """Every event we manage in these calendars, at any date (deleted ones too), all
         pages. (Cronofy applies no date window to managed events read without bounds.)"""
+        ...
+
+
+class CalendarConnector(Protocol):
+    """What the sync engine needs: a calendar for an agent that holds tokens, and push
+    channels. :class:`zdcal.calendars.registry.CalendarBackends` answers it for every
+    backend at once, by each agent's recorded backend."""
+
+    def for_agent(self, agent: Agent) -> AgentCalendar: ...
+
+    async def revoke(self, agent: Agent) -> None:
+        """Withdraw zdcal's authorization to the agent's calendar account."""
+        ...
+
+    async def ensure_channel(self, agent: Agent, callback_url: str) -> str:
+        """A push channel for our events to ``callback_url``: the existing one, or a new
+        one. Returns its id."""
+        ...
+
+    async def close_channel(self, agent: Agent, callback_url: str) -> None:
+        """Close the agent's channels to ``callback_url`` (no error when there are none)."""
+        ...
+
+
+class CalendarBackend(CalendarConnector, Protocol):
+    """One calendar service, as wired for this process (see the registry)."""
+
+    name: str
+    """Stored in ``agents.calendar_backend``; also the label of its HTTP metrics."""
+    title: str
+    """Its name in messages ("Cronofy")."""
+    capabilities: Capabilities
+
+    def authorize_url(self, redirect_uri: str, state: str) -> str:
+        """Where to send an agent to authorize zdcal (OAuth)."""
+        ...
+
+    async def link(self, code: str, redirect_uri: str) -> LinkedAccount:
+        """Trade the OAuth answer's code for the agent's tokens."""
+        ...
+
+    async def link_tokens(
+        self, access_token: str, refresh_token: str
+    ) -> tuple[LinkedAccount, list[CalendarInfo]]:
+        """Check tokens obtained elsewhere (the CLI): the account they open and its
+        calendars. The tokens answered are the ones to store (perhaps refreshed)."""
+        ...
+
+    def read_push(self, body: bytes, headers: Mapping[str, str]) -> PushNotice:
+        """Verify and parse a push request; :class:`PushRefused` when it is not genuine
+        or not well-formed. Checks the signature before anything else."""
         ...

@@ -20,7 +20,7 @@ from zdcal.store.columns import fit_text
 from zdcal.store.errors import AgentNotFound
 from zdcal.store.mail_outbox import MailOutbox
 from zdcal.store.statements import dialect_insert, execute_write
-from zdcal.store.tables import AgentRow, AgentStatus
+from zdcal.store.tables import DEFAULT_CALENDAR_BACKEND, AgentRow, AgentStatus
 from zdcal.store.vault import Vault
 
 
@@ -57,7 +57,7 @@ class Agent:
     email: str
     time_zone: str  # IANA, as Zendesk reports it
     time_zone_override: str | None  # IANA, chosen by the agent in zdcal
-    calendar_account_id: str | None  # Cronofy ``sub`` of the connected calendar account
+    calendar_account_id: str | None  # the backend's id of the connected calendar account
     data_center: str | None  # Cronofy data center of that account
     tokens: CalendarTokens | None
     calendar_id: str | None
@@ -72,6 +72,7 @@ class Agent:
     channel_id: str | None = None
     events_read_at: datetime | None = None
     two_way: bool | None = None  # None: the account's default
+    calendar_backend: str = DEFAULT_CALENDAR_BACKEND  # a name in zdcal.calendars.registry
 
     @property
     def effective_time_zone(self) -> str:
@@ -163,20 +164,23 @@ class Agents:
         calendar_account_id: str,
         data_center: str,
         tokens: CalendarTokens,
+        calendar_backend: str = DEFAULT_CALENDAR_BACKEND,
     ) -> None:
         """Store a fresh calendar authorization and make the agent active.
 
-        Connecting a different calendar account forgets the chosen calendar: its id
-        belongs to the previous account.
+        Connecting a different calendar account (or backend) forgets the chosen
+        calendar: its id belongs to the previous account.
         """
         current = await self._require(agent_id)
         changes: dict[str, Any] = {
+            "calendar_backend": calendar_backend,
             "calendar_account_id": calendar_account_id,
             "data_center": data_center,
             **self._token_columns(tokens),
             **self._status_columns(AgentStatus.ACTIVE, None),
         }
-        if current.calendar_account_id != calendar_account_id:
+        if (current.calendar_account_id != calendar_account_id
+                or current.calendar_backend != calendar_backend):
             changes |= {"calendar_id": None, "calendar_name": None}
         await self._update(agent_id, **changes)
 
@@ -333,6 +337,7 @@ class Agents:
             channel_id=row.channel_id,
             events_read_at=row.events_read_at,
             two_way=row.two_way,
+            calendar_backend=row.calendar_backend,
         )
 
 

@@ -175,6 +175,10 @@ class AccountRow(Base):
     updated_at: Mapped[datetime]
 
 
+DEFAULT_CALENDAR_BACKEND = "cronofy"
+"""The backend of agents recorded before backends were recorded, and of new ones."""
+
+
 class AgentRow(Base):
     """A Zendesk agent and the calendar zdcal writes their tasks to."""
 
@@ -191,7 +195,11 @@ class AgentRow(Base):
     email: Mapped[str] = mapped_column(String(320))
     time_zone: Mapped[str] = mapped_column(String(64))  # IANA, from Zendesk
     time_zone_override: Mapped[str | None] = mapped_column(String(64))  # IANA, chosen by agent
-    calendar_account_id: Mapped[str | None] = mapped_column(String(255))  # Cronofy ``sub``
+    # Which calendar backend serves the agent (a name in zdcal.calendars.registry).
+    calendar_backend: Mapped[str] = mapped_column(
+        String(32), default=DEFAULT_CALENDAR_BACKEND, server_default=DEFAULT_CALENDAR_BACKEND
+    )
+    calendar_account_id: Mapped[str | None] = mapped_column(String(255))  # the backend's id
     data_center: Mapped[str | None] = mapped_column(String(8))
     access_token_encrypted: Mapped[str | None] = _encrypted()
     refresh_token_encrypted: Mapped[str | None] = _encrypted()

@@ -85,7 +85,7 @@ async def run_zdcal(
     ``webhooks``, a show_many per 1-second window of notified changes. Returns the
     number of events the calendars hold at the end."""
     async with await Runtime.open(zdcal_settings(work_dir, sims.cronofy_url)) as runtime:
-        runtime.cronofy_limiter = unlimited_cronofy_limiter()
+        runtime.calendar_limiters["cronofy"] = unlimited_cronofy_limiter()
         account = await install(runtime, sims.zendesk_url, team)
         await sweep(runtime, account)  # backfill
         await sweep(runtime, account, sims)  # the export's first read after the backfill

@@ -97,7 +97,7 @@ async def sweep(
     team = agents(agent_count)
     settings = zdcal_settings(data_dir, sims.cronofy_url)
     async with await Runtime.open(settings) as runtime:
-        runtime.cronofy_limiter = unlimited_cronofy_limiter()
+        runtime.calendar_limiters["cronofy"] = unlimited_cronofy_limiter()
         account = await install(runtime, sims.zendesk_url, team)
         async with account_sync(runtime, account, SyncReport()) as sync:
             await sync.sweep()  # the backfill of an empty account

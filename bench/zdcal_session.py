@@ -69,13 +69,13 @@ async def account_sync(
         return
     async with (
         runtime.http_client(report, "zendesk") as zendesk_http,
-        runtime.http_client(report, "cronofy") as cronofy_http,
+        runtime.calendar_http(report) as calendar_http,
     ):
         zendesk = ObservedZendeskClient(
             account.base_url, zendesk_auth(account), http=zendesk_http, clock=runtime.clock,
             timeout=runtime.settings.http_timeout_seconds, on_page=on_page,
         )
         yield AccountSync(
-            runtime.store, account, zendesk, runtime.calendar_connector(cronofy_http),
+            runtime.store, account, zendesk, runtime.calendar_backends(calendar_http),
             runtime.clock, report,
         )

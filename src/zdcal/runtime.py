@@ -6,8 +6,8 @@ the settings and one place that decides which URL, key and limiter each part use
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import TracebackType
@@ -32,8 +32,9 @@ if TYPE_CHECKING:
     # that a command that only reads the database ('zdcal status') starts quickly.
     import httpx
 
+    from zdcal.calendars.base import CalendarBackend
+    from zdcal.calendars.registry import CalendarBackends
     from zdcal.http.pacing import RateLimiter
-    from zdcal.sync.connector import CronofyConnector
     from zdcal.sync.engine import AccountSync
     from zdcal.sync.report import SyncReport
     from zdcal.zendesk import ZendeskClient
@@ -71,14 +72,25 @@ class Runtime:
     settings: Settings
     store: Store
     clock: Clock = field(default_factory=SystemClock)
+    calendar_limiters: dict[str, RateLimiter] = field(default_factory=dict)
+    """Each calendar backend's limiter, by backend name (see :meth:`calendar_limiter`)."""
+
+    def calendar_limiter(self, backend: str) -> RateLimiter:
+        """A calendar service's limits are per application: one limiter per backend for
+        the whole process (made when first needed: commands that call no API never load
+        a backend)."""
+        if backend not in self.calendar_limiters:
+            from zdcal.calendars.registry import kind
+
+            self.calendar_limiters[backend] = kind(backend).application_limiter()
+        return self.calendar_limiters[backend]
 
     @cached_property
-    def cronofy_limiter(self) -> RateLimiter:
-        """Cronofy's limits are per application: one limiter for the whole process (made
-        when first needed: commands that call no API never load the Cronofy client)."""
-        from zdcal.calendars.cronofy import application_rate_limiter
+    def calendar_apis(self) -> list[str]:
+        """The calendar backends' names: each one's HTTP pool is labelled with it."""
+        from zdcal.calendars.registry import names
 
-        return application_rate_limiter()
+        return names()
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
@@ -147,15 +159,26 @@ class Runtime:
 
         async with (
             self.http_client(report, "zendesk") as zendesk_http,
-            self.http_client(report, "cronofy") as cronofy_http,
+            self.calendar_http(report) as calendar_http,
         ):
-            yield self.account_sync(account, zendesk_http, cronofy_http, report)
+            yield self.account_sync(account, zendesk_http, calendar_http, report)
+
+    @asynccontextmanager
+    async def calendar_http(
+        self, report: SyncReport | None = None
+    ) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+        """One HTTP pool per calendar backend, by name, closed on leaving."""
+        async with AsyncExitStack() as stack:
+            yield {
+                name: await stack.enter_async_context(self.http_client(report, name))
+                for name in self.calendar_apis
+            }
 
     def account_sync(
         self,
         account: Account,
         zendesk_http: httpx.AsyncClient,
-        cronofy_http: httpx.AsyncClient,
+        calendar_http: Mapping[str, httpx.AsyncClient],
         report: SyncReport | None = None,
     ) -> AccountSync:
         """An :class:`AccountSync` for ``account`` on the given HTTP pools."""
@@ -165,7 +188,7 @@ class Runtime:
             self.store,
             account,
             self.zendesk_client(account, zendesk_http),
-            self.calendar_connector(cronofy_http),
+            self.calendar_backends(calendar_http),
             self.clock,
             report,
             public_url=self.settings.public_url,
@@ -193,15 +216,19 @@ class Runtime:
             clock=self.clock, timeout=self.settings.http_timeout_seconds,
         )
 
-    def calendar_connector(self, http: httpx.AsyncClient) -> CronofyConnector:
-        from zdcal.sync.connector import CronofyConnector
+    def calendar_backends(self, http: Mapping[str, httpx.AsyncClient]) -> CalendarBackends:
+        """Every calendar backend on the given pools (by backend name), built one way: the
+        process's limiter per backend, refreshes coordinated through the store."""
+        from zdcal.calendars.registry import backends
+        from zdcal.sync.token_refresh import AgentTokenRefresh
 
-        return CronofyConnector(
-            self.store,
-            api_base_url=self.settings.cronofy_api_url,
-            client_id=self.settings.cronofy_client_id,
-            client_secret=self.settings.cronofy_client_secret.get_secret_value(),
-            http=http,
-            limiter=self.cronofy_limiter,
-            clock=self.clock,
+        return backends(
+            self.settings, http, self.calendar_limiter, self.clock,
+            lambda agent_id: AgentTokenRefresh(self.store, agent_id),
         )
+
+    def calendar_backend(
+        self, name: str, http: Mapping[str, httpx.AsyncClient]
+    ) -> CalendarBackend:
+        """The backend called ``name`` on the given pools."""
+        return self.calendar_backends(http).backend(name)

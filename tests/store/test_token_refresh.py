@@ -14,13 +14,14 @@ import httpx
 import pytest
 
 from store.conftest import add_account, add_agent
-from zdcal.calendars.cronofy import CronofyTokens, TokenRefreshFailed
+from zdcal.calendars.base import CalendarAuthorizationExpired
+from zdcal.calendars.cronofy import TokenRefreshFailed
 from zdcal.calendars.cronofy import oauth as cronofy_oauth
+from zdcal.calendars.cronofy.connector import CronofyBackend
 from zdcal.clock import SystemClock
 from zdcal.sandbox.cronofy import CronofySimConfig, create_app
 from zdcal.sandbox.server import ServerThread
 from zdcal.store import Agent, AgentStatus, CalendarTokens, Store, Vault, create_engine
-from zdcal.sync.connector import CronofyConnector
 from zdcal.sync.token_refresh import AgentTokenRefresh
 
 pytestmark = pytest.mark.anyio
@@ -60,15 +61,17 @@ async def connected_agent(store: Store) -> int:
     return agent_id
 
 
-def connector(store: Store, api_url: str, http: httpx.AsyncClient) -> CronofyConnector:
-    return CronofyConnector(
-        store,
+def connector(store: Store, api_url: str, http: httpx.AsyncClient) -> CronofyBackend:
+    return CronofyBackend(
         api_base_url=api_url,
+        app_base_url=api_url,
+        data_center="us",
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
         http=http,
         limiter=None,
         clock=SystemClock(),
+        coordinate_refresh=lambda agent_id: AgentTokenRefresh(store, agent_id),
     )
 
 
@@ -178,14 +181,18 @@ async def test_a_revoked_authorization_is_still_refused_after_the_wait(
 
     async with httpx.AsyncClient() as http:
 
-        async def at_cronofy(stale: CronofyTokens) -> CronofyTokens:
-            return await cronofy_oauth.refresh(
-                http, api_url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                refresh_token=stale.refresh_token,
-            )
+        async def at_cronofy(stale: CalendarTokens) -> CalendarTokens:
+            try:
+                fresh = await cronofy_oauth.refresh(
+                    http, api_url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                    refresh_token=stale.refresh_token,
+                )
+            except TokenRefreshFailed as exc:
+                raise CalendarAuthorizationExpired(str(exc)) from exc
+            return CalendarTokens(fresh.access_token, fresh.refresh_token, fresh.expires_at)
 
-        with pytest.raises(TokenRefreshFailed):
-            await refresh(CronofyTokens(ADA.access_token, ADA.refresh_token), at_cronofy)
+        with pytest.raises(CalendarAuthorizationExpired):
+            await refresh(ADA, at_cronofy)
         # The lease was released: the next refresher does not wait for it.
         async with first.transaction() as tx:
             assert await tx.token_refresh_leases.take(agent_id, "next", timedelta(seconds=5))

@@ -16,7 +16,7 @@ vendor exception escapes ``zdcal.calendars.<backend>``.
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -123,6 +123,10 @@ class CalendarUnavailable(CalendarError):
     """Transient: the calendar service could not be reached or kept failing; try later."""
 
 
+class CalendarRefreshBusy(CalendarUnavailable):
+    """Another process kept refreshing the agent's tokens for too long: try later."""
+
+
 class CalendarRateLimited(CalendarUnavailable):
     """The calendar service asked to slow down beyond the retry policy."""
 
@@ -141,13 +145,25 @@ class CalendarRejected(CalendarError):
         self.reason = reason or message
 
 
+RefreshTokens = Callable[[CalendarTokens], Awaitable[CalendarTokens]]
+"""Trades stale tokens for fresh ones at the backend's token endpoint; raises
+:class:`CalendarAuthorizationExpired` when the refresh token is refused."""
+
+TokenCoordinator = Callable[[CalendarTokens, RefreshTokens], Awaitable[CalendarTokens]]
+"""Wraps every refresh of one agent's tokens (``zdcal.sync.token_refresh``): given the
+stale tokens and the call that refreshes them, answers the tokens to use from now on
+(perhaps ones another process refreshed) and stores them."""
+
+
 @dataclass(frozen=True)
 class LinkedAccount:
     """A calendar account an agent just authorized, not stored yet."""
 
     calendar_account_id: str
-    """The backend's stable id of the account (Cronofy's ``sub``)."""
-    data_center: str | None
+    """The backend's stable id of the account (Cronofy's ``sub``); "" when the service
+    did not say."""
+    data_center: str
+    """Where the backend keeps the account, when it has regions ("" otherwise)."""
     tokens: CalendarTokens
 
 

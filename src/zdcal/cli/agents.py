@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from zdcal.calendars.cronofy import CronofyClient, CronofyTokens
-from zdcal.calendars.cronofy.backend import CronofyAgentCalendar
-from zdcal.calendars.cronofy.errors import Unauthorized as CronofyUnauthorized
+from zdcal.calendars.registry import DEFAULT_BACKEND
 from zdcal.cli.base import find_account, run_with_runtime
 from zdcal.domain import (
     TwoWayChoice,
@@ -15,10 +13,16 @@ from zdcal.domain import (
     event_style_from_options,
 )
 from zdcal.runtime import Runtime
-from zdcal.store import Agent, CalendarTokens, EventStyleOptions
-from zdcal.sync.agents import choose_calendar, connect_agent, disconnect_agent
+from zdcal.store import Account, Agent, EventStyleOptions
 from zdcal.sync.report import SyncReport
-from zdcal.zendesk.errors import NotFound as ZendeskNotFound
+from zdcal.usecases.calendars import (
+    AccountWork,
+    TokensRefused,
+    UnknownZendeskUser,
+    ZendeskUserRefused,
+    connect_with_tokens,
+    remove_agent,
+)
 
 
 @click.group()
@@ -36,6 +40,10 @@ def _style(
         options["reminders_minutes"] = list(reminders)
     event_style_from_options(options)  # validates, with a clear message
     return options
+
+
+def _work(runtime: Runtime, account: Account, report: SyncReport) -> AccountWork:
+    return lambda: runtime.sync_session(account, report)
 
 
 @agents.command("add")
@@ -77,52 +85,22 @@ def agents_add(
     async def work(runtime: Runtime) -> Agent:
         (account,) = await find_account(runtime, subdomain)
         report = SyncReport()
-        async with runtime.sync_session(account, report) as sync:
+        async with runtime.calendar_http() as calendar_http:
             try:
-                user = await sync.zendesk.show_user(user_id)
-            except ZendeskNotFound as exc:
-                raise click.ClickException(f"no Zendesk user {user_id} in {subdomain}") from exc
-            if not user.is_agent:
-                raise click.ClickException(
-                    f"Zendesk user {user_id} is an {user.role}, not an agent"
+                agent = await connect_with_tokens(
+                    _work(runtime, account, report),
+                    runtime.calendar_backend(DEFAULT_BACKEND, calendar_http),
+                    user_id,
+                    access_token=cronofy_access_token,
+                    refresh_token=cronofy_refresh_token,
+                    calendar_id=calendar_id,
+                    style=style,
+                    time_zone_override=time_zone,
                 )
-            tokens = CronofyTokens(cronofy_access_token, cronofy_refresh_token)
-            async with runtime.http_client(None, "cronofy") as http:
-                client = CronofyClient(
-                    runtime.settings.cronofy_api_url, tokens,
-                    client_id=runtime.settings.cronofy_client_id,
-                    client_secret=runtime.settings.cronofy_client_secret.get_secret_value(),
-                    http=http, clock=runtime.clock,
-                )
-                try:
-                    info = await client.userinfo()
-                except CronofyUnauthorized as exc:
-                    raise click.ClickException(
-                        "Cronofy did not accept those tokens (expired or revoked?); "
-                        "authorize again and pass the new ones"
-                    ) from exc
-                # Refuse a read-only, deleted or unknown calendar before anything is stored.
-                chosen = choose_calendar(
-                    await CronofyAgentCalendar(client).calendars(), calendar_id
-                )
-                tokens = client.tokens
-            agent = await connect_agent(
-                sync,
-                zendesk_user_id=user_id,
-                name=user.name or f"user {user_id}",
-                email=user.email or "",
-                time_zone=user.iana_time_zone or "Etc/UTC",
-                calendar_account_id=info.sub,
-                data_center=runtime.settings.cronofy_data_center,
-                tokens=CalendarTokens(tokens.access_token, tokens.refresh_token,
-                                      tokens.expires_at),
-                calendar_id=chosen.calendar_id,
-                style=style,
-            )
-            if time_zone:
-                async with runtime.store.transaction() as tx:
-                    await tx.agents.set_time_zone_override(agent.id, time_zone)
-                await sync.sync_agent(user_id)
+            except UnknownZendeskUser as exc:
+                raise click.ClickException(f"{exc} in {subdomain}") from exc
+            except (ZendeskUserRefused, TokensRefused) as exc:
+                raise click.ClickException(str(exc)) from exc
         click.echo(report.summary())
         return agent
 
@@ -164,17 +142,13 @@ def agents_remove(subdomain: str, user_id: int, keep_events: bool) -> None:
 
     async def work(runtime: Runtime) -> int:
         (account,) = await find_account(runtime, subdomain)
-        async with runtime.store.transaction() as tx:
-            agent = await tx.agents.get_by_user(account.id, user_id)
-        if agent is None:
-            raise click.ClickException(f"no agent with Zendesk user id {user_id} in {subdomain}")
-        left = 0
-        if not keep_events:
-            async with runtime.sync_session(account, SyncReport()) as sync:
-                left = await disconnect_agent(sync, agent)
-        async with runtime.store.transaction() as tx:
-            await tx.agents.remove(agent.id)
-        return left
+        try:
+            return await remove_agent(
+                runtime.store, _work(runtime, account, SyncReport()), account.id, user_id,
+                keep_events=keep_events,
+            )
+        except LookupError as exc:
+            raise click.ClickException(f"{exc} in {subdomain}") from exc
 
     left = run_with_runtime(work)
     note = f"; {left} events could not be removed" if left else ""

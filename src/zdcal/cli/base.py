@@ -103,7 +103,7 @@ def plain_message(exc: Exception) -> str | None:
     import httpx
     import sqlalchemy.exc
 
-    from zdcal.calendars.cronofy import CronofyError
+    from zdcal.calendars.base import CalendarError
     from zdcal.domain import DomainError
     from zdcal.live.bootstrap import BootstrapError
     from zdcal.live.locks import AccountBusy
@@ -113,8 +113,8 @@ def plain_message(exc: Exception) -> str | None:
 
     if isinstance(exc, ZendeskError):
         return f"Zendesk: {exc}"
-    if isinstance(exc, CronofyError):
-        return f"Cronofy: {exc}"
+    if isinstance(exc, CalendarError):
+        return f"calendar: {exc}"
     if isinstance(exc, StoreError | DomainError | ScenarioError | BootstrapError | AccountBusy
                   | ValueError):
         return str(exc)

@@ -30,18 +30,21 @@ class Services:
         self.metrics = metrics or Metrics()
         self.locks = AccountLocks(runtime.store)
         self.zendesk_http = self._http("zendesk")
-        self.cronofy_http = self._http("cronofy")
+        self.calendar_http = {name: self._http(name) for name in runtime.calendar_apis}
+        self.calendars = runtime.calendar_backends(self.calendar_http)
+        """Every calendar backend on the shared pools."""
 
     def _http(self, api: str) -> httpx.AsyncClient:
         return self.runtime.http_client(None, api, on_response=self.metrics.count_response(api))
 
     async def close(self) -> None:
         await self.zendesk_http.aclose()
-        await self.cronofy_http.aclose()
+        for http in self.calendar_http.values():
+            await http.aclose()
 
     def account_sync(self, account: Account, report: SyncReport | None = None) -> AccountSync:
         """An :class:`AccountSync` on the shared clients. Hold the lock to use it for writes."""
-        return self.runtime.account_sync(account, self.zendesk_http, self.cronofy_http, report)
+        return self.runtime.account_sync(account, self.zendesk_http, self.calendar_http, report)
 
     @asynccontextmanager
     async def account_work(

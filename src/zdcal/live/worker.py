@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from zdcal.calendars.registry import DEFAULT_BACKEND
+from zdcal.calendars.registry import names as calendar_backend_names
 from zdcal.http.pacing import Rate
 from zdcal.live.bootstrap import bootstrap_account
 from zdcal.live.locks import AccountBusy
@@ -100,12 +102,14 @@ class CalendarBudget:
 
 
 def calendar_requests(metrics: Metrics) -> float:
-    """Calendar API responses this process has counted so far, all statuses together."""
+    """Calendar API responses this process has counted so far, all statuses together
+    (every backend's HTTP pool is labelled with the backend's name)."""
+    apis = set(calendar_backend_names())
     return sum(
         sample.value
         for family in metrics.api_requests.collect()
         for sample in family.samples
-        if sample.name.endswith("_total") and sample.labels.get("api") == "cronofy"
+        if sample.name.endswith("_total") and sample.labels.get("api") in apis
     )
 
 
@@ -159,7 +163,9 @@ class Workers:
         self._requests: asyncio.Queue[tuple[str, int, Work]] = asyncio.Queue()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._progress: dict[int, AccountProgress] = {}
-        self.calendar_budget = CalendarBudget(services.runtime.cronofy_limiter.rates)
+        self.calendar_budget = CalendarBudget(
+            services.runtime.calendar_limiter(DEFAULT_BACKEND).rates
+        )
 
     # Lifecycle ------------------------------------------------------------------------
 

@@ -1,7 +1,6 @@
 """The sync engine: change feeds -> domain planner -> calendar backend -> store."""
 
-from zdcal.sync.connector import CalendarConnector, CronofyConnector
 from zdcal.sync.engine import AccountSync
 from zdcal.sync.report import RequestCounter, SyncReport
 
-__all__ = ["AccountSync", "CalendarConnector", "CronofyConnector", "RequestCounter", "SyncReport"]
+__all__ = ["AccountSync", "RequestCounter", "SyncReport"]

@@ -1,12 +1,22 @@
-"""What happens when an agent connects a calendar, switches calendar or disconnects."""
+"""The sync-side mechanics of an agent's calendar connection: store an authorization,
+start writing, switch calendar, disconnect, confirm a reported disconnection.
+
+The acts an admin or agent performs (each owning its transaction and its lock, with the
+refusals they can meet) are :mod:`zdcal.usecases.calendars`, written over these.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 
-from zdcal.calendars.base import CalendarAuthorizationLost, CalendarInfo, CalendarUnavailable
-from zdcal.calendars.cronofy import CronofyError
+from zdcal.calendars.base import (
+    CalendarAuthorizationLost,
+    CalendarError,
+    CalendarInfo,
+    CalendarUnavailable,
+)
+from zdcal.calendars.registry import DEFAULT_BACKEND
 from zdcal.store import Agent, Agents, AgentStatus, CalendarTokens, EventStyleOptions
 from zdcal.sync.engine import AccountSync
 
@@ -60,6 +70,7 @@ async def connect_agent(
     tokens: CalendarTokens,
     calendar_id: str | None = None,
     style: EventStyleOptions | None = None,
+    calendar_backend: str = DEFAULT_BACKEND,
 ) -> Agent:
     """Store an agent's calendar authorization, pick their calendar and write their tasks.
 
@@ -68,6 +79,7 @@ async def connect_agent(
     agent = await link_calendar_account(
         sync, zendesk_user_id=zendesk_user_id, name=name, email=email, time_zone=time_zone,
         calendar_account_id=calendar_account_id, data_center=data_center, tokens=tokens,
+        calendar_backend=calendar_backend,
     )
     return await start_writing(sync, agent, calendar_id, style=style)
 
@@ -83,6 +95,7 @@ async def link_calendar_account(
     data_center: str,
     tokens: CalendarTokens,
     keep_calendar: bool = True,
+    calendar_backend: str = DEFAULT_BACKEND,
 ) -> Agent:
     """Store an agent's calendar authorization (encrypted) and nothing more.
 
@@ -96,7 +109,7 @@ async def link_calendar_account(
         )
         await tx.agents.connect(
             agent.id, calendar_account_id=calendar_account_id, data_center=data_center,
-            tokens=tokens,
+            tokens=tokens, calendar_backend=calendar_backend,
         )
         if not keep_calendar:
             await tx.agents.forget_calendar(agent.id)
@@ -151,7 +164,7 @@ async def disconnect_agent(sync: AccountSync, agent: Agent) -> int:
         if url is not None and agent.tokens is not None:
             await sync.calendars.close_channel(agent, url)
         await sync.calendars.revoke(agent)
-    except CronofyError as exc:
+    except CalendarError as exc:
         # The tokens are deleted below either way; a failed revoke only means the
         # calendar account keeps listing zdcal until the agent removes it there.
         log.warning("could not revoke agent %s's calendar authorization: %s", agent.id, exc)

@@ -22,6 +22,7 @@ from typing import Any
 
 from zdcal.calendars.base import (
     CalendarAuthorizationLost,
+    CalendarConnector,
     CalendarUnavailable,
     FailureKind,
     WriteOutcome,
@@ -53,7 +54,6 @@ from zdcal.store import (
     Suppression,
     SyncCursor,
 )
-from zdcal.sync.connector import CalendarConnector
 from zdcal.sync.due_dates import account_info, refresh_account_time_zone
 from zdcal.sync.report import SyncReport
 from zdcal.sync.tickets import gone, observed, rule_input, worth_mirroring

@@ -1,6 +1,9 @@
 """Refreshing an agent's calendar tokens without ever locking the agent out.
 
-Cronofy may rotate the refresh token on every refresh, and the used one may die at once.
+Backend-neutral: a backend hands each refresh to :class:`AgentTokenRefresh` (a
+:data:`zdcal.calendars.base.TokenCoordinator`) with the call that refreshes at its
+service. Services (Cronofy among them) may rotate the refresh token on every refresh, and
+the used one may die at once.
 Several processes (the server's worker, a ``zdcal sync``, a second server) and several
 clients inside one process can hold the same agent's tokens; if two of them refresh with
 the same refresh token, the second gets ``invalid_grant`` and, naively, the agent would
@@ -8,14 +11,14 @@ be marked as needing to reconnect. Two rules prevent that, and both work the sam
 SQLite and PostgreSQL because they use only ordinary rows:
 
 1. Serialise: a refresh first takes the agent's row in ``token_refresh_leases`` (a lease
-   with an expiry, taken in a short transaction, so no database lock is held while Cronofy
-   answers). Whoever waits for the lease re-reads the stored tokens while waiting: when
-   they changed, someone else refreshed, and those tokens are used without asking Cronofy.
-2. Re-read before giving up: if Cronofy still refuses the refresh token (a holder whose
+   with an expiry, taken in a short transaction, so no database lock is held while the
+   service answers). Whoever waits for the lease re-reads the stored tokens while waiting: when
+   they changed, someone else refreshed, and those tokens are used without asking the service.
+2. Re-read before giving up: if the service still refuses the refresh token (a holder whose
    lease ran out, an older zdcal without leases), the stored tokens are watched for a short
    while; newer ones are used instead of declaring the authorization lost.
 
-Whatever Cronofy answers (a new refresh token, the same one, or none) is stored before
+Whatever the service answers (a new refresh token, the same one, or none) is stored before
 the lease is released, so the next refresher starts from it.
 """
 
@@ -27,8 +30,7 @@ import os
 import uuid
 from datetime import timedelta
 
-from zdcal.calendars.cronofy import CronofyTokens, TokenRefreshBusy, TokenRefreshFailed
-from zdcal.calendars.cronofy.transport import RefreshAtCronofy
+from zdcal.calendars.base import CalendarAuthorizationExpired, CalendarRefreshBusy, RefreshTokens
 from zdcal.http.retry import Sleep
 from zdcal.store import CalendarTokens, Store, Transaction
 
@@ -61,7 +63,7 @@ class AgentTokenRefresh:
         self._poll_seconds = poll_seconds
         self._sleep = sleep
 
-    async def __call__(self, stale: CronofyTokens, refresh: RefreshAtCronofy) -> CronofyTokens:
+    async def __call__(self, stale: CalendarTokens, refresh: RefreshTokens) -> CalendarTokens:
         """The tokens to use instead of ``stale``: stored newer ones, or refreshed ones."""
         holder = f"{os.getpid()}:{uuid.uuid4().hex}"[:64]  # unique per refresh, even in-process
         newer = await self._newer_or_lease(stale, holder)
@@ -70,7 +72,7 @@ class AgentTokenRefresh:
         try:
             try:
                 fresh = await refresh(stale)
-            except TokenRefreshFailed:
+            except CalendarAuthorizationExpired:
                 newer = await self._settled(stale)
                 if newer is None:
                     raise
@@ -78,16 +80,13 @@ class AgentTokenRefresh:
                          self._agent_id)
                 return newer
             async with self._store.transaction() as tx:
-                await tx.agents.set_tokens(
-                    self._agent_id,
-                    CalendarTokens(fresh.access_token, fresh.refresh_token, fresh.expires_at),
-                )
+                await tx.agents.set_tokens(self._agent_id, fresh)
             return fresh
         finally:
             async with self._store.transaction() as tx:
                 await tx.token_refresh_leases.release(self._agent_id, holder)
 
-    async def _newer_or_lease(self, stale: CronofyTokens, holder: str) -> CronofyTokens | None:
+    async def _newer_or_lease(self, stale: CalendarTokens, holder: str) -> CalendarTokens | None:
         """Stored tokens newer than ``stale``; or None once we hold the refresh lease."""
         loop = asyncio.get_running_loop()
         # A live holder finishes well within its lease; waiting one period covers a dead one.
@@ -107,12 +106,12 @@ class AgentTokenRefresh:
                 if took:
                     return None
             if loop.time() >= deadline:
-                raise TokenRefreshBusy(
+                raise CalendarRefreshBusy(
                     f"agent {self._agent_id}: another process is still refreshing its tokens"
                 )
             await self._sleep(self._poll_seconds)
 
-    async def _settled(self, stale: CronofyTokens) -> CronofyTokens | None:
+    async def _settled(self, stale: CalendarTokens) -> CalendarTokens | None:
         """Newer stored tokens, watched for up to ``settle_seconds``."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._settle_seconds
@@ -123,7 +122,7 @@ class AgentTokenRefresh:
                 return newer
             await self._sleep(self._poll_seconds)
 
-    async def _newer(self, tx: Transaction, stale: CronofyTokens) -> CronofyTokens | None:
+    async def _newer(self, tx: Transaction, stale: CalendarTokens) -> CalendarTokens | None:
         agent = await tx.agents.get(self._agent_id)
         stored = agent.tokens if agent is not None else None
         if stored is None or (
@@ -131,4 +130,4 @@ class AgentTokenRefresh:
             and stored.refresh_token == stale.refresh_token
         ):
             return None
-        return CronofyTokens(stored.access_token, stored.refresh_token, stored.expires_at)
+        return stored

@@ -27,7 +27,7 @@ from zdcal.live.services import Services
 from zdcal.live.worker import Workers
 from zdcal.runtime import Runtime
 from zdcal.settings import Settings
-from zdcal.web.cronofy_push import DisconnectionChecks, cronofy_push
+from zdcal.web.calendar_push import DisconnectionChecks, calendar_push
 from zdcal.web.health import healthz, metrics, readyz
 from zdcal.web.pages import create_pages_app
 from zdcal.web.refusals import WebhookRefusals
@@ -100,7 +100,7 @@ def create_app(
         routes=[
             Route(ZENDESK_RECEIVER, zendesk_webhook, methods=["POST"]),
             Route(ZENDESK_RECEIVER, AnyMethod(post_only)),
-            Route(CRONOFY_RECEIVER, cronofy_push, methods=["POST"]),
+            Route(CRONOFY_RECEIVER, calendar_push("cronofy"), methods=["POST"]),
             Route(CRONOFY_RECEIVER, AnyMethod(post_only)),
             Route(WEBHOOKS_PREFIX + "{rest:path}", AnyMethod(no_receiver)),
             Route("/healthz", healthz),

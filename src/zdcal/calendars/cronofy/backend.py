@@ -83,7 +83,7 @@ class CronofyAgentCalendar:
         try:
             found = await self._client.list_calendars()
         except CronofyError as exc:
-            raise _connection_error(exc) from exc
+            raise connection_error(exc) from exc
         return [
             CalendarInfo(
                 calendar_id=c.calendar_id,
@@ -103,7 +103,7 @@ class CronofyAgentCalendar:
             try:
                 results = await self._client.batch([_entry(a) for a in chunk])
             except CronofyError as exc:
-                raise _connection_error(exc) from exc
+                raise connection_error(exc) from exc
             outcomes.extend(_outcome(a, r) for a, r in zip(chunk, results, strict=True))
         return outcomes
 
@@ -131,14 +131,14 @@ class CronofyAgentCalendar:
                     updated=event.updated,
                 )
         except CronofyError as exc:
-            raise _connection_error(exc) from exc
+            raise connection_error(exc) from exc
 
 
 def _time_text(value: str | dict[str, Any]) -> str:
     return value if isinstance(value, str) else str(value.get("time", ""))
 
 
-def _connection_error(exc: CronofyError) -> Exception:
+def connection_error(exc: CronofyError) -> Exception:
     """Map a whole-request failure to what the engine acts on."""
     if isinstance(exc, Unauthorized | Locked | Forbidden):
         return CalendarAuthorizationLost(str(exc))

@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from zdcal.calendars.base import CalendarAuthorizationLost, CalendarInfo, CalendarUnavailable
-from zdcal.calendars.cronofy import CronofyError
+from zdcal.calendars.base import CalendarAuthorizationLost, CalendarError
 from zdcal.domain import (
     InvalidEventStyle,
     InvalidTwoWayChoice,
@@ -22,13 +21,15 @@ from zdcal.domain import (
 from zdcal.live.locks import AccountBusy
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, AgentStatus
-from zdcal.sync.agents import (
-    CalendarChoiceError,
-    disconnect_agent,
-    suggested_calendar,
-    switch_calendar,
-)
 from zdcal.sync.due_dates import account_info
+from zdcal.usecases.calendars import (
+    LOST,
+    AccountWork,
+    CalendarChoiceError,
+    offered_calendars,
+    switch,
+)
+from zdcal.usecases.calendars import disconnect as disconnect_calendar
 from zdcal.web.pages.agent_records import overview, signed_in_agent
 from zdcal.web.pages.agent_tasks import page_number, recent_failures, task_list
 from zdcal.web.pages.csrf import checked_form
@@ -45,24 +46,18 @@ from zdcal.web.pages.rendering import flash, render, templates
 LOCK_WAIT_SECONDS = 15.0
 FAILURES_SHOWN = 3  # on the status card; the task list shows the state of every task
 BUSY = "zdcal is busy with your account right now; please try again in a minute."
-LOST = "zdcal can no longer reach your calendar: the authorization was revoked or expired."
 
 
 async def agent_page(request: Request) -> Response:
     services: Services = request.state.services
     account, agent = await signed_in_agent(services, require_user(request))
     page = page_number(request.query_params.get("page"))
-    calendars: list[CalendarInfo] = []
-    calendar_error = None
-    if agent.tokens is not None and agent.status is AgentStatus.ACTIVE:
-        try:
-            calendars = await services.account_sync(account).calendars.for_agent(agent).calendars()
-        except CalendarAuthorizationLost:
-            agent = await _mark_needs_reconnect(services, agent)
-        except (CalendarUnavailable, CronofyError):
-            calendar_error = "Your calendar service did not answer; the list will be back soon."
-    writable = [c for c in calendars if c.writable]
-    suggested = suggested_calendar(writable)
+    offered = await offered_calendars(services.store, services.calendars, agent)
+    agent = offered.agent
+    calendar_error = (
+        "Your calendar service did not answer; the list will be back soon."
+        if offered.unavailable else None
+    )
     # An agent who never chose sees (and gets) the account's default style.
     chosen = agent.style or account.default_style or {}
     time_zone = agent.effective_time_zone
@@ -72,8 +67,8 @@ async def agent_page(request: Request) -> Response:
         info=await overview(services, account, agent),
         choosing=agent.tokens is not None and agent.status is AgentStatus.ACTIVE
         and agent.calendar_id is None,
-        calendars=writable,
-        suggested_calendar=suggested.calendar_id if suggested else None,
+        calendars=offered.calendars,
+        suggested_calendar=offered.suggested.calendar_id if offered.suggested else None,
         calendar_error=calendar_error,
         style=form_values(chosen),
         preview=_preview(account, agent, chosen, services),
@@ -165,17 +160,15 @@ async def choose_calendar(request: Request) -> Response:
         flash(request, "Connect your calendar first.", error=True)
         return RedirectResponse("/agent", status_code=303)
     try:
-        async with services.account_work(account.id, wait=LOCK_WAIT_SECONDS) as sync:
-            moved = await switch_calendar(sync, agent, calendar_id)
+        moved = await switch(_work(services, account), agent, calendar_id)
         flash(request, f"Your task events are now in {moved.calendar_name}.")
     except CalendarChoiceError as exc:
         flash(request, f"Not switched: {exc}.", error=True)
     except AccountBusy:
         flash(request, BUSY, error=True)
     except CalendarAuthorizationLost:
-        await _mark_needs_reconnect(services, agent)
         flash(request, LOST, error=True)
-    except (CalendarUnavailable, CronofyError) as exc:
+    except CalendarError as exc:
         raise CalendarProblem("Your calendar service did not answer; nothing was moved.") from exc
     return RedirectResponse("/agent", status_code=303)
 
@@ -212,8 +205,7 @@ async def disconnect(request: Request) -> Response:
         flash(request, "Your calendar is not connected.")
         return RedirectResponse("/agent", status_code=303)
     try:
-        async with services.account_work(account.id, wait=LOCK_WAIT_SECONDS) as sync:
-            left = await disconnect_agent(sync, agent)
+        left = await disconnect_calendar(_work(services, account), agent)
     except AccountBusy:
         flash(request, BUSY, error=True)
         return RedirectResponse("/agent", status_code=303)
@@ -241,8 +233,5 @@ def _preview(
         return None
 
 
-async def _mark_needs_reconnect(services: Services, agent: Agent) -> Agent:
-    async with services.store.transaction() as tx:
-        await tx.agents.set_status(agent.id, AgentStatus.NEEDS_RECONNECT, LOST)
-        updated = await tx.agents.get(agent.id)
-    return updated or agent
+def _work(services: Services, account: Account) -> AccountWork:
+    return lambda: services.account_work(account.id, wait=LOCK_WAIT_SECONDS)

@@ -1,10 +1,11 @@
-"""Connecting (or reconnecting) an agent's calendar through Cronofy OAuth.
+"""Connecting (or reconnecting) an agent's calendar through their calendar backend's
+OAuth: thin over :mod:`zdcal.usecases.calendars`.
 
 The callback only stores the tokens (encrypted,
-:func:`zdcal.sync.agents.link_calendar_account`): the flow ends on the agent's page,
+:func:`zdcal.usecases.calendars.connect_after_oauth`): the flow ends on the agent's page,
 where they choose the calendar and the event style, and nothing is written before they
-confirm (:func:`confirm_calendar`, then :func:`zdcal.sync.agents.start_writing`). An
-agent who abandons the choice has tokens and no calendar, so no sync writes for them.
+confirm (:func:`confirm_calendar`). An agent who abandons the choice has tokens and no
+calendar, so no sync writes for them.
 
 A reconnect (the authorization broke) of the same calendar account, whose calendar
 still takes events, repairs the agent's events at once: they chose before.
@@ -17,14 +18,17 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from zdcal.calendars.base import CalendarAuthorizationLost, CalendarUnavailable
-from zdcal.calendars.cronofy import CronofyError
-from zdcal.calendars.cronofy import oauth as cronofy_oauth
+from zdcal.calendars.base import CalendarAuthorizationLost, CalendarError
 from zdcal.domain import InvalidEventStyle, event_style_from_options
 from zdcal.live.locks import AccountBusy
 from zdcal.live.services import Services
-from zdcal.store import Account, Agent, AgentStatus, CalendarTokens, EventStyleOptions
-from zdcal.sync.agents import CalendarChoiceError, link_calendar_account, start_writing
+from zdcal.store import Account, Agent, AgentStatus, EventStyleOptions
+from zdcal.usecases.calendars import (
+    CalendarChoiceError,
+    LinkRefused,
+    connect_after_oauth,
+    start_with_calendar,
+)
 from zdcal.web.pages.agent_records import signed_in_agent
 from zdcal.web.pages.csrf import checked_form
 from zdcal.web.pages.errors import CalendarProblem, ConnectRefused
@@ -38,16 +42,16 @@ LOCK_WAIT_SECONDS = 30.0
 
 
 async def start_calendar_connect(request: Request) -> Response:
-    """Send the agent to Cronofy to link a calendar account."""
+    """Send the agent to their calendar service to link a calendar account."""
     services: Services = request.state.services
     await checked_form(request)
     user = require_user(request)
-    await signed_in_agent(services, user)
-    return _to_cronofy(request, services, user)
+    _, agent = await signed_in_agent(services, user)
+    return _to_calendar_service(request, services, user, agent)
 
 
 async def reconnect_from_mail(request: Request) -> Response:
-    """The reconnect mail's link: sign in if needed, then straight to Cronofy.
+    """The reconnect mail's link: sign in if needed, then straight to the calendar service.
 
     A GET, so that one click in a mail does it. It changes nothing by itself: it starts
     the same OAuth flow as the Reconnect button (the state is bound to this browser's
@@ -63,72 +67,47 @@ async def reconnect_from_mail(request: Request) -> Response:
     if agent is None or agent.status is not AgentStatus.NEEDS_RECONNECT:
         flash(request, "Your calendar does not need reconnecting: here is how it stands.")
         return RedirectResponse("/agent", status_code=303)
-    return _to_cronofy(request, services, user)
+    return _to_calendar_service(request, services, user, agent)
 
 
-def _to_cronofy(request: Request, services: Services, user: SignedIn) -> Response:
+def _to_calendar_service(
+    request: Request, services: Services, user: SignedIn, agent: Agent
+) -> Response:
     state = begin_flow(request.session, "calendar", agent_id=user.agent_id)
-    settings = services.settings
-    url = cronofy_oauth.authorize_url(
-        settings.cronofy_app_url, settings.cronofy_client_id,
-        settings.public_url + CALLBACK_PATH, state=state,
-    )
+    url = services.calendars.of(agent).authorize_url(_callback_url(services), state)
     return RedirectResponse(url, status_code=303)
 
 
+def _callback_url(services: Services) -> str:
+    return services.settings.public_url + CALLBACK_PATH
+
+
 async def finish_calendar_connect(request: Request) -> Response:
-    """Cronofy's answer: store the tokens; the agent's page then asks where tasks go."""
+    """The calendar service's answer: store the tokens; the agent's page then asks where
+    tasks go."""
     services: Services = request.state.services
     user = require_user(request)
     flow, code = finish_flow(request, "calendar")
     account, agent = await signed_in_agent(services, user)
     if int(flow.get("agent_id", -1)) != agent.id:
         raise ConnectRefused("This calendar answer was meant for another sign-in. Start again.")
-    settings = services.settings
     try:
-        tokens = await cronofy_oauth.exchange_code(
-            services.cronofy_http, settings.cronofy_api_url,
-            client_id=settings.cronofy_client_id,
-            client_secret=settings.cronofy_client_secret.get_secret_value(),
-            code=code, redirect_uri=settings.public_url + CALLBACK_PATH, clock=services.clock,
+        linked = await connect_after_oauth(
+            lambda: services.account_work(account.id, wait=LOCK_WAIT_SECONDS),
+            services.calendars.of(agent), agent, code, _callback_url(services),
         )
-    except CronofyError as exc:
-        raise ConnectRefused(f"The calendar service refused the connection: {exc}") from exc
-    calendar_account = tokens.sub or tokens.account_id
-    if not calendar_account:
-        raise ConnectRefused("The calendar service did not say which account was linked.")
-    repair = (
-        agent.status is AgentStatus.NEEDS_RECONNECT
-        and calendar_account == agent.calendar_account_id
-        and agent.calendar_id is not None
-    )
-    try:
-        async with services.account_work(account.id, wait=LOCK_WAIT_SECONDS) as sync:
-            linked = await link_calendar_account(
-                sync, zendesk_user_id=agent.zendesk_user_id, name=agent.name,
-                email=agent.email, time_zone=agent.time_zone,
-                calendar_account_id=calendar_account, data_center=settings.cronofy_data_center,
-                tokens=CalendarTokens(tokens.access_token, tokens.refresh_token,
-                                      tokens.expires_at),
-                keep_calendar=repair,
-            )
-            if repair:
-                try:
-                    repaired = await start_writing(sync, linked, linked.calendar_id)
-                except CalendarChoiceError:
-                    # The calendar went meanwhile: the agent chooses again, like a new one.
-                    async with services.store.transaction() as tx:
-                        await tx.agents.forget_calendar(linked.id)
-                else:
-                    flash(request, f"Reconnected. Your open tasks are in "
-                                   f"{repaired.calendar_name} again.")
+    except LinkRefused as exc:
+        raise ConnectRefused(str(exc)) from exc
     except AccountBusy as exc:
         raise CalendarProblem("zdcal is busy with your account; connect again in a minute.") \
             from exc
-    except (CalendarAuthorizationLost, CalendarUnavailable, CronofyError) as exc:
+    except CalendarError as exc:
         raise CalendarProblem(
             "Your calendar was linked but could not be read yet; reload this page soon."
         ) from exc
+    if linked.repaired:
+        flash(request, f"Reconnected. Your open tasks are in "
+                       f"{linked.agent.calendar_name} again.")
     return RedirectResponse("/agent", status_code=303)
 
 
@@ -151,10 +130,10 @@ async def confirm_calendar(request: Request) -> Response:
         flash(request, f"Not started: {exc}.", error=True)
         return RedirectResponse("/agent", status_code=303)
     try:
-        async with services.account_work(account.id, wait=LOCK_WAIT_SECONDS) as sync:
-            started = await start_writing(
-                sync, agent, str(form.get("calendar_id", "")) or None, style=style
-            )
+        started = await start_with_calendar(
+            lambda: services.account_work(account.id, wait=LOCK_WAIT_SECONDS),
+            agent, str(form.get("calendar_id", "")) or None, style,
+        )
     except CalendarChoiceError as exc:
         flash(request, f"Not started: {exc}.", error=True)
         return RedirectResponse("/agent", status_code=303)
@@ -165,7 +144,7 @@ async def confirm_calendar(request: Request) -> Response:
         raise CalendarProblem(
             "Your calendar no longer lets zdcal in; connect it again."
         ) from exc
-    except (CalendarUnavailable, CronofyError) as exc:
+    except CalendarError as exc:
         raise CalendarProblem(
             "Your calendar service did not answer; nothing was written. Try again soon."
         ) from exc

@@ -1,0 +1,32 @@
+"""Cronofy's registration: how the registry builds it from the settings."""
+
+from __future__ import annotations
+
+from zdcal.calendars.cronofy.connector import CronofyBackend
+from zdcal.calendars.cronofy.transport import application_rate_limiter
+from zdcal.calendars.registry import BackendWiring
+from zdcal.http.pacing import RateLimiter
+
+
+class CronofyKind:
+    name = "cronofy"
+
+    def application_limiter(self) -> RateLimiter:
+        return application_rate_limiter()
+
+    def build(self, wiring: BackendWiring) -> CronofyBackend:
+        settings = wiring.settings
+        return CronofyBackend(
+            api_base_url=settings.cronofy_api_url,
+            app_base_url=settings.cronofy_app_url,
+            data_center=settings.cronofy_data_center,
+            client_id=settings.cronofy_client_id,
+            client_secret=settings.cronofy_client_secret.get_secret_value(),
+            http=wiring.http,
+            limiter=wiring.limiter,
+            clock=wiring.clock,
+            coordinate_refresh=wiring.coordinate_refresh,
+        )
+
+
+CRONOFY = CronofyKind()

@@ -1,0 +1,119 @@
+"""The calendar backends this zdcal knows, built from the settings by name.
+
+Adding a backend is adding its folder under ``zdcal.calendars`` and one line to
+:data:`BACKENDS`; each agent's ``calendar_backend`` names the one that serves it.
+A backend's module is imported only when it is first built.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from zdcal.calendars.base import AgentCalendar, CalendarBackend, TokenCoordinator
+from zdcal.store import Agent
+from zdcal.store.tables import DEFAULT_CALENDAR_BACKEND
+
+if TYPE_CHECKING:
+    import httpx
+
+    from zdcal.clock import Clock
+    from zdcal.http.pacing import RateLimiter
+    from zdcal.settings import Settings
+
+BACKENDS: dict[str, str] = {
+    "cronofy": "zdcal.calendars.cronofy.kind:CRONOFY",
+}
+"""Each backend's name and where its :class:`BackendKind` lives ("module:attribute")."""
+
+DEFAULT_BACKEND = DEFAULT_CALENDAR_BACKEND
+"""The backend new agents connect with."""
+
+
+@dataclass(frozen=True)
+class BackendWiring:
+    """What a backend is built with: one set per process (or per CLI command)."""
+
+    settings: Settings
+    http: httpx.AsyncClient
+    """The backend's own pool (its requests are counted under its name)."""
+    limiter: RateLimiter
+    """The backend's application-wide limiter, shared by the whole process."""
+    clock: Clock
+    coordinate_refresh: Callable[[int], TokenCoordinator] | None
+    """The token-refresh coordinator of an agent (by ``agents.id``)."""
+
+
+class BackendKind(Protocol):
+    name: str
+
+    def application_limiter(self) -> RateLimiter:
+        """A fresh limiter holding the service's per-application limits."""
+        ...
+
+    def build(self, wiring: BackendWiring) -> CalendarBackend: ...
+
+
+class UnknownCalendarBackend(LookupError):
+    pass
+
+
+def names() -> list[str]:
+    return sorted(BACKENDS)
+
+
+def kind(name: str) -> BackendKind:
+    """The registered backend called ``name``."""
+    try:
+        module, attribute = BACKENDS[name].split(":")
+    except KeyError:
+        raise UnknownCalendarBackend(f"no calendar backend {name!r}") from None
+    found: BackendKind = getattr(importlib.import_module(module), attribute)
+    return found
+
+
+class CalendarBackends:
+    """Every registered backend on this process's pools, built when first used; serves
+    each agent with the backend the agent records (the engine's ``CalendarConnector``)."""
+
+    def __init__(self, build: Callable[[str], CalendarBackend]) -> None:
+        self._build = build
+        self._built: dict[str, CalendarBackend] = {}
+
+    def backend(self, name: str) -> CalendarBackend:
+        if name not in self._built:
+            self._built[name] = self._build(name)
+        return self._built[name]
+
+    def of(self, agent: Agent) -> CalendarBackend:
+        """The backend that serves ``agent``."""
+        return self.backend(agent.calendar_backend)
+
+    def for_agent(self, agent: Agent) -> AgentCalendar:
+        return self.of(agent).for_agent(agent)
+
+    async def revoke(self, agent: Agent) -> None:
+        await self.of(agent).revoke(agent)
+
+    async def ensure_channel(self, agent: Agent, callback_url: str) -> str:
+        return await self.of(agent).ensure_channel(agent, callback_url)
+
+    async def close_channel(self, agent: Agent, callback_url: str) -> None:
+        await self.of(agent).close_channel(agent, callback_url)
+
+
+def backends(
+    settings: Settings,
+    http: Mapping[str, httpx.AsyncClient],
+    limiter: Callable[[str], RateLimiter],
+    clock: Clock,
+    coordinate_refresh: Callable[[int], TokenCoordinator] | None,
+) -> CalendarBackends:
+    """Every backend, wired one way: ``http`` and ``limiter`` by backend name."""
+    return CalendarBackends(
+        lambda name: kind(name).build(
+            BackendWiring(settings, http[name], limiter(name), clock, coordinate_refresh)
+        )
+    )

@@ -55,7 +55,7 @@ async def reconnect_from_mail(request: Request) -> Response:
 
     A GET, so that one click in a mail does it. It changes nothing by itself: it starts
     the same OAuth flow as the Reconnect button (the state is bound to this browser's
-    session), and only the agent's consent at Cronofy connects anything.
+    session), and only the agent's consent at the calendar service connects anything.
     """
     services: Services = request.state.services
     subdomain = request.query_params.get("account", "").strip().lower()[:63]

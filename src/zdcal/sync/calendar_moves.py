@@ -1,23 +1,21 @@
 """Calendar → Zendesk: an agent moved or deleted a task's event in their calendar.
 
-This module only reads (the agent's changed events, the entries zdcal recorded, the
-ticket in the mirror and, for a move, in Zendesk), asks the planner
-(:func:`zdcal.domain.plan_calendar_change`) and carries out its decision. The rules
-(also shown to agents on their page), decided there:
+The rules (also shown to agents on their page) are decided by the domain's two-way
+planner, :mod:`zdcal.domain.calendar_changes`: no echo, a deleted event keeps the task
+off, a move updates the due date as the account's due-date reading reads it back
+(:mod:`zdcal.domain.moves`), and Zendesk wins every conflict. This module only reads (the
+agent's events changed since the last read, the entries zdcal recorded, the ticket in
+the mirror and, for a move, in Zendesk), asks the planner and carries out its decision:
 
-* A moved event changes the task's due date in Zendesk, written so that the account's
-  due-date reading gives the new day back (``zdcal.domain.moves``): all-day events to the
-  new day at the task's time of day in the reading's zone; timed events to the exact new
-  start, or, where due dates are read as dates only (UTC, account zone), to the new day.
-* Zendesk wins: if the ticket's due date changed in Zendesk since the event was written,
-  or the ticket is no longer an open task of this agent, or Zendesk refuses the update
-  (a closed ticket), the calendar is put back to what the rules say.
-* A deleted event neither deletes nor solves the ticket: the task stays off that
-  calendar until its due date, assignee or type changes.
-* No echo: after zdcal updates a due date, it records the moved event as what it wrote,
-  so the resulting Zendesk notification causes no calendar write. Events zdcal wrote
-  itself are never taken for moves: a move is a start or end different from the one
-  zdcal last wrote.
+* keep off: forget the entry and record a suppression (the one-way plan honours it);
+* put back: mark the entry as not matching any body, so the one-way plan rewrites the
+  event from the rules (or deletes it, for a ticket that wants none);
+* update the due date: write it to Zendesk (a refusal puts the event back), then record
+  the moved event as zdcal's own write where the rules place it there, so Zendesk's echo
+  plans no calendar write.
+
+Of ``AccountSync`` it uses only :class:`TwoWayHost`. Moves of one ticket are held to
+Zendesk's update limit (:class:`TicketUpdateBudget`); a move over it waits for the next read.
 """
 
 from __future__ import annotations

@@ -199,13 +199,16 @@ def xandikos(root: Path) -> Iterator[CalDAVServer]:
         stop_process(process)
 
 
-def make_calendar(http: httpx.Client, url: str, name: str) -> None:
-    """MKCALENDAR ``url`` (a new, empty calendar for events) named ``name``."""
+def make_calendar(
+    http: httpx.Client, url: str, name: str, components: tuple[str, ...] = ("VEVENT",)
+) -> None:
+    """MKCALENDAR ``url``: a new, empty calendar named ``name`` for ``components``."""
+    comps = "".join(f'<c:comp name="{c}"/>' for c in components)
     body = (
         '<?xml version="1.0" encoding="utf-8"?>'
         '<c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
         f"<d:set><d:prop><d:displayname>{name}</d:displayname>"
-        '<c:supported-calendar-component-set><c:comp name="VEVENT"/>'
+        f"<c:supported-calendar-component-set>{comps}"
         "</c:supported-calendar-component-set></d:prop></d:set></c:mkcalendar>"
     )
     response = http.request(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from caldav_backend.caldav_servers import CalDAVServer
+from caldav_backend.caldav_servers import CalDAVServer, make_calendar
 from caldav_backend.conftest import client_for
 from zdcal.calendars.caldav.client import CalDAVClient, CollectionState, SyncMethod
 from zdcal.calendars.caldav.errors import (
@@ -81,6 +81,18 @@ async def test_calendars_are_listed_with_writability_and_events(
     assert mine.ctag is not None
     # Only calendar collections are listed (Xandikos also has an address book elsewhere).
     assert all(url.startswith(server.calendar_home_url) for url in by_url)
+
+
+@pytest.mark.anyio
+async def test_a_calendar_for_tasks_only_is_not_offered_for_events(server: CalDAVServer) -> None:
+    url = f"{server.calendar_home_url}todo-{server.name}/"
+    with server.http() as http:
+        make_calendar(http, url, "To-dos", components=("VTODO",))
+    async with client_for(server) as client:
+        [todos] = [c for c in await client.calendars(server.calendar_home_url) if c.url == url]
+    assert todos.writable
+    assert not todos.accepts_events
+    assert not todos.usable
 
 
 @pytest.mark.anyio

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
+from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 DAV = "DAV:"
@@ -124,8 +125,8 @@ def parse_multistatus(content: bytes) -> Multistatus:
     """The responses of a ``207`` body; only properties answered 200 are kept."""
     try:
         root = fromstring(content)
-    except ParseError as exc:
-        raise NotMultistatus(f"not XML: {exc}") from exc
+    except (ParseError, DefusedXmlException) as exc:
+        raise NotMultistatus(f"not XML we accept: {exc}") from exc
     if root.tag != name(DAV, "multistatus"):
         raise NotMultistatus(f"expected DAV:multistatus, got {root.tag}")
     responses = []
@@ -148,7 +149,7 @@ def error_conditions(content: bytes) -> list[str]:
     """The local names of the preconditions in a ``<d:error>`` body (may be empty)."""
     try:
         root = fromstring(content)
-    except ParseError:
+    except (ParseError, DefusedXmlException):
         return []
     if root.tag != name(DAV, "error"):
         return []

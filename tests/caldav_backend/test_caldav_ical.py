@@ -12,8 +12,10 @@ import pytest
 from zdcal.calendars.caldav.ical import (
     NotATaskObject,
     TaskTimes,
+    calendar_of,
     read_task_times,
     task_calendar,
+    task_event,
     task_ics,
 )
 from zdcal.domain import AccountInfo, AgentTarget, EventStyle, TicketState, event_body
@@ -201,3 +203,21 @@ def test_a_changed_due_date_changes_the_object() -> None:
     moved = task_ics(event_body(ACCOUNT, later, agent), stamp=STAMP)
     assert b"DTSTART;VALUE=DATE:20260309" in moved
     assert moved != task_ics(body(), stamp=STAMP)
+
+
+def test_many_events_share_one_vtimezone_per_zone() -> None:
+    timed = {"all_day": False, "local_time": time(9, 0)}
+    events = [
+        task_event(body("America/New_York", **timed), stamp=STAMP),
+        task_event({**body("Europe/Berlin", **timed), "event_id": "e2"}, stamp=STAMP),
+        task_event({**body("America/New_York", **timed), "event_id": "e3"}, stamp=STAMP),
+        task_event({**body(), "event_id": "e4"}, stamp=STAMP),
+    ]
+    calendar = icalendar.Calendar.from_ical(calendar_of(events).to_ical())
+    assert sorted(z["TZID"] for z in calendar.walk("VTIMEZONE")) == [
+        "America/New_York",
+        "Europe/Berlin",
+    ]
+    assert [e["UID"] for e in calendar.events] == [
+        "zdcal-k7q2mx4pn5r3ws6t-35436", "e2", "e3", "e4"
+    ]  # fmt: skip

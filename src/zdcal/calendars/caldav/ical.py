@@ -22,7 +22,7 @@ task's event says is decided once, in the domain, and only its spelling differs 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -44,6 +44,11 @@ class NotATaskObject(ValueError):
 
 def task_calendar(event: Mapping[str, Any], *, stamp: datetime) -> icalendar.Calendar:
     """The ``VCALENDAR`` holding the task event the domain's ``event`` body describes."""
+    return calendar_of([task_event(event, stamp=stamp)])
+
+
+def task_event(event: Mapping[str, Any], *, stamp: datetime) -> icalendar.Event:
+    """The ``VEVENT`` of one task (put it in a calendar with :func:`calendar_of`)."""
     if stamp.utcoffset() is None:
         raise ValueError("the DTSTAMP instant must be timezone-aware")
     start = parse_event_time(str(event["start"]))
@@ -73,14 +78,27 @@ def task_calendar(event: Mapping[str, Any], *, stamp: datetime) -> icalendar.Cal
         alarm.add("description", "Reminder")
         alarm.add("trigger", -timedelta(minutes=before))
         vevent.add_component(alarm)
+    return vevent
 
+
+def calendar_of(vevents: Sequence[icalendar.Event]) -> icalendar.Calendar:
+    """A ``VCALENDAR`` of task events with a ``VTIMEZONE`` for every zone they use.
+
+    The zone blocks cover the year before the earliest timed event to the year after the
+    latest (one object per task here; a whole feed later).
+    """
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
-    calendar.add_component(vevent)
-    if isinstance(start, datetime) and zone is not UTC:
+    years = []
+    for vevent in vevents:
+        calendar.add_component(vevent)
+        start = vevent.decoded("DTSTART")
+        if isinstance(start, datetime) and start.tzinfo is not UTC:
+            years.append(start.year)
+    if years:
         calendar.add_missing_timezones(
-            first_date=date(start.year - 1, 1, 1), last_date=date(start.year + 2, 1, 1)
+            first_date=date(min(years) - 1, 1, 1), last_date=date(max(years) + 2, 1, 1)
         )
     return calendar
 

@@ -9,6 +9,8 @@ from typing import Any
 import icalendar
 import pytest
 
+from domain.test_event_body import ACCOUNT, LINK
+from domain.test_event_body import TASK as DOMAIN_TASK
 from zdcal.calendars.caldav.ical import (
     NotATaskObject,
     TaskTimes,
@@ -18,22 +20,12 @@ from zdcal.calendars.caldav.ical import (
     task_event,
     task_ics,
 )
-from zdcal.domain import AccountInfo, AgentTarget, EventStyle, TicketState, event_body
+from zdcal.domain import AgentTarget, EventStyle, event_body
 
-ACCOUNT = AccountInfo(key="k7q2mx4pn5r3ws6t", subdomain="acme")
-LINK = "https://acme.zendesk.com/agent/tickets/35436"
 STAMP = datetime(2026, 3, 1, 12, 0, 5, tzinfo=UTC)
-TASK = TicketState(
-    ticket_id=35436,
-    type="task",
-    status="open",
-    due_at=datetime(2026, 3, 8, 7, 30, tzinfo=UTC),
-    assignee_id=235323,
-    subject="Call the customer back",
-    description="The printer shows error E-42; it beeps, twice.",
-    priority="high",
+TASK = replace(
+    DOMAIN_TASK, priority="high", description="The printer shows error E-42; it beeps, twice."
 )
-
 
 def body(zone: str = "America/New_York", **style: Any) -> dict[str, Any]:
     agent = AgentTarget(

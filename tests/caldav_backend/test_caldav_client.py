@@ -78,6 +78,7 @@ async def test_calendars_are_listed_with_writability_and_events(
     assert mine.accepts_events
     assert mine.usable
     assert mine.supports_sync_collection
+    assert CollectionState.first_for(mine) == CollectionState(SyncMethod.SYNC_COLLECTION)
     assert mine.ctag is not None
     # Only calendar collections are listed (Xandikos also has an address book elsewhere).
     assert all(url.startswith(server.calendar_home_url) for url in by_url)

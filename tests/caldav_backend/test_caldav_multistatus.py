@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from zdcal.calendars.caldav import multistatus as dav
-from zdcal.calendars.caldav.client import _accepts_events, _writable
+from zdcal.calendars.caldav.client import (
+    CollectionState,
+    RemoteCalendar,
+    SyncMethod,
+    _accepts_events,
+    _writable,
+)
 
 # Shaped like Radicale 3.9's answer (default namespace, "C:" for CalDAV).
 RADICALE = b"""<?xml version='1.0' encoding='utf-8'?>
@@ -108,3 +114,8 @@ def test_request_bodies_escape_tokens_and_hrefs() -> None:
     assert b"<d:sync-token>a&amp;b&lt;</d:sync-token>" in dav.sync_collection_body("a&b<")
     assert b"<d:sync-token/>" in dav.sync_collection_body(None)
     assert b"<d:href>/c/x&amp;y.ics</d:href>" in dav.multiget_body(["/c/x&y.ics"])
+
+
+def test_calendars_without_a_sync_token_are_polled_by_ctag() -> None:
+    calendar = RemoteCalendar("https://h/c/", "c", True, True, ctag="1", sync_token=None)
+    assert CollectionState.first_for(calendar) == CollectionState(SyncMethod.CTAG)

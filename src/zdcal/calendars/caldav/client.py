@@ -125,6 +125,13 @@ class CollectionState:
     token: str | None = None
     etags: Mapping[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def first_for(cls, calendar: RemoteCalendar) -> CollectionState:
+        """The state before the first poll: sync-collection where the calendar has it."""
+        if calendar.supports_sync_collection:
+            return cls(SyncMethod.SYNC_COLLECTION)
+        return cls(SyncMethod.CTAG)
+
 
 @dataclass(frozen=True)
 class Changes:

@@ -19,6 +19,7 @@ from zdcal.calendars.caldav.errors import (
     CalendarGone,
     NotCalDAV,
     ObjectChanged,
+    Rejected,
     TLSFailure,
     Unreachable,
 )
@@ -265,3 +266,28 @@ async def test_nothing_listening_is_unreachable() -> None:
     async with CalDAVClient(url, "alice", "secret", policy=NO_RETRY) as client:
         with pytest.raises(Unreachable, match="unreachable"):
             await client.discover()
+
+
+@pytest.mark.anyio
+async def test_data_that_is_not_an_event_is_rejected(
+    server: CalDAVServer, calendar_url: str
+) -> None:
+    async with client_for(server) as client:
+        with pytest.raises(Rejected) as refused:
+            await client.create(client.object_url(calendar_url, "bad"), b"not a calendar\r\n")
+    # Radicale: 400 with no body; Xandikos: 412 naming valid-calendar-data.
+    assert refused.value.status in (400, 412)
+    assert refused.value.reason in (None, "valid-calendar-data")
+
+
+@pytest.mark.anyio
+async def test_the_same_uid_under_another_name_is_rejected(
+    server: CalDAVServer, calendar_url: str
+) -> None:
+    async with client_for(server) as client:
+        await client.create(client.object_url(calendar_url, "first"), ics(9))
+        with pytest.raises(Rejected) as refused:
+            await client.create(client.object_url(calendar_url, "second"), ics(9))
+    # Radicale: 409, Xandikos: 412; both name the precondition.
+    assert refused.value.status in (409, 412)
+    assert refused.value.reason == "no-uid-conflict"

@@ -40,3 +40,16 @@ SAME_ORIGIN_REDIRECTS_ONLY = False
 """Discovery follows ``/.well-known/caldav`` redirects to another host too (iCloud sends
 clients to a ``pNN-caldav.icloud.com`` host), and the credentials go with them: the user
 typed the first host, and the redirect comes from it. Unconfirmed for iCloud here."""
+
+OBJECT_PRECONDITIONS = frozenset(
+    {
+        "supported-calendar-data", "valid-calendar-data", "valid-calendar-object-resource",
+        "supported-calendar-component", "no-uid-conflict", "calendar-collection-location-ok",
+        "max-resource-size", "min-date-time", "max-date-time", "max-instances",
+        "max-attendees-per-instance",
+    }
+)  # fmt: skip
+"""RFC 4791 5.3.2.1's PUT preconditions: a refusal naming one is about the object, not a
+changed ETag, whatever the status. Seen: Radicale answers 400 (bad data) and 409
+(``no-uid-conflict``); Xandikos answers **412** with ``valid-calendar-data`` or
+``no-uid-conflict``, so a 412 is :class:`ObjectChanged` only when it names none of these."""

@@ -43,6 +43,7 @@ from zdcal import __version__
 from zdcal.calendars.caldav import multistatus as dav
 from zdcal.calendars.caldav.assumptions import (
     ASSUME_WRITABLE_WITHOUT_PRIVILEGES,
+    OBJECT_PRECONDITIONS,
     SYNC_UNSUPPORTED_STATUSES,
     WRITE_PRIVILEGES,
 )
@@ -469,11 +470,12 @@ class CalDAVClient:
             idempotent=True,
         )  # fmt: skip
         status = response.status_code
-        if status == 412 or (status == 404 and "If-Match" in conditions):
+        named = dav.error_conditions(response.content) if status >= 400 else []
+        refusal = next((c for c in named if c in OBJECT_PRECONDITIONS), None)
+        if (status == 412 and refusal is None) or (status == 404 and "If-Match" in conditions):
             raise ObjectChanged(_where(response, "changed since it was read"), status=status)
-        if status in (400, 403, 409, 415, 422):
-            conditions_named = dav.error_conditions(response.content)
-            reason = conditions_named[0] if conditions_named else None
+        if status in (400, 403, 409, 412, 415, 422):
+            reason = refusal or (named[0] if named else None)
             if status == 409 and reason is None and "If-None-Match" in conditions:
                 # WebDAV: 409 on a PUT means the parent collection does not exist.
                 raise CalendarGone(_where(response, "has no calendar"), status=status)

@@ -228,9 +228,15 @@ async def test_an_untrusted_certificate_is_a_tls_error(server: CalDAVServer) -> 
     if server.verify is True:
         pytest.skip(f"{server.name} serves plain HTTP here")
     # The system's trust store does not know the server's self-signed certificate.
-    async with CalDAVClient(server.url, server.username, server.password) as client:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    async with CalDAVClient(server.url, server.username, server.password, sleep=sleep) as client:
         with pytest.raises(TLSFailure, match="certificate"):
             await client.discover()
+    assert waits == []  # the one retry policy does not retry a failed TLS handshake
 
 
 @pytest.fixture(scope="module")

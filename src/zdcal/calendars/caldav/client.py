@@ -62,7 +62,7 @@ from zdcal.calendars.caldav.errors import (
 )
 from zdcal.clock import Clock
 from zdcal.http import RateLimiter, RetryPolicy, send
-from zdcal.http.retry import Sleep
+from zdcal.http.retry import Sleep, is_tls_failure
 
 ICALENDAR = "text/calendar; charset=utf-8"
 _XML = "application/xml; charset=utf-8"
@@ -173,9 +173,7 @@ class CalDAVClient:
         # Sent with every request (not after a 401 challenge): one round trip per call.
         self._authorization = _basic_authorization(username, password)
         self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(
-            timeout=timeout, transport=_TLSFailsFast(httpx.AsyncHTTPTransport(verify=verify))
-        )
+        self._http = http or httpx.AsyncClient(timeout=timeout, verify=verify)
         self._policy = policy or RetryPolicy()
         self._limiter = limiter
         self._clock = clock
@@ -545,7 +543,7 @@ class CalDAVClient:
             )
         except httpx.TransportError as exc:
             where = f"{method} {urlsplit(url).path}"
-            if _caused_by_tls(exc):
+            if is_tls_failure(exc):
                 raise TLSFailure(
                     f"{self._origin()}: the TLS certificate is not trusted or does not"
                     f" match ({where})"
@@ -571,45 +569,6 @@ def _basic_authorization(username: str, password: str) -> str:
 
 def _where(response: httpx.Response, what: str) -> str:
     return f"{response.request.method} {response.request.url.path} {what}"
-
-
-def _caused_by_tls(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    for _ in range(10):
-        if seen is None:
-            return False
-        if isinstance(seen, ssl.SSLError | ssl.CertificateError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-class _TLSFailsFast(httpx.AsyncBaseTransport):
-    """Raises :class:`TLSFailure` at once for a failed TLS handshake.
-
-    :func:`zdcal.http.send` retries every connect error, since nothing reached the
-    server; but a certificate that is not trusted now will not be trusted in a second
-    either, and someone connecting their calendar should hear so at once, not after a
-    minute of backoff. Raising a non-httpx error from the transport skips those retries.
-    """
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await self._inner.handle_async_request(request)
-        except httpx.ConnectError as exc:
-            if _caused_by_tls(exc):
-                origin = f"{request.url.scheme}://{request.url.netloc.decode()}"
-                raise TLSFailure(
-                    f"{origin}: the TLS certificate is not trusted or does not match"
-                    f" ({request.method} {request.url.path})"
-                ) from exc
-            raise
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 def _writable(response: dav.DavResponse) -> bool:

@@ -8,11 +8,11 @@ from zdcal.cli.base import find_account, run_with_runtime
 from zdcal.domain import AccountInfo, InvalidSubdomain, new_account_key
 from zdcal.runtime import Runtime
 from zdcal.store import Account, ZendeskApiToken
-from zdcal.sync.report import SyncReport
 from zdcal.usecases.accounts import (
     ConnectedAccount,
     check_connectable,
     connect_account,
+    remove_account,
     standard_base_url,
 )
 from zdcal.zendesk.auth import ApiTokenAuth
@@ -119,17 +119,7 @@ def accounts_remove(subdomain: str, keep_events: bool) -> None:
 
     async def work(runtime: Runtime) -> int:
         (account,) = await find_account(runtime, subdomain)
-        left = 0
-        if not keep_events:
-            async with runtime.sync_session(account, SyncReport()) as sync:
-                async with runtime.store.transaction() as tx:
-                    agents = await tx.agents.for_account(account.id)
-                for agent in agents:
-                    if agent.can_receive_events:
-                        left += await sync.clear_agent(agent.zendesk_user_id)
-        async with runtime.store.transaction() as tx:
-            await tx.accounts.remove(account.id)
-        return left
+        return await remove_account(runtime, account, keep_events=keep_events)
 
     left = run_with_runtime(work)
     note = f" ({left} events could not be removed)" if left else ""

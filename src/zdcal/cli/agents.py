@@ -13,7 +13,8 @@ from zdcal.runtime import Runtime
 from zdcal.store import Agent, CalendarTokens, EventStyleOptions
 from zdcal.sync.agents import choose_calendar, connect_agent, disconnect_agent
 from zdcal.sync.report import SyncReport
-from zdcal.usecases.settings import AgentNotFound, TwoWaySetting, set_agent_two_way
+from zdcal.usecases.errors import AgentNotFound
+from zdcal.usecases.settings import TwoWaySetting, set_agent_two_way
 from zdcal.zendesk.errors import NotFound as ZendeskNotFound
 
 

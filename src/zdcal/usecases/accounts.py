@@ -1,4 +1,4 @@
-"""Connecting a Zendesk account, and who may do it.
+"""Connecting a Zendesk account, and who may do it; removing one.
 
 Who may connect an account (:func:`require_may_connect`): a Zendesk admin of it (zdcal
 reads the account's incremental export and creates a webhook and a trigger in it), for a
@@ -15,8 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zdcal.domain import require_allowed_subdomain
+from zdcal.runtime import Runtime
 from zdcal.settings import Settings
 from zdcal.store import Account, AccountAlreadyExists, Agent, Store, ZendeskCredentials
+from zdcal.sync.report import SyncReport
 from zdcal.usecases.errors import UseCaseError
 from zdcal.zendesk.models import User
 
@@ -117,6 +119,22 @@ async def connect_account(
                 email=admin.email or "", time_zone=admin.iana_time_zone or "Etc/UTC",
             )
     return ConnectedAccount(account, existing is not None, agent)
+
+
+async def remove_account(runtime: Runtime, account: Account, *, keep_events: bool) -> int:
+    """Remove ``account``: its agents' task events (unless ``keep_events``), then all
+    zdcal keeps for it. Returns how many events could not be removed."""
+    left = 0
+    if not keep_events:
+        async with runtime.sync_session(account, SyncReport()) as sync:
+            async with runtime.store.transaction() as tx:
+                agents = await tx.agents.for_account(account.id)
+            for agent in agents:
+                if agent.can_receive_events:
+                    left += await sync.clear_agent(agent.zendesk_user_id)
+    async with runtime.store.transaction() as tx:
+        await tx.accounts.remove(account.id)
+    return left
 
 
 def _require_same_base_url(existing: Account | None, subdomain: str, base_url: str) -> None:

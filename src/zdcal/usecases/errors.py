@@ -11,3 +11,7 @@ class UseCaseError(ValueError):
 
 class NotFound(UseCaseError):
     """The account or agent the act names does not exist (or not in this account)."""
+
+
+class AgentNotFound(NotFound):
+    """No such agent in the account."""

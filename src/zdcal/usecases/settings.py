@@ -29,7 +29,7 @@ from zdcal.sync.due_dates import (
     due_date_rule,
     refresh_account_time_zone,
 )
-from zdcal.usecases.errors import NotFound
+from zdcal.usecases.errors import AgentNotFound
 from zdcal.zendesk.errors import ZendeskError
 
 log = logging.getLogger(__name__)
@@ -42,10 +42,6 @@ class AgentSyncRequests(Protocol):
     """Where work for later goes: the background workers (``zdcal.live.worker.Workers``)."""
 
     def request_agent_sync(self, account_id: int, zendesk_user_id: int) -> None: ...
-
-
-class AgentNotFound(NotFound):
-    """No agent with that Zendesk user id in the account."""
 
 
 # An agent's own settings -------------------------------------------------------------------

@@ -24,6 +24,8 @@ from zdcal.live.services import Services
 from zdcal.store import Account, Agent, AgentStatus, EventStyleOptions, RunKind
 from zdcal.sync.due_dates import DueDateChoiceError, due_date_example, due_date_rule
 from zdcal.usecases import settings as choices
+from zdcal.usecases.errors import AgentNotFound
+from zdcal.usecases.maintenance import request_agent_resync
 from zdcal.web.pages.agent_directory import AgentDirectory, StaffList, StaffMember
 from zdcal.web.pages.agent_records import AgentOverview, overview
 from zdcal.web.pages.csrf import checked_form
@@ -155,12 +157,12 @@ async def resync_agent(request: Request) -> Response:
     form = await checked_form(request)
     user = require_admin(request)
     agent_id = parse_id(str(form.get("agent_id", "")).strip())
-    async with services.store.transaction() as tx:
-        agent = await tx.agents.get(agent_id) if agent_id is not None else None
-    if agent is None or agent.account_id != user.account_id:
+    try:
+        agent = await request_agent_resync(services.store, user.account_id, agent_id,
+                                           request.state.workers)
+    except AgentNotFound:
         flash(request, "No such agent in this account.", error=True)
     else:
-        request.state.workers.request_agent_sync(user.account_id, agent.zendesk_user_id)
         flash(request, f"Resync of {agent.name}'s calendar started.")
     return RedirectResponse("/admin", status_code=303)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from zdcal.cli.base import find_account, run_with_runtime
-from zdcal.domain import AccountInfo, InvalidSubdomain, new_account_key
+from zdcal.domain import InvalidSubdomain
 from zdcal.runtime import Runtime
 from zdcal.store import Account, ZendeskApiToken
 from zdcal.usecases.accounts import (
@@ -14,6 +14,7 @@ from zdcal.usecases.accounts import (
     connect_account,
     remove_account,
     standard_base_url,
+    valid_subdomain,
 )
 from zdcal.zendesk.auth import ApiTokenAuth
 from zdcal.zendesk.errors import Unauthorized, Unreachable
@@ -28,13 +29,10 @@ def accounts() -> None:
 
 def _subdomain(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """The subdomain, lowercase, refused before anything is contacted when not a DNS label."""
-    subdomain = value.strip().lower()
     try:
-        # The domain owns the rule (AccountInfo checks it); a throwaway key lets us ask it.
-        AccountInfo(key=new_account_key(), subdomain=subdomain)
+        return valid_subdomain(value)
     except InvalidSubdomain as exc:
         raise click.BadParameter(str(exc), ctx, param) from exc
-    return subdomain
 
 
 @accounts.command("add")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zdcal.domain import require_allowed_subdomain
+from zdcal.domain import AccountInfo, new_account_key, require_allowed_subdomain
 from zdcal.runtime import Runtime
 from zdcal.settings import Settings
 from zdcal.store import Account, AccountAlreadyExists, Agent, Store, ZendeskCredentials
@@ -38,6 +38,14 @@ class ConnectedElsewhere(ConnectRefused):
 def standard_base_url(subdomain: str) -> str:
     """Where Zendesk serves ``subdomain``'s API."""
     return f"https://{subdomain}.zendesk.com"
+
+
+def valid_subdomain(text: str) -> str:
+    """``text`` as a subdomain (stripped, lowercase); :class:`zdcal.domain.InvalidSubdomain`
+    when it is not a DNS label."""
+    subdomain = text.strip().lower()
+    AccountInfo(key=new_account_key(), subdomain=subdomain)  # the domain owns the rule
+    return subdomain
 
 
 def require_may_connect(subdomain: str, user: User, settings: Settings) -> int:

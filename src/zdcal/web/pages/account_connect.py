@@ -4,13 +4,12 @@ bootstrap (webhook + trigger) and the first backfill, whose progress the admin p
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from zdcal.domain import SubdomainNotAllowed
+from zdcal.domain import InvalidSubdomain, SubdomainNotAllowed
 from zdcal.live.services import Services
 from zdcal.settings import Settings
 from zdcal.store import ZendeskOAuth
@@ -30,7 +29,6 @@ from zdcal.web.pages.zendesk_identity import (
 from zdcal.zendesk import oauth as zendesk_oauth
 
 CALLBACK_PATH = "/connect/callback"
-_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 class ConnectFormInvalid(ValueError):
@@ -82,8 +80,10 @@ async def start_connect(request: Request) -> Response:
     secret = str(form.get("client_secret", "")).strip()
     subdomain = values["subdomain"].lower()
     try:
-        if not _SUBDOMAIN.fullmatch(subdomain):
-            raise ConnectFormInvalid("The subdomain is the <name> of <name>.zendesk.com.")
+        try:
+            connecting.valid_subdomain(subdomain)
+        except InvalidSubdomain as exc:
+            raise ConnectFormInvalid("The subdomain is the <name> of <name>.zendesk.com.") from exc
         if not values["client_id"] or not secret:
             raise ConnectFormInvalid("Give the OAuth client's unique identifier and secret.")
         base_url = base_url_for(subdomain, values["base_url"], services.settings)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from usecase_stores import open_store
 
-from zdcal.domain import InvalidTwoWayChoice, TwoWayChoice
+from zdcal.domain import InvalidEventStyle, InvalidTwoWayChoice, TwoWayChoice
 from zdcal.store import Account, CalendarTokens, Store, ZendeskApiToken
 from zdcal.usecases.errors import AgentNotFound
 from zdcal.usecases.maintenance import request_agent_resync
@@ -121,6 +121,22 @@ async def test_a_default_style_rewrites_only_agents_without_their_own_who_receiv
         stored = await tx.accounts.get(account.id)
     assert stored is not None
     assert stored.default_style == {"all_day": False, "local_time": "09:00"}
+
+
+async def test_a_default_style_the_rules_refuse_is_not_stored(store: Store) -> None:
+    account = await add_account(store, "acme")
+    await add_agent(store, account, KENJI, writing=True)
+    workers = AgentSyncsAsked()
+
+    with pytest.raises(InvalidEventStyle):
+        await set_account_default_style(store, account.id, {"all_day": False,
+                                                            "local_time": "25:00"}, workers)
+
+    assert workers.asked == []
+    async with store.transaction() as tx:
+        stored = await tx.accounts.get(account.id)
+    assert stored is not None
+    assert stored.default_style is None
 
 
 async def test_an_admin_resyncs_only_an_agent_of_their_own_account(store: Store) -> None:

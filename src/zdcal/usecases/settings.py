@@ -17,6 +17,7 @@ from zdcal.domain import (
     InvalidTwoWayChoice,
     TwoWayChoice,
     describe_two_way,
+    event_style_from_options,
     two_way_in_effect,
 )
 from zdcal.live.locks import AccountBusy
@@ -59,8 +60,10 @@ async def save_agent_style(
     services: Services, account: Account, agent: Agent, style: EventStyleOptions,
     later: AgentSyncRequests, *, wait: float = STYLE_LOCK_WAIT,
 ) -> StyleSaved:
-    """Store ``agent``'s event style (already validated) and rewrite their events now, or
-    have the workers do it when the account stays busy for ``wait`` seconds."""
+    """Store ``agent``'s event style and rewrite their events now, or have the workers do
+    it when the account stays busy for ``wait`` seconds. A style the rules refuse raises
+    :class:`zdcal.domain.InvalidEventStyle` before anything is stored."""
+    event_style_from_options(style)
     async with services.store.transaction() as tx:
         await tx.agents.set_style(agent.id, style)
     if not agent.can_receive_events:
@@ -132,7 +135,10 @@ async def set_account_default_style(
     store: Store, account_id: int, style: EventStyleOptions | None, later: AgentSyncRequests
 ) -> None:
     """The event style of every agent who has not chosen one (``None``: zdcal's own); the
-    workers rewrite those agents' events."""
+    workers rewrite those agents' events. A style the rules refuse raises
+    :class:`zdcal.domain.InvalidEventStyle` before anything is stored."""
+    if style:
+        event_style_from_options(style)
     async with store.transaction() as tx:
         await tx.accounts.set_default_style(account_id, dict(style) if style else None)
         agents = await tx.agents.for_account(account_id)

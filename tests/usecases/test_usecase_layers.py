@@ -22,14 +22,3 @@ def test_use_cases_import_neither_the_web_nor_the_cli() -> None:
     }
     assert not upward
 
-
-def test_the_check_sees_an_import_of_an_adapter(tmp_path: Path) -> None:
-    module = tmp_path / "m.py"
-    module.write_text(
-        "from zdcal.store import Store\nfrom zdcal.web.pages import errors\n\n"
-        "def f():\n    import zdcal.cli.base\n"
-    )
-    assert {
-        name for name in imported_names(module)
-        if any(within(name, adapter) for adapter in ADAPTERS)
-    } == {"zdcal.web.pages.errors", "zdcal.cli.base"}

@@ -8,16 +8,13 @@ from zdcal.calendars.cronofy import CronofyClient, CronofyTokens
 from zdcal.calendars.cronofy.backend import CronofyAgentCalendar
 from zdcal.calendars.cronofy.errors import Unauthorized as CronofyUnauthorized
 from zdcal.cli.base import find_account, run_with_runtime
-from zdcal.domain import (
-    TwoWayChoice,
-    describe_two_way,
-    effective_time_zone,
-    event_style_from_options,
-)
+from zdcal.domain import TwoWayChoice, effective_time_zone, event_style_from_options
 from zdcal.runtime import Runtime
 from zdcal.store import Agent, CalendarTokens, EventStyleOptions
 from zdcal.sync.agents import choose_calendar, connect_agent, disconnect_agent
 from zdcal.sync.report import SyncReport
+from zdcal.usecases.errors import AgentNotFound
+from zdcal.usecases.settings import TwoWaySetting, set_agent_two_way
 from zdcal.zendesk.errors import NotFound as ZendeskNotFound
 
 
@@ -197,20 +194,15 @@ def agents_two_way(subdomain: str, user_id: int, setting: str) -> None:
     """
     choice = TwoWayChoice.parse(setting)
 
-    async def work(runtime: Runtime) -> tuple[Agent, bool]:
+    async def work(runtime: Runtime) -> TwoWaySetting:
         (account,) = await find_account(runtime, subdomain)
-        async with runtime.store.transaction() as tx:
-            agent = await tx.agents.get_by_user(account.id, user_id)
-            if agent is None:
-                raise click.ClickException(
-                    f"no agent with Zendesk user id {user_id} in {subdomain}; "
-                    "see 'zdcal agents list'"
-                )
-            await tx.agents.set_two_way(agent.id, choice.stored)
-        return agent, account.two_way_default
+        try:
+            return await set_agent_two_way(runtime.store, account, user_id, choice)
+        except AgentNotFound as exc:
+            raise click.ClickException(f"{exc}; see 'zdcal agents list'") from exc
 
-    agent, account_default = run_with_runtime(work)
+    stored = run_with_runtime(work)
     click.echo(
-        f"agent {user_id} ({agent.name}): calendar changes update Zendesk: "
-        f"{describe_two_way(choice.stored, account_default)}"
+        f"agent {user_id} ({stored.agent.name}): calendar changes update Zendesk: "
+        f"{stored.describe()}"
     )

@@ -28,6 +28,7 @@ from zdcal.domain import (
     is_move,
     plan_calendar_change,
     refused_update,
+    still_kept_off,
     zendesk_wins,
 )
 
@@ -158,6 +159,28 @@ def test_a_deleted_event_keeps_the_task_off_whatever_the_settings(options: dict[
 
 def test_a_deleted_event_of_an_unknown_ticket_is_only_forgotten() -> None:
     assert plan_calendar_change(written(), DeletedEvent(), None, settings()) == KeepOff(None)
+
+
+@pytest.mark.parametrize(
+    ("now", "stays_off"),
+    [
+        ({}, True),
+        ({"status": "pending", "subject": "renamed"}, True),  # other fields do not count
+        ({"due_at": datetime(2030, 3, 9, 17, 0, tzinfo=UTC)}, False),
+        ({"due_at": None}, False),
+        ({"assignee_id": NIA + 1}, False),
+        ({"type": "question"}, False),
+    ],
+)
+def test_a_deleted_task_stays_off_while_due_date_assignee_and_type_hold(
+    now: dict[str, object], stays_off: bool
+) -> None:
+    basis = task(NOON_NY)  # what KeepOff held the ticket to
+    assert still_kept_off(basis, task(**{"due_at": NOON_NY, **now})) is stays_off
+
+
+def test_a_keep_off_lapses_once_the_ticket_is_unknown() -> None:
+    assert not still_kept_off(task(NOON_NY), None)
 
 
 # Moves that update the due date -----------------------------------------------------

@@ -39,6 +39,7 @@ from zdcal.domain.calendar_changes import (
     EventSpan,
     HeldEvent,
     KeepOff,
+    KeptOffBasis,
     NoChange,
     PutBack,
     PutBackReason,
@@ -49,6 +50,7 @@ from zdcal.domain.calendar_changes import (
     is_move,
     plan_calendar_change,
     refused_update,
+    still_kept_off,
     zendesk_wins,
 )
 from zdcal.domain.due_dates import DueDateReading, DueDateRule, due_date_reading
@@ -109,6 +111,7 @@ __all__ = [
     "InvalidTicket",
     "InvalidTwoWayChoice",
     "KeepOff",
+    "KeptOffBasis",
     "NoChange",
     "PutBack",
     "PutBackReason",
@@ -146,6 +149,7 @@ __all__ = [
     "refused_update",
     "require_allowed_subdomain",
     "same_event_time",
+    "still_kept_off",
     "ticket_id_of_event",
     "ticket_state_from_api",
     "two_way_in_effect",

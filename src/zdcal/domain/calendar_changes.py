@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TypeAlias
+from typing import Protocol, TypeAlias
 
 from zdcal.domain.account import AccountInfo
 from zdcal.domain.agent import AgentTarget
@@ -134,6 +134,28 @@ class KeepOff:
     ``ticket`` (``None``: zdcal knows nothing of the ticket to hold it to)."""
 
     ticket: TicketState | None
+
+
+class KeptOffBasis(Protocol):
+    """What a :class:`KeepOff` held the ticket to: its due date, assignee and type then."""
+
+    @property
+    def due_at(self) -> datetime | None: ...
+
+    @property
+    def assignee_id(self) -> int | None: ...
+
+    @property
+    def type(self) -> str | None: ...
+
+
+def still_kept_off(basis: KeptOffBasis, ticket: TicketState | None) -> bool:
+    """Whether a task an agent deleted from their calendar stays off it: while the
+    ticket's due date, assignee and type are those it had then. A ticket zdcal no longer
+    knows, or any of the three changed, and the keep-off has lapsed."""
+    return ticket is not None and (ticket.due_at, ticket.assignee_id, ticket.type) == (
+        basis.due_at, basis.assignee_id, basis.type
+    )
 
 
 @dataclass(frozen=True, slots=True)

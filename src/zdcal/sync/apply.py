@@ -34,6 +34,7 @@ from zdcal.domain import (
     desired_entries,
     event_style_from_options,
     plan_for_tickets,
+    still_kept_off,
 )
 from zdcal.store import (
     Agent,
@@ -239,18 +240,15 @@ class TicketApplier:
         states: Sequence[TicketState],
         suppressed: Sequence[Suppression],
     ) -> list[DesiredEntry]:
-        """Leave out events agents deleted from their calendars, while the task's date,
-        assignee and type are what they were then; forget suppressions that lapsed."""
+        """Leave out events agents deleted from their calendars while they stay off
+        (:func:`zdcal.domain.still_kept_off`); forget suppressions that lapsed."""
         if not suppressed:
             return desired
         by_id = {s.ticket_id: s for s in states}
         holding: set[tuple[int, int]] = set()
         lapsed: list[Suppression] = []
         for item in suppressed:
-            state = by_id.get(item.ticket_id)
-            if state is not None and (state.due_at, state.assignee_id, state.type) == (
-                item.due_at, item.assignee_id, item.type
-            ):
+            if still_kept_off(item, by_id.get(item.ticket_id)):
                 holding.add((item.ticket_id, item.agent_id))
             else:
                 lapsed.append(item)

@@ -44,17 +44,21 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from population import BenchAgent, agents, install, scenario, zdcal_settings
-from report_table import count, table, verdict
-from simulators import SimulatorProcess, free_port
-from webhook_throughput import ZdcalServeProcess, percentile
-from zdcal.domain import AccountInfo
-from zdcal.domain.account import event_id_for
-from zdcal.live.bootstrap import bootstrap_account
-from zdcal.live.services import Services
+from population import BenchAgent, agents, install, scenario
+from report_table import count, percentile, table, verdict
+from simulators import (
+    SetupError,
+    SimulatorProcess,
+    Task,
+    create_tasks,
+    events_by_id,
+    free_port,
+    wait_for_backfill,
+)
 from zdcal.runtime import Runtime
 from zdcal.settings import Settings
 from zdcal.sync.report import SyncReport
+from zdcal_serve import ZdcalServeProcess, bootstrap, served_settings
 
 API_LATENCY_MS = 50
 TARGET_P99_SECONDS = 2.0  # the same target as the Zendesk → calendar direction
@@ -79,25 +83,15 @@ CALENDAR_WRITE_ROUTES = (
 TICKET_UPDATE_ROUTE = "PUT /api/v2/tickets/{ticket_id}"
 
 
-class SetupError(RuntimeError):
-    """The stack did not reach the state the measurement starts from."""
-
-
-@dataclass(frozen=True)
-class Task:
-    """A benchmark ticket and the calendar its event lives in."""
-
-    ticket_id: int
-    calendar_id: str
-    event_id: str
-
-
 @dataclass(frozen=True)
 class MovableTask:
     """A benchmark task: its ticket, its event, and the agent whose calendar holds it."""
 
     task: Task
-    agent: BenchAgent
+
+    @property
+    def agent(self) -> BenchAgent:
+        return self.task.agent
 
     def due_at_after_move(self, day: date) -> str:
         """The due date zdcal should write when the all-day event is moved to ``day``:
@@ -142,18 +136,6 @@ async def prepare_account(settings: Settings, zendesk_url: str, team: list[Bench
         return account.key
 
 
-async def bootstrap(settings: Settings, public_url: str) -> None:
-    """zdcal's webhook and trigger in the Zendesk simulator, pointing at ``public_url``."""
-    async with await Runtime.open(settings) as runtime:
-        services = Services(runtime)
-        try:
-            async with runtime.store.transaction() as tx:
-                (account,) = await tx.accounts.all()
-            await bootstrap_account(services, account.id, public_url)
-        finally:
-            await services.close()
-
-
 async def open_channels(settings: Settings) -> int:
     """Each agent's Cronofy push channel to zdcal (as connecting makes it); returns how
     many agents have one."""
@@ -166,45 +148,6 @@ async def open_channels(settings: Settings) -> int:
                 await sync.ensure_channel(agent)
         async with runtime.store.transaction() as tx:
             return sum(a.channel_id is not None for a in await tx.agents.for_account(account.id))
-
-
-def create_tasks(
-    sim: SimulatorProcess, team: list[BenchAgent], key: str, per_agent: int
-) -> list[MovableTask]:
-    """``per_agent`` open tasks per agent due at SETUP_DUE_AT (no triggers: zdcal's first
-    sweep picks them up)."""
-    first, last = sim.bulk_tickets(
-        len(team) * per_agent, type="task", status="open",
-        assignee_ids=[a.zendesk_user_id for a in team],
-        due_at_start=SETUP_DUE_AT, due_step_seconds=0,
-    )
-    info = AccountInfo(key=key, subdomain="sandbox")
-    # The simulator assigns the i-th ticket to assignee_ids[i % len(assignee_ids)].
-    return [
-        MovableTask(
-            Task(ticket_id, team[i % len(team)].calendar_id, event_id_for(info, ticket_id)),
-            team[i % len(team)],
-        )
-        for i, ticket_id in enumerate(range(first, last + 1))
-    ]
-
-
-def events_by_id(cronofy: httpx.Client, calendar_id: str) -> dict[str, dict[str, Any]]:
-    response = cronofy.get(f"/_sandbox/calendars/{calendar_id}/events")
-    response.raise_for_status()
-    return {e["event_id"]: e for e in response.json()["events"] if not e["deleted"]}
-
-
-def wait_for_backfill(sim: SimulatorProcess, tasks: list[Task], timeout: float = 60.0) -> float:
-    """Wait until every task's event is in its calendar (zdcal's first sweep); seconds."""
-    started = time.monotonic()
-    calendars = {t.calendar_id for t in tasks}
-    while time.monotonic() - started < timeout:
-        present = {eid for c in calendars for eid in events_by_id(sim.cronofy, c)}
-        if all(t.event_id in present for t in tasks):
-            return time.monotonic() - started
-        time.sleep(0.5)
-    raise SetupError(f"zdcal did not backfill the {len(tasks)} tasks within {timeout:.0f} s")
 
 
 # Measuring --------------------------------------------------------------------------------
@@ -502,12 +445,13 @@ def main() -> None:
         work_dir = Path(tmp)
         with SimulatorProcess(scenario(team), work_dir) as sim:
             port = free_port()
-            settings = zdcal_settings(work_dir, sim.cronofy_url).model_copy(
-                # Calendar pushes and webhooks alone: no periodic sweep during the run.
-                update={"public_url": f"http://127.0.0.1:{port}", "sweep_interval_seconds": 3600}
-            )
+            settings = served_settings(work_dir, sim.cronofy_url, port)
             key = asyncio.run(prepare_account(settings, sim.zendesk_url, team))
-            tasks = create_tasks(sim, team, key, args.tasks_per_agent)
+            tasks = [
+                MovableTask(task) for task in create_tasks(
+                    sim, team, key, per_agent=args.tasks_per_agent, due_at=SETUP_DUE_AT
+                )
+            ]
             with ZdcalServeProcess(settings, work_dir, port, workers=True):
                 asyncio.run(bootstrap(settings, settings.public_url))
                 channels = asyncio.run(open_channels(settings))

@@ -1,4 +1,4 @@
-"""Plain-text tables for benchmark output."""
+"""Plain-text tables and figures for benchmark output."""
 
 from __future__ import annotations
 
@@ -28,3 +28,9 @@ def count(value: float) -> str:
 def verdict(target: str, met: bool) -> str:
     """A target and whether it was met, for the last column of a table."""
     return f"{target}: {'met' if met else 'MISSED'}"
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]

@@ -1,5 +1,6 @@
 """Both simulators in a separate process (``zdcal sandbox``), steered through their
-control APIs, so that figures of our own process (CPU, memory) exclude theirs."""
+control APIs, so that figures of our own process (CPU, memory) exclude theirs; and the
+open tasks the live benchmarks watch in the calendars."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import httpx
+
+from population import BenchAgent
+from zdcal.domain import AccountInfo
+from zdcal.domain.account import event_id_for
 
 STARTUP_TIMEOUT_SECONDS = 30.0
 
@@ -21,12 +27,27 @@ class SimulatorStartError(RuntimeError):
     """``zdcal sandbox`` did not come up (its output is in the message)."""
 
 
+class SetupError(RuntimeError):
+    """The stack did not reach the state the measurement starts from."""
+
+
 def free_port() -> int:
     """A TCP port on loopback nobody listens on right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def stop_child(process: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    """SIGTERM a child process if it still runs, then wait (SIGKILL after ``timeout``)."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class SimulatorProcess:
@@ -73,13 +94,7 @@ class SimulatorProcess:
     def stop(self) -> None:
         self.zendesk.close()
         self.cronofy.close()
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        stop_child(self._process, timeout=10)
 
     def __enter__(self) -> SimulatorProcess:
         return self.start()
@@ -133,3 +148,56 @@ class SimulatorProcess:
         response.raise_for_status()
         ticket: dict[str, Any] = response.json()["ticket"]
         return ticket
+
+
+# Open tasks and their events ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    """A benchmark ticket, its assignee and the id of its event in their calendar."""
+
+    ticket_id: int
+    agent: BenchAgent
+    event_id: str
+
+    @property
+    def calendar_id(self) -> str:
+        return self.agent.calendar_id
+
+
+def create_tasks(
+    sim: SimulatorProcess, team: list[BenchAgent], key: str, *, per_agent: int, due_at: str
+) -> list[Task]:
+    """``per_agent`` open tasks per agent, all due at ``due_at`` (no triggers: zdcal's
+    first sweep picks them up)."""
+    first, last = sim.bulk_tickets(
+        len(team) * per_agent, type="task", status="open",
+        assignee_ids=[a.zendesk_user_id for a in team],
+        due_at_start=due_at, due_step_seconds=0,
+    )
+    info = AccountInfo(key=key, subdomain="sandbox")
+    # The simulator assigns the i-th ticket to assignee_ids[i % len(assignee_ids)].
+    return [
+        Task(ticket_id, team[i % len(team)], event_id_for(info, ticket_id))
+        for i, ticket_id in enumerate(range(first, last + 1))
+    ]
+
+
+def events_by_id(cronofy: httpx.Client, calendar_id: str) -> dict[str, dict[str, Any]]:
+    """The live events of a calendar in the Cronofy simulator, by event id."""
+    response = cronofy.get(f"/_sandbox/calendars/{calendar_id}/events")
+    response.raise_for_status()
+    return {e["event_id"]: e for e in response.json()["events"] if not e["deleted"]}
+
+
+def wait_for_backfill(sim: SimulatorProcess, tasks: list[Task], timeout: float = 60.0) -> float:
+    """Wait until every task's event is in its calendar (zdcal's first sweep); seconds."""
+    started = time.monotonic()
+    calendars = {t.calendar_id for t in tasks}
+    while time.monotonic() - started < timeout:
+        present = {eid for c in calendars for eid in events_by_id(sim.cronofy, c)}
+        if all(t.event_id in present for t in tasks):
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise SetupError(f"zdcal did not backfill the {len(tasks)} tasks within {timeout:.0f} s")

@@ -37,15 +37,18 @@ from typing import Any
 
 import httpx
 
-from population import BenchAgent, agents, install, scenario, zdcal_settings
-from simulators import SimulatorProcess, free_port
-from webhook_throughput import ZdcalServeProcess, percentile
-from zdcal.domain import AccountInfo
-from zdcal.domain.account import event_id_for
-from zdcal.live.bootstrap import bootstrap_account
-from zdcal.live.services import Services
+from population import BenchAgent, agents, install, scenario
+from report_table import percentile
+from simulators import (
+    SimulatorProcess,
+    Task,
+    create_tasks,
+    free_port,
+    wait_for_backfill,
+)
 from zdcal.runtime import Runtime
 from zdcal.settings import Settings
+from zdcal_serve import ZdcalServeProcess, bootstrap, served_settings
 
 TARGET_P99_SECONDS = 2.0
 API_LATENCY_MS = 50
@@ -61,15 +64,6 @@ WINDOW_SECONDS = 15.0
 
 def due_at(day: date) -> str:
     return f"{day.isoformat()}T12:00:00Z"
-
-
-@dataclass(frozen=True)
-class Task:
-    """A benchmark ticket and the calendar its event lives in."""
-
-    ticket_id: int
-    calendar_id: str
-    event_id: str
 
 
 @dataclass
@@ -104,51 +98,6 @@ async def prepare_account(settings: Settings, zendesk_url: str, team: list[Bench
     async with await Runtime.open(settings) as runtime:
         account = await install(runtime, zendesk_url, team)
         return str(account.key)
-
-
-async def bootstrap(settings: Settings, public_url: str) -> None:
-    """zdcal's webhook and trigger in the Zendesk simulator, pointing at ``public_url``."""
-    async with await Runtime.open(settings) as runtime:
-        services = Services(runtime)
-        try:
-            async with runtime.store.transaction() as tx:
-                (account,) = await tx.accounts.all()
-            await bootstrap_account(services, account.id, public_url)
-        finally:
-            await services.close()
-
-
-def create_tasks(sim: SimulatorProcess, team: list[BenchAgent], key: str) -> list[Task]:
-    """TASKS_PER_AGENT open tasks per agent (no triggers: the first sweep picks them up)."""
-    first, last = sim.bulk_tickets(
-        len(team) * TASKS_PER_AGENT, type="task", status="open",
-        assignee_ids=[a.zendesk_user_id for a in team],
-        due_at_start=due_at(SETUP_DATE), due_step_seconds=0,
-    )
-    info = AccountInfo(key=key, subdomain="sandbox")
-    # The simulator assigns the i-th ticket to assignee_ids[i % len(assignee_ids)].
-    return [
-        Task(ticket_id, team[i % len(team)].calendar_id, event_id_for(info, ticket_id))
-        for i, ticket_id in enumerate(range(first, last + 1))
-    ]
-
-
-def events_by_id(cronofy: httpx.Client, calendar_id: str) -> dict[str, dict[str, Any]]:
-    response = cronofy.get(f"/_sandbox/calendars/{calendar_id}/events")
-    response.raise_for_status()
-    return {e["event_id"]: e for e in response.json()["events"] if not e["deleted"]}
-
-
-def wait_for_backfill(sim: SimulatorProcess, tasks: list[Task], timeout: float = 60.0) -> float:
-    """Wait until every task's event is in its calendar (zdcal's first sweep); seconds."""
-    started = time.monotonic()
-    calendars = {t.calendar_id for t in tasks}
-    while time.monotonic() - started < timeout:
-        present = {eid for c in calendars for eid in events_by_id(sim.cronofy, c)}
-        if all(t.event_id in present for t in tasks):
-            return time.monotonic() - started
-        time.sleep(0.5)
-    raise SystemExit(f"zdcal did not backfill the {len(tasks)} tasks within {timeout:.0f} s")
 
 
 # Measuring --------------------------------------------------------------------------------
@@ -339,12 +288,11 @@ def main() -> None:
         work_dir = Path(tmp)
         with SimulatorProcess(scenario(team), work_dir) as sim:
             port = free_port()
-            settings = zdcal_settings(work_dir, sim.cronofy_url).model_copy(
-                # The webhook path alone: no periodic sweep during the run.
-                update={"public_url": f"http://127.0.0.1:{port}", "sweep_interval_seconds": 3600}
-            )
+            settings = served_settings(work_dir, sim.cronofy_url, port)
             key = asyncio.run(prepare_account(settings, sim.zendesk_url, team))
-            tasks = create_tasks(sim, team, key)
+            tasks = create_tasks(
+                sim, team, key, per_agent=TASKS_PER_AGENT, due_at=due_at(SETUP_DATE)
+            )
             with ZdcalServeProcess(settings, work_dir, port, workers=True):
                 asyncio.run(bootstrap(settings, settings.public_url))
                 backfill = wait_for_backfill(sim, tasks)

@@ -23,8 +23,6 @@ import hmac
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -32,126 +30,22 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 
-import httpx
 from sqlalchemy import distinct, func, select
 
 from population import zdcal_settings
+from report_table import percentile
 from simulators import free_port
 from zdcal.runtime import Runtime
 from zdcal.settings import Settings
 from zdcal.store import Webhook, ZendeskApiToken
 from zdcal.store.tables import PendingNotificationRow
+from zdcal_serve import ZdcalServeProcess
 
 TARGET_PER_SECOND = 3_000
-STARTUP_TIMEOUT_SECONDS = 30.0
 WEBHOOK_ID = "01HBENCHWEBHOOK"
 BEARER_TOKEN = "bench-bearer-token-0123456789abcdef"
 SIGNING_SECRET = "YmVuY2gtc2lnbmluZy1zZWNyZXQtMDEyMzQ1Njc4OQ=="
-
-
-class ServerStartError(RuntimeError):
-    """``zdcal serve`` did not answer /healthz in time (its output is in the message)."""
-
-
-# zdcal serve in a child process ---------------------------------------------------------
-
-
-def serve_environment(settings: Settings) -> dict[str, str]:
-    """The ``ZDCAL_*`` variables that make ``zdcal serve`` use ``settings``."""
-    secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("ZDCAL_")},
-        "ZDCAL_DATA_DIR": str(settings.data_dir),
-        "ZDCAL_DATABASE_URL": settings.database_url,
-        "ZDCAL_SECRET_KEY": secret,
-        "ZDCAL_PUBLIC_URL": settings.public_url,
-        "ZDCAL_CRONOFY_API_URL": settings.cronofy_api_url,
-        "ZDCAL_CRONOFY_APP_URL": settings.cronofy_app_url,
-        "ZDCAL_CRONOFY_CLIENT_ID": settings.cronofy_client_id,
-        "ZDCAL_CRONOFY_CLIENT_SECRET": settings.cronofy_client_secret.get_secret_value(),
-        "ZDCAL_SWEEP_INTERVAL_SECONDS": str(settings.sweep_interval_seconds),
-        "ZDCAL_WEB_MAX_CONNECTIONS": str(settings.web_max_connections),
-        "ZDCAL_WEB_HEADER_TIMEOUT_SECONDS": str(settings.web_header_timeout_seconds),
-        "ZDCAL_WEB_BODY_TIMEOUT_SECONDS": str(settings.web_body_timeout_seconds),
-        "ZDCAL_LOG_LEVEL": "WARNING",
-        "ZDCAL_LOG_FORMAT": "text",
-    }
-
-
-@dataclass
-class ZdcalServeProcess:
-    """``zdcal serve`` as a child process, on a free port. Use as a context manager.
-
-    ``cores`` pins it (and every thread it starts) to those CPU cores: the child inherits
-    the affinity this process has at the moment of the fork, so it is pinned from its
-    first instruction, before any of its threads exist.
-    """
-
-    settings: Settings
-    work_dir: Path
-    port: int
-    workers: bool = True
-    cores: set[int] | None = None
-    _process: subprocess.Popen[bytes] | None = field(default=None, init=False)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        assert self._process is not None
-        return self._process.pid
-
-    def start(self) -> ZdcalServeProcess:
-        command = [sys.executable, "-m", "zdcal.cli", "serve", "--port", str(self.port)]
-        if not self.workers:
-            command.append("--no-workers")
-        log_file = self.work_dir / "zdcal-serve.log"
-        own_cores = os.sched_getaffinity(0)
-        try:
-            if self.cores:
-                os.sched_setaffinity(0, self.cores)
-            with log_file.open("wb") as log:
-                self._process = subprocess.Popen(  # noqa: S603 (our interpreter and CLI)
-                    command, stdout=log, stderr=subprocess.STDOUT, cwd=self.work_dir,
-                    env=serve_environment(self.settings),
-                )
-        finally:
-            os.sched_setaffinity(0, own_cores)
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while time.monotonic() < deadline and self._process.poll() is None:
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise ServerStartError(log_file.read_text(encoding="utf-8", errors="replace"))
-
-    def stop(self) -> None:
-        """SIGTERM (graceful: buffered notifications are committed), then wait."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-
-    def __enter__(self) -> ZdcalServeProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -328,12 +222,6 @@ async def send_all(
 
 
 # Report -------------------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """The value below which ``fraction`` of ``values`` lie (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 @dataclass(frozen=True)

@@ -79,16 +79,44 @@ def test_an_unreachable_host_is_a_clear_message(cli: CliHarness) -> None:
     assert cli.ok("accounts", "list").startswith("no accounts")
 
 
-def test_a_duplicate_subdomain_is_refused(cli: CliHarness) -> None:
+def test_adding_a_connected_account_again_updates_it_keeping_agents_and_events(
+    cli: CliHarness,
+) -> None:
     cli.add_account()
+    cli.create_task(NIA, "2030-05-01T17:00:00Z")
+    cli.ok("sync")
+    cli.add_agent(NIA)
+    events = cli.managed_events(ADA_WORK)
+    assert len(events) == 1
 
-    output = cli.fails(
+    output = cli.ok(
         "accounts", "add", "sandbox", "--email", ADMIN_EMAIL,
         "--base-url", cli.sandbox.zendesk.base_url, ZDCAL_ZENDESK_API_TOKEN=ADMIN_TOKEN,
     )
 
-    assert "account 'sandbox' is already connected" in output
-    assert len(cli.ok("accounts", "list").strip().splitlines()) == 1
+    assert output.strip() == (
+        f"reconnected sandbox ({cli.sandbox.zendesk.base_url}) as {ADMIN_EMAIL}; "
+        "its agents and events are kept"
+    )
+    listed = cli.ok("accounts", "list").strip().splitlines()
+    assert len(listed) == 1
+    assert listed[0].endswith("\t1 agents")
+    assert cli.managed_events(ADA_WORK) == events
+
+
+def test_a_connected_account_cannot_be_added_at_another_base_url(cli: CliHarness) -> None:
+    cli.add_account()
+    cli.reset_request_counts()
+
+    output = cli.fails(
+        "accounts", "add", "sandbox", "--email", ADMIN_EMAIL,
+        "--base-url", f"{cli.sandbox.zendesk.base_url}/elsewhere",
+        ZDCAL_ZENDESK_API_TOKEN=ADMIN_TOKEN,
+    )
+
+    assert "sandbox is already connected with another base URL" in output
+    assert cli.api_requests()[0] == 0  # refused before Zendesk was asked
+    assert cli.ok("accounts", "list").strip().split("\t")[1] == cli.sandbox.zendesk.base_url
 
 
 def test_an_invalid_subdomain_is_refused(cli: CliHarness) -> None:

@@ -1,6 +1,7 @@
 """A bare ``zdcal serve`` in its own process (no account, no simulator): what an
 anonymous client on the internet reaches, with its resident memory readable from /proc.
-The process itself is the webhook benchmark's :class:`ZdcalServeProcess`."""
+The process itself is the live benchmarks' :class:`ZdcalServeProcess`
+(``bench/zdcal_serve.py``)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
 
 from simulators import free_port
-from webhook_throughput import ZdcalServeProcess
 from zdcal.settings import Settings
 from zdcal.store import generate_key
+from zdcal_serve import ZdcalServeProcess
 
 
 def served_process(data_dir: Path, **settings: Any) -> ZdcalServeProcess:

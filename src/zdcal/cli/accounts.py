@@ -5,15 +5,17 @@ from __future__ import annotations
 import click
 
 from zdcal.cli.base import find_account, run_with_runtime
-from zdcal.domain import (
-    AccountInfo,
-    InvalidSubdomain,
-    new_account_key,
-    require_allowed_subdomain,
-)
+from zdcal.domain import InvalidSubdomain
 from zdcal.runtime import Runtime
 from zdcal.store import Account, ZendeskApiToken
-from zdcal.sync.report import SyncReport
+from zdcal.usecases.accounts import (
+    ConnectedAccount,
+    check_connectable,
+    connect_account,
+    remove_account,
+    standard_base_url,
+    valid_subdomain,
+)
 from zdcal.zendesk.auth import ApiTokenAuth
 from zdcal.zendesk.errors import Unauthorized, Unreachable
 
@@ -27,13 +29,10 @@ def accounts() -> None:
 
 def _subdomain(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """The subdomain, lowercase, refused before anything is contacted when not a DNS label."""
-    subdomain = value.strip().lower()
     try:
-        # The domain owns the rule (AccountInfo checks it); a throwaway key lets us ask it.
-        AccountInfo(key=new_account_key(), subdomain=subdomain)
+        return valid_subdomain(value)
     except InvalidSubdomain as exc:
         raise click.BadParameter(str(exc), ctx, param) from exc
-    return subdomain
 
 
 @accounts.command("add")
@@ -53,13 +52,14 @@ def _subdomain(ctx: click.Context, param: click.Parameter, value: str) -> str:
 def accounts_add(subdomain: str, email: str, api_token: str, base_url: str | None) -> None:
     """Connect a Zendesk account with an admin's API token.
 
-    Zendesk stops accepting API tokens on 30 April 2027; connect with OAuth from the
-    admin page for anything meant to last.
+    An account already connected (at the same base URL) gets the new credentials; its
+    agents, events and settings are kept. Zendesk stops accepting API tokens on 30 April
+    2027; connect with OAuth from the admin page for anything meant to last.
     """
-    url = (base_url or f"https://{subdomain}.zendesk.com").rstrip("/")
+    url = (base_url or standard_base_url(subdomain)).rstrip("/")
 
-    async def work(runtime: Runtime) -> Account:
-        require_allowed_subdomain(subdomain, runtime.settings.zendesk_allowed_subdomains)
+    async def work(runtime: Runtime) -> ConnectedAccount:
+        await check_connectable(runtime.store, runtime.settings, subdomain, url)
         async with runtime.http_client(None, "zendesk") as http:
             client = runtime.zendesk_client_for(url, ApiTokenAuth(email, api_token), http)
             try:
@@ -73,19 +73,17 @@ def accounts_add(subdomain: str, email: str, api_token: str, base_url: str | Non
         if me.id is None:
             # Zendesk answers /users/me as an anonymous user for credentials it ignores.
             raise click.ClickException(REFUSED_CREDENTIALS)
-        if not me.is_admin:
-            raise click.ClickException(
-                f"{email} is a Zendesk {me.role}, not an admin: zdcal needs an admin to "
-                "read the incremental export and to create its webhook and trigger"
-            )
-        async with runtime.store.transaction() as tx:
-            return await tx.accounts.add(
-                subdomain=subdomain, base_url=url, admin_email=email,
-                credentials=ZendeskApiToken(email, api_token),
-            )
+        return await connect_account(
+            runtime.store, runtime.settings, subdomain=subdomain, base_url=url,
+            admin=me,
+            credentials=ZendeskApiToken(email, api_token),
+        )
 
-    account = run_with_runtime(work, may_create=True)
-    click.echo(f"connected {account.subdomain} ({account.base_url}) as {email}")
+    connected = run_with_runtime(work, may_create=True)
+    account = connected.account
+    done = "reconnected" if connected.reconnected else "connected"
+    kept = "; its agents and events are kept" if connected.reconnected else ""
+    click.echo(f"{done} {account.subdomain} ({account.base_url}) as {email}{kept}")
 
 
 @accounts.command("list")
@@ -119,17 +117,7 @@ def accounts_remove(subdomain: str, keep_events: bool) -> None:
 
     async def work(runtime: Runtime) -> int:
         (account,) = await find_account(runtime, subdomain)
-        left = 0
-        if not keep_events:
-            async with runtime.sync_session(account, SyncReport()) as sync:
-                async with runtime.store.transaction() as tx:
-                    agents = await tx.agents.for_account(account.id)
-                for agent in agents:
-                    if agent.can_receive_events:
-                        left += await sync.clear_agent(agent.zendesk_user_id)
-        async with runtime.store.transaction() as tx:
-            await tx.accounts.remove(account.id)
-        return left
+        return await remove_account(runtime, account, keep_events=keep_events)
 
     left = run_with_runtime(work)
     note = f" ({left} events could not be removed)" if left else ""

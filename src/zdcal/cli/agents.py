@@ -6,23 +6,13 @@ import click
 
 from zdcal.calendars.registry import DEFAULT_BACKEND
 from zdcal.cli.base import find_account, run_with_runtime
-from zdcal.domain import (
-    TwoWayChoice,
-    describe_two_way,
-    effective_time_zone,
-    event_style_from_options,
-)
+from zdcal.domain import TwoWayChoice, effective_time_zone, event_style_from_options
 from zdcal.runtime import Runtime
 from zdcal.store import Account, Agent, EventStyleOptions
 from zdcal.sync.report import SyncReport
-from zdcal.usecases.calendars import (
-    AccountWork,
-    TokensRefused,
-    UnknownZendeskUser,
-    ZendeskUserRefused,
-    connect_with_tokens,
-    remove_agent,
-)
+from zdcal.usecases.calendars import AccountWork, connect_with_tokens, remove_agent
+from zdcal.usecases.errors import AgentNotFound
+from zdcal.usecases.settings import TwoWaySetting, set_agent_two_way
 
 
 @click.group()
@@ -86,21 +76,17 @@ def agents_add(
         (account,) = await find_account(runtime, subdomain)
         report = SyncReport()
         async with runtime.calendar_http() as calendar_http:
-            try:
-                agent = await connect_with_tokens(
-                    _work(runtime, account, report),
-                    runtime.calendar_backend(DEFAULT_BACKEND, calendar_http),
-                    user_id,
-                    access_token=cronofy_access_token,
-                    refresh_token=cronofy_refresh_token,
-                    calendar_id=calendar_id,
-                    style=style,
-                    time_zone_override=time_zone,
-                )
-            except UnknownZendeskUser as exc:
-                raise click.ClickException(f"{exc} in {subdomain}") from exc
-            except (ZendeskUserRefused, TokensRefused) as exc:
-                raise click.ClickException(str(exc)) from exc
+            # Its refusals are ValueErrors: the CLI shows their words as they are.
+            agent = await connect_with_tokens(
+                _work(runtime, account, report),
+                runtime.calendar_backend(DEFAULT_BACKEND, calendar_http),
+                user_id,
+                access_token=cronofy_access_token,
+                refresh_token=cronofy_refresh_token,
+                calendar_id=calendar_id,
+                style=style,
+                time_zone_override=time_zone,
+            )
         click.echo(report.summary())
         return agent
 
@@ -142,13 +128,10 @@ def agents_remove(subdomain: str, user_id: int, keep_events: bool) -> None:
 
     async def work(runtime: Runtime) -> int:
         (account,) = await find_account(runtime, subdomain)
-        try:
-            return await remove_agent(
-                runtime.store, _work(runtime, account, SyncReport()), account.id, user_id,
-                keep_events=keep_events,
-            )
-        except LookupError as exc:
-            raise click.ClickException(f"{exc} in {subdomain}") from exc
+        return await remove_agent(
+            runtime.store, _work(runtime, account, SyncReport()), account, user_id,
+            keep_events=keep_events,
+        )
 
     left = run_with_runtime(work)
     note = f"; {left} events could not be removed" if left else ""
@@ -171,20 +154,15 @@ def agents_two_way(subdomain: str, user_id: int, setting: str) -> None:
     """
     choice = TwoWayChoice.parse(setting)
 
-    async def work(runtime: Runtime) -> tuple[Agent, bool]:
+    async def work(runtime: Runtime) -> TwoWaySetting:
         (account,) = await find_account(runtime, subdomain)
-        async with runtime.store.transaction() as tx:
-            agent = await tx.agents.get_by_user(account.id, user_id)
-            if agent is None:
-                raise click.ClickException(
-                    f"no agent with Zendesk user id {user_id} in {subdomain}; "
-                    "see 'zdcal agents list'"
-                )
-            await tx.agents.set_two_way(agent.id, choice.stored)
-        return agent, account.two_way_default
+        try:
+            return await set_agent_two_way(runtime.store, account, user_id, choice)
+        except AgentNotFound as exc:
+            raise click.ClickException(f"{exc}; see 'zdcal agents list'") from exc
 
-    agent, account_default = run_with_runtime(work)
+    stored = run_with_runtime(work)
     click.echo(
-        f"agent {user_id} ({agent.name}): calendar changes update Zendesk: "
-        f"{describe_two_way(choice.stored, account_default)}"
+        f"agent {user_id} ({stored.agent.name}): calendar changes update Zendesk: "
+        f"{stored.describe()}"
     )

@@ -12,6 +12,7 @@ from zdcal.live.locks import AccountLocks
 from zdcal.runtime import Runtime
 from zdcal.store import BackfillState
 from zdcal.sync.report import SyncReport
+from zdcal.usecases.maintenance import sync_account_now
 
 
 class SyncProgress:
@@ -86,14 +87,8 @@ def sync_command(subdomain: str | None, verify: bool, wait: float) -> None:
             progress = SyncProgress(account.subdomain, runtime.clock)
             report = SyncReport(listener=progress)
             try:
-                async with (
-                    locks.hold(account.id, wait=wait),
-                    runtime.sync_session(account, report) as sync,
-                ):
-                    await sync.sweep()
-                    await sync.retry_failed()
-                    if verify:
-                        await sync.verify()
+                await sync_account_now(runtime, locks, account, report, verify=verify,
+                                       wait=wait)
             finally:
                 progress.end()
             results.append((account.subdomain, report, following and not report.tickets_read))

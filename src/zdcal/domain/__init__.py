@@ -10,7 +10,9 @@ Read in this order:
 * :mod:`~zdcal.domain.due_dates`: which date a ``due_at`` stands for (the account's reading);
 * :mod:`~zdcal.domain.event_time` and :mod:`~zdcal.domain.event`: the Cronofy event body;
 * :mod:`~zdcal.domain.entries`: desired and recorded entries and their content hash;
-* :mod:`~zdcal.domain.planner`: desired vs recorded -> deletes, then upserts.
+* :mod:`~zdcal.domain.planner`: desired vs recorded -> deletes, then upserts;
+* :mod:`~zdcal.domain.moves` and :mod:`~zdcal.domain.calendar_changes`: two-way, an
+  agent's change in the calendar -> a new due date, the event put back, or kept off.
 
 Nothing here reads a clock, a database, a file or the network.
 """
@@ -29,6 +31,27 @@ from zdcal.domain.agent import (
     EventStyle,
     effective_time_zone,
     event_style_from_options,
+)
+from zdcal.domain.calendar_changes import (
+    CalendarDecision,
+    DeletedEvent,
+    EventNow,
+    EventSpan,
+    HeldEvent,
+    KeepOff,
+    KeptOffBasis,
+    NoChange,
+    PutBack,
+    PutBackReason,
+    TwoWaySettings,
+    UpdateDueDate,
+    WrittenEvent,
+    entry_as_moved,
+    is_move,
+    plan_calendar_change,
+    refused_update,
+    still_kept_off,
+    zendesk_wins,
 )
 from zdcal.domain.due_dates import DueDateReading, DueDateRule, due_date_reading
 from zdcal.domain.entries import (
@@ -68,13 +91,18 @@ __all__ = [
     "AccountInfo",
     "Action",
     "AgentTarget",
+    "CalendarDecision",
     "Delete",
+    "DeletedEvent",
     "DesiredEntry",
     "DomainError",
     "DueDateReading",
     "DueDateRule",
     "DuplicateDesiredEntry",
+    "EventNow",
+    "EventSpan",
     "EventStyle",
+    "HeldEvent",
     "InvalidAccountKey",
     "InvalidAgentTarget",
     "InvalidDueDateRule",
@@ -82,12 +110,20 @@ __all__ = [
     "InvalidSubdomain",
     "InvalidTicket",
     "InvalidTwoWayChoice",
+    "KeepOff",
+    "KeptOffBasis",
+    "NoChange",
+    "PutBack",
+    "PutBackReason",
     "RecordedEntry",
     "SubdomainNotAllowed",
     "TicketState",
     "TwoWayChoice",
+    "TwoWaySettings",
     "UnknownTimeZone",
+    "UpdateDueDate",
     "Upsert",
+    "WrittenEvent",
     "account_key_from_entropy",
     "agent_link",
     "content_hash",
@@ -96,9 +132,11 @@ __all__ = [
     "desired_entry",
     "due_date_reading",
     "effective_time_zone",
+    "entry_as_moved",
     "event_body",
     "event_id_for",
     "event_style_from_options",
+    "is_move",
     "is_open_task",
     "is_open_task_status",
     "moved_due_at",
@@ -106,10 +144,14 @@ __all__ = [
     "parse_event_time",
     "parse_id",
     "plan",
+    "plan_calendar_change",
     "plan_for_tickets",
+    "refused_update",
     "require_allowed_subdomain",
     "same_event_time",
+    "still_kept_off",
     "ticket_id_of_event",
     "ticket_state_from_api",
     "two_way_in_effect",
+    "zendesk_wins",
 ]

@@ -61,9 +61,13 @@ def event_times(
 
 
 def parse_event_time(value: str) -> date | datetime:
-    """A Cronofy ``start``/``end`` as read back: a date (all-day) or an aware instant."""
-    if len(value) == 10:
-        return date.fromisoformat(value)
+    """A Cronofy ``start``/``end`` as read back: a date (all-day) or an aware instant.
+
+    ``ValueError`` for anything else (an instant without an offset included)."""
+    try:
+        return date.fromisoformat(value)  # an all-day event's date, "2030-03-12"
+    except ValueError:
+        pass
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.utcoffset() is None:
         raise ValueError(f"event time without an offset: {value!r}")

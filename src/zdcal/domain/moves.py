@@ -13,13 +13,14 @@ The new due date is written so that the account's due-date reading
   as an all-day move to that day would write; the event goes back to the agent's time
   of day on that date.
 
-Conflicts are settled by the engine with one rule: Zendesk wins. A move is applied only
-if the ticket still has the due date the moved event was written from.
+Whether a move is applied at all is decided by :mod:`zdcal.domain.calendar_changes`
+(Zendesk wins: only if the ticket still has the due date the moved event was written
+from, and is still an open task of the agent).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from zdcal.domain.due_dates import DueDateRule
@@ -29,11 +30,15 @@ _AGENT_ZONE_RULE = DueDateRule()
 
 
 def moved_due_at(
-    old_due_at: datetime, new_start: str, time_zone: str, rule: DueDateRule = _AGENT_ZONE_RULE
+    old_due_at: datetime,
+    new_start: date | datetime | str,
+    time_zone: str,
+    rule: DueDateRule = _AGENT_ZONE_RULE,
 ) -> datetime:
     """The due_at (UTC) an agent in ``time_zone`` asks for by moving the event to
-    ``new_start``, under the account's due-date ``rule``."""
-    start = parse_event_time(new_start)
+    ``new_start`` (a date: all-day; an instant: timed; or the calendar's text of
+    either), under the account's due-date ``rule``."""
+    start = parse_event_time(new_start) if isinstance(new_start, str) else new_start
     zone = ZoneInfo(time_zone)
     if isinstance(start, datetime):
         if rule.exact_moment:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -111,6 +112,19 @@ def is_retryable_status(status: int, *, idempotent: bool) -> bool:
     return idempotent and status >= 500 and status != 501
 
 
+def is_tls_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from a failed TLS handshake (an untrusted or mismatched
+    certificate): never retried, since it will not pass a second later either."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError | ssl.CertificateError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 async def send(
     client: httpx.AsyncClient,
     request: httpx.Request,
@@ -124,7 +138,8 @@ async def send(
 ) -> httpx.Response:
     """Send ``request``, retrying per ``policy``; return the final response.
 
-    Raises the last ``httpx.TransportError`` when no attempt produced a response. A
+    Raises the last ``httpx.TransportError`` when no attempt produced a response (at
+    once for a failed TLS handshake: :func:`is_tls_failure`). A
     retryable status that outlasts the policy is returned as is, for the caller to map.
     ``limiter`` (if any) is awaited before every attempt, retries included.
     """
@@ -139,8 +154,8 @@ async def send(
         try:
             response = await client.send(request)
         except httpx.TransportError as exc:
-            retry_allowed = isinstance(exc, _NOT_SENT) or (
-                idempotent and isinstance(exc, _MAYBE_SENT)
+            retry_allowed = not is_tls_failure(exc) and (
+                isinstance(exc, _NOT_SENT) or (idempotent and isinstance(exc, _MAYBE_SENT))
             )
             remaining = policy.max_total_wait - waited
             if not retry_allowed or attempt >= policy.max_attempts or remaining <= 0:

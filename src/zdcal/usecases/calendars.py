@@ -22,7 +22,7 @@ from zdcal.calendars.base import (
     CalendarInfo,
 )
 from zdcal.domain import effective_time_zone
-from zdcal.store import Agent, AgentStatus, EventStyleOptions, Store
+from zdcal.store import Account, Agent, AgentStatus, EventStyleOptions, Store
 from zdcal.sync.agents import (
     CalendarChoiceError,
     choose_calendar,
@@ -34,6 +34,7 @@ from zdcal.sync.agents import (
     switch_calendar,
 )
 from zdcal.sync.engine import AccountSync
+from zdcal.usecases.errors import AgentNotFound, NotFound, UseCaseError
 from zdcal.zendesk.errors import NotFound as ZendeskNotFound
 
 AccountWork = Callable[[], AbstractAsyncContextManager[AccountSync]]
@@ -62,19 +63,19 @@ __all__ = [
 ]
 
 
-class LinkRefused(Exception):
+class LinkRefused(UseCaseError):
     """The calendar service refused the agent's authorization; the message says so."""
 
 
-class TokensRefused(Exception):
+class TokensRefused(UseCaseError):
     """The calendar service did not accept tokens given on the command line."""
 
 
-class ZendeskUserRefused(Exception):
+class ZendeskUserRefused(UseCaseError):
     """The Zendesk user cannot have a calendar connected: not an agent."""
 
 
-class UnknownZendeskUser(ZendeskUserRefused):
+class UnknownZendeskUser(ZendeskUserRefused, NotFound):
     """Zendesk knows no such user."""
 
 
@@ -145,7 +146,9 @@ async def connect_with_tokens(
         try:
             user = await sync.zendesk.show_user(zendesk_user_id)
         except ZendeskNotFound as exc:
-            raise UnknownZendeskUser(f"no Zendesk user {zendesk_user_id}") from exc
+            raise UnknownZendeskUser(
+                f"no Zendesk user {zendesk_user_id} in {sync.account.subdomain}"
+            ) from exc
         if not user.is_agent:
             raise ZendeskUserRefused(
                 f"Zendesk user {zendesk_user_id} is an {user.role}, not an agent"
@@ -246,15 +249,17 @@ async def disconnect(work: AccountWork, agent: Agent) -> int:
 
 
 async def remove_agent(
-    store: Store, work: AccountWork, account_id: int, zendesk_user_id: int, *,
+    store: Store, work: AccountWork, account: Account, zendesk_user_id: int, *,
     keep_events: bool,
 ) -> int:
     """Disconnect the agent (unless ``keep_events``) and forget them. Returns how many
-    events could not be removed. Raises :class:`LookupError` for an unknown agent."""
+    events could not be removed. Raises :class:`AgentNotFound`."""
     async with store.transaction() as tx:
-        agent = await tx.agents.get_by_user(account_id, zendesk_user_id)
+        agent = await tx.agents.get_by_user(account.id, zendesk_user_id)
     if agent is None:
-        raise LookupError(f"no agent with Zendesk user id {zendesk_user_id}")
+        raise AgentNotFound(
+            f"no agent with Zendesk user id {zendesk_user_id} in {account.subdomain}"
+        )
     left = 0 if keep_events else await disconnect(work, agent)
     async with store.transaction() as tx:
         await tx.agents.remove(agent.id)

@@ -4,16 +4,16 @@ bootstrap (webhook + trigger) and the first backfill, whose progress the admin p
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from zdcal.domain import SubdomainNotAllowed, require_allowed_subdomain
+from zdcal.domain import InvalidSubdomain, SubdomainNotAllowed
 from zdcal.live.services import Services
 from zdcal.settings import Settings
-from zdcal.store import AccountAlreadyExists, ZendeskOAuth
+from zdcal.store import ZendeskOAuth
+from zdcal.usecases import accounts as connecting
 from zdcal.web.pages.csrf import checked_form
 from zdcal.web.pages.errors import ConnectRefused, NotAnAdmin
 from zdcal.web.pages.headers import account_origins
@@ -29,15 +29,10 @@ from zdcal.web.pages.zendesk_identity import (
 from zdcal.zendesk import oauth as zendesk_oauth
 
 CALLBACK_PATH = "/connect/callback"
-_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 class ConnectFormInvalid(ValueError):
     """A field of the connect form is missing or not acceptable."""
-
-
-def standard_base_url(subdomain: str) -> str:
-    return f"https://{subdomain}.zendesk.com"
 
 
 def base_url_for(subdomain: str, typed: str, settings: Settings) -> str:
@@ -46,7 +41,7 @@ def base_url_for(subdomain: str, typed: str, settings: Settings) -> str:
     Only the operator's hosts: zdcal sends the OAuth client secret to this URL, and an
     account connected through it could lock the real owner of the subdomain out.
     """
-    standard = standard_base_url(subdomain)
+    standard = connecting.standard_base_url(subdomain)
     typed = typed.strip().rstrip("/")
     if not typed or typed == standard:
         return standard
@@ -85,21 +80,16 @@ async def start_connect(request: Request) -> Response:
     secret = str(form.get("client_secret", "")).strip()
     subdomain = values["subdomain"].lower()
     try:
-        if not _SUBDOMAIN.fullmatch(subdomain):
-            raise ConnectFormInvalid("The subdomain is the <name> of <name>.zendesk.com.")
+        try:
+            connecting.valid_subdomain(subdomain)
+        except InvalidSubdomain as exc:
+            raise ConnectFormInvalid("The subdomain is the <name> of <name>.zendesk.com.") from exc
         if not values["client_id"] or not secret:
             raise ConnectFormInvalid("Give the OAuth client's unique identifier and secret.")
-        require_allowed_subdomain(subdomain, services.settings.zendesk_allowed_subdomains)
         base_url = base_url_for(subdomain, values["base_url"], services.settings)
-        async with services.store.transaction() as tx:
-            existing = await tx.accounts.get_by_subdomain(subdomain)
-        if existing is not None and existing.base_url != base_url:
-            # Otherwise anyone could point a connected account at a server they control.
-            raise ConnectFormInvalid(
-                f"{subdomain} is already connected with another base URL; reconnect it "
-                "with the same one."
-            )
-    except (ConnectFormInvalid, SubdomainNotAllowed) as exc:
+        await connecting.check_connectable(services.store, services.settings, subdomain,
+                                           base_url)
+    except (ConnectFormInvalid, SubdomainNotAllowed, connecting.ConnectRefused) as exc:
         return render(request, "connect.html", status=400, error=str(exc), values=values,
                       custom_allowed=services.settings.web_custom_zendesk_urls,
                       redirect_uri=services.settings.public_url + CALLBACK_PATH)
@@ -122,9 +112,10 @@ async def finish_connect(request: Request) -> Response:
     client = OAuthClientCredentials(str(flow["client_id"]), str(flow["client_secret"]))
     subdomain, base_url = str(flow["subdomain"]), str(flow["base_url"])
     try:
-        # Again: the operator may have changed the list since the flow started.
-        require_allowed_subdomain(subdomain, services.settings.zendesk_allowed_subdomains)
-    except SubdomainNotAllowed as exc:
+        # Again before Zendesk is asked: the operator may have changed the list since.
+        await connecting.check_connectable(services.store, services.settings, subdomain,
+                                           base_url)
+    except (SubdomainNotAllowed, connecting.ConnectRefused) as exc:
         raise ConnectRefused(str(exc)) from exc
     try:
         user, tokens = await identify(
@@ -134,35 +125,25 @@ async def finish_connect(request: Request) -> Response:
         )
     except ZendeskIdentityError as exc:
         raise ConnectRefused(str(exc)) from exc
-    if not user.is_admin or user.id is None:
-        raise NotAnAdmin(
-            f"{user.name or 'This user'} is not an admin of {subdomain}. Only a Zendesk admin "
-            "can connect the account (zdcal creates a webhook and a trigger in it)."
-        )
     credentials = ZendeskOAuth(
         client_id=client.client_id, client_secret=client.client_secret,
         access_token=tokens.access_token, refresh_token=tokens.refresh_token,
         expires_at=tokens.expires_at,
     )
-    async with services.store.transaction() as tx:
-        existing = await tx.accounts.get_by_subdomain(subdomain)
-        if existing is not None and existing.base_url != base_url:
-            raise ConnectRefused(f"{subdomain} is already connected with another base URL.")
-        try:
-            account = await tx.accounts.add(subdomain=subdomain, base_url=base_url,
-                                            admin_email=user.email or "",
-                                            credentials=credentials)
-        except AccountAlreadyExists:
-            assert existing is not None
-            await tx.accounts.set_credentials(existing.id, credentials)
-            account = existing
-        agent = await tx.agents.upsert_profile(
-            account.id, user.id, name=user.name or user.email or f"user {user.id}",
-            email=user.email or "", time_zone=user.iana_time_zone or "Etc/UTC",
+    try:
+        connected = await connecting.connect_account(
+            services.store, services.settings, subdomain=subdomain, base_url=base_url,
+            admin=user, credentials=credentials, record_admin_as_agent=True,
         )
+    except connecting.NotAnAdmin as exc:
+        raise NotAnAdmin(str(exc)) from exc
+    except (SubdomainNotAllowed, connecting.ConnectRefused) as exc:
+        raise ConnectRefused(str(exc)) from exc
+    account, agent = connected.account, connected.admin_agent
+    assert agent is not None  # asked for
     await sign_in(
         request,
-        SignedIn(account_id=account.id, agent_id=agent.id, zendesk_user_id=user.id,
+        SignedIn(account_id=account.id, agent_id=agent.id, zendesk_user_id=agent.zendesk_user_id,
                  name=agent.name, role="admin"),
         account_origins(account.subdomain, account.base_url),
     )

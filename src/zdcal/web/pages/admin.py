@@ -6,7 +6,6 @@ workers)."""
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
@@ -14,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from zdcal.domain import (
-    DueDateReading,
     InvalidDueDateRule,
     InvalidEventStyle,
     InvalidTwoWayChoice,
@@ -24,13 +22,10 @@ from zdcal.domain import (
 )
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, AgentStatus, EventStyleOptions, RunKind
-from zdcal.sync.due_dates import (
-    DueDateChoiceError,
-    choose_due_date_reading,
-    due_date_example,
-    due_date_rule,
-    refresh_account_time_zone,
-)
+from zdcal.sync.due_dates import DueDateChoiceError, due_date_example, due_date_rule
+from zdcal.usecases import settings as choices
+from zdcal.usecases.errors import AgentNotFound
+from zdcal.usecases.maintenance import request_agent_resync
 from zdcal.web.pages.agent_directory import AgentDirectory, StaffList, StaffMember
 from zdcal.web.pages.agent_records import AgentOverview, overview
 from zdcal.web.pages.csrf import checked_form
@@ -44,8 +39,6 @@ from zdcal.zendesk.errors import ZendeskError
 from zdcal.zendesk.models import RateLimitStatus
 
 RATE_PROBE_TIMEOUT = 5.0
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -111,12 +104,11 @@ async def admin_page(request: Request) -> Response:
     account = await _account(services, user.account_id)
     directory: AgentDirectory = request.app.state.agent_directory
     zendesk, fresh, staff = await asyncio.gather(
-        _zendesk_health(services, account), _with_fresh_time_zone(services, account),
+        _zendesk_health(services, account),
+        choices.account_with_fresh_time_zone(services, account, request.state.workers),
         directory.staff(services, account),
     )
     in_effect = due_date_rule(fresh).reading
-    if fresh.time_zone != account.time_zone and in_effect is DueDateReading.ACCOUNT_ZONE:
-        await _rewrite_every_agents_events(request, account.id)  # Zendesk's zone changed
     account = fresh
     example = await due_date_example(services.store, account)
     example_day = example.shown_on.get(in_effect) if example else None
@@ -165,12 +157,12 @@ async def resync_agent(request: Request) -> Response:
     form = await checked_form(request)
     user = require_admin(request)
     agent_id = parse_id(str(form.get("agent_id", "")).strip())
-    async with services.store.transaction() as tx:
-        agent = await tx.agents.get(agent_id) if agent_id is not None else None
-    if agent is None or agent.account_id != user.account_id:
+    try:
+        agent = await request_agent_resync(services.store, user.account_id, agent_id,
+                                           request.state.workers)
+    except AgentNotFound:
         flash(request, "No such agent in this account.", error=True)
     else:
-        request.state.workers.request_agent_sync(user.account_id, agent.zendesk_user_id)
         flash(request, f"Resync of {agent.name}'s calendar started.")
     return RedirectResponse("/admin", status_code=303)
 
@@ -181,15 +173,13 @@ async def save_two_way_default(request: Request) -> Response:
     form = await checked_form(request)
     user = require_admin(request)
     try:
-        choice = TwoWayChoice.parse(str(form.get("two_way_default", "")))
-        if choice is TwoWayChoice.DEFAULT:  # the account's setting is the default itself
-            raise InvalidTwoWayChoice("the account default is either on or off")
+        enabled = await choices.set_account_two_way_default(
+            services.store, user.account_id,
+            TwoWayChoice.parse(str(form.get("two_way_default", ""))),
+        )
     except InvalidTwoWayChoice as exc:
         flash(request, f"Not saved: {exc}.", error=True)
         return RedirectResponse("/admin", status_code=303)
-    enabled = choice is TwoWayChoice.ON
-    async with services.store.transaction() as tx:
-        await tx.accounts.set_two_way_default(user.account_id, enabled)
     flash(request, "Saved. For agents who follow the account default, moving a task's event "
                    + ("now changes its due date in Zendesk." if enabled
                       else "no longer changes Zendesk: the event is put back."))
@@ -208,12 +198,8 @@ async def save_default_style(request: Request) -> Response:
         except (InvalidEventStyle, ValueError) as exc:
             flash(request, f"Not saved: {exc}", error=True)
             return RedirectResponse("/admin", status_code=303)
-    async with services.store.transaction() as tx:
-        await tx.accounts.set_default_style(user.account_id, dict(style) if style else None)
-        agents = await tx.agents.for_account(user.account_id)
-    for agent in agents:
-        if not agent.style and agent.can_receive_events:
-            request.state.workers.request_agent_sync(user.account_id, agent.zendesk_user_id)
+    await choices.set_account_default_style(services.store, user.account_id, style,
+                                            request.state.workers)
     flash(request, "Saved. Events of agents without their own style are being rewritten."
           if style else "Back to zdcal's defaults for agents without their own style.")
     return RedirectResponse("/admin", status_code=303)
@@ -230,26 +216,15 @@ async def save_due_date_reading(request: Request) -> Response:
         flash(request, f"Not saved: {exc}.", error=True)
         return RedirectResponse("/admin", status_code=303)
     account = await _account(services, user.account_id)
-    if reading is DueDateReading.ACCOUNT_ZONE:
-        account = await _with_fresh_time_zone(services, account)
     try:
-        await choose_due_date_reading(services.store, account, reading)
+        await choices.choose_due_date_reading(services, account, reading,
+                                              request.state.workers)
     except DueDateChoiceError as exc:
         flash(request, f"Not saved: {exc}.", error=True)
         return RedirectResponse("/admin", status_code=303)
-    await _rewrite_every_agents_events(request, account.id)
     flash(request, f"Saved: due dates are read as {reading_label(reading)}. "
                    "Every agent's task events are being rewritten.")
     return RedirectResponse("/admin", status_code=303)
-
-
-async def _rewrite_every_agents_events(request: Request, account_id: int) -> None:
-    services: Services = request.state.services
-    async with services.store.transaction() as tx:
-        agents = await tx.agents.for_account(account_id)
-    for agent in agents:
-        if agent.can_receive_events:
-            request.state.workers.request_agent_sync(account_id, agent.zendesk_user_id)
 
 
 async def run_verify(request: Request) -> Response:
@@ -274,19 +249,6 @@ async def _account(services: Services, account_id: int) -> Account:
     if account is None:
         raise AccountUnknown("This Zendesk account is no longer connected.")
     return account
-
-
-async def _with_fresh_time_zone(services: Services, account: Account) -> Account:
-    """The account with its time zone read again from Zendesk (as stored when Zendesk
-    does not answer: the page and the choice still work)."""
-    client = services.runtime.zendesk_client(account, services.zendesk_http)
-    try:
-        return await asyncio.wait_for(
-            refresh_account_time_zone(services.store, account, client), RATE_PROBE_TIMEOUT
-        )
-    except (TimeoutError, ZendeskError) as exc:
-        log.info("account %s: time zone not read (%s)", account.id, exc)
-        return account
 
 
 async def _zendesk_health(services: Services, account: Account) -> ZendeskHealth:

@@ -16,12 +16,12 @@ from zdcal.domain import (
     InvalidEventStyle,
     InvalidTwoWayChoice,
     TwoWayChoice,
-    two_way_in_effect,
 )
 from zdcal.live.locks import AccountBusy
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, AgentStatus
 from zdcal.sync.due_dates import account_info
+from zdcal.usecases import settings as choices
 from zdcal.usecases.calendars import (
     LOST,
     AccountWork,
@@ -132,17 +132,9 @@ async def save_style(request: Request) -> Response:
     except InvalidEventStyle as exc:
         flash(request, f"Not saved: {exc}.", error=True)
         return RedirectResponse("/agent", status_code=303)
-    async with services.store.transaction() as tx:
-        await tx.agents.set_style(agent.id, options)
-    failed = 0
-    if agent.can_receive_events:
-        try:
-            async with services.account_work(account.id, wait=LOCK_WAIT_SECONDS) as sync:
-                await sync.sync_agent(agent.zendesk_user_id)
-                failed = sync.report.events_failed
-        except AccountBusy:
-            request.state.workers.request_agent_sync(account.id, agent.zendesk_user_id)
-    if failed:
+    saved = await choices.save_agent_style(services, account, agent, options,
+                                           request.state.workers, wait=LOCK_WAIT_SECONDS)
+    if saved.events_failed:
         flash(request, "Saved, but some task events could not be changed yet: see below.",
               error=True)
     else:
@@ -174,11 +166,7 @@ async def choose_calendar(request: Request) -> Response:
 
 
 async def save_two_way(request: Request) -> Response:
-    """Store whether the agent's calendar changes update Zendesk: on, off or the default.
-
-    Only the setting changes: the calendar reader consults it for every later move (with
-    it off, moved events are put back), so nothing needs resyncing now.
-    """
+    """Store whether the agent's calendar changes update Zendesk: on, off or the default."""
     services: Services = request.state.services
     form = await checked_form(request)
     account, agent = await signed_in_agent(services, require_user(request))
@@ -187,11 +175,10 @@ async def save_two_way(request: Request) -> Response:
     except InvalidTwoWayChoice as exc:
         flash(request, f"Not saved: {exc}.", error=True)
         return RedirectResponse("/agent", status_code=303)
-    async with services.store.transaction() as tx:
-        await tx.agents.set_two_way(agent.id, choice.stored)
-    enabled = two_way_in_effect(choice.stored, account.two_way_default)
+    setting = await choices.set_agent_two_way(services.store, account, agent.zendesk_user_id,
+                                              choice)
     flash(request, "Saved. Moving a task's event in your calendar now "
-                   + ("changes its due date in Zendesk." if enabled
+                   + ("changes its due date in Zendesk." if setting.in_effect
                       else "changes nothing in Zendesk: the event is put back."))
     return RedirectResponse("/agent", status_code=303)
 

@@ -12,6 +12,7 @@ from zdcal.store import (
     AgentNotFound,
     Agents,
     AgentStatus,
+    CalDAVAccount,
     CalendarTokens,
     EventStyleOptions,
     Store,
@@ -213,3 +214,56 @@ async def test_removing_an_agent_forgets_their_entries(store: Store) -> None:
             await tx.agents.remove(ann)
         with pytest.raises(AgentNotFound):
             await tx.agents.set_calendar(ann, "cal", "Work")
+
+
+CALDAV = CalDAVAccount("https://dav.acme.example/calendars/ann/", "ann", "app-pass-1")
+
+
+async def test_a_caldav_account_is_stored_instead_of_tokens(
+    store: Store, clock: ManualClock
+) -> None:
+    account_id = await add_account(store)
+    agent_id = await add_agent(store, account_id, USER)
+    async with store.transaction() as tx:
+        await tx.agents.connect(
+            agent_id, calendar_account_id="cronofy-acc", data_center="us", tokens=_tokens(clock)
+        )
+        await tx.agents.set_calendar(agent_id, "cal_1", "Work")
+        await tx.agents.connect(
+            agent_id, calendar_account_id=CALDAV.url, data_center="", tokens=CALDAV,
+            calendar_backend="caldav",
+        )
+        agent = await _existing(tx.agents, agent_id)
+        assert (agent.caldav, agent.tokens, agent.calendar_id) == (CALDAV, None, None)
+        assert agent.has_credentials
+        assert agent.status is AgentStatus.ACTIVE
+        assert "app-pass-1" not in repr(agent)
+        await tx.agents.set_calendar(agent_id, CALDAV.url + "tasks/", "Tasks")
+        await tx.agents.set_read_state(agent_id, '{"tasks": "token-1"}')
+        active = await tx.agents.list_active_with_calendar(account_id)
+        assert [a.id for a in active] == [agent_id]
+        assert active[0].can_receive_events
+        assert active[0].read_state == '{"tasks": "token-1"}'
+        # Back to OAuth tokens: the CalDAV account and what was read of it are forgotten.
+        await tx.agents.connect(
+            agent_id, calendar_account_id="cronofy-acc", data_center="us", tokens=_tokens(clock)
+        )
+        agent = await _existing(tx.agents, agent_id)
+        assert (agent.caldav, agent.read_state, agent.calendar_id) == (None, None, None)
+        assert agent.tokens is not None
+
+
+async def test_disconnecting_forgets_the_caldav_password_and_read_state(store: Store) -> None:
+    account_id = await add_account(store)
+    agent_id = await add_agent(store, account_id, USER)
+    async with store.transaction() as tx:
+        await tx.agents.connect(
+            agent_id, calendar_account_id=CALDAV.url, data_center="", tokens=CALDAV,
+            calendar_backend="caldav",
+        )
+        await tx.agents.set_calendar(agent_id, CALDAV.url + "tasks/", "Tasks")
+        await tx.agents.set_read_state(agent_id, "{}")
+        await tx.agents.disconnect(agent_id)
+        agent = await _existing(tx.agents, agent_id)
+        assert (agent.caldav, agent.read_state, agent.has_credentials) == (None, None, False)
+        assert await tx.agents.list_active_with_calendar(account_id) == []

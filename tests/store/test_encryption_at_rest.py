@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from zdcal.store import (
+    CalDAVAccount,
     CalendarTokens,
     SecretUndecryptable,
     Store,
@@ -37,7 +38,9 @@ SECRETS = {
     "signing_secret_old": "zd-signing-old-1d84f2c6a0",
     "calendar_access": "cronofy-access-a6e2d9f013",
     "calendar_refresh": "cronofy-refresh-7b31ce5d84",
+    "caldav_password": "caldav-app-password-e41b7c09d2",
 }
+CALDAV_USER = 78
 
 
 async def _write_every_secret(store: Store, clock: ManualClock) -> tuple[int, int]:
@@ -84,6 +87,19 @@ async def _write_every_secret(store: Store, clock: ManualClock) -> tuple[int, in
                 expires_at=None,
             ),
         )
+        caldav_agent = await tx.agents.upsert_profile(
+            account.id, CALDAV_USER, name="Cal", email="cal@plainview.example",
+            time_zone="Etc/UTC",
+        )
+        await tx.agents.connect(
+            caldav_agent.id,
+            calendar_account_id="https://dav.plainview.example/cal/",
+            data_center="",
+            tokens=CalDAVAccount(
+                "https://dav.plainview.example/cal/", "cal", SECRETS["caldav_password"]
+            ),
+            calendar_backend="caldav",
+        )
         return account.id, agent.id
 
 
@@ -92,6 +108,9 @@ async def _secrets_read_back(store: Store, account_id: int, agent_id: int) -> se
         account = await tx.accounts.get(account_id)
         agent = await tx.agents.get(agent_id)
         token_account = await tx.accounts.get_by_subdomain("tokenville")
+        caldav_agent = await tx.agents.get_by_user(account_id, CALDAV_USER)
+    assert caldav_agent is not None
+    assert caldav_agent.caldav is not None
     assert account is not None
     assert agent is not None
     assert token_account is not None
@@ -108,6 +127,7 @@ async def _secrets_read_back(store: Store, account_id: int, agent_id: int) -> se
         *account.webhook.signing_secrets,
         agent.tokens.access_token,
         agent.tokens.refresh_token,
+        caldav_agent.caldav.password,
     }
 
 
@@ -138,7 +158,9 @@ async def test_every_encrypted_column_holds_ciphertext(
             "webhook_token_encrypted",
             "webhook_signing_secrets_encrypted",
         ),
-        "agents": ("access_token_encrypted", "refresh_token_encrypted"),
+        "agents": (
+            "access_token_encrypted", "refresh_token_encrypted", "caldav_password_encrypted"
+        ),
     }
 
 
@@ -176,7 +198,7 @@ async def test_keys_rotate_without_losing_a_secret(database_url: str, clock: Man
         rotating = Store(engine, Vault([new_key, old_key]), clock)
         assert await _secrets_read_back(rotating, account_id, agent_id) == set(SECRETS.values())
         async with rotating.transaction() as tx:
-            assert await reencrypt_secrets(tx.session, Vault([new_key, old_key])) == 3
+            assert await reencrypt_secrets(tx.session, Vault([new_key, old_key])) == 4  # rows
 
         only_new = Store(engine, Vault([new_key]), clock)
         assert await _secrets_read_back(only_new, account_id, agent_id) == set(SECRETS.values())

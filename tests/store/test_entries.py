@@ -97,3 +97,17 @@ async def test_ticket_ids_lists_each_ticket_with_an_entry_once(store: Store) -> 
     async with store.transaction() as tx:
         assert await tx.entries.ticket_ids(account_id) == {10, 12}
         assert await tx.entries.ticket_ids(other) == {99}
+
+
+async def test_an_entry_remembers_its_object_and_version(store: Store, clock: ManualClock) -> None:
+    account_id = await _account_with_agents(store)
+    entry = RecordedEntry(10, ANN, "cal_a", "k-10", "h1")
+    async with store.transaction() as tx:
+        await tx.entries.upsert(account_id, entry)
+        await tx.entries.set_object(account_id, entry, "https://dav.example/cal_a/k-10.ics", '"e1"')
+        # A rewrite of the content keeps the object until the writer says otherwise.
+        await tx.entries.upsert(account_id, RecordedEntry(10, ANN, "cal_a", "k-10", "h2"))
+        (found,) = await tx.entries.for_tickets(account_id, [10])
+    assert (found.content_hash, found.object_href, found.object_etag) == (
+        "h2", "https://dav.example/cal_a/k-10.ics", '"e1"'
+    )

@@ -17,7 +17,7 @@ from zdcal.store.accounts import (
     ZendeskOAuth,
 )
 from zdcal.store.agent_tasks import AgentTask, AgentTaskPage, AgentTasks
-from zdcal.store.agents import Agent, Agents, CalendarTokens, EventStyleOptions
+from zdcal.store.agents import Agent, Agents, CalDAVAccount, CalendarTokens, EventStyleOptions
 from zdcal.store.calendar_changes import PendingCalendarReads, Suppression, Suppressions
 from zdcal.store.cursors import SyncCursor, SyncCursors
 from zdcal.store.engine import create_engine, session_factory
@@ -73,6 +73,7 @@ __all__ = [
     "AuthKind",
     "Backfill",
     "BackfillState",
+    "CalDAVAccount",
     "CalendarEntries",
     "CalendarEntry",
     "CalendarTokens",

@@ -47,6 +47,16 @@ class CalendarTokens:
 
 
 @dataclass(frozen=True)
+class CalDAVAccount:
+    """A CalDAV account: where its calendars live, whose they are and the app password."""
+
+    url: str
+    """The calendar home (found by discovery), or the server URL it was found from."""
+    username: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Agent:
     """An agent, tokens decrypted."""
 
@@ -73,6 +83,15 @@ class Agent:
     events_read_at: datetime | None = None
     two_way: bool | None = None  # None: the account's default
     calendar_backend: str = DEFAULT_CALENDAR_BACKEND  # a name in zdcal.calendars.registry
+    caldav: CalDAVAccount | None = None  # a CalDAV account, instead of tokens
+    read_state: str | None = None
+    """How far the backend read the calendar's changes, in its own terms (CalDAV: the
+    sync token or CTag of each calendar); None: never read, or a backend without one."""
+
+    @property
+    def has_credentials(self) -> bool:
+        """zdcal holds what opens the agent's calendar account (tokens or a password)."""
+        return self.tokens is not None or self.caldav is not None
 
     @property
     def effective_time_zone(self) -> str:
@@ -81,10 +100,10 @@ class Agent:
 
     @property
     def can_receive_events(self) -> bool:
-        """Active, holding tokens, with a calendar chosen: zdcal can write to it."""
+        """Active, holding credentials, with a calendar chosen: zdcal can write to it."""
         return (
             self.status is AgentStatus.ACTIVE
-            and self.tokens is not None
+            and self.has_credentials
             and self.calendar_id is not None
         )
 
@@ -149,11 +168,14 @@ class Agents:
         return await self._many(AgentRow.account_id == account_id)
 
     async def list_active_with_calendar(self, account_id: int) -> list[Agent]:
-        """The agents zdcal can write events for: active, with tokens and a calendar."""
+        """The agents zdcal can write events for: active, with credentials and a calendar."""
         return await self._many(
             (AgentRow.account_id == account_id)
             & (AgentRow.status == AgentStatus.ACTIVE.value)
-            & AgentRow.access_token_encrypted.is_not(None)
+            & (
+                AgentRow.access_token_encrypted.is_not(None)
+                | AgentRow.caldav_password_encrypted.is_not(None)
+            )
             & AgentRow.calendar_id.is_not(None)
         )
 
@@ -163,34 +185,40 @@ class Agents:
         *,
         calendar_account_id: str,
         data_center: str,
-        tokens: CalendarTokens,
+        tokens: CalendarTokens | CalDAVAccount,
         calendar_backend: str = DEFAULT_CALENDAR_BACKEND,
     ) -> None:
-        """Store a fresh calendar authorization and make the agent active.
+        """Store a fresh calendar authorization (OAuth tokens, or a CalDAV account) and
+        make the agent active; the other kind of credentials is forgotten.
 
         Connecting a different calendar account (or backend) forgets the chosen
-        calendar: its id belongs to the previous account.
+        calendar and how far it was read: they belong to the previous account.
         """
         current = await self._require(agent_id)
+        credentials = (
+            {**self._token_columns(tokens), **_NO_CALDAV}
+            if isinstance(tokens, CalendarTokens)
+            else {**self._caldav_columns(tokens), **_NO_TOKENS}
+        )
         changes: dict[str, Any] = {
             "calendar_backend": calendar_backend,
             "calendar_account_id": calendar_account_id,
             "data_center": data_center,
-            **self._token_columns(tokens),
+            **credentials,
             **self._status_columns(AgentStatus.ACTIVE, None),
         }
         if (current.calendar_account_id != calendar_account_id
                 or current.calendar_backend != calendar_backend):
-            changes |= {"calendar_id": None, "calendar_name": None}
+            changes |= {"calendar_id": None, "calendar_name": None, "calendar_read_state": None}
         await self._update(agent_id, **changes)
 
     async def disconnect(self, agent_id: int, reason: str | None = None) -> None:
-        """Forget the agent's calendar tokens and mark them disconnected."""
+        """Forget the agent's calendar credentials and mark them disconnected."""
         await self._update(
             agent_id,
-            access_token_encrypted=None,
-            refresh_token_encrypted=None,
-            token_expires_at=None,
+            **_NO_TOKENS,
+            **_NO_CALDAV,
+            calendar_read_state=None,
             **self._status_columns(AgentStatus.DISCONNECTED, reason),
         )
 
@@ -226,6 +254,10 @@ class Agents:
     async def set_calendar(self, agent_id: int, calendar_id: str, calendar_name: str) -> None:
         """Choose the calendar the agent's task events are written to."""
         await self._update(agent_id, calendar_id=calendar_id, calendar_name=calendar_name)
+
+    async def set_read_state(self, agent_id: int, state: str | None) -> None:
+        """How far the backend read the agent's calendar changes (its own terms)."""
+        await self._update(agent_id, calendar_read_state=state)
 
     async def forget_calendar(self, agent_id: int) -> None:
         """Unchoose the agent's calendar: nothing is written for them until they choose."""
@@ -266,6 +298,13 @@ class Agents:
             "access_token_encrypted": self._vault.encrypt(tokens.access_token),
             "refresh_token_encrypted": self._vault.encrypt(tokens.refresh_token),
             "token_expires_at": tokens.expires_at,
+        }
+
+    def _caldav_columns(self, account: CalDAVAccount) -> dict[str, Any]:
+        return {
+            "caldav_url": account.url,
+            "caldav_username": account.username,
+            "caldav_password_encrypted": self._vault.encrypt(account.password),
         }
 
     def _status_columns(self, status: AgentStatus, reason: str | None) -> dict[str, Any]:
@@ -314,6 +353,13 @@ class Agents:
                 refresh_token=self._vault.decrypt(row.refresh_token_encrypted),
                 expires_at=row.token_expires_at,
             )
+        caldav = None
+        if (row.caldav_url is not None and row.caldav_username is not None
+                and row.caldav_password_encrypted is not None):
+            caldav = CalDAVAccount(
+                row.caldav_url, row.caldav_username,
+                self._vault.decrypt(row.caldav_password_encrypted),
+            )
         return Agent(
             id=row.id,
             account_id=row.account_id,
@@ -338,7 +384,17 @@ class Agents:
             events_read_at=row.events_read_at,
             two_way=row.two_way,
             calendar_backend=row.calendar_backend,
+            caldav=caldav,
+            read_state=row.calendar_read_state,
         )
+
+
+_NO_TOKENS: dict[str, Any] = {
+    "access_token_encrypted": None, "refresh_token_encrypted": None, "token_expires_at": None,
+}
+_NO_CALDAV: dict[str, Any] = {
+    "caldav_url": None, "caldav_username": None, "caldav_password_encrypted": None,
+}
 
 
 def _short(reason: str | None) -> str | None:

@@ -62,6 +62,8 @@ class CalendarEntry:
     event_start: str | None = None
     event_end: str | None = None
     pinned_due_at: datetime | None = None
+    object_href: str | None = None  # where the calendar keeps it (CalDAV), if it said
+    object_etag: str | None = None  # the version last written or read (CalDAV)
 
 
 _KEY = ("account_id", "ticket_id", "agent_id", "calendar_id")
@@ -162,6 +164,23 @@ class CalendarEntries:
                 CalendarEntryRow.calendar_id == entry.calendar_id,
             )
             .values(pinned_due_at=pinned_due_at)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def set_object(
+        self, account_id: int, entry: EntryPlace, href: str | None, etag: str | None
+    ) -> None:
+        """Remember where the calendar keeps this entry's event and which version of it
+        zdcal last wrote or read (for conditional writes)."""
+        await self._session.execute(
+            update(CalendarEntryRow)
+            .where(
+                CalendarEntryRow.account_id == account_id,
+                CalendarEntryRow.ticket_id == entry.ticket_id,
+                CalendarEntryRow.agent_id == entry.agent_id,
+                CalendarEntryRow.calendar_id == entry.calendar_id,
+            )
+            .values(object_href=href, object_etag=etag)
             .execution_options(synchronize_session=False)
         )
 

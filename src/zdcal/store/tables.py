@@ -218,6 +218,13 @@ class AgentRow(Base):
     channel_id: Mapped[str | None] = mapped_column(String(64))
     events_read_at: Mapped[datetime | None]
     two_way: Mapped[bool | None]
+    # A CalDAV account (instead of OAuth tokens): its calendar home, username and app
+    # password. The read state is the backend's own (JSON text: CalDAV's sync token or
+    # CTag per calendar), stored with ``events_read_at`` after the changes were acted on.
+    caldav_url: Mapped[str | None] = mapped_column(String(1000))
+    caldav_username: Mapped[str | None] = mapped_column(String(255))
+    caldav_password_encrypted: Mapped[str | None] = _encrypted()
+    calendar_read_state: Mapped[str | None] = mapped_column(Text)
 
 
 class TicketRow(Base):
@@ -278,6 +285,10 @@ class CalendarEntryRow(Base):
     event_start: Mapped[str | None] = mapped_column(String(64))
     event_end: Mapped[str | None] = mapped_column(String(64))
     pinned_due_at: Mapped[datetime | None]
+    # Where the calendar keeps the event and its version, for backends that need them to
+    # write conditionally (CalDAV: the object's URL and ETag); None elsewhere.
+    object_href: Mapped[str | None] = mapped_column(Text)
+    object_etag: Mapped[str | None] = mapped_column(String(255))
 
 
 class SyncCursorRow(Base):

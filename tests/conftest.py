@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from caldav_backend.caldav_servers import SERVER_NAMES, CalDAVServer, caldav_server
 from zdcal_testing import DATABASE_BACKENDS, PostgresDatabases
 
 
@@ -35,6 +36,16 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         yield url
     finally:
         databases.drop(url)
+
+
+@pytest.fixture(scope="session", params=SERVER_NAMES)
+def caldav_server_running(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CalDAVServer]:
+    """Radicale and Xandikos, each started once per session (on first use)."""
+    root: Path = tmp_path_factory.mktemp(request.param)
+    with caldav_server(request.param, root) as server:
+        yield server
 
 
 # Re-exported for folders that load this file by path.

@@ -61,6 +61,8 @@ class CalDAVServer:
     verify: ssl.SSLContext | bool
     """What a client must trust to reach it: True for plain HTTP, else a context that
     trusts exactly the server's self-signed certificate."""
+    ca_file: Path | None = None
+    """The server's certificate, for a setting that names a file (None: plain HTTP)."""
 
     def http(self) -> httpx.Client:
         """A synchronous, authenticated client for setting up test data."""
@@ -170,7 +172,8 @@ def xandikos(root: Path) -> Iterator[CalDAVServer]:
     users = root / "users"
     users.write_text(f"{USERNAME}:{{SHA}}{digest}\n")
     state = root / "state"
-    trusted = ssl.create_default_context(cafile=str(_write_certificate(state / "certs")))
+    certificate = _write_certificate(state / "certs")
+    trusted = ssl.create_default_context(cafile=str(certificate))
     port = free_port()
     command = [
         str(_BIN / "xandikos"), "serve",
@@ -194,6 +197,7 @@ def xandikos(root: Path) -> Iterator[CalDAVServer]:
             calendar_home_url=f"{url}/user/calendars/",
             calendar_url=f"{url}/user/calendars/calendar/",
             verify=trusted,
+            ca_file=certificate,
         )
     finally:
         stop_process(process)

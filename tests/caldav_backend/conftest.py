@@ -1,28 +1,23 @@
-"""Radicale and Xandikos, started once per session each; a fresh calendar per test."""
+"""Radicale and Xandikos (``caldav_server_running``, in tests/conftest.py: started once
+per session each); a fresh calendar per test."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from caldav_backend.caldav_servers import SERVER_NAMES, CalDAVServer, caldav_server, make_calendar
+from caldav_backend.caldav_servers import CalDAVServer, make_calendar
 from zdcal.calendars.caldav.client import CalDAVClient
 from zdcal.http import RetryPolicy
 
 QUICK = RetryPolicy(max_attempts=2, base_delay=0.0, max_total_wait=0.0)
 """Tests want the first failure, not minutes of backoff."""
-
-
-@pytest.fixture(scope="session", params=SERVER_NAMES)
-def caldav_server_running(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[CalDAVServer]:
-    root: Path = tmp_path_factory.mktemp(request.param)
-    with caldav_server(request.param, root) as server:
-        yield server
 
 
 @pytest.fixture
@@ -47,3 +42,20 @@ def client_for(server: CalDAVServer, *, password: str | None = None) -> CalDAVCl
         verify=server.verify,
         policy=QUICK,
     )
+
+
+@pytest.fixture(scope="module")
+def plain_web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An ordinary HTTP file server (no WebDAV) on loopback."""
+    root: Path = tmp_path_factory.mktemp("www")
+    (root / "index.html").write_text("<h1>Hello</h1>")
+    handler = partial(SimpleHTTPRequestHandler, directory=str(root))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -237,23 +232,6 @@ async def test_an_untrusted_certificate_is_a_tls_error(server: CalDAVServer) -> 
         with pytest.raises(TLSFailure, match="certificate"):
             await client.discover()
     assert waits == []  # the one retry policy does not retry a failed TLS handshake
-
-
-@pytest.fixture(scope="module")
-def plain_web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An ordinary HTTP file server (no WebDAV) on loopback."""
-    root: Path = tmp_path_factory.mktemp("www")
-    (root / "index.html").write_text("<h1>Hello</h1>")
-    handler = partial(SimpleHTTPRequestHandler, directory=str(root))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.mark.anyio

@@ -1,9 +1,13 @@
 """The calendar contract: the only calendar module sync, live, web and cli know.
 
-A backend (one folder under ``zdcal.calendars``, e.g. ``cronofy/``) offers
-:class:`CalendarBackend`: agents' calendars (:class:`AgentCalendar`), OAuth linking,
-push channels and push notices, and declares its :class:`Capabilities`. It is built by
-:mod:`zdcal.calendars.registry` from the settings; each agent records its backend's name.
+A backend (one folder under ``zdcal.calendars``, e.g. ``cronofy/``, ``caldav/``) offers
+:class:`CalendarBackend`: agents' calendars (:class:`AgentCalendar`) and revocation, and
+declares its :class:`Capabilities`, among them how an agent connects
+(:class:`Connection`) and whether the calendar pushes changes or must be polled. What it
+declares, it implements: :class:`OAuthLinking` (the agent authorizes at the service) or
+:class:`CredentialsLinking` (the agent types a server, username and password), and
+:class:`PushChannels` when it pushes. It is built by :mod:`zdcal.calendars.registry`
+from the settings; each agent records its backend's name.
 
 The engine speaks in domain actions (:class:`zdcal.domain.Upsert`,
 :class:`zdcal.domain.Delete`); a backend turns them into its API's idempotent writes
@@ -19,10 +23,13 @@ import enum
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from zdcal.domain import Action
-from zdcal.store import Agent, CalendarTokens
+from zdcal.store import Agent, CalDAVAccount, CalendarTokens
+
+Credentials = CalendarTokens | CalDAVAccount
+"""What opens an agent's calendar account: OAuth tokens, or a CalDAV account."""
 
 
 class EventIds(enum.StrEnum):
@@ -32,6 +39,16 @@ class EventIds(enum.StrEnum):
     """We choose each event's id (upsert by our id: writes are idempotent)."""
     SERVER = "server"
     """The calendar assigns ids; the backend must remember them to update or delete."""
+
+
+class Connection(enum.StrEnum):
+    """How an agent connects their calendar account."""
+
+    OAUTH = "oauth"
+    """Sent to the service to authorize zdcal, back with a code (:class:`OAuthLinking`)."""
+    CREDENTIALS = "credentials"
+    """A server, a username and an (app) password typed into zdcal's form
+    (:class:`CredentialsLinking`)."""
 
 
 @dataclass(frozen=True)
@@ -44,12 +61,17 @@ class Capabilities:
     """The most writes in one request (1 without batch writes)."""
     event_ids: EventIds
     push: bool
-    """The calendar notifies us of changes (push channels); else it must be polled."""
+    """The calendar notifies us of changes (:class:`PushChannels`); else it is polled
+    (the worker reads each such agent's changes every ``caldav_poll_seconds``)."""
     changes_since: bool
     """Events changed since a point in time can be read (else: read them all)."""
     all_day_events: bool
     max_reminders: int
     private_events: bool
+    connection: Connection = Connection.OAUTH
+    write_concurrency: int = 1
+    """How many writes to one agent's calendar may be in flight at once (a backend
+    without batch writes sends one request per write)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +96,22 @@ class ManagedEvent:
     end: str
     deleted: bool
     updated: datetime | None
+    stored_as: EventObject | None = None
+    """Where and in which version the calendar keeps it (backends that say)."""
+
+
+@dataclass(frozen=True)
+class EventObject:
+    """Where a calendar keeps one event and which version of it zdcal last wrote or read
+    (CalDAV: the object's URL and ETag). Backends that write conditionally need it back
+    for the next write (:meth:`AgentCalendar.apply`'s ``stored``)."""
+
+    href: str
+    etag: str | None
+    start: str | None = None
+    end: str | None = None
+    """The event's times as zdcal last recorded them (to tell a change of times, an
+    agent's move, from any other change of the object)."""
 
 
 class WriteStatus(enum.Enum):
@@ -104,6 +142,9 @@ class WriteOutcome:
     status: WriteStatus
     reason: str | None = None
     kind: FailureKind = FailureKind.UNKNOWN  # for a failed write
+    stored_as: EventObject | None = None
+    """For a done upsert, where and in which version the calendar now keeps the event
+    (backends that write conditionally); recorded with the entry."""
 
 
 class CalendarError(Exception):
@@ -164,7 +205,8 @@ class LinkedAccount:
     did not say."""
     data_center: str
     """Where the backend keeps the account, when it has regions ("" otherwise)."""
-    tokens: CalendarTokens
+    tokens: Credentials
+    """What to store to open the account again (OAuth tokens or a CalDAV account)."""
 
 
 class PushKind(enum.StrEnum):
@@ -204,8 +246,13 @@ class AgentCalendar(Protocol):
         """Every calendar of the account, writable or not."""
         ...
 
-    async def apply(self, actions: Sequence[Action]) -> list[WriteOutcome]:
-        """Carry out the actions; one outcome per action, in order."""
+    async def apply(
+        self,
+        actions: Sequence[Action],
+        stored: Mapping[tuple[str, str], EventObject] | None = None,
+    ) -> list[WriteOutcome]:
+        """Carry out the actions; one outcome per action, in order. ``stored`` is what
+        the outcomes said last of each event, by (calendar id, event id)."""
         ...
 
     def managed_events(
@@ -215,14 +262,24 @@ class AgentCalendar(Protocol):
         last_modified: datetime | None = None,
     ) -> AsyncIterator[ManagedEvent]:
         """Every event we manage in these calendars, at any date (deleted ones too), all
-        pages. (Cronofy applies no date window to managed events read without bounds.)"""
+        pages. (Cronofy applies no date window to managed events read without bounds.)
+
+        With ``last_modified``, only those changed since: a backend with a read state
+        (:meth:`read_state`) reads from where it last stopped instead."""
+        ...
+
+    def read_state(self) -> str | None:
+        """After :meth:`managed_events` read changes: how far it read, in the backend's
+        own terms, to store (``agents.calendar_read_state``) once they were acted on.
+        None: the backend keeps no such state (it reads by ``last_modified``)."""
         ...
 
 
 class CalendarConnector(Protocol):
-    """What the sync engine needs: a calendar for an agent that holds tokens, and push
-    channels. :class:`zdcal.calendars.registry.CalendarBackends` answers it for every
-    backend at once, by each agent's recorded backend."""
+    """What the sync engine needs: a calendar for an agent that holds credentials, and
+    push channels where the agent's backend pushes.
+    :class:`zdcal.calendars.registry.CalendarBackends` answers it for every backend at
+    once, by each agent's recorded backend."""
 
     def for_agent(self, agent: Agent) -> AgentCalendar: ...
 
@@ -230,9 +287,9 @@ class CalendarConnector(Protocol):
         """Withdraw zdcal's authorization to the agent's calendar account."""
         ...
 
-    async def ensure_channel(self, agent: Agent, callback_url: str) -> str:
+    async def ensure_channel(self, agent: Agent, callback_url: str) -> str | None:
         """A push channel for our events to ``callback_url``: the existing one, or a new
-        one. Returns its id."""
+        one. Returns its id; None for a backend that is polled."""
         ...
 
     async def close_channel(self, agent: Agent, callback_url: str) -> None:
@@ -240,7 +297,7 @@ class CalendarConnector(Protocol):
         ...
 
 
-class CalendarBackend(CalendarConnector, Protocol):
+class CalendarBackend(Protocol):
     """One calendar service, as wired for this process (see the registry)."""
 
     name: str
@@ -248,6 +305,18 @@ class CalendarBackend(CalendarConnector, Protocol):
     title: str
     """Its name in messages ("Cronofy")."""
     capabilities: Capabilities
+
+    def for_agent(self, agent: Agent) -> AgentCalendar: ...
+
+    async def revoke(self, agent: Agent) -> None:
+        """Withdraw zdcal's authorization to the agent's calendar account (a backend
+        holding a password the agent made has nothing to withdraw: a no-op)."""
+        ...
+
+
+@runtime_checkable
+class OAuthLinking(Protocol):
+    """A backend whose agents connect by OAuth (``Connection.OAUTH``)."""
 
     def authorize_url(self, redirect_uri: str, state: str) -> str:
         """Where to send an agent to authorize zdcal (OAuth)."""
@@ -264,7 +333,60 @@ class CalendarBackend(CalendarConnector, Protocol):
         calendars. The tokens answered are the ones to store (perhaps refreshed)."""
         ...
 
+
+@runtime_checkable
+class CredentialsLinking(Protocol):
+    """A backend whose agents connect with a server, username and password
+    (``Connection.CREDENTIALS``)."""
+
+    async def link_credentials(
+        self, server_url: str, username: str, password: str
+    ) -> tuple[LinkedAccount, list[CalendarInfo]]:
+        """Find the account at ``server_url`` and its calendars, nothing stored yet.
+
+        Raises :class:`CalendarAuthorizationLost` (credentials refused),
+        :class:`CalendarRejected` (not such a server, or its certificate is not trusted)
+        and :class:`CalendarUnavailable` (unreachable, failing)."""
+        ...
+
+
+@runtime_checkable
+class PushChannels(Protocol):
+    """A backend whose calendars push changes (``capabilities.push``)."""
+
+    async def ensure_channel(self, agent: Agent, callback_url: str) -> str:
+        """A push channel for our events to ``callback_url``: the existing one, or a new
+        one. Returns its id."""
+        ...
+
+    async def close_channel(self, agent: Agent, callback_url: str) -> None:
+        """Close the agent's channels to ``callback_url`` (no error when there are none)."""
+        ...
+
     def read_push(self, body: bytes, headers: Mapping[str, str]) -> PushNotice:
         """Verify and parse a push request; :class:`PushRefused` when it is not genuine
         or not well-formed. Checks the signature before anything else."""
         ...
+
+
+class NotSupported(CalendarError):
+    """The backend does not connect or notify that way (see its capabilities)."""
+
+
+def oauth_linking(backend: CalendarBackend) -> OAuthLinking:
+    """``backend`` as an OAuth backend; :class:`NotSupported` if it connects otherwise."""
+    if not isinstance(backend, OAuthLinking):
+        raise NotSupported(f"{backend.title} is not connected by OAuth")
+    return backend
+
+
+def credentials_linking(backend: CalendarBackend) -> CredentialsLinking:
+    """``backend`` as one connected with credentials; :class:`NotSupported` otherwise."""
+    if not isinstance(backend, CredentialsLinking):
+        raise NotSupported(f"{backend.title} is not connected with a password")
+    return backend
+
+
+def push_channels(backend: CalendarBackend) -> PushChannels | None:
+    """``backend``'s push channels; None for a backend that is polled."""
+    return backend if isinstance(backend, PushChannels) else None

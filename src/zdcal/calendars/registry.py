@@ -12,7 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from zdcal.calendars.base import AgentCalendar, CalendarBackend, TokenCoordinator
+from zdcal.calendars.base import (
+    AgentCalendar,
+    CalendarBackend,
+    TokenCoordinator,
+    push_channels,
+)
 from zdcal.store import Agent
 from zdcal.store.tables import DEFAULT_CALENDAR_BACKEND
 
@@ -25,6 +30,7 @@ if TYPE_CHECKING:
 
 BACKENDS: dict[str, str] = {
     "cronofy": "zdcal.calendars.cronofy.kind:CRONOFY",
+    "caldav": "zdcal.calendars.caldav.kind:CALDAV",
 }
 """Each backend's name and where its :class:`BackendKind` lives ("module:attribute")."""
 
@@ -97,11 +103,14 @@ class CalendarBackends:
     async def revoke(self, agent: Agent) -> None:
         await self.of(agent).revoke(agent)
 
-    async def ensure_channel(self, agent: Agent, callback_url: str) -> str:
-        return await self.of(agent).ensure_channel(agent, callback_url)
+    async def ensure_channel(self, agent: Agent, callback_url: str) -> str | None:
+        channels = push_channels(self.of(agent))
+        return None if channels is None else await channels.ensure_channel(agent, callback_url)
 
     async def close_channel(self, agent: Agent, callback_url: str) -> None:
-        await self.of(agent).close_channel(agent, callback_url)
+        channels = push_channels(self.of(agent))
+        if channels is not None:
+            await channels.close_channel(agent, callback_url)
 
 
 def backends(

@@ -17,7 +17,14 @@ from zdcal.calendars.base import (
     CalendarUnavailable,
 )
 from zdcal.calendars.registry import DEFAULT_BACKEND
-from zdcal.store import Agent, Agents, AgentStatus, CalendarTokens, EventStyleOptions
+from zdcal.store import (
+    Agent,
+    Agents,
+    AgentStatus,
+    CalDAVAccount,
+    CalendarTokens,
+    EventStyleOptions,
+)
 from zdcal.sync.engine import AccountSync
 
 log = logging.getLogger(__name__)
@@ -67,7 +74,7 @@ async def connect_agent(
     time_zone: str,
     calendar_account_id: str,
     data_center: str,
-    tokens: CalendarTokens,
+    tokens: CalendarTokens | CalDAVAccount,
     calendar_id: str | None = None,
     style: EventStyleOptions | None = None,
     calendar_backend: str = DEFAULT_BACKEND,
@@ -93,7 +100,7 @@ async def link_calendar_account(
     time_zone: str,
     calendar_account_id: str,
     data_center: str,
-    tokens: CalendarTokens,
+    tokens: CalendarTokens | CalDAVAccount,
     keep_calendar: bool = True,
     calendar_backend: str = DEFAULT_BACKEND,
 ) -> Agent:
@@ -161,7 +168,7 @@ async def disconnect_agent(sync: AccountSync, agent: Agent) -> int:
     left = await sync.clear_agent(agent.zendesk_user_id) if agent.can_receive_events else 0
     url = sync.channel_url(agent.zendesk_user_id)
     try:
-        if url is not None and agent.tokens is not None:
+        if url is not None and agent.has_credentials:
             await sync.calendars.close_channel(agent, url)
         await sync.calendars.revoke(agent)
     except CalendarError as exc:

@@ -18,6 +18,7 @@ from typing import Any
 from zdcal.calendars.base import (
     CalendarAuthorizationLost,
     CalendarUnavailable,
+    EventObject,
     FailureKind,
     WriteOutcome,
     WriteStatus,
@@ -272,6 +273,13 @@ class TicketApplier:
         if not actions:
             return set(), set()
         existing = {(e.ticket_id, e.agent_id, e.calendar_id) for e in recorded}
+        stored = {
+            (e.agent_id, e.calendar_id, e.event_id): EventObject(
+                e.object_href, e.object_etag, e.event_start, e.event_end
+            )
+            for e in recorded
+            if e.object_href is not None
+        }
         by_agent: dict[int, list[Action]] = defaultdict(list)
         for action in actions:
             by_agent[action.entry.agent_id].append(action)
@@ -279,7 +287,10 @@ class TicketApplier:
         failed: set[int] = set()
         results = await asyncio.gather(
             *(
-                self._execute_for_agent(agents.get(uid), group, existing)
+                self._execute_for_agent(
+                    agents.get(uid), group, existing,
+                    {(c, e): o for (a, c, e), o in stored.items() if a == uid},
+                )
                 for uid, group in by_agent.items()
             )
         )
@@ -293,10 +304,11 @@ class TicketApplier:
         agent: Agent | None,
         actions: list[Action],
         existing: set[tuple[int, int, str]],
+        stored: dict[tuple[str, str], EventObject],
     ) -> tuple[set[int], set[int]]:
         ctx = self.context
         tickets = {a.entry.ticket_id for a in actions}
-        if agent is None or agent.status is AgentStatus.DISCONNECTED or agent.tokens is None:
+        if agent is None or agent.status is AgentStatus.DISCONNECTED or not agent.has_credentials:
             # Nobody can reach that calendar any more: forget what was recorded there.
             async with ctx.store.transaction() as tx:
                 await tx.entries.delete_many(
@@ -307,7 +319,7 @@ class TicketApplier:
             return tickets, set()  # entries kept: reconnecting repairs them
         async with ctx.agent_slots:
             try:
-                outcomes = await ctx.calendars.for_agent(agent).apply(actions)
+                outcomes = await ctx.calendars.for_agent(agent).apply(actions, stored)
             except CalendarAuthorizationLost as exc:
                 log.warning("agent %s must reconnect their calendar: %s", agent.id, exc)
                 ctx.report.agents_needing_reconnect += 1
@@ -331,6 +343,7 @@ class TicketApplier:
         ctx = self.context
         report = ctx.report
         written: list[DesiredEntry] = []
+        objects: list[tuple[DesiredEntry, EventObject]] = []
         removed: list[RecordedEntry] = []
         failures: list[tuple[Action, WriteOutcome]] = []
         for action, outcome in zip(actions, outcomes, strict=True):
@@ -339,6 +352,8 @@ class TicketApplier:
                 failures.append((action, outcome))
             elif isinstance(action, Upsert):
                 written.append(action.entry)
+                if outcome.stored_as is not None:
+                    objects.append((action.entry, outcome.stored_as))
                 if (entry.ticket_id, entry.agent_id, entry.calendar_id) in existing:
                     report.events_updated += 1
                 else:
@@ -348,6 +363,10 @@ class TicketApplier:
                 report.events_deleted += 1
         async with ctx.store.transaction() as tx:
             await tx.entries.upsert_many(ctx.account.id, written)
+            for entry, stored_as in objects:
+                await tx.entries.set_object(
+                    ctx.account.id, entry, stored_as.href, stored_as.etag
+                )
             await tx.entries.delete_many(ctx.account.id, removed)
             for action, outcome in failures:
                 await tx.failures.record(

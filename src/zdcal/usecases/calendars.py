@@ -20,6 +20,7 @@ from zdcal.calendars.base import (
     CalendarConnector,
     CalendarError,
     CalendarInfo,
+    oauth_linking,
 )
 from zdcal.domain import effective_time_zone
 from zdcal.store import Account, Agent, AgentStatus, EventStyleOptions, Store
@@ -96,7 +97,7 @@ async def connect_after_oauth(
     Raises :class:`LinkRefused`; calendar errors and ``AccountBusy`` pass through.
     """
     try:
-        linked = await backend.link(code, redirect_uri)
+        linked = await oauth_linking(backend).link(code, redirect_uri)
     except CalendarError as exc:
         raise LinkRefused(f"The calendar service refused the connection: {exc}") from exc
     if not linked.calendar_account_id:
@@ -154,7 +155,9 @@ async def connect_with_tokens(
                 f"Zendesk user {zendesk_user_id} is an {user.role}, not an agent"
             )
         try:
-            linked, calendars = await backend.link_tokens(access_token, refresh_token)
+            linked, calendars = await oauth_linking(backend).link_tokens(
+                access_token, refresh_token
+            )
         except CalendarAuthorizationLost as exc:
             raise TokensRefused(
                 f"{backend.title} did not accept those tokens (expired or revoked?); "
@@ -200,7 +203,7 @@ async def offered_calendars(
     """The agent's writable calendars, read with their own tokens (none without)."""
     found: list[CalendarInfo] = []
     unavailable = False
-    if agent.tokens is not None and agent.status is AgentStatus.ACTIVE:
+    if agent.has_credentials and agent.status is AgentStatus.ACTIVE:
         try:
             found = await calendars.for_agent(agent).calendars()
         except CalendarAuthorizationLost:

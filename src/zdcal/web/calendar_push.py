@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from zdcal.calendars.base import PushKind, PushNotice, PushRefused
+from zdcal.calendars.base import PushKind, PushNotice, PushRefused, push_channels
 from zdcal.live.services import Services
 from zdcal.live.worker import Workers
 from zdcal.store import Account, Agent, AgentStatus
@@ -100,7 +100,10 @@ async def _receive(request: Request, backend: str) -> Response:
     checks: DisconnectionChecks = request.state.disconnection_checks
     try:
         body = await read_capped_body(request, MAX_BODY_BYTES)
-        notification = services.calendars.backend(backend).read_push(body, request.headers)
+        channels = push_channels(services.calendars.backend(backend))
+        if channels is None:
+            raise PushRefused(404, "this calendar backend does not push")
+        notification = channels.read_push(body, request.headers)
     except (BodyRefused, PushRefused) as refused:
         return refusals.refuse(backend, refused.status, refused.reason)
     key = request.path_params["account_key"]
@@ -122,7 +125,7 @@ async def _receive(request: Request, backend: str) -> Response:
         workers.notify_calendar()
         return JSONResponse({"status": "queued"}, status_code=202)
     if kind is PushKind.DISCONNECTED:
-        if agent.status is AgentStatus.ACTIVE and agent.tokens is not None:
+        if agent.status is AgentStatus.ACTIVE and agent.has_credentials:
             await checks.confirm(services, account, agent)
         return JSONResponse({"status": "ok"})
     return JSONResponse({"status": "ok" if kind is PushKind.VERIFICATION else "ignored"})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +10,7 @@ from zdcal.calendars.base import (
     CalendarAuthorizationLost,
     CalendarInfo,
     CalendarUnavailable,
+    EventObject,
     FailureKind,
     ManagedEvent,
     WriteOutcome,
@@ -96,7 +97,12 @@ class CronofyAgentCalendar:
             for c in found
         ]
 
-    async def apply(self, actions: Sequence[Action]) -> list[WriteOutcome]:
+    async def apply(
+        self,
+        actions: Sequence[Action],
+        stored: Mapping[tuple[str, str], EventObject] | None = None,
+    ) -> list[WriteOutcome]:
+        # Cronofy upserts and deletes by our own event id: nothing stored is needed.
         outcomes: list[WriteOutcome] = []
         for start in range(0, len(actions), BATCH_LIMIT):
             chunk = actions[start : start + BATCH_LIMIT]
@@ -132,6 +138,10 @@ class CronofyAgentCalendar:
                 )
         except CronofyError as exc:
             raise connection_error(exc) from exc
+
+
+    def read_state(self) -> str | None:
+        return None  # changes are read by last_modified
 
 
 def _time_text(value: str | dict[str, Any]) -> str:

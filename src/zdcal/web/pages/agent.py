@@ -65,7 +65,7 @@ async def agent_page(request: Request) -> Response:
     return render(
         request, "agent.html",
         info=await overview(services, account, agent),
-        choosing=agent.tokens is not None and agent.status is AgentStatus.ACTIVE
+        choosing=agent.has_credentials and agent.status is AgentStatus.ACTIVE
         and agent.calendar_id is None,
         calendars=offered.calendars,
         suggested_calendar=offered.suggested.calendar_id if offered.suggested else None,
@@ -188,7 +188,7 @@ async def disconnect(request: Request) -> Response:
     services: Services = request.state.services
     await checked_form(request)
     account, agent = await signed_in_agent(services, require_user(request))
-    if agent.tokens is None:
+    if not agent.has_credentials:
         flash(request, "Your calendar is not connected.")
         return RedirectResponse("/agent", status_code=303)
     try:

@@ -128,7 +128,7 @@ def _state(task: AgentTask, agent: Agent, zone: ZoneInfo, now: datetime) -> tupl
         return "kept-off", "Kept off your calendar: you deleted its event."
     if task.on_calendar:
         return "on-calendar", "On your calendar."
-    if agent.tokens is None:
+    if not agent.has_credentials:
         return "waiting", "Not on a calendar: connect one."
     if agent.status is AgentStatus.NEEDS_RECONNECT:
         return "waiting", "Waiting: reconnect your calendar."

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from zdcal.calendars.base import CalendarAuthorizationLost, CalendarError
+from zdcal.calendars.base import CalendarAuthorizationLost, CalendarError, oauth_linking
 from zdcal.domain import InvalidEventStyle, event_style_from_options
 from zdcal.live.locks import AccountBusy
 from zdcal.live.services import Services
@@ -74,7 +74,9 @@ def _to_calendar_service(
     request: Request, services: Services, user: SignedIn, agent: Agent
 ) -> Response:
     state = begin_flow(request.session, "calendar", agent_id=user.agent_id)
-    url = services.calendars.of(agent).authorize_url(_callback_url(services), state)
+    url = oauth_linking(services.calendars.of(agent)).authorize_url(
+        _callback_url(services), state
+    )
     return RedirectResponse(url, status_code=303)
 
 
@@ -116,7 +118,7 @@ async def confirm_calendar(request: Request) -> Response:
     services: Services = request.state.services
     form = await checked_form(request)
     account, agent = await signed_in_agent(services, require_user(request))
-    if agent.tokens is None or agent.status is not AgentStatus.ACTIVE:
+    if not agent.has_credentials or agent.status is not AgentStatus.ACTIVE:
         flash(request, "Connect your calendar first.", error=True)
         return RedirectResponse("/agent", status_code=303)
     if agent.calendar_id is not None:

@@ -1,0 +1,290 @@
+"""CalDAV as a calendar backend: domain actions in, one conditional request per write out.
+
+* An upsert PUTs the task's object (:mod:`.ical`) at ``<calendar>/<event id>.ics``:
+  ``If-None-Match: *`` when zdcal holds no ETag for it, ``If-Match`` with the stored one
+  otherwise. A refusal of that condition (:class:`ObjectChanged`) means the object
+  changed since: it is read again and decided with the two-way rules' own test, the
+  event's times. Times as zdcal recorded them: something else changed (a title edited
+  in the calendar, or our own write whose answer was lost): overwrite that version.
+  Times moved, or the object was deleted: an agent's calendar change, which the next
+  poll hands to the two-way planner; the write waits for it (``RETRY``).
+* A delete is unconditional (404 is fine): the rules decided the event goes.
+* Changes are read by polling (:meth:`CalDAVClient.poll`: ``sync-collection``, else
+  CTag + ETags), one request for a calendar with nothing changed; what changed among
+  zdcal's objects is read in one ``calendar-multiget``. Where the poll stopped is the
+  agent's read state (JSON, per calendar), stored by the caller once the changes were
+  acted on.
+
+Every CalDAV failure is mapped here, once, to the neutral ones of
+:mod:`zdcal.calendars.base`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+from zdcal.calendars.base import (
+    CalendarAuthorizationLost,
+    CalendarInfo,
+    CalendarRejected,
+    CalendarUnavailable,
+    EventObject,
+    FailureKind,
+    ManagedEvent,
+    WriteOutcome,
+    WriteStatus,
+)
+from zdcal.calendars.caldav.client import (
+    CalDAVClient,
+    CalendarObject,
+    CollectionState,
+    SyncMethod,
+)
+from zdcal.calendars.caldav.errors import (
+    AuthenticationFailed,
+    CalDAVError,
+    CalendarGone,
+    NotCalDAV,
+    ObjectChanged,
+    Rejected,
+    TLSFailure,
+)
+from zdcal.calendars.caldav.ical import NotATaskObject, read_task_times, task_ics
+from zdcal.clock import Clock
+from zdcal.domain import Action, Delete
+from zdcal.domain.account import EVENT_ID_PREFIX
+from zdcal.domain.event_time import parse_event_time
+
+WRITE_CONCURRENCY = 4
+"""Writes in flight at once to one agent's calendar (CalDAV has no batch request)."""
+
+_DONE = WriteOutcome(WriteStatus.DONE)
+_OURS = f"{EVENT_ID_PREFIX}-"
+
+
+def event_id_of(href: str) -> str | None:
+    """The event id an object URL names, if it is one of zdcal's (``<id>.ics``)."""
+    name = unquote(urlsplit(href).path.rstrip("/").rpartition("/")[2])
+    if not name.endswith(".ics") or not name.startswith(_OURS):
+        return None
+    return name.removesuffix(".ics")
+
+
+class CalDAVAgentCalendar:
+    """One agent's CalDAV account, speaking the :class:`AgentCalendar` protocol."""
+
+    def __init__(
+        self,
+        client: CalDAVClient,
+        calendar_home_url: str,
+        *,
+        clock: Clock,
+        time_zone: str,
+        read_state: str | None,
+        username: str = "",
+    ) -> None:
+        self._client = client
+        self._home = calendar_home_url
+        self._clock = clock
+        self._zone: tzinfo = ZoneInfo(time_zone)
+        self._username = username
+        self._states = _read_states(read_state)
+        self._polled = False
+
+    async def calendars(self) -> list[CalendarInfo]:
+        try:
+            found = await self._client.calendars(self._home)
+        except CalDAVError as exc:
+            raise connection_error(exc) from exc
+        return [
+            CalendarInfo(
+                calendar_id=c.url,
+                name=c.name,
+                # Only writable calendars that take events are offered (a tasks-only
+                # collection is writable but refuses a VEVENT).
+                writable=c.usable,
+                primary=False,
+                provider="CalDAV",
+                profile=self._username,
+            )
+            for c in found
+        ]
+
+    async def apply(
+        self,
+        actions: Sequence[Action],
+        stored: Mapping[tuple[str, str], EventObject] | None = None,
+    ) -> list[WriteOutcome]:
+        known = stored or {}
+        slots = asyncio.Semaphore(WRITE_CONCURRENCY)
+
+        async def one(action: Action) -> WriteOutcome:
+            entry = action.entry
+            async with slots:
+                return await self._apply_one(action, known.get((entry.calendar_id, entry.event_id)))
+
+        return list(await asyncio.gather(*(one(a) for a in actions)))
+
+    async def _apply_one(self, action: Action, stored: EventObject | None) -> WriteOutcome:
+        entry = action.entry
+        url = stored.href if stored else self._client.object_url(entry.calendar_id, entry.event_id)
+        try:
+            if isinstance(action, Delete):
+                await self._client.delete(url)
+                return _DONE
+            data = task_ics(action.entry.body, stamp=self._clock.now())
+            try:
+                if stored is not None and stored.etag is not None:
+                    etag = await self._client.update(url, data, stored.etag)
+                else:
+                    etag = await self._client.create(url, data)
+            except ObjectChanged:
+                return await self._write_changed(url, data, stored)
+            return WriteOutcome(WriteStatus.DONE, stored_as=EventObject(url, etag))
+        except CalendarGone:
+            if isinstance(action, Delete):
+                return _DONE  # nothing of ours can remain in a calendar that is gone
+            return WriteOutcome(WriteStatus.REJECTED, "the chosen calendar no longer exists",
+                                FailureKind.CALENDAR_GONE)
+        except Rejected as exc:
+            return WriteOutcome(WriteStatus.REJECTED, _rejection(exc), FailureKind.REJECTED)
+        except CalDAVError as exc:
+            error = connection_error(exc)
+            if isinstance(error, CalendarAuthorizationLost):
+                raise error from exc
+            return WriteOutcome(WriteStatus.RETRY, str(exc), FailureKind.UNAVAILABLE)
+
+    async def _write_changed(
+        self, url: str, data: bytes, stored: EventObject | None
+    ) -> WriteOutcome:
+        """The object changed since zdcal last wrote or read it: read it, and overwrite
+        it only if its times are still what zdcal recorded (else it is the agent's
+        calendar change, for the two-way rules to decide after the next poll)."""
+        current = await self._client.get(url)
+        if current is None:
+            if stored is None:  # gone between our two requests: create it afresh
+                etag = await self._client.create(url, data)
+                return WriteOutcome(WriteStatus.DONE, stored_as=EventObject(url, etag))
+            return _changed_in_calendar("deleted")
+        if stored is not None and not _same_times(current, stored, self._zone):
+            return _changed_in_calendar("moved")
+        if current.etag is None:
+            return _changed_in_calendar("changed")
+        # Unchanged times, or no record to compare with (a write whose answer was lost):
+        # the object is zdcal's to write.
+        etag = await self._client.update(url, data, current.etag)
+        return WriteOutcome(WriteStatus.DONE, stored_as=EventObject(url, etag))
+
+    async def managed_events(
+        self,
+        calendar_ids: Sequence[str],
+        *,
+        last_modified: datetime | None = None,
+    ) -> AsyncIterator[ManagedEvent]:
+        try:
+            for calendar_url in calendar_ids:
+                if last_modified is None:
+                    members = await self._client.etags(calendar_url)
+                    changed: dict[str, str | None] = dict(members)
+                    deleted: frozenset[str] = frozenset()
+                else:
+                    state = self._states.get(calendar_url) or CollectionState(
+                        SyncMethod.SYNC_COLLECTION
+                    )
+                    changes = await self._client.poll(calendar_url, state)
+                    self._states[calendar_url] = changes.state
+                    self._polled = True
+                    changed, deleted = changes.changed, changes.deleted
+                ours = [url for url in changed if event_id_of(url) is not None]
+                for found in await self._client.multiget(calendar_url, ours):
+                    event = self._event(calendar_url, found)
+                    if event is not None:
+                        yield event
+                for url in sorted(deleted):
+                    event_id = event_id_of(url)
+                    if event_id is not None:
+                        yield ManagedEvent(calendar_url, event_id, "", "", True, None,
+                                           EventObject(url, None))
+        except CalDAVError as exc:
+            raise connection_error(exc) from exc
+
+    def read_state(self) -> str | None:
+        if not self._polled:
+            return None
+        return json.dumps(
+            {url: _state_json(state) for url, state in sorted(self._states.items())},
+            sort_keys=True,
+        )
+
+    def _event(self, calendar_url: str, found: CalendarObject) -> ManagedEvent | None:
+        event_id = event_id_of(found.url)
+        if event_id is None:
+            return None
+        try:
+            times = read_task_times(found.data, floating_zone=self._zone)
+        except NotATaskObject:
+            return None  # someone replaced the object with something unreadable
+        start, end = times.as_text()
+        return ManagedEvent(calendar_url, event_id, start, end, False, None,
+                            EventObject(found.url, found.etag))
+
+
+def _same_times(current: CalendarObject, stored: EventObject, zone: tzinfo) -> bool:
+    if stored.start is None or stored.end is None:
+        return True  # nothing recorded to compare with
+    try:
+        times = read_task_times(current.data, floating_zone=zone)
+    except NotATaskObject:
+        return False
+    return (times.start, times.end) == (
+        parse_event_time(stored.start), parse_event_time(stored.end)
+    )
+
+
+def _changed_in_calendar(how: str) -> WriteOutcome:
+    return WriteOutcome(
+        WriteStatus.RETRY,
+        f"the event was {how} in the calendar meanwhile: zdcal reads that change first",
+        FailureKind.UNKNOWN,
+    )
+
+
+def _rejection(exc: Rejected) -> str:
+    return f"the calendar refused the event ({exc.reason or exc.status or 'rejected'})"
+
+
+def _state_json(state: CollectionState) -> dict[str, Any]:
+    return {"method": state.method.value, "token": state.token, "etags": dict(state.etags)}
+
+
+def _read_states(text: str | None) -> dict[str, CollectionState]:
+    """The stored read state; an unreadable one counts as never polled (a full read)."""
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+        return {
+            url: CollectionState(
+                SyncMethod(item["method"]), item.get("token"), dict(item.get("etags") or {})
+            )
+            for url, item in data.items()
+        }
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def connection_error(exc: CalDAVError) -> Exception:
+    """Map a whole-request failure to what the engine acts on."""
+    if isinstance(exc, AuthenticationFailed):
+        return CalendarAuthorizationLost(str(exc))
+    if isinstance(exc, NotCalDAV | TLSFailure):
+        return CalendarRejected(str(exc))
+    if isinstance(exc, CalendarGone):
+        return CalendarUnavailable(f"the calendar is gone: {exc}")
+    return CalendarUnavailable(str(exc))

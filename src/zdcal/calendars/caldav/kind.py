@@ -1,0 +1,25 @@
+"""CalDAV's registration: how the registry builds it from the settings."""
+
+from __future__ import annotations
+
+from zdcal.calendars.caldav.connector import CalDAVBackend
+from zdcal.calendars.registry import BackendWiring
+from zdcal.http.pacing import Rate, RateLimiter
+
+CALDAV_RATES = (Rate(100, 1.0),)
+"""A ceiling for the whole process, not a provider's published limit: agents' accounts
+may be on different servers (each one's 429/503 and Retry-After are honoured per
+request), but one process should not flood a shared one (iCloud, Fastmail)."""
+
+
+class CalDAVKind:
+    name = "caldav"
+
+    def application_limiter(self) -> RateLimiter:
+        return RateLimiter(CALDAV_RATES)
+
+    def build(self, wiring: BackendWiring) -> CalDAVBackend:
+        return CalDAVBackend(http=wiring.http, limiter=wiring.limiter, clock=wiring.clock)
+
+
+CALDAV = CalDAVKind()

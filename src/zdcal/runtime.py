@@ -30,6 +30,8 @@ from zdcal.store import (
 if TYPE_CHECKING:
     # The API clients and the sync engine are imported where they are first made, so
     # that a command that only reads the database ('zdcal status') starts quickly.
+    import ssl
+
     import httpx
 
     from zdcal.calendars.base import CalendarBackend
@@ -137,8 +139,22 @@ class Runtime:
         return httpx.AsyncClient(
             timeout=self.settings.http_timeout_seconds,
             event_hooks=hooks,
+            verify=self._trusted(api),
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
         )
+
+    def _trusted(self, api: str) -> ssl.SSLContext | bool:
+        """What an API's pool trusts: the usual authorities; for CalDAV (servers of any
+        agent's choosing, some self-hosted) also ``caldav_ca_file``."""
+        if api != "caldav" or self.settings.caldav_ca_file is None:
+            return True
+        import ssl
+
+        import certifi
+
+        context = ssl.create_default_context(cafile=certifi.where())
+        context.load_verify_locations(cafile=str(self.settings.caldav_ca_file))
+        return context
 
     def zendesk_client_for(
         self, base_url: str, auth: ZendeskAuth, http: httpx.AsyncClient

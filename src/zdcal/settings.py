@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     webhook_replay_window_seconds: int = 300
     sweep_interval_seconds: int = 120
     verify_interval_seconds: int = 86_400
+    caldav_poll_seconds: float = Field(
+        default=60.0, gt=0,
+        description="How often each CalDAV agent's calendar is read for their changes "
+        "(CalDAV has no push; a calendar with nothing changed costs one request).",
+    )
+    caldav_ca_file: Path | None = Field(
+        default=None,
+        description="A PEM file of certificates to trust for CalDAV servers besides the "
+        "usual ones (a self-hosted server with its own certificate authority).",
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 

@@ -6,10 +6,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from caldav_world import CalDAVWorld, open_caldav_world
 from world import World, open_world
+
+from caldav_backend.caldav_servers import CalDAVServer
 
 
 @pytest.fixture
 def world(tmp_path: Path, empty_database_url: str) -> Iterator[World]:
     with open_world(tmp_path, empty_database_url) as world:
+        yield world
+
+
+@pytest.fixture
+def caldav_world(tmp_path: Path, caldav_server_running: CalDAVServer) -> Iterator[CalDAVWorld]:
+    """A world whose agents connect with CalDAV, on each real server (on SQLite: the
+    store's dialects are covered by the Cronofy worlds and the store tests)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'zdcal.db'}"
+    with open_caldav_world(tmp_path, url, caldav_server_running) as world:
         yield world

@@ -1,11 +1,21 @@
-"""One scenario per lifecycle case, through real HTTP against both simulators."""
+"""One scenario per lifecycle case, through real HTTP against both simulators. The cases
+that speak only of Zendesk and calendars (:data:`ON_EVERY_BACKEND`) also run with CalDAV
+agents on real servers (test_caldav_lifecycle.py)."""
 
 from __future__ import annotations
 
 import pytest
 from world import KENJI, LENA, NIA, World, calendar, due
 
-NIA_CAL, KENJI_CAL = calendar("ada"), calendar("bob")
+NIA_CAL = calendar("ada")
+
+
+def nia_cal(world: World) -> str:
+    return world.calendar("ada")
+
+
+def kenji_cal(world: World) -> str:
+    return world.calendar("bob")
 
 
 def test_new_task_appears_once_as_an_all_day_event_on_the_local_due_date(world: World) -> None:
@@ -14,7 +24,7 @@ def test_new_task_appears_once_as_an_all_day_event_on_the_local_due_date(world: 
     ticket = world.create_task(NIA, due("2030-03-09", "02:30:00"), "Renew the contract",
                                priority="high")
     report = world.sync()
-    events = world.events(NIA_CAL)
+    events = world.events(nia_cal(world))
     assert len(events) == 1
     (event,) = events.values()
     assert event["summary"] == f"#{ticket} Renew the contract [High]"
@@ -24,21 +34,21 @@ def test_new_task_appears_once_as_an_all_day_event_on_the_local_due_date(world: 
     assert report.events_created == 1
     # Nothing changed: a second sync writes nothing.
     again = world.sync()
-    assert again.requests.get("cronofy", 0) == 0
-    assert world.events(NIA_CAL) == events
+    assert again.requests.get(world.backend, 0) == 0
+    assert world.events(nia_cal(world)) == events
 
 
 def test_retyping_to_and_from_task(world: World) -> None:
     world.connect(NIA, "ada")
     ticket = world.create_task(NIA, None, "A question", type="question")
     world.sync()
-    assert world.events(NIA_CAL) == {}
+    assert world.events(nia_cal(world)) == {}
     world.update(ticket, type="task", due_at=due("2030-04-01"))
     world.sync()
-    assert len(world.events(NIA_CAL)) == 1
+    assert len(world.events(nia_cal(world))) == 1
     world.update(ticket, type="incident")
     world.sync()
-    assert world.events(NIA_CAL) == {}
+    assert world.events(nia_cal(world)) == {}
 
 
 def test_due_date_change_moves_the_event(world: World) -> None:
@@ -47,7 +57,7 @@ def test_due_date_change_moves_the_event(world: World) -> None:
     world.sync()
     world.update(ticket, due_at=due("2030-04-05"))
     report = world.sync()
-    (event,) = world.events(NIA_CAL).values()
+    (event,) = world.events(nia_cal(world)).values()
     assert event["start"] == "2030-04-05"
     assert report.events_updated == 1
 
@@ -57,21 +67,21 @@ def test_reassign_to_connected_agent_then_to_unconnected_then_unassign(world: Wo
     world.connect(KENJI, "bob")  # Asia/Tokyo
     ticket = world.create_task(NIA, due("2030-04-01", "20:00:00"))
     world.sync()
-    assert len(world.events(NIA_CAL)) == 1
+    assert len(world.events(nia_cal(world))) == 1
     world.update(ticket, assignee_id=KENJI)
     world.sync()
-    assert world.events(NIA_CAL) == {}
-    (event,) = world.events(KENJI_CAL).values()
+    assert world.events(nia_cal(world)) == {}
+    (event,) = world.events(kenji_cal(world)).values()
     assert event["start"] == "2030-04-02"  # 20:00 UTC is the next morning in Tokyo
     world.update(ticket, assignee_id=LENA)  # Lena has not connected a calendar
     world.sync()
-    assert world.events(KENJI_CAL) == {}
+    assert world.events(kenji_cal(world)) == {}
     world.update(ticket, assignee_id=NIA)
     world.sync()
-    assert len(world.events(NIA_CAL)) == 1
+    assert len(world.events(nia_cal(world))) == 1
     world.update(ticket, assignee_id=None)
     world.sync()
-    assert world.events(NIA_CAL) == {}
+    assert world.events(nia_cal(world)) == {}
 
 
 def test_solve_close_delete_and_restore(world: World) -> None:
@@ -80,16 +90,17 @@ def test_solve_close_delete_and_restore(world: World) -> None:
     closed = world.create_task(NIA, due("2030-04-02"), "To close")
     deleted = world.create_task(NIA, due("2030-04-03"), "To delete")
     world.sync()
-    assert len(world.events(NIA_CAL)) == 3
+    assert len(world.events(nia_cal(world))) == 3
     world.update(solved, status="solved")
     world.update(closed, status="solved")
     world.close(closed)
     world.delete(deleted)
     world.sync()
-    assert world.events(NIA_CAL) == {}
+    assert world.events(nia_cal(world)) == {}
     world.restore(deleted)
     world.sync()
-    assert [e["summary"] for e in world.events(NIA_CAL).values()] == [f"#{deleted} To delete"]
+    summaries = [e["summary"] for e in world.events(nia_cal(world)).values()]
+    assert summaries == [f"#{deleted} To delete"]
 
 
 def test_agent_switches_calendar_then_disconnects(world: World) -> None:
@@ -97,10 +108,10 @@ def test_agent_switches_calendar_then_disconnects(world: World) -> None:
     world.create_task(NIA, due("2030-04-01"))
     world.create_task(NIA, due("2030-04-02"))
     world.sync()
-    assert len(world.events(NIA_CAL)) == 2
-    tasks_cal = calendar("ada", "tasks")
+    assert len(world.events(nia_cal(world))) == 2
+    tasks_cal = world.calendar("ada", "tasks")
     world.switch(NIA, tasks_cal)
-    assert world.events(NIA_CAL) == {}
+    assert world.events(nia_cal(world)) == {}
     assert len(world.events(tasks_cal)) == 2
     assert world.disconnect(NIA) == 0
     assert world.events(tasks_cal) == {}
@@ -112,7 +123,7 @@ def test_a_connecting_agent_gets_existing_open_tasks_without_waiting(world: Worl
     world.create_task(KENJI, due("2030-04-02"))
     world.sync()  # Kenji is not connected yet: the mirror keeps his open tasks
     world.connect(KENJI, "bob")
-    assert len(world.events(KENJI_CAL)) == 2
+    assert len(world.events(kenji_cal(world))) == 2
 
 
 def test_revoked_token_marks_agent_then_reconnect_repairs(world: World) -> None:
@@ -136,6 +147,17 @@ def test_revoked_token_marks_agent_then_reconnect_repairs(world: World) -> None:
     summaries = sorted(e["summary"].split()[0] for e in world.events("cal_ada2").values())
     assert summaries == sorted([f"#{first}", f"#{second}"])
     assert world.agent(NIA).status.value == "active"
+
+
+ON_EVERY_BACKEND = (
+    test_new_task_appears_once_as_an_all_day_event_on_the_local_due_date,
+    test_retyping_to_and_from_task,
+    test_due_date_change_moves_the_event,
+    test_reassign_to_connected_agent_then_to_unconnected_then_unassign,
+    test_solve_close_delete_and_restore,
+    test_agent_switches_calendar_then_disconnects,
+    test_a_connecting_agent_gets_existing_open_tasks_without_waiting,
+)
 
 
 @pytest.mark.slow

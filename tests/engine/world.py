@@ -55,6 +55,12 @@ class World:
     settings: Settings
     zd: httpx.Client
     cr: httpx.Client
+    backend = "cronofy"
+    """The calendar backend the world's agents connect with (its requests' label)."""
+
+    def calendar(self, owner: str, name: str = "work") -> str:
+        """The id of ``owner``'s calendar called ``name``."""
+        return calendar(owner, name)
 
     # zdcal ---------------------------------------------------------------------------
 
@@ -268,6 +274,7 @@ def open_world(
     scenario: Scenario | None = None,
     *,
     sandbox: Sandbox | None = None,
+    caldav_ca_file: Path | None = None,
 ) -> Iterator[World]:
     """Both simulators (``sandbox``, or made from ``scenario``), a runtime on
     ``database_url`` and the sandbox account added."""
@@ -281,6 +288,7 @@ def open_world(
             cronofy_app_url=sandbox.cronofy.base_url,
             cronofy_client_id=sandbox.cronofy_config.client_id,
             cronofy_client_secret=sandbox.cronofy_config.client_secret,
+            caldav_ca_file=caldav_ca_file,
         )
         with (
             httpx.Client(base_url=sandbox.zendesk.base_url, auth=ADMIN, timeout=30) as zd,

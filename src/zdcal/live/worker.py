@@ -7,6 +7,9 @@
   as their retry time comes (the scheduler looks every tick), not only at the sweep.
 * Requests from the pages (backfill, verify, bootstrap, an agent's resync) run here too.
 * With SMTP configured, the mail outbox is sent (:mod:`zdcal.live.mail_delivery`).
+* Agents' calendar changes are read when their calendar pushes a notice, and, for
+  backends that cannot push (CalDAV), every ``caldav_poll_seconds``: both queue the
+  agent in ``pending_calendar_reads``, which the calendar-changes loop reads.
 
 All work on an account holds that account's lock. Stopping lets the unit of work in
 flight finish; notifications not yet applied stay in the queue table for next time.
@@ -149,9 +152,11 @@ class Workers:
         verify_interval: float | None = None,
         tick: float = 1.0,
         mail_interval: float = MAIL_INTERVAL_SECONDS,
+        poll_interval: float | None = None,
     ) -> None:
         self.services = services
         self.mail_interval = mail_interval
+        self.poll_interval = poll_interval or services.settings.caldav_poll_seconds
         self.collect_window = collect_window
         self.sweep_interval = sweep_interval or services.settings.sweep_interval_seconds
         self.verify_interval = verify_interval or services.settings.verify_interval_seconds
@@ -175,6 +180,7 @@ class Workers:
             ("scheduler", self._scheduler_loop),
             ("requests", self._request_loop),
             ("calendar changes", self._calendar_loop),
+            ("calendar polls", self._poll_loop),
         ):
             self._tasks[name] = asyncio.create_task(loop(), name=f"zdcal-{name}")
         server = SmtpServer.from_settings(self.services.settings)
@@ -300,6 +306,33 @@ class Workers:
                 if self._stopping.is_set():
                     return
                 await self._run(account_id, "calendar changes", self._reader(agents), wait=5.0)
+
+    async def _poll_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.queue_polls()
+            except Exception:
+                log.exception("could not queue the polled calendars' reads")
+            await self._sleep(self.poll_interval)
+
+    async def queue_polls(self) -> int:
+        """Queue a read of every writable agent's calendar whose backend is polled, not
+        pushed (its capabilities say); returns how many were queued."""
+        calendars = self.services.calendars
+        polled = {
+            name for name in calendar_backend_names()
+            if not calendars.backend(name).capabilities.push
+        }
+        queued = 0
+        async with self.services.store.transaction() as tx:
+            for account in await tx.accounts.all():
+                for agent in await tx.agents.list_active_with_calendar(account.id):
+                    if agent.calendar_backend in polled:
+                        await tx.calendar_reads.add(account.id, agent.zendesk_user_id)
+                        queued += 1
+        if queued:
+            self.notify_calendar()
+        return queued
 
     def _reader(self, agents: list[tuple[int, datetime]]) -> Work:
         """One unit of work reading several agents' calendars of one account at once:

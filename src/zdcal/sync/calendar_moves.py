@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Protocol
 
-from zdcal.calendars.base import CalendarConnector, ManagedEvent
+from zdcal.calendars.base import AgentCalendar, CalendarConnector, ManagedEvent
 from zdcal.clock import Clock
 from zdcal.domain import (
     AccountInfo,
@@ -121,7 +121,9 @@ async def read_calendar_changes(
     if not agent.can_receive_events:
         return report
     started = sync.clock.now()
-    changed = await _changed_events(sync, agent)
+    calendar = sync.calendars.for_agent(agent)
+    changed = await _changed_events(sync, agent, calendar)
+    await _remember_versions(sync, changed)
     settings = _settings(sync, agent)
     deferred = False
     for event, entry in changed:
@@ -137,8 +139,11 @@ async def read_calendar_changes(
         decision = plan_calendar_change(change.written, change.event, change.state, settings)
         await _carry_out(sync, change, decision, settings, report)
     if not deferred:
+        read_state = calendar.read_state()
         async with sync.store.transaction() as tx:
             await tx.agents.set_events_read_at(agent.id, started)
+            if read_state is not None:
+                await tx.agents.set_read_state(agent.id, read_state)
     return report
 
 
@@ -146,14 +151,14 @@ async def read_calendar_changes(
 
 
 async def _changed_events(
-    sync: TwoWayHost, agent: Agent
+    sync: TwoWayHost, agent: Agent, calendar: AgentCalendar
 ) -> list[tuple[ManagedEvent, CalendarEntry]]:
-    """The agent's events changed since the last read that zdcal recorded writing."""
+    """The agent's events changed since the last read that zdcal recorded writing (since
+    ``events_read_at``, or where a polling backend's read state says it stopped)."""
     async with sync.store.transaction() as tx:
         entries = await tx.entries.for_agent(sync.account.id, agent.zendesk_user_id)
     by_event = {(e.calendar_id, e.event_id): e for e in entries}
     since = agent.events_read_at - READ_OVERLAP if agent.events_read_at else None
-    calendar = sync.calendars.for_agent(agent)
     changed: list[tuple[ManagedEvent, CalendarEntry]] = []
     calendar_ids = sorted({e.calendar_id for e in entries})
     if calendar_ids:
@@ -162,6 +167,26 @@ async def _changed_events(
             if entry is not None:
                 changed.append((event, entry))
     return changed
+
+
+async def _remember_versions(
+    sync: TwoWayHost, changed: list[tuple[ManagedEvent, CalendarEntry]]
+) -> None:
+    """Record the version the calendar now holds of each changed event (backends that
+    write conditionally): whatever the rules decide, zdcal's next write of it then
+    overwrites (or re-creates) exactly what was read, not an older version."""
+    fresh = [
+        (entry, event.stored_as)
+        for event, entry in changed
+        if event.stored_as is not None
+        and (event.stored_as.href, event.stored_as.etag) != (entry.object_href, entry.object_etag)
+    ]
+    if fresh:
+        async with sync.store.transaction() as tx:
+            for entry, stored_as in fresh:
+                await tx.entries.set_object(
+                    sync.account.id, entry, stored_as.href, stored_as.etag
+                )
 
 
 def _settings(sync: TwoWayHost, agent: Agent) -> TwoWaySettings:

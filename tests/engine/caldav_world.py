@@ -1,0 +1,103 @@
+"""The engine world with CalDAV agents: the Zendesk simulator, a real CalDAV server
+(Radicale or Xandikos, started once per session) and zdcal's runtime. Each agent's
+calendars ("work", "tasks") are made on the server for the test alone."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import icalendar
+from world import World, open_world
+
+from caldav_backend.caldav_servers import CalDAVServer, make_calendar
+from zdcal.calendars.caldav.client import CalDAVClient
+from zdcal.calendars.caldav.ical import read_task_times
+from zdcal.store import Agent, CalDAVAccount, EventStyleOptions
+from zdcal.sync.agents import connect_agent
+from zdcal.sync.engine import AccountSync
+
+CALENDAR_NAMES = ("work", "tasks")
+
+
+@dataclass
+class CalDAVWorld(World):
+    server: CalDAVServer | None = None
+    prefix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    made: set[str] = field(default_factory=set)
+    backend = "caldav"
+
+    @property
+    def dav(self) -> CalDAVServer:
+        assert self.server is not None
+        return self.server
+
+    def calendar(self, owner: str, name: str = "work") -> str:
+        return f"{self.dav.calendar_home_url}{self.prefix}-{owner}-{name}/"
+
+    def connect(
+        self,
+        user_id: int,
+        owner: str,
+        *,
+        calendar_id: str | None = None,
+        style: EventStyleOptions | None = None,
+    ) -> Agent:
+        if owner not in self.made:
+            with self.dav.http() as http:
+                for name in CALENDAR_NAMES:
+                    make_calendar(http, self.calendar(owner, name), name.title())
+            self.made.add(owner)
+        user = self.zd.get(f"/api/v2/users/{user_id}").json()["user"]
+        account = CalDAVAccount(self.dav.calendar_home_url, self.dav.username, self.dav.password)
+
+        async def work(sync: AccountSync) -> Agent:
+            return await connect_agent(
+                sync, zendesk_user_id=user_id, name=user["name"], email=user["email"],
+                time_zone=user["iana_time_zone"], calendar_account_id=account.url,
+                data_center="", tokens=account, calendar_backend="caldav",
+                # The server's one account holds every agent's calendars: name it.
+                calendar_id=calendar_id or self.calendar(owner), style=style,
+            )
+
+        return self.with_sync(work)
+
+    def objects(self, calendar_id: str) -> dict[str, tuple[str, bytes]]:
+        """Every object of a calendar on the server: {href: (etag, data)}."""
+
+        async def read() -> dict[str, tuple[str, bytes]]:
+            async with CalDAVClient(self.dav.url, self.dav.username, self.dav.password,
+                                    verify=self.dav.verify) as client:
+                hrefs = list(await client.etags(calendar_id))
+                found = await client.multiget(calendar_id, hrefs)
+            return {o.url: (o.etag or "", o.data) for o in found}
+
+        return asyncio.run(read())
+
+    def events(self, calendar_id: str) -> dict[str, dict[str, Any]]:
+        view: dict[str, dict[str, Any]] = {}
+        for href, (etag, data) in self.objects(calendar_id).items():
+            event = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
+            start, end = read_task_times(data).as_text()
+            uid = str(event["UID"])
+            view[uid] = {
+                "event_id": uid, "summary": str(event["SUMMARY"]), "start": start, "end": end,
+                "url": str(event.get("URL", "")), "href": href, "etag": etag,
+                "private": str(event.get("CLASS", "")) == "PRIVATE",
+                "alarms": len(event.walk("VALARM")),
+            }
+        return view
+
+
+@contextmanager
+def open_caldav_world(
+    data_dir: Path, database_url: str, server: CalDAVServer
+) -> Iterator[CalDAVWorld]:
+    """:func:`open_world` with CalDAV agents on ``server``."""
+    with open_world(data_dir, database_url, caldav_ca_file=server.ca_file) as world:
+        yield CalDAVWorld(world.sandbox, world.settings, world.zd, world.cr, server=server)

@@ -1,0 +1,34 @@
+"""The lifecycle scenarios (test_lifecycle.py) with CalDAV agents on real servers
+(Radicale over HTTP, Xandikos over TLS): the same cases, the same assertions, read back
+from the server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from caldav_world import CalDAVWorld
+from test_lifecycle import ON_EVERY_BACKEND
+from world import NIA, World, due
+
+
+@pytest.mark.parametrize("case", ON_EVERY_BACKEND, ids=lambda case: case.__name__[5:])
+def test_lifecycle_on_caldav(caldav_world: CalDAVWorld, case: Callable[[World], None]) -> None:
+    case(caldav_world)
+
+
+def test_each_task_is_one_object_named_by_its_event_id(caldav_world: CalDAVWorld) -> None:
+    world = caldav_world
+    world.connect(NIA, "ada", style={"all_day": False, "local_time": "09:00",
+                                     "duration_minutes": 30, "reminders_minutes": [10, 60],
+                                     "private": True})
+    ticket = world.create_task(NIA, due("2030-04-01"), "Secret subject")
+    world.sync()
+    (event,) = world.events(world.calendar("ada")).values()
+    assert event["href"] == f"{world.calendar('ada')}{event['event_id']}.ics"
+    assert event["event_id"].endswith(f"-{ticket}")
+    assert "Secret subject" not in event["summary"]
+    assert event["private"]
+    assert event["alarms"] == 2
+    # 09:00 in New York on the due date, as the Cronofy event says.
+    assert (event["start"], event["end"]) == ("2030-04-01T13:00:00Z", "2030-04-01T13:30:00Z")

@@ -189,34 +189,38 @@ def _agent_edits(server: CalDAVServer, href: str, start: str, end: str,
         assert response.status_code in (201, 204), response.text
 
 
-async def test_a_412_with_the_same_times_overwrites_and_a_move_waits_for_the_planner(
+async def test_a_412_is_decided_by_the_two_way_rules(
     backend: CalDAVBackend, server: CalDAVServer, calendar_url: str
 ) -> None:
     calendar = agent_calendar(backend, server)
-    first = await _write(calendar, calendar_url, 1, "2026-03-08", "2026-03-09")
-    second = await _write(calendar, calendar_url, 2, "2026-03-08", "2026-03-09")
-    third = await _write(calendar, calendar_url, 3, "2026-03-08", "2026-03-09")
-    _agent_edits(server, first.href, "2026-03-08", "2026-03-09", summary="renamed by the agent")
-    _agent_edits(server, second.href, "2026-03-12", "2026-03-13")  # moved
+    day, next_day, later = ("2026-03-08", "2026-03-09"), ("2026-03-09", "2026-03-10"), (
+        "2026-03-12", "2026-03-13")
+    written = {n: await _write(calendar, calendar_url, n, *day) for n in range(1, 6)}
+    _agent_edits(server, written[1].href, *day, summary="renamed by the agent")
+    for n in (2, 4):
+        _agent_edits(server, written[n].href, *later)  # moved
     with server.http() as http:
-        assert http.delete(third.href).status_code in (200, 204)
+        for n in (3, 5):
+            assert http.delete(written[n].href).status_code in (200, 204)
     stored: Mapping[tuple[str, str], EventObject] = {
-        (calendar_url, f"zdcal-{KEY}-{n}"): obj for n, obj in ((1, first), (2, second),
-                                                             (3, third))
+        (calendar_url, f"zdcal-{KEY}-{n}"): obj for n, obj in written.items()
     }
-    outcomes = await calendar.apply(
-        [upsert(calendar_url, n, "2026-03-09", "2026-03-10") for n in (1, 2, 3)], stored
-    )
-    assert outcomes[0].status is WriteStatus.DONE  # only the title changed: ours to write
-    assert [o.status for o in outcomes[1:]] == [WriteStatus.RETRY, WriteStatus.RETRY]
-    assert outcomes[1].reason is not None
-    assert "moved in the calendar" in outcomes[1].reason
-    assert outcomes[2].reason is not None
-    assert "deleted in the calendar" in outcomes[2].reason
+    same_times = [upsert(calendar_url, n, *day) for n in (1, 2, 3)]  # e.g. a new subject
+    redated = [upsert(calendar_url, n, *next_day) for n in (4, 5)]  # Zendesk's new date
+    outcomes = await calendar.apply(same_times + redated, stored)
+    statuses = [o.status for o in outcomes]
+    # 1: only the title changed: ours to write. 2, 3: the agent's move and delete wait
+    # for the planner. 4, 5: Zendesk changed the date: Zendesk wins, the event comes back.
+    assert statuses == [WriteStatus.DONE, WriteStatus.RETRY, WriteStatus.RETRY,
+                        WriteStatus.DONE, WriteStatus.DONE]
+    assert "moved in the calendar" in (outcomes[1].reason or "")
+    assert "deleted in the calendar" in (outcomes[2].reason or "")
     held = {e.event_id: (e.start, e.end) for e in await read(calendar, [calendar_url])}
     assert held == {
-        f"zdcal-{KEY}-1": ("2026-03-09", "2026-03-10"),
-        f"zdcal-{KEY}-2": ("2026-03-12", "2026-03-13"),  # the agent's move stands
+        f"zdcal-{KEY}-1": day,
+        f"zdcal-{KEY}-2": later,  # the agent's move stands until the planner decides
+        f"zdcal-{KEY}-4": next_day,
+        f"zdcal-{KEY}-5": next_day,
     }
 
 

@@ -20,7 +20,7 @@ vendor exception escapes ``zdcal.calendars.<backend>``.
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -260,12 +260,16 @@ class AgentCalendar(Protocol):
         calendar_ids: Sequence[str],
         *,
         last_modified: datetime | None = None,
+        recorded: Collection[tuple[str, str]] = (),
     ) -> AsyncIterator[ManagedEvent]:
         """Every event we manage in these calendars, at any date (deleted ones too), all
         pages. (Cronofy applies no date window to managed events read without bounds.)
 
         With ``last_modified``, only those changed since: a backend with a read state
-        (:meth:`read_state`) reads from where it last stopped instead."""
+        (:meth:`read_state`) reads from where it last stopped instead. ``recorded`` are
+        the events zdcal recorded there (calendar id, event id): a backend whose change
+        feed may leave out an event created and deleted between two reads reports those
+        it no longer finds as deleted."""
         ...
 
     def read_state(self) -> str | None:
@@ -282,6 +286,10 @@ class CalendarConnector(Protocol):
     once, by each agent's recorded backend."""
 
     def for_agent(self, agent: Agent) -> AgentCalendar: ...
+
+    def capabilities(self, agent: Agent) -> Capabilities:
+        """What the backend serving ``agent`` can do."""
+        ...
 
     async def revoke(self, agent: Agent) -> None:
         """Withdraw zdcal's authorization to the agent's calendar account."""

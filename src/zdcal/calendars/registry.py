@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from zdcal.calendars.base import (
     AgentCalendar,
     CalendarBackend,
+    Capabilities,
     TokenCoordinator,
     push_channels,
 )
@@ -99,6 +100,9 @@ class CalendarBackends:
 
     def for_agent(self, agent: Agent) -> AgentCalendar:
         return self.of(agent).for_agent(agent)
+
+    def capabilities(self, agent: Agent) -> Capabilities:
+        return self.of(agent).capabilities
 
     async def revoke(self, agent: Agent) -> None:
         await self.of(agent).revoke(agent)

@@ -143,6 +143,7 @@ async def start_writing(
         # Reading changes starts from now: moves made before connecting are not ours.
         await tx.agents.set_events_read_at(agent.id, sync.clock.now())
         agent = await _reload(tx.agents, agent.id)
+    agent = await _poll_from_now(sync, agent)
     await sync.ensure_channel(agent)
     await sync.sync_agent(agent.zendesk_user_id)
     async with sync.store.transaction() as tx:
@@ -155,6 +156,8 @@ async def switch_calendar(sync: AccountSync, agent: Agent, calendar_id: str) -> 
     chosen = choose_calendar(await sync.calendars.for_agent(agent).calendars(), calendar_id)
     async with sync.store.transaction() as tx:
         await tx.agents.set_calendar(agent.id, chosen.calendar_id, chosen.name)
+        agent = await _reload(tx.agents, agent.id)
+    await _poll_from_now(sync, agent)
     await sync.sync_agent(agent.zendesk_user_id)
     async with sync.store.transaction() as tx:
         return await _reload(tx.agents, agent.id)
@@ -202,6 +205,28 @@ async def confirm_disconnection(sync: AccountSync, agent: Agent) -> bool:
         # Unknown either way: the next write to that calendar will tell.
         log.info("could not confirm agent %s's calendar disconnection: %s", agent.id, exc)
     return False
+
+
+async def _poll_from_now(sync: AccountSync, agent: Agent) -> Agent:
+    """For a calendar that is polled, not pushed: remember where it stands now (one
+    read), so that the first poll tells an event deleted since from one never written."""
+    if sync.calendars.capabilities(agent).push or agent.calendar_id is None:
+        return agent
+    calendar = sync.calendars.for_agent(agent)
+    try:
+        async for _ in calendar.managed_events(
+            [agent.calendar_id], last_modified=sync.clock.now()
+        ):
+            pass  # the events of the calendar as it was before zdcal writes there
+    except CalendarUnavailable as exc:  # the first poll will then list every member
+        log.info("agent %s's calendar not read before writing: %s", agent.id, exc)
+        return agent
+    state = calendar.read_state()
+    if state is None:
+        return agent
+    async with sync.store.transaction() as tx:
+        await tx.agents.set_read_state(agent.id, state)
+        return await _reload(tx.agents, agent.id)
 
 
 async def _reload(agents: Agents, agent_id: int) -> Agent:

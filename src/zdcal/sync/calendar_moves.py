@@ -162,7 +162,9 @@ async def _changed_events(
     changed: list[tuple[ManagedEvent, CalendarEntry]] = []
     calendar_ids = sorted({e.calendar_id for e in entries})
     if calendar_ids:
-        async for event in calendar.managed_events(calendar_ids, last_modified=since):
+        async for event in calendar.managed_events(
+            calendar_ids, last_modified=since, recorded=list(by_event)
+        ):
             entry = by_event.get((event.calendar_id, event.event_id))
             if entry is not None:
                 changed.append((event, entry))

@@ -3,11 +3,17 @@
 * An upsert PUTs the task's object (:mod:`.ical`) at ``<calendar>/<event id>.ics``:
   ``If-None-Match: *`` when zdcal holds no ETag for it, ``If-Match`` with the stored one
   otherwise. A refusal of that condition (:class:`ObjectChanged`) means the object
-  changed since: it is read again and decided with the two-way rules' own test, the
-  event's times. Times as zdcal recorded them: something else changed (a title edited
-  in the calendar, or our own write whose answer was lost): overwrite that version.
-  Times moved, or the object was deleted: an agent's calendar change, which the next
-  poll hands to the two-way planner; the write waits for it (``RETRY``).
+  changed since: it is read again and decided by the two-way rules
+  (:mod:`zdcal.domain.calendar_changes`), on the event's times:
+
+  - times as zdcal recorded them (a title edited in the calendar, or our own write
+    whose answer was lost): overwrite that version;
+  - moved or deleted by the agent, while this write keeps the times (Zendesk changed
+    something else): the agent's change is for the planner, which the next poll feeds;
+    the write waits for it (``RETRY``);
+  - moved or deleted, while this write changes the times (Zendesk changed the due date
+    or the rules): Zendesk wins, as it does with Cronofy's upserts, and a deleted event
+    comes back because its task changed: overwrite (or create).
 * A delete is unconditional (404 is fine): the rules decided the event goes.
 * Changes are read by polling (:meth:`CalDAVClient.poll`: ``sync-collection``, else
   CTag + ETags), one request for a calendar with nothing changed; what changed among
@@ -23,7 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -57,12 +64,14 @@ from zdcal.calendars.caldav.errors import (
 )
 from zdcal.calendars.caldav.ical import NotATaskObject, read_task_times, task_ics
 from zdcal.clock import Clock
-from zdcal.domain import Action, Delete
+from zdcal.domain import Action, Delete, DesiredEntry
 from zdcal.domain.account import EVENT_ID_PREFIX
 from zdcal.domain.event_time import parse_event_time
 
-WRITE_CONCURRENCY = 4
-"""Writes in flight at once to one agent's calendar (CalDAV has no batch request)."""
+WRITE_CONCURRENCY = 1
+"""Writes in flight at once to one agent's calendar (CalDAV has no batch request). One:
+servers may lock a collection while writing to it (Xandikos answers a concurrent PUT
+``423 Locked``); agents' calendars are still written concurrently."""
 
 _DONE = WriteOutcome(WriteStatus.DONE)
 _OURS = f"{EVENT_ID_PREFIX}-"
@@ -145,7 +154,7 @@ class CalDAVAgentCalendar:
                 else:
                     etag = await self._client.create(url, data)
             except ObjectChanged:
-                return await self._write_changed(url, data, stored)
+                return await self._write_changed(url, data, stored, action.entry)
             return WriteOutcome(WriteStatus.DONE, stored_as=EventObject(url, etag))
         except CalendarGone:
             if isinstance(action, Delete):
@@ -161,18 +170,20 @@ class CalDAVAgentCalendar:
             return WriteOutcome(WriteStatus.RETRY, str(exc), FailureKind.UNAVAILABLE)
 
     async def _write_changed(
-        self, url: str, data: bytes, stored: EventObject | None
+        self, url: str, data: bytes, stored: EventObject | None, entry: DesiredEntry
     ) -> WriteOutcome:
-        """The object changed since zdcal last wrote or read it: read it, and overwrite
-        it only if its times are still what zdcal recorded (else it is the agent's
-        calendar change, for the two-way rules to decide after the next poll)."""
+        """The object changed since zdcal last wrote or read it: read it and decide by
+        the rules in the module's docstring."""
         current = await self._client.get(url)
+        redated = stored is not None and not _same_span(
+            (entry.event_start, entry.event_end), (stored.start, stored.end)
+        )
         if current is None:
-            if stored is None:  # gone between our two requests: create it afresh
+            if stored is None or redated:
                 etag = await self._client.create(url, data)
                 return WriteOutcome(WriteStatus.DONE, stored_as=EventObject(url, etag))
             return _changed_in_calendar("deleted")
-        if stored is not None and not _same_times(current, stored, self._zone):
+        if stored is not None and not redated and not _same_times(current, stored, self._zone):
             return _changed_in_calendar("moved")
         if current.etag is None:
             return _changed_in_calendar("changed")
@@ -186,21 +197,18 @@ class CalDAVAgentCalendar:
         calendar_ids: Sequence[str],
         *,
         last_modified: datetime | None = None,
+        recorded: Collection[tuple[str, str]] = (),
     ) -> AsyncIterator[ManagedEvent]:
         try:
             for calendar_url in calendar_ids:
                 if last_modified is None:
                     members = await self._client.etags(calendar_url)
                     changed: dict[str, str | None] = dict(members)
-                    deleted: frozenset[str] = frozenset()
+                    deleted: set[str] = set()
                 else:
-                    state = self._states.get(calendar_url) or CollectionState(
-                        SyncMethod.SYNC_COLLECTION
+                    changed, deleted = await self._poll(
+                        calendar_url, {e for c, e in recorded if c == calendar_url}
                     )
-                    changes = await self._client.poll(calendar_url, state)
-                    self._states[calendar_url] = changes.state
-                    self._polled = True
-                    changed, deleted = changes.changed, changes.deleted
                 ours = [url for url in changed if event_id_of(url) is not None]
                 for found in await self._client.multiget(calendar_url, ours):
                     event = self._event(calendar_url, found)
@@ -213,6 +221,32 @@ class CalDAVAgentCalendar:
                                            EventObject(url, None))
         except CalDAVError as exc:
             raise connection_error(exc) from exc
+
+    async def _poll(
+        self, calendar_url: str, recorded: set[str]
+    ) -> tuple[dict[str, str | None], set[str]]:
+        """What changed since the stored state: changed members (URL → ETag) and the
+        URLs of deleted ones, recorded events that vanished unmentioned included.
+
+        A server may leave out of its change feed an object created and deleted between
+        two polls (RFC 6578 allows it; Xandikos' token even comes back unchanged, its
+        collection being as it was). So the state also keeps which of zdcal's objects
+        were there: any member created since would be in the feed, so a recorded event
+        neither there at the last poll nor in the feed now is gone. No extra request."""
+        state = self._states.get(calendar_url) or _State(
+            CollectionState(SyncMethod.SYNC_COLLECTION), frozenset()
+        )
+        changes = await self._client.poll(calendar_url, state.collection)
+        self._polled = True
+        changed, deleted = dict(changes.changed), set(changes.deleted)
+        was_there = set() if changes.complete else set(state.ours)
+        mentioned = {event_id_of(url) for url in (*changed, *deleted)}
+        vanished = recorded - was_there - mentioned
+        deleted |= {self._client.object_url(calendar_url, e) for e in vanished}
+        gone = {event_id_of(url) for url in deleted}
+        ours = {e for e in (was_there | mentioned) - gone if e is not None}
+        self._states[calendar_url] = _State(changes.state, frozenset(ours))
+        return changed, deleted
 
     def read_state(self) -> str | None:
         if not self._polled:
@@ -233,6 +267,15 @@ class CalDAVAgentCalendar:
         start, end = times.as_text()
         return ManagedEvent(calendar_url, event_id, start, end, False, None,
                             EventObject(found.url, found.etag))
+
+
+def _same_span(new: tuple[str, str], recorded: tuple[str | None, str | None]) -> bool:
+    start, end = recorded
+    if start is None or end is None:
+        return True  # nothing recorded to compare with
+    return (parse_event_time(new[0]), parse_event_time(new[1])) == (
+        parse_event_time(start), parse_event_time(end)
+    )
 
 
 def _same_times(current: CalendarObject, stored: EventObject, zone: tzinfo) -> bool:
@@ -259,19 +302,34 @@ def _rejection(exc: Rejected) -> str:
     return f"the calendar refused the event ({exc.reason or exc.status or 'rejected'})"
 
 
-def _state_json(state: CollectionState) -> dict[str, Any]:
-    return {"method": state.method.value, "token": state.token, "etags": dict(state.etags)}
+@dataclass(frozen=True)
+class _State:
+    """Where the poll of one calendar stopped, and which of zdcal's objects were there."""
+
+    collection: CollectionState
+    ours: frozenset[str]
 
 
-def _read_states(text: str | None) -> dict[str, CollectionState]:
+def _state_json(state: _State) -> dict[str, Any]:
+    collection = state.collection
+    return {
+        "method": collection.method.value, "token": collection.token,
+        "etags": dict(collection.etags), "ours": sorted(state.ours),
+    }
+
+
+def _read_states(text: str | None) -> dict[str, _State]:
     """The stored read state; an unreadable one counts as never polled (a full read)."""
     if not text:
         return {}
     try:
         data = json.loads(text)
         return {
-            url: CollectionState(
-                SyncMethod(item["method"]), item.get("token"), dict(item.get("etags") or {})
+            url: _State(
+                CollectionState(
+                    SyncMethod(item["method"]), item.get("token"), dict(item.get("etags") or {})
+                ),
+                frozenset(item.get("ours") or ()),
             )
             for url, item in data.items()
         }

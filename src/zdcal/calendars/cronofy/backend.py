@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -118,6 +118,7 @@ class CronofyAgentCalendar:
         calendar_ids: Sequence[str],
         *,
         last_modified: datetime | None = None,
+        recorded: Collection[tuple[str, str]] = (),  # Cronofy lists deletions itself
     ) -> AsyncIterator[ManagedEvent]:
         try:
             async for event in self._client.read_events(

@@ -81,6 +81,8 @@ class CalDAVWorld(World):
 
     def events(self, calendar_id: str) -> dict[str, dict[str, Any]]:
         view: dict[str, dict[str, Any]] = {}
+        if calendar_id.removeprefix(self.dav.calendar_home_url).split("-")[1] not in self.made:
+            return view  # an owner who never connected has no calendars on the server
         for href, (etag, data) in self.objects(calendar_id).items():
             event = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
             start, end = read_task_times(data).as_text()

@@ -1,5 +1,6 @@
 """Model-based: random histories of ticket and agent changes, then one sync; every
-calendar must then hold exactly what the rules say for Zendesk's current state."""
+calendar must then hold exactly what the rules say for Zendesk's current state. With
+Cronofy agents (the simulator), and with CalDAV agents on a real Radicale."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+from caldav_world import open_caldav_world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from world import KENJI, LENA, NIA, World, calendar, open_world
+from world import KENJI, LENA, NIA, World, open_world
 
-CALENDARS = [calendar("ada"), calendar("ada", "tasks"), calendar("bob"), calendar("bob", "tasks")]
+from caldav_backend.caldav_servers import CalDAVServer
+
+NAMES = [("ada", "work"), ("ada", "tasks"), ("bob", "work"), ("bob", "tasks")]
 OWNER = {NIA: "ada", KENJI: "bob"}
 ASSIGNEES = st.sampled_from([NIA, KENJI, LENA, None])
 DUE = st.builds(
@@ -99,7 +104,7 @@ def play(world: World, model: Model, step: tuple[object, ...]) -> None:
     elif kind == "switch":
         user = int(step[1])  # type: ignore[call-overload]
         if user in model.connected:
-            world.switch(user, calendar(OWNER[user], str(step[2])))
+            world.switch(user, world.calendar(OWNER[user], str(step[2])))
     elif kind == "sync":
         world.sync()
 
@@ -115,8 +120,29 @@ def test_after_a_sync_every_calendar_equals_the_rules(
 ) -> None:
     data_dir = tmp_path / uuid.uuid4().hex
     with open_world(data_dir, f"sqlite+aiosqlite:///{data_dir / 'zdcal.db'}") as world:
-        model = Model()
-        for step in history:
-            play(world, model, step)
-        world.sync()
-        assert world.all_managed(CALENDARS) == world.expected(CALENDARS)
+        replay(world, history)
+
+
+def replay(world: World, history: list[tuple[object, ...]]) -> None:
+    model = Model()
+    for step in history:
+        play(world, model, step)
+    world.sync()
+    calendars = [world.calendar(owner, name) for owner, name in NAMES]
+    assert world.all_managed(calendars) == world.expected(calendars)
+
+
+@pytest.mark.parametrize("caldav_server_running", ["radicale"], indirect=True)
+@settings(
+    max_examples=int(os.environ.get("ZDCAL_CALDAV_MODEL_EXAMPLES", "5")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=st.lists(STEPS, min_size=1, max_size=20))
+def test_after_a_sync_every_caldav_calendar_equals_the_rules(
+    tmp_path: Path, caldav_server_running: CalDAVServer, history: list[tuple[object, ...]]
+) -> None:
+    data_dir = tmp_path / uuid.uuid4().hex
+    url = f"sqlite+aiosqlite:///{data_dir / 'zdcal.db'}"
+    with open_caldav_world(data_dir, url, caldav_server_running) as world:
+        replay(world, history)

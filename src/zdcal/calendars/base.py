@@ -347,6 +347,14 @@ class CredentialsLinking(Protocol):
     """A backend whose agents connect with a server, username and password
     (``Connection.CREDENTIALS``)."""
 
+    providers: tuple[str, ...]
+    """Provider presets an agent may name instead of a server URL ("icloud", ...)."""
+
+    def server_url(self, provider: str, url: str | None) -> str:
+        """Where discovery starts for ``provider`` (one of :attr:`providers`; some need
+        ``url``, e.g. a self-hosted instance's base). :class:`ValueError` if it cannot."""
+        ...
+
     async def link_credentials(
         self, server_url: str, username: str, password: str
     ) -> tuple[LinkedAccount, list[CalendarInfo]]:

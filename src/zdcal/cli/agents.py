@@ -10,9 +10,18 @@ from zdcal.domain import TwoWayChoice, effective_time_zone, event_style_from_opt
 from zdcal.runtime import Runtime
 from zdcal.store import Account, Agent, EventStyleOptions
 from zdcal.sync.report import SyncReport
-from zdcal.usecases.calendars import AccountWork, connect_with_tokens, remove_agent
+from zdcal.usecases.calendars import (
+    AccountWork,
+    connect_with_credentials,
+    connect_with_tokens,
+    remove_agent,
+)
 from zdcal.usecases.errors import AgentNotFound
 from zdcal.usecases.settings import TwoWaySetting, set_agent_two_way
+
+CALDAV_PROVIDERS = ("icloud", "fastmail", "nextcloud", "generic")
+"""The CalDAV backend's provider presets (its ``providers``), named here so that
+``--help`` needs no backend loaded."""
 
 
 @click.group()
@@ -40,14 +49,28 @@ def _work(runtime: Runtime, account: Account, report: SyncReport) -> AccountWork
 @click.option("--account", "subdomain", required=True, help="The Zendesk account's subdomain.")
 @click.option("--user-id", type=int, required=True, help="The agent's Zendesk user id.")
 @click.option(
-    "--cronofy-access-token", envvar="ZDCAL_CRONOFY_ACCESS_TOKEN", prompt=True,
-    hide_input=True, help="Or ZDCAL_CRONOFY_ACCESS_TOKEN; prompted for when absent.",
+    "--cronofy-access-token", envvar="ZDCAL_CRONOFY_ACCESS_TOKEN",
+    help="Or ZDCAL_CRONOFY_ACCESS_TOKEN; prompted for when absent (Cronofy agents).",
 )
 @click.option(
-    "--cronofy-refresh-token", envvar="ZDCAL_CRONOFY_REFRESH_TOKEN", prompt=True,
-    hide_input=True, help="Or ZDCAL_CRONOFY_REFRESH_TOKEN; prompted for when absent.",
+    "--cronofy-refresh-token", envvar="ZDCAL_CRONOFY_REFRESH_TOKEN",
+    help="Or ZDCAL_CRONOFY_REFRESH_TOKEN; prompted for when absent (Cronofy agents).",
 )
-@click.option("--calendar-id", help="Calendar to write to (default: the primary writable one).")
+@click.option(
+    "--caldav-provider", type=click.Choice(CALDAV_PROVIDERS),
+    help="Connect with CalDAV instead of Cronofy: icloud and fastmail need no URL; "
+    "nextcloud takes the instance's URL, generic the server's (--caldav-url).",
+)
+@click.option("--caldav-url", help="The CalDAV server (generic) or Nextcloud instance URL.")
+@click.option("--caldav-username", help="The CalDAV account's username (often the email).")
+@click.option(
+    "--caldav-password", envvar="ZDCAL_CALDAV_PASSWORD",
+    help="Or ZDCAL_CALDAV_PASSWORD; an app password; prompted for when absent.",
+)
+@click.option(
+    "--calendar-id",
+    help="Calendar to write to (default: the primary writable one; CalDAV: its URL).",
+)
 @click.option("--timed", metavar="HH:MM", help="Timed events at this local time (default all-day).")
 @click.option("--duration", type=int, default=30, show_default=True, help="Minutes, with --timed.")
 @click.option(
@@ -58,8 +81,12 @@ def _work(runtime: Runtime, account: Account, report: SyncReport) -> AccountWork
 def agents_add(
     subdomain: str,
     user_id: int,
-    cronofy_access_token: str,
-    cronofy_refresh_token: str,
+    cronofy_access_token: str | None,
+    cronofy_refresh_token: str | None,
+    caldav_provider: str | None,
+    caldav_url: str | None,
+    caldav_username: str | None,
+    caldav_password: str | None,
     calendar_id: str | None,
     timed: str | None,
     duration: int,
@@ -67,26 +94,39 @@ def agents_add(
     private: bool,
     time_zone: str | None,
 ) -> None:
-    """Connect an agent's calendar with Cronofy tokens and write their open tasks."""
+    """Connect an agent's calendar (Cronofy tokens, or a CalDAV account) and write
+    their open tasks."""
     style = _style(timed, duration, reminders, private)
     if time_zone:
         effective_time_zone(None, time_zone)  # validates
+    if caldav_provider is None:
+        access = cronofy_access_token or click.prompt("Cronofy access token", hide_input=True)
+        refresh = cronofy_refresh_token or click.prompt(
+            "Cronofy refresh token", hide_input=True
+        )
+    else:
+        username = caldav_username or click.prompt("CalDAV username")
+        password = caldav_password or click.prompt("CalDAV app password", hide_input=True)
 
     async def work(runtime: Runtime) -> Agent:
         (account,) = await find_account(runtime, subdomain)
         report = SyncReport()
+        sync = _work(runtime, account, report)
         async with runtime.calendar_http() as calendar_http:
             # Its refusals are ValueErrors: the CLI shows their words as they are.
-            agent = await connect_with_tokens(
-                _work(runtime, account, report),
-                runtime.calendar_backend(DEFAULT_BACKEND, calendar_http),
-                user_id,
-                access_token=cronofy_access_token,
-                refresh_token=cronofy_refresh_token,
-                calendar_id=calendar_id,
-                style=style,
-                time_zone_override=time_zone,
-            )
+            if caldav_provider is None:
+                agent = await connect_with_tokens(
+                    sync, runtime.calendar_backend(DEFAULT_BACKEND, calendar_http), user_id,
+                    access_token=access, refresh_token=refresh, calendar_id=calendar_id,
+                    style=style, time_zone_override=time_zone,
+                )
+            else:
+                agent = await connect_with_credentials(
+                    sync, runtime.calendar_backend("caldav", calendar_http), user_id,
+                    provider=caldav_provider, url=caldav_url, username=username,
+                    password=password, calendar_id=calendar_id, style=style,
+                    time_zone_override=time_zone,
+                )
         click.echo(report.summary())
         return agent
 

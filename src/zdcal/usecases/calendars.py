@@ -1,6 +1,7 @@
 """An agent's calendar connection, as the web and the CLI both perform it: link after
 OAuth (repairing at once on a reconnect), link with tokens from elsewhere (the CLI),
-offer the calendars, choose the first one, switch, disconnect, remove.
+connect a CalDAV account (server or provider, username, app password), offer the
+calendars, choose the first one, switch, disconnect, remove.
 
 Each act takes the account's work as an opener (:data:`AccountWork`: the web's holds the
 account's lock, the CLI's opens its own pools), so it decides what runs under it. The
@@ -10,7 +11,7 @@ calendar backend comes from the agent's record through the registry; only neutra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
@@ -20,6 +21,10 @@ from zdcal.calendars.base import (
     CalendarConnector,
     CalendarError,
     CalendarInfo,
+    CalendarRejected,
+    CalendarUnavailable,
+    LinkedAccount,
+    credentials_linking,
     oauth_linking,
 )
 from zdcal.domain import effective_time_zone
@@ -47,6 +52,7 @@ __all__ = [
     "LOST",
     "AccountWork",
     "CalendarChoiceError",
+    "CredentialsRefused",
     "LinkRefused",
     "Linked",
     "OfferedCalendars",
@@ -54,7 +60,9 @@ __all__ = [
     "UnknownZendeskUser",
     "ZendeskUserRefused",
     "connect_after_oauth",
+    "connect_with_credentials",
     "connect_with_tokens",
+    "credentials_account",
     "disconnect",
     "mark_needs_reconnect",
     "offered_calendars",
@@ -70,6 +78,12 @@ class LinkRefused(UseCaseError):
 
 class TokensRefused(UseCaseError):
     """The calendar service did not accept tokens given on the command line."""
+
+
+class CredentialsRefused(UseCaseError):
+    """The calendar server could not be used with what the agent typed (wrong username
+    or password, not a calendar server, an untrusted certificate, unreachable); the
+    message says which, and nothing was stored."""
 
 
 class ZendeskUserRefused(UseCaseError):
@@ -141,6 +155,93 @@ async def connect_with_tokens(
 
     Raises :class:`ZendeskUserRefused`, :class:`TokensRefused`, :class:`CalendarChoiceError`.
     """
+    async def link() -> tuple[LinkedAccount, list[CalendarInfo]]:
+        try:
+            return await oauth_linking(backend).link_tokens(access_token, refresh_token)
+        except CalendarAuthorizationLost as exc:
+            raise TokensRefused(
+                f"{backend.title} did not accept those tokens (expired or revoked?); "
+                "authorize again and pass the new ones"
+            ) from exc
+
+    return await _connect_linked(
+        work, backend, zendesk_user_id, link, calendar_id=calendar_id, style=style,
+        time_zone_override=time_zone_override,
+    )
+
+
+async def credentials_account(
+    backend: CalendarBackend, *, provider: str, url: str | None, username: str, password: str
+) -> tuple[LinkedAccount, list[CalendarInfo]]:
+    """Find the calendar account a provider (or server URL), username and password open,
+    and its calendars (nothing stored). Raises :class:`CredentialsRefused` with words for
+    the person who typed them."""
+    linking = credentials_linking(backend)
+    try:
+        server = linking.server_url(provider, url)
+    except ValueError as exc:
+        raise CredentialsRefused(str(exc)) from exc
+    if not username or not password:
+        raise CredentialsRefused("both the username and the app password are needed")
+    try:
+        return await linking.link_credentials(server, username, password)
+    except CalendarAuthorizationLost as exc:
+        raise CredentialsRefused(
+            "the server refused that username or password (many providers need an app "
+            "password, not the account's own)"
+        ) from exc
+    except CalendarRejected as exc:
+        raise CredentialsRefused(f"{server} cannot be used as a calendar server: {exc}") \
+            from exc
+    except CalendarUnavailable as exc:
+        raise CredentialsRefused(f"{server} could not be reached: {exc}") from exc
+
+
+async def connect_with_credentials(
+    work: AccountWork,
+    backend: CalendarBackend,
+    zendesk_user_id: int,
+    *,
+    provider: str,
+    url: str | None,
+    username: str,
+    password: str,
+    calendar_id: str | None,
+    style: EventStyleOptions,
+    time_zone_override: str | None = None,
+) -> Agent:
+    """Connect a Zendesk agent's calendar with a server account (CalDAV: a provider or
+    server URL, username and app password) and write their open tasks. Discovery runs
+    first; only writable calendars that take events can be chosen; nothing is stored
+    when anything is refused.
+
+    Raises :class:`ZendeskUserRefused`, :class:`CredentialsRefused`,
+    :class:`CalendarChoiceError`.
+    """
+
+    async def link() -> tuple[LinkedAccount, list[CalendarInfo]]:
+        return await credentials_account(
+            backend, provider=provider, url=url, username=username, password=password
+        )
+
+    return await _connect_linked(
+        work, backend, zendesk_user_id, link, calendar_id=calendar_id, style=style,
+        time_zone_override=time_zone_override,
+    )
+
+
+async def _connect_linked(
+    work: AccountWork,
+    backend: CalendarBackend,
+    zendesk_user_id: int,
+    link: Callable[[], Awaitable[tuple[LinkedAccount, list[CalendarInfo]]]],
+    *,
+    calendar_id: str | None,
+    style: EventStyleOptions,
+    time_zone_override: str | None,
+) -> Agent:
+    """Check the Zendesk user, link the calendar account, choose the calendar, then store
+    and write: each refusal comes before anything is stored."""
     if time_zone_override:
         effective_time_zone(None, time_zone_override)  # validates
     async with work() as sync:
@@ -154,15 +255,7 @@ async def connect_with_tokens(
             raise ZendeskUserRefused(
                 f"Zendesk user {zendesk_user_id} is an {user.role}, not an agent"
             )
-        try:
-            linked, calendars = await oauth_linking(backend).link_tokens(
-                access_token, refresh_token
-            )
-        except CalendarAuthorizationLost as exc:
-            raise TokensRefused(
-                f"{backend.title} did not accept those tokens (expired or revoked?); "
-                "authorize again and pass the new ones"
-            ) from exc
+        linked, calendars = await link()
         # Refuse a read-only, deleted or unknown calendar before anything is stored.
         chosen = choose_calendar(calendars, calendar_id)
         agent = await connect_agent(

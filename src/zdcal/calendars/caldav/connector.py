@@ -47,6 +47,7 @@ PRESETS: dict[str, str] = {
 }
 """Providers whose CalDAV server is the same for everyone; Nextcloud's is the instance's
 ``<base>/remote.php/dav/`` (:func:`server_url`)."""
+PROVIDERS = (*PRESETS, "nextcloud", "generic")
 
 
 def server_url(provider: str, url: str | None) -> str:
@@ -55,7 +56,7 @@ def server_url(provider: str, url: str | None) -> str:
     URL is missing or not http(s)."""
     if provider in PRESETS:
         return PRESETS[provider]
-    if provider not in ("nextcloud", "generic"):
+    if provider not in PROVIDERS:
         raise ValueError(f"unknown CalDAV provider {provider!r}")
     if not url:
         raise ValueError(f"a {provider} server needs its URL")
@@ -74,6 +75,7 @@ class CalDAVBackend:
     name = "caldav"
     title = "CalDAV"
     capabilities = CAPABILITIES
+    providers = PROVIDERS
 
     def __init__(
         self, *, http: httpx.AsyncClient, limiter: RateLimiter | None, clock: Clock
@@ -81,6 +83,9 @@ class CalDAVBackend:
         self._http = http
         self._limiter = limiter
         self._clock = clock
+
+    def server_url(self, provider: str, url: str | None) -> str:
+        return server_url(provider, url)
 
     def client(self, account: CalDAVAccount) -> CalDAVClient:
         return CalDAVClient(

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from caldav_backend.caldav_servers import CalDAVServer, make_calendar
+from caldav_backend.test_caldav_client import task
 from zdcal.calendars.base import (
     CalendarAuthorizationLost,
     CalendarRejected,
@@ -40,18 +41,7 @@ AGENT = 1002
 
 
 def body(ticket_id: int, start: str = "2026-03-08", end: str = "2026-03-09") -> dict[str, Any]:
-    return {
-        "event_id": f"zdcal-{KEY}-{ticket_id}",
-        "summary": f"#{ticket_id} Call back",
-        "description": "",
-        "url": f"https://acme.zendesk.com/agent/tickets/{ticket_id}",
-        "start": start,
-        "end": end,
-        "tzid": "Europe/Berlin",
-        "transparency": "transparent",
-        "event_private": False,
-        "reminders": [],
-    }
+    return {**task(ticket_id, start, end), "event_id": f"zdcal-{KEY}-{ticket_id}"}
 
 
 def upsert(calendar_url: str, ticket_id: int, start: str = "2026-03-08",

@@ -155,23 +155,16 @@ class CalendarEntries:
         self, account_id: int, entry: EntryPlace, pinned_due_at: datetime | None
     ) -> None:
         """Remember (or forget) the due_at an agent's calendar move set for this entry."""
-        await self._session.execute(
-            update(CalendarEntryRow)
-            .where(
-                CalendarEntryRow.account_id == account_id,
-                CalendarEntryRow.ticket_id == entry.ticket_id,
-                CalendarEntryRow.agent_id == entry.agent_id,
-                CalendarEntryRow.calendar_id == entry.calendar_id,
-            )
-            .values(pinned_due_at=pinned_due_at)
-            .execution_options(synchronize_session=False)
-        )
+        await self._set(account_id, entry, pinned_due_at=pinned_due_at)
 
     async def set_object(
         self, account_id: int, entry: EntryPlace, href: str | None, etag: str | None
     ) -> None:
         """Remember where the calendar keeps this entry's event and which version of it
         zdcal last wrote or read (for conditional writes)."""
+        await self._set(account_id, entry, object_href=href, object_etag=etag)
+
+    async def _set(self, account_id: int, entry: EntryPlace, **values: Any) -> None:
         await self._session.execute(
             update(CalendarEntryRow)
             .where(
@@ -180,7 +173,7 @@ class CalendarEntries:
                 CalendarEntryRow.agent_id == entry.agent_id,
                 CalendarEntryRow.calendar_id == entry.calendar_id,
             )
-            .values(object_href=href, object_etag=etag)
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
 

@@ -59,6 +59,7 @@ __all__ = [
     "TokensRefused",
     "UnknownZendeskUser",
     "ZendeskUserRefused",
+    "connect_after_credentials",
     "connect_after_oauth",
     "connect_with_credentials",
     "connect_with_tokens",
@@ -116,6 +117,28 @@ async def connect_after_oauth(
         raise LinkRefused(f"The calendar service refused the connection: {exc}") from exc
     if not linked.calendar_account_id:
         raise LinkRefused("The calendar service did not say which account was linked.")
+    return await _store_link(work, backend, agent, linked)
+
+
+async def connect_after_credentials(
+    work: AccountWork, backend: CalendarBackend, agent: Agent, *,
+    provider: str, url: str | None, username: str, password: str,
+) -> Linked:
+    """The agent's page form for a server account (CalDAV): find the account, store it
+    (the password encrypted), and, as after OAuth, let the agent choose the calendar,
+    except on a reconnect of the same account, repaired at once.
+
+    Raises :class:`CredentialsRefused` (nothing stored); ``AccountBusy`` passes through.
+    """
+    linked, _ = await credentials_account(
+        backend, provider=provider, url=url, username=username, password=password
+    )
+    return await _store_link(work, backend, agent, linked)
+
+
+async def _store_link(
+    work: AccountWork, backend: CalendarBackend, agent: Agent, linked: LinkedAccount
+) -> Linked:
     repair = (
         agent.status is AgentStatus.NEEDS_RECONNECT
         and linked.calendar_account_id == agent.calendar_account_id

@@ -20,7 +20,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from zdcal.mail import RECONNECT_PATH
-from zdcal.web.pages import account_connect, admin, agent, calendar_connect, signin
+from zdcal.web.pages import (
+    account_connect,
+    admin,
+    agent,
+    caldav_connect,
+    calendar_connect,
+    signin,
+)
 from zdcal.web.pages.agent_directory import AgentDirectory
 from zdcal.web.pages.errors import PageError
 from zdcal.web.pages.headers import SecurityHeaders
@@ -79,6 +86,7 @@ def create_pages_app() -> Starlette:
         Route(RECONNECT_PATH, calendar_connect.reconnect_from_mail),
         Route(calendar_connect.CALLBACK_PATH, calendar_connect.finish_calendar_connect),
         Route("/calendar/confirm", calendar_connect.confirm_calendar, methods=["POST"]),
+        Route(caldav_connect.PATH, caldav_connect.connect_caldav, methods=["POST"]),
         Route("/admin", admin.admin_page),
         Route("/admin/resync", admin.resync_agent, methods=["POST"]),
         Route("/admin/two-way", admin.save_two_way_default, methods=["POST"]),

@@ -5,11 +5,14 @@ from the server."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from caldav_world import CalDAVWorld
 from test_lifecycle import ON_EVERY_BACKEND
 from world import NIA, World, due
+
+from zdcal.calendars.caldav.ical import task_ics
 
 
 @pytest.mark.parametrize("case", ON_EVERY_BACKEND, ids=lambda case: case.__name__[5:])
@@ -32,3 +35,24 @@ def test_each_task_is_one_object_named_by_its_event_id(caldav_world: CalDAVWorld
     assert event["alarms"] == 2
     # 09:00 in New York on the due date, as the Cronofy event says.
     assert (event["start"], event["end"]) == ("2030-04-01T13:00:00Z", "2030-04-01T13:30:00Z")
+
+
+def test_verify_rewrites_a_lost_event_and_removes_a_stray(caldav_world: CalDAVWorld) -> None:
+    world = caldav_world
+    world.connect(NIA, "ada")
+    ticket = world.create_task(NIA, due("2030-04-01"))
+    world.sync()
+    ((event_id, event),) = world.events(world.calendar("ada")).items()
+    stray_id = event_id.rsplit("-", 1)[0] + "-999999"  # this account's, recorded nowhere
+    stray = {"event_id": stray_id, "summary": "#999999 Left over", "start": "2030-04-02",
+             "end": "2030-04-03"}
+    with world.dav.http() as http:
+        assert http.delete(event["href"]).status_code in (200, 204)  # lost
+        response = http.put(f"{world.calendar('ada')}{stray_id}.ics",
+                            headers={"Content-Type": "text/calendar"},
+                            content=task_ics(stray, stamp=datetime.now(UTC)))
+        assert response.status_code == 201, response.text
+    report = world.sync(verify=True)
+    assert report.strays_removed == 1
+    assert list(world.events(world.calendar("ada"))) == [event_id]
+    assert event_id.endswith(f"-{ticket}")

@@ -52,4 +52,6 @@ def test_calendar_requests_counts_only_the_calendar_api() -> None:
     metrics.api_requests.labels("cronofy", "207").inc(3)
     metrics.api_requests.labels("cronofy", "429").inc()
     metrics.api_requests.labels("zendesk", "200").inc(10)
+    metrics.api_requests.labels("caldav", "207").inc(60)  # polls of other servers
     assert calendar_requests(metrics) == 4
+    assert calendar_requests(metrics, "caldav") == 60

@@ -104,15 +104,16 @@ class CalendarBudget:
         self._tokens = min(self.capacity, self._tokens + elapsed * self.refill_per_second)
 
 
-def calendar_requests(metrics: Metrics) -> float:
-    """Calendar API responses this process has counted so far, all statuses together
-    (every backend's HTTP pool is labelled with the backend's name)."""
-    apis = set(calendar_backend_names())
+def calendar_requests(metrics: Metrics, backend: str = DEFAULT_BACKEND) -> float:
+    """The responses of one calendar backend's API this process has counted so far, all
+    statuses together (each backend's HTTP pool is labelled with its name). Only the
+    budgeted backend's count: another backend's requests (CalDAV's polls) go to other
+    servers and spend nothing of its limits."""
     return sum(
         sample.value
         for family in metrics.api_requests.collect()
         for sample in family.samples
-        if sample.name.endswith("_total") and sample.labels.get("api") in apis
+        if sample.name.endswith("_total") and sample.labels.get("api") == backend
     )
 
 

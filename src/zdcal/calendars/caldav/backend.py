@@ -27,7 +27,6 @@ Every CalDAV failure is mapped here, once, to the neutral ones of
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -131,14 +130,11 @@ class CalDAVAgentCalendar:
         stored: Mapping[tuple[str, str], EventObject] | None = None,
     ) -> list[WriteOutcome]:
         known = stored or {}
-        slots = asyncio.Semaphore(WRITE_CONCURRENCY)
-
-        async def one(action: Action) -> WriteOutcome:
-            entry = action.entry
-            async with slots:
-                return await self._apply_one(action, known.get((entry.calendar_id, entry.event_id)))
-
-        return list(await asyncio.gather(*(one(a) for a in actions)))
+        # One at a time (WRITE_CONCURRENCY): other agents' calendars are written meanwhile.
+        return [
+            await self._apply_one(a, known.get((a.entry.calendar_id, a.entry.event_id)))
+            for a in actions
+        ]
 
     async def _apply_one(self, action: Action, stored: EventObject | None) -> WriteOutcome:
         entry = action.entry
@@ -187,8 +183,8 @@ class CalDAVAgentCalendar:
             return _changed_in_calendar("moved")
         if current.etag is None:
             return _changed_in_calendar("changed")
-        # Unchanged times, or no record to compare with (a write whose answer was lost):
-        # the object is zdcal's to write.
+        # Times as recorded, Zendesk's new times, or no record to compare with (a write
+        # whose answer was lost): the object is zdcal's to write, over the version read.
         etag = await self._client.update(url, data, current.etag)
         return WriteOutcome(WriteStatus.DONE, stored_as=EventObject(url, etag))
 

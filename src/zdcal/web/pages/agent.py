@@ -65,6 +65,7 @@ async def agent_page(request: Request) -> Response:
     chosen = agent.style or account.default_style or {}
     time_zone = agent.effective_time_zone
     zone = ZoneInfo(time_zone)
+    subscription = await ics_feeds.subscription_of(services.store, account, agent)
     return render(
         request, "agent.html",
         info=await overview(services, account, agent),
@@ -76,9 +77,10 @@ async def agent_page(request: Request) -> Response:
         style=form_values(chosen),
         preview=_preview(account, agent, chosen, services),
         time_zone=time_zone,
-        tasks=await task_list(services, account, agent, zone, page),
+        tasks=await task_list(services, account, agent, zone, page,
+                              subscribed=subscription is not None),
         failures=await recent_failures(services, account, agent, zone, limit=FAILURES_SHOWN),
-        subscription=await ics_feeds.subscription_of(services.store, account, agent),
+        subscription=subscription,
         new_link=take_new_link(request),
     )
 

@@ -75,6 +75,7 @@ def test_the_feed_holds_one_event_per_open_task_with_stable_uids_and_no_content_
     assert first.status_code == 200, first.text
     assert first.headers["content-type"] == "text/calendar; charset=utf-8"
     assert first.headers["cache-control"] == "private, no-cache"
+    assert "set-cookie" not in first.headers  # outside the pages and their sessions
     events = vevents(first.content)
     ids = nia_ticket_ids(stack)
     assert len(events) == len(ids) >= len(TASKS)

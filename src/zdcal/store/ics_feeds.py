@@ -106,9 +106,14 @@ class IcsFeeds:
         if digest == feed.content_digest:
             return feed
         changed_at = max(_whole_second(self._clock.now()), feed.changed_at + timedelta(seconds=1))
-        await execute_write(self._session, update(IcsFeedRow).where(
+        # Conditional: of two requests noting the same new version, the second changes
+        # nothing and answers the first one's instant.
+        changed = await execute_write(self._session, update(IcsFeedRow).where(
             IcsFeedRow.account_id == feed.account_id, IcsFeedRow.agent_id == feed.agent_id,
+            IcsFeedRow.content_digest.is_distinct_from(digest),
         ).values(content_digest=digest, changed_at=changed_at))
+        if not changed:
+            return await self.for_agent(feed.account_id, feed.agent_id) or feed
         return IcsFeed(
             account_id=feed.account_id, agent_id=feed.agent_id, private=feed.private,
             content_digest=digest, changed_at=changed_at, created_at=feed.created_at,

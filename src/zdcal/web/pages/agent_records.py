@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from zdcal.calendars.backend_words import served_by
 from zdcal.domain import TwoWayChoice, agent_link, describe_two_way, two_way_in_effect
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, FailedTicket
 from zdcal.sync.due_dates import account_info
-from zdcal.web.pages.backend_words import served_by
 from zdcal.web.pages.errors import AccountUnknown, NotSignedIn
 from zdcal.web.pages.identity import SignedIn
 

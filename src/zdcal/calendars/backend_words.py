@@ -1,4 +1,7 @@
-"""Which calendar backend serves an agent, in the words the pages use."""
+"""Which calendar backend serves an agent, in the words the pages and the CLI use.
+
+(A registered backend's ``title`` says the same, but needs the backend built; these
+words are for lists of agents, where nothing is built.)"""
 
 from __future__ import annotations
 

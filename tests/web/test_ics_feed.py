@@ -12,7 +12,16 @@ from contextlib import closing
 import httpx
 import icalendar
 import pytest
-from web_stack import NIA, Stack, csrf_of, eventually, open_stack, signed_in_client
+from web_stack import (
+    KENJI,
+    NIA,
+    Stack,
+    connected_agent,
+    csrf_of,
+    eventually,
+    open_stack,
+    signed_in_client,
+)
 
 from zdcal.live.logs import redact
 
@@ -193,3 +202,17 @@ def test_no_log_line_holds_a_feed_token(stack: Stack, nia: httpx.Client) -> None
     assert not [line for line in lines if token in line]
     # The last line of defence, should a library print a feed URL anyway.
     assert token not in redact(f"GET {url} 200")
+
+
+SERVED_BY = re.compile(r'id="served-by">.*?<strong>([^<]+)</strong>', re.S)
+
+
+def test_a_connected_agent_with_a_subscription_is_served_by_both(stack: Stack) -> None:
+    with connected_agent(stack, KENJI, "bob") as kenji:
+        assert SERVED_BY.findall(kenji.get("/agent").text) == ["Cronofy"]
+        url = make_link(kenji)
+        assert SERVED_BY.findall(kenji.get("/agent").text) == [
+            "Cronofy and a calendar subscription (ICS)"]
+        assert feed(url).status_code == 200
+        post(kenji, "/agent/ics/revoke")
+        assert SERVED_BY.findall(kenji.get("/agent").text) == ["Cronofy"]

@@ -30,6 +30,7 @@ from zdcal.runtime import Runtime
 from zdcal.settings import Settings
 from zdcal.web.calendar_push import DisconnectionChecks, calendar_push
 from zdcal.web.health import healthz, metrics, readyz
+from zdcal.web.ics_feed import FEED_PATH, ics_feed
 from zdcal.web.pages import create_pages_app
 from zdcal.web.refusals import WebhookRefusals
 from zdcal.web.webhooks import ZendeskWebhookReceiver
@@ -114,6 +115,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Route(FEED_PATH, ics_feed),
             Mount("/", app=create_pages_app()),
         ],
         lifespan=lifespan,

@@ -20,7 +20,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from zdcal.mail import RECONNECT_PATH
-from zdcal.web.pages import account_connect, admin, agent, calendar_connect, signin
+from zdcal.web.pages import (
+    account_connect,
+    admin,
+    agent,
+    calendar_connect,
+    signin,
+    subscription,
+)
 from zdcal.web.pages.agent_directory import AgentDirectory
 from zdcal.web.pages.errors import PageError
 from zdcal.web.pages.headers import SecurityHeaders
@@ -75,6 +82,9 @@ def create_pages_app() -> Starlette:
         Route("/agent/calendar", agent.choose_calendar, methods=["POST"]),
         Route("/agent/two-way", agent.save_two_way, methods=["POST"]),
         Route("/agent/disconnect", agent.disconnect, methods=["POST"]),
+        Route("/agent/ics", subscription.make_link, methods=["POST"]),
+        Route("/agent/ics/private", subscription.save_private, methods=["POST"]),
+        Route("/agent/ics/revoke", subscription.stop, methods=["POST"]),
         Route("/calendar/connect", calendar_connect.start_calendar_connect, methods=["POST"]),
         Route(RECONNECT_PATH, calendar_connect.reconnect_from_mail),
         Route(calendar_connect.CALLBACK_PATH, calendar_connect.finish_calendar_connect),

@@ -1,8 +1,9 @@
 """Where zdcal receives notifications: the one place the receivers' paths are spelled.
 
 The web app routes these paths; the Zendesk webhook (``zdcal bootstrap``) and each agent's
-Cronofy push channel are created pointing at the same paths under the public URL, and a
-push is only taken as ours when its channel's callback URL is the one built here.
+calendar push channel (for backends that push) are created pointing at the same paths under
+the public URL, and a push is only taken as ours when its channel's callback URL is the one
+built here.
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ WEBHOOKS_PREFIX = "/webhooks/"
 """Everything under it answers JSON, never a page."""
 
 ZENDESK_RECEIVER = "/webhooks/zendesk/{account_key}"
-CRONOFY_RECEIVER = "/webhooks/cronofy/{account_key}/{user_id}"
+
+
+def calendar_receiver_path(backend: str) -> str:
+    """The route of the push receiver of the calendar backend called ``backend``, with
+    ``{account_key}`` and ``{user_id}`` left to fill (Cronofy's: ``/webhooks/cronofy/…``)."""
+    return WEBHOOKS_PREFIX + backend + "/{account_key}/{user_id}"
 
 
 def zendesk_receiver_url(public_url: str, account_key: str) -> str:
@@ -19,8 +25,10 @@ def zendesk_receiver_url(public_url: str, account_key: str) -> str:
     return public_url.rstrip("/") + ZENDESK_RECEIVER.format(account_key=account_key)
 
 
-def cronofy_receiver_url(public_url: str, account_key: str, zendesk_user_id: int) -> str:
+def calendar_receiver_url(
+    public_url: str, backend: str, account_key: str, zendesk_user_id: int
+) -> str:
     """Where an agent's calendar pushes notifications (the push channel's callback URL)."""
-    return public_url.rstrip("/") + CRONOFY_RECEIVER.format(
+    return public_url.rstrip("/") + calendar_receiver_path(backend).format(
         account_key=account_key, user_id=zendesk_user_id
     )

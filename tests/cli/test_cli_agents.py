@@ -175,7 +175,7 @@ def test_list_shows_each_agent_with_state_calendar_and_event_count(cli: CliHarne
 
     assert rows == [
         ["sandbox", str(NIA), "Nia Agent <nia@sandbox.example>", "active",
-         "Ada Agent (work)", "1 events"],
+         "Ada Agent (work)", "1 events", "Cronofy"],
     ]
     assert cli.ok("agents", "list", "--account", "sandbox") == cli.ok("agents", "list")
     assert "no account 'nope'" in cli.fails("agents", "list", "--account", "nope")

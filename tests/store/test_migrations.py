@@ -23,6 +23,7 @@ TABLES = {
     "accounts",
     "agents",
     "tickets",
+    "ics_feeds",
     "calendar_entries",
     "sync_cursors",
     "failed_tickets",

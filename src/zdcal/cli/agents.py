@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from zdcal.calendars.backend_words import served_by
 from zdcal.calendars.registry import DEFAULT_BACKEND
 from zdcal.cli.base import find_account, run_with_runtime
 from zdcal.domain import TwoWayChoice, effective_time_zone, event_style_from_options
@@ -137,25 +138,28 @@ def agents_add(
 @agents.command("list")
 @click.option("--account", "subdomain", help="Only this account.")
 def agents_list(subdomain: str | None) -> None:
-    """List agents, their state and calendar."""
+    """List agents, their state and calendar, and which backend serves them."""
 
-    async def work(runtime: Runtime) -> list[tuple[str, Agent, int]]:
+    async def work(runtime: Runtime) -> list[tuple[str, Agent, int, bool]]:
         rows = []
         for account in await find_account(runtime, subdomain):
             async with runtime.store.transaction() as tx:
+                subscribed = await tx.ics_feeds.agents_with_feeds(account.id)
                 for agent in await tx.agents.for_account(account.id):
                     entries = await tx.entries.for_agent(account.id, agent.zendesk_user_id)
-                    rows.append((account.subdomain, agent, len(entries)))
+                    rows.append((account.subdomain, agent, len(entries),
+                                 agent.zendesk_user_id in subscribed))
         return rows
 
     rows = run_with_runtime(work)
     if not rows:
         click.echo("no agents; add one with 'zdcal agents add'")
-    for sub, agent, events in rows:
+    for sub, agent, events, has_feed in rows:
         reason = f" ({agent.status_reason})" if agent.status_reason else ""
         click.echo(
             f"{sub}\t{agent.zendesk_user_id}\t{agent.name} <{agent.email}>\t"
-            f"{agent.status.value}{reason}\t{agent.calendar_name or '-'}\t{events} events"
+            f"{agent.status.value}{reason}\t{agent.calendar_name or '-'}\t{events} events\t"
+            f"{served_by(agent, has_feed)}"
         )
 
 

@@ -20,11 +20,14 @@ _SECRETS = re.compile(
     r"(?i)(bearer\s+|basic\s+|(?:access_token|refresh_token|client_secret|token|secret|code)"
     r"[\"']?\s*[=:]\s*[\"']?)([A-Za-z0-9._~+/=-]{6,})"
 )
+# A calendar subscription's URL is its credential (``/ics/<token>.ics``).
+_FEED_TOKENS = re.compile(r"(/ics/)[^/\s\"'?#]+")
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 def redact(text: str) -> str:
     """Replace what looks like a credential with ``[redacted]``."""
+    text = _FEED_TOKENS.sub(r"\1[redacted]", text)
     return _SECRETS.sub(lambda m: m.group(1) + "[redacted]", text)
 
 

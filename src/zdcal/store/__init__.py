@@ -36,6 +36,7 @@ from zdcal.store.errors import (
     VaultError,
 )
 from zdcal.store.failures import FailedTicket, FailedTickets, RetryBackoff
+from zdcal.store.ics_feeds import IcsFeed, IcsFeeds
 from zdcal.store.leases import AccountLeases, LeaseHolder, TokenRefreshLeases
 from zdcal.store.mail_outbox import MailOutbox, QueuedMail
 from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
@@ -82,6 +83,8 @@ __all__ = [
     "EventStyleOptions",
     "FailedTicket",
     "FailedTickets",
+    "IcsFeed",
+    "IcsFeeds",
     "InsecureKeyFile",
     "InvalidKey",
     "LeaseHolder",

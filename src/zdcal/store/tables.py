@@ -472,6 +472,34 @@ class WebSessionRow(Base):
     expires_at: Mapped[datetime]
 
 
+class IcsFeedRow(Base):
+    """An agent's calendar subscription (ICS feed): the secret URL's token, as a hash.
+
+    The URL ``/ics/<token>.ics`` carries a 256-bit random token; only its SHA-256 is kept,
+    so whoever reads the database cannot subscribe with it. A new token replaces the old
+    one (rotation); deleting the row revokes the feed. ``content_digest`` and
+    ``changed_at`` are the feed's version as last served: its ``ETag`` and
+    ``Last-Modified``.
+    """
+
+    __tablename__ = "ics_feeds"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["account_id", "agent_id"],
+            ["agents.account_id", "agents.zendesk_user_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    account_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Zendesk user id
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex SHA-256
+    private: Mapped[bool] = mapped_column(default=True, server_default=true())
+    content_digest: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
 class WebhookDeliveryRow(Base):
     """A Zendesk webhook delivery already accepted, by what identifies it: remembered for
     the signature window so that no copy of it is accepted twice, by any process."""

@@ -26,6 +26,7 @@ from zdcal.store.cursors import SyncCursors
 from zdcal.store.engine import session_factory
 from zdcal.store.entries import CalendarEntries
 from zdcal.store.failures import FailedTickets, RetryBackoff
+from zdcal.store.ics_feeds import IcsFeeds
 from zdcal.store.leases import AccountLeases, TokenRefreshLeases
 from zdcal.store.mail_outbox import MailOutbox
 from zdcal.store.notifications import PendingNotifications
@@ -57,6 +58,7 @@ class Transaction:
     mail: MailOutbox
     sync_runs: SyncRuns
     agent_tasks: AgentTasks
+    ics_feeds: IcsFeeds
 
 
 class Store:
@@ -102,6 +104,7 @@ class Store:
                 mail=mail,
                 sync_runs=SyncRuns(session, self._clock),
                 agent_tasks=AgentTasks(session),
+                ics_feeds=IcsFeeds(session, self._clock),
             )
 
     async def close(self) -> None:

@@ -169,7 +169,7 @@ async def disconnect_agent(sync: AccountSync, agent: Agent) -> int:
     Returns how many events could not be removed (their calendar refused access).
     """
     left = await sync.clear_agent(agent.zendesk_user_id) if agent.can_receive_events else 0
-    url = sync.channel_url(agent.zendesk_user_id)
+    url = sync.channel_url(agent)
     try:
         if url is not None and agent.has_credentials:
             await sync.calendars.close_channel(agent, url)

@@ -142,9 +142,9 @@ class AccountSync:
         """Read each agent's managed events back and repair drift."""
         await self.verifier.verify()
 
-    def channel_url(self, zendesk_user_id: int) -> str | None:
+    def channel_url(self, agent: Agent) -> str | None:
         """Where the agent's calendar pushes changes of our events (None: no public URL)."""
-        return self.verifier.channel_url(zendesk_user_id)
+        return self.verifier.channel_url(agent)
 
     async def ensure_channel(self, agent: Agent) -> None:
         """Create (or find) the agent's push channel; never fails the caller."""

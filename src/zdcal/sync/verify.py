@@ -13,7 +13,7 @@ from zdcal.store import Agent
 from zdcal.sync.apply import TicketApplier
 from zdcal.sync.context import SyncContext
 from zdcal.sync.due_dates import refresh_account_time_zone
-from zdcal.webhook_urls import cronofy_receiver_url
+from zdcal.webhook_urls import calendar_receiver_url
 from zdcal.zendesk.errors import ZendeskError
 
 log = logging.getLogger(__name__)
@@ -56,17 +56,19 @@ class CalendarVerifier:
             return
         ctx.use_account(account)
 
-    def channel_url(self, zendesk_user_id: int) -> str | None:
+    def channel_url(self, agent: Agent) -> str | None:
         """Where the agent's calendar pushes changes of our events (None: zdcal has no
         public URL)."""
         ctx = self.context
         if ctx.public_url is None:
             return None
-        return cronofy_receiver_url(ctx.public_url, ctx.account.key, zendesk_user_id)
+        return calendar_receiver_url(
+            ctx.public_url, agent.calendar_backend, ctx.account.key, agent.zendesk_user_id
+        )
 
     async def ensure_channel(self, agent: Agent) -> None:
         """Create (or find) the agent's push channel; never fails the caller."""
-        url = self.channel_url(agent.zendesk_user_id)
+        url = self.channel_url(agent)
         if url is None:
             return
         ctx = self.context

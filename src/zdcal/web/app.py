@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
+from zdcal.calendars import registry
 from zdcal.clock import Clock
 from zdcal.live.intake import NotificationIntake
 from zdcal.live.services import Services
@@ -29,10 +30,11 @@ from zdcal.runtime import Runtime
 from zdcal.settings import Settings
 from zdcal.web.calendar_push import DisconnectionChecks, calendar_push
 from zdcal.web.health import healthz, metrics, readyz
+from zdcal.web.ics_feed import FEED_PATH, ics_feed
 from zdcal.web.pages import create_pages_app
 from zdcal.web.refusals import WebhookRefusals
 from zdcal.web.webhooks import ZendeskWebhookReceiver
-from zdcal.webhook_urls import CRONOFY_RECEIVER, WEBHOOKS_PREFIX, ZENDESK_RECEIVER
+from zdcal.webhook_urls import WEBHOOKS_PREFIX, ZENDESK_RECEIVER, calendar_receiver_path
 
 
 class AnyMethod:
@@ -96,16 +98,24 @@ def create_app(
     async def no_receiver(request: Request) -> Response:
         return JSONResponse({"error": "no such receiver"}, status_code=404)
 
+    calendar_receivers = [
+        route
+        for backend in registry.names()
+        for route in (
+            Route(calendar_receiver_path(backend), calendar_push(backend), methods=["POST"]),
+            Route(calendar_receiver_path(backend), AnyMethod(post_only)),
+        )
+    ]
     return Starlette(
         routes=[
             Route(ZENDESK_RECEIVER, zendesk_webhook, methods=["POST"]),
             Route(ZENDESK_RECEIVER, AnyMethod(post_only)),
-            Route(CRONOFY_RECEIVER, calendar_push("cronofy"), methods=["POST"]),
-            Route(CRONOFY_RECEIVER, AnyMethod(post_only)),
+            *calendar_receivers,
             Route(WEBHOOKS_PREFIX + "{rest:path}", AnyMethod(no_receiver)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Route(FEED_PATH, ics_feed),
             Mount("/", app=create_pages_app()),
         ],
         lifespan=lifespan,

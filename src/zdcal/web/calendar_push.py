@@ -34,7 +34,7 @@ from zdcal.store import Account, Agent, AgentStatus
 from zdcal.sync.agents import confirm_disconnection
 from zdcal.web.bodies import BodyRefused, plausible_account_key, read_capped_body, zendesk_id
 from zdcal.web.refusals import WebhookRefusals
-from zdcal.webhook_urls import cronofy_receiver_url
+from zdcal.webhook_urls import calendar_receiver_url
 
 MAX_BODY_BYTES = 64 * 1024
 RECHECK_AFTER_SECONDS = 60.0
@@ -73,8 +73,8 @@ class DisconnectionChecks:
 
 def _own_channel(notification: PushNotice, agent: Agent, services: Services,
                  account_key: str) -> bool:
-    expected_url = cronofy_receiver_url(
-        services.settings.public_url, account_key, agent.zendesk_user_id
+    expected_url = calendar_receiver_url(
+        services.settings.public_url, agent.calendar_backend, account_key, agent.zendesk_user_id
     )
     return (
         agent.channel_id is not None

@@ -27,6 +27,7 @@ from zdcal.web.pages import (
     caldav_connect,
     calendar_connect,
     signin,
+    subscription,
 )
 from zdcal.web.pages.agent_directory import AgentDirectory
 from zdcal.web.pages.errors import PageError
@@ -82,6 +83,9 @@ def create_pages_app() -> Starlette:
         Route("/agent/calendar", agent.choose_calendar, methods=["POST"]),
         Route("/agent/two-way", agent.save_two_way, methods=["POST"]),
         Route("/agent/disconnect", agent.disconnect, methods=["POST"]),
+        Route("/agent/ics", subscription.make_link, methods=["POST"]),
+        Route("/agent/ics/private", subscription.save_private, methods=["POST"]),
+        Route("/agent/ics/revoke", subscription.stop, methods=["POST"]),
         Route("/calendar/connect", calendar_connect.start_calendar_connect, methods=["POST"]),
         Route(RECONNECT_PATH, calendar_connect.reconnect_from_mail),
         Route(calendar_connect.CALLBACK_PATH, calendar_connect.finish_calendar_connect),

@@ -1,6 +1,7 @@
-"""The agent's page: connect a calendar, choose it and the event style, see their open
-tasks and what became of each, switch calendar, choose whether calendar changes update
-Zendesk, disconnect, and reconnect after the authorization broke."""
+"""The agent's page: connect a calendar (or subscribe to a feed of their tasks), choose it
+and the event style, see their open tasks and what became of each, switch calendar,
+choose whether calendar changes update Zendesk, disconnect, and reconnect after the
+authorization broke."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from zdcal.live.locks import AccountBusy
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, AgentStatus
 from zdcal.sync.due_dates import account_info
+from zdcal.usecases import ics_feeds
 from zdcal.usecases import settings as choices
 from zdcal.usecases.calendars import (
     LOST,
@@ -42,6 +44,7 @@ from zdcal.web.pages.event_style_form import (
 )
 from zdcal.web.pages.identity import require_user
 from zdcal.web.pages.rendering import flash, render, templates
+from zdcal.web.pages.subscription import take_new_link
 
 LOCK_WAIT_SECONDS = 15.0
 FAILURES_SHOWN = 3  # on the status card; the task list shows the state of every task
@@ -62,6 +65,7 @@ async def agent_page(request: Request) -> Response:
     chosen = agent.style or account.default_style or {}
     time_zone = agent.effective_time_zone
     zone = ZoneInfo(time_zone)
+    subscription = await ics_feeds.subscription_of(services.store, account, agent)
     return render(
         request, "agent.html",
         info=await overview(services, account, agent),
@@ -73,8 +77,11 @@ async def agent_page(request: Request) -> Response:
         style=form_values(chosen),
         preview=_preview(account, agent, chosen, services),
         time_zone=time_zone,
-        tasks=await task_list(services, account, agent, zone, page),
+        tasks=await task_list(services, account, agent, zone, page,
+                              subscribed=subscription is not None),
         failures=await recent_failures(services, account, agent, zone, limit=FAILURES_SHOWN),
+        subscription=subscription,
+        new_link=take_new_link(request),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from zdcal.calendars.backend_words import served_by
 from zdcal.domain import TwoWayChoice, agent_link, describe_two_way, two_way_in_effect
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, FailedTicket
@@ -33,6 +34,13 @@ class AgentOverview:
     last_update: datetime | None
     failures: list[FailedTicket]
     kept_off: list[KeptOffTask]
+    subscribed: bool = False
+    """Whether the agent has a calendar subscription (ICS feed)."""
+
+    @property
+    def served_by(self) -> str:
+        """Which backend serves the agent, in plain words."""
+        return served_by(self.agent, self.subscribed)
 
     @property
     def two_way_choice(self) -> TwoWayChoice:
@@ -74,6 +82,7 @@ async def overview(services: Services, account: Account, agent: Agent) -> AgentO
             if f.agent_id == agent.zendesk_user_id
         ]
         suppressed = await tx.suppressions.for_agent(account.id, agent.zendesk_user_id)
+        feed = await tx.ics_feeds.for_agent(account.id, agent.zendesk_user_id)
     info = account_info(account)
     written = [e.written_at for e in entries]
     candidates = [t for t in (*written, agent.last_synced_at) if t is not None]
@@ -87,4 +96,5 @@ async def overview(services: Services, account: Account, agent: Agent) -> AgentO
             KeptOffTask(s.ticket_id, agent_link(info, s.ticket_id), s.suppressed_at)
             for s in suppressed
         ],
+        subscribed=feed is not None,
     )

@@ -64,9 +64,12 @@ def page_number(text: str | None) -> int:
 
 
 async def task_list(
-    services: Services, account: Account, agent: Agent, zone: ZoneInfo, page: int
+    services: Services, account: Account, agent: Agent, zone: ZoneInfo, page: int,
+    *, subscribed: bool = False,
 ) -> TaskList:
-    """Page ``page`` of the agent's open tasks (the last page when asked for more)."""
+    """Page ``page`` of the agent's open tasks (the last page when asked for more).
+    ``subscribed``: the agent has a calendar subscription, which holds every task with a
+    due date."""
     found = await _read(services, account, agent, page)
     if not found.tasks and page > 1:
         # Past the end (the list shrank, or a typed address): the counts come with a row.
@@ -78,7 +81,7 @@ async def task_list(
     now = services.clock.now()
     info = account_info(account)
     return TaskList(
-        rows=[_row(task, info, agent, zone, now) for task in found.tasks],
+        rows=[_row(task, info, agent, zone, now, subscribed) for task in found.tasks],
         total=found.total,
         on_calendar=found.on_calendar,
         failing=found.failing,
@@ -101,12 +104,12 @@ async def _read(services: Services, account: Account, agent: Agent, page: int) -
 
 
 def _row(task: AgentTask, info: AccountInfo, agent: Agent, zone: ZoneInfo,
-         now: datetime) -> TaskRow:
+         now: datetime, subscribed: bool) -> TaskRow:
     due = (
         day_words(info.due_dates.due_date(task.due_at, zone))
         if task.due_at is not None else "no due date"
     )
-    state, words = _state(task, agent, zone, now)
+    state, words = _state(task, agent, zone, now, subscribed)
     return TaskRow(
         ticket_id=task.ticket_id,
         link=agent_link(info, task.ticket_id),
@@ -117,7 +120,9 @@ def _row(task: AgentTask, info: AccountInfo, agent: Agent, zone: ZoneInfo,
     )
 
 
-def _state(task: AgentTask, agent: Agent, zone: ZoneInfo, now: datetime) -> tuple[str, str]:
+def _state(
+    task: AgentTask, agent: Agent, zone: ZoneInfo, now: datetime, subscribed: bool
+) -> tuple[str, str]:
     if task.due_at is None:
         return "waiting", "Not on your calendar: it has no due date."
     if task.failure_kind is not None:
@@ -128,6 +133,8 @@ def _state(task: AgentTask, agent: Agent, zone: ZoneInfo, now: datetime) -> tupl
         return "kept-off", "Kept off your calendar: you deleted its event."
     if task.on_calendar:
         return "on-calendar", "On your calendar."
+    if not agent.has_credentials and subscribed:
+        return "on-calendar", "In your calendar subscription."
     if not agent.has_credentials:
         return "waiting", "Not on a calendar: connect one."
     if agent.status is AgentStatus.NEEDS_RECONNECT:

@@ -1,8 +1,8 @@
 """CalDAV: an agent's server account (calendar home, username, encrypted app password)
 and the poll state of their calendars; per entry the object's href and ETag.
 
-Revision ID: 0014_caldav
-Revises: 0013_agent_calendar_backend
+Revision ID: 0015_caldav
+Revises: 0014_ics_feeds
 Create Date: 2026-11-30
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014_caldav"
-down_revision: str | None = "0013_agent_calendar_backend"
+revision: str = "0015_caldav"
+down_revision: str | None = "0014_ics_feeds"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,6 +4,7 @@ naming the port and its option."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shlex
@@ -19,6 +20,7 @@ import httpx
 import pytest
 from cli_harness import ADA_ACCESS, ADA_REFRESH, NIA
 
+from zdcal.calendars.caldav.client import CalDAVClient
 from zdcal_testing import free_port, wait_until_ready
 
 ZDCAL = [sys.executable, "-m", "zdcal.cli"]
@@ -83,6 +85,33 @@ def test_the_demo_prints_the_simulated_zendesk_agent_page(clean_environment: Pat
         tasks = httpx.get(agent_page, timeout=10)
     assert tasks.status_code == 200
     assert "Call Acme back about the renewal" in tasks.text  # the demo's sample tasks
+
+
+def printed_caldav_account(printed: str) -> tuple[str, str, str]:
+    """The server URL, username and password the demo prints for the CalDAV form."""
+    found = re.search(r"server URL (\S+)\s+username\s+(\S+)\s+password\s+(\S+)", printed)
+    assert found, printed
+    return found[1], found[2], found[3]
+
+
+async def discover(url: str, username: str, password: str) -> list[str]:
+    """What the CalDAV form does with those: discovery, then the usable calendars."""
+    async with CalDAVClient(url, username, password) as client:
+        found = await client.discover()
+        return [c.name for c in await client.calendars(found.calendar_home_url) if c.usable]
+
+
+def test_the_demos_caldav_server_answers_discovery_with_the_printed_account(
+    clean_environment: Path,
+) -> None:
+    ports = (free_port(), free_port(), free_port())
+    with running_demo(clean_environment, ports, clean_environment / "demo") as printed:
+        url, username, password = printed_caldav_account(printed)
+        assert url.startswith("http://127.0.0.1:")
+        assert asyncio.run(discover(url, username, password)) == ["Tasks"]
+        assert "Make my subscription link" in printed  # the ICS feed, offered too
+    with pytest.raises(httpx.ConnectError):  # the demo stopped its Radicale
+        httpx.get(url, timeout=5)
 
 
 @pytest.mark.slow

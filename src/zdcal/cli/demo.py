@@ -2,7 +2,10 @@
 
 With no Cronofy credentials in the environment it starts the simulated Zendesk and
 Cronofy, seeds them (an account, agents, tasks), wires zdcal into the simulated Zendesk
-(webhook and trigger) and serves zdcal, on SQLite in ``var/demo``. With real credentials
+(webhook and trigger) and serves zdcal, on SQLite in ``var/demo``. Where Radicale (a
+development dependency) is installed it also starts one, a real CalDAV server on
+loopback with a demo user, for the CalDAV form; the ICS feed needs nothing. With real
+credentials
 (``ZDCAL_CRONOFY_CLIENT_ID`` set) it serves zdcal against the real services instead.
 
 The simulators keep their state in memory, so every start begins afresh: zdcal's demo
@@ -15,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
+import shutil
 import socket
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +34,7 @@ from zdcal.live.logs import configure_logging
 from zdcal.live.services import Services
 from zdcal.runtime import Runtime
 from zdcal.sandbox.mail_sink import CaughtMail, MailSink
+from zdcal.sandbox.radicale import INSTALL_HINT, RadicaleProcess, radicale_available
 from zdcal.sandbox.runner import Sandbox
 from zdcal.sandbox.scenario import Scenario
 from zdcal.sandbox.server import ServerThread
@@ -107,6 +113,8 @@ DEMO_MARK = ".zdcal-demo"  # in a data directory the demo made (and so may empty
 CLI_ENV = "cli.env"  # the ZDCAL_* variables pointing the CLI at the running demo
 DEMO_FILES = ("zdcal.db", "zdcal.db-wal", "zdcal.db-shm", "zdcal.db-journal", "secret.key",
               CLI_ENV)
+CALDAV_DIR = "caldav"  # the demo's Radicale: its users file, calendars and log
+CALDAV_USER, CALDAV_PASSWORD = "demo", "demo-app-password"
 
 
 def claim_port(port: int, option: str) -> socket.socket:
@@ -143,6 +151,7 @@ def start_fresh(data_dir: Path) -> None:
     private_directory(data_dir)
     for name in DEMO_FILES:
         (data_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(data_dir / CALDAV_DIR, ignore_errors=True)
     mark.write_text("zdcal demo data: emptied at every start of 'zdcal demo'\n")
 
 
@@ -173,14 +182,35 @@ def serve(settings: Settings, sock: socket.socket) -> None:
         click.echo("zdcal demo stopped.")
 
 
-def demo_steps(url: str, sandbox: Sandbox, mailbox_url: str, data_dir: Path) -> str:
+def caldav_steps(dav: RadicaleProcess | None) -> str:
+    """The other calendar backends: what to enter on the CalDAV form, and the ICS feed."""
+    if dav is None:
+        caldav = (f"CalDAV: not offered, Radicale is not installed ({INSTALL_HINT}).")
+    else:
+        caldav = f"""CalDAV (a real Radicale on loopback): on your page choose CalDAV, provider
+     "generic", and enter
+       server URL {dav.url}/
+       username   {dav.username}
+       password   {dav.password}
+     then pick the calendar "Tasks"."""
+    return f"""
+  Other calendars, instead of step 2:
+   - {caldav}
+   - Subscribe with any calendar app (ICS feed), nothing to set up: on your page,
+     "Make my subscription link"."""
+
+
+def demo_steps(
+    url: str, sandbox: Sandbox, mailbox_url: str, data_dir: Path,
+    dav: RadicaleProcess | None = None,
+) -> str:
     """What the demo prints once it is ready: where to click, step by step."""
     zendesk = sandbox.zendesk.base_url
     return f"""
 zdcal demo is running: open {url}
 
   1. Sign in: pick a sample agent (Nia Agent) on the simulated Zendesk page.
-  2. Connect a calendar: pick "Ada Agent" on the simulated Cronofy page.
+  2. Connect a calendar: pick "Ada Agent" on the simulated Cronofy page.{caldav_steps(dav)}
   3. Watch the simulated calendars: {sandbox.cronofy.base_url}/_sandbox/
   4. Change a task on the simulated Zendesk's agent page (each event's link opens
      its ticket there): {zendesk}/agent/tasks
@@ -237,12 +267,18 @@ def demo_command(port: int, zendesk_port: int, cronofy_port: int, data_dir: Path
         ) from exc
     mail = MailSink(on_mail=_echo_mail)
     mailbox = ServerThread(mail.page_app())
-    with sandbox, mail, mailbox:
+    with sandbox, mail, mailbox, ExitStack() as stack:
+        dav = None
+        if radicale_available():
+            # A child process: stopped (SIGTERM) when the demo leaves this block.
+            dav = stack.enter_context(RadicaleProcess(
+                data_dir.resolve() / CALDAV_DIR, username=CALDAV_USER, password=CALDAV_PASSWORD,
+            ))
         settings = sandbox_settings(data_dir.resolve(), sock.getsockname()[1], sandbox, mail)
         configure_logging(settings.log_level, "text")
         asyncio.run(prepare(settings, sandbox))
         write_cli_environment(settings, data_dir / CLI_ENV)
-        click.echo(demo_steps(settings.public_url, sandbox, mailbox.base_url, data_dir),
+        click.echo(demo_steps(settings.public_url, sandbox, mailbox.base_url, data_dir, dav),
                    err=False)
         serve(settings, sock)
 

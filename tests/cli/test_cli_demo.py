@@ -89,7 +89,7 @@ def test_the_demo_prints_the_simulated_zendesk_agent_page(clean_environment: Pat
 
 def printed_caldav_account(printed: str) -> tuple[str, str, str]:
     """The server URL, username and password the demo prints for the CalDAV form."""
-    found = re.search(r"server URL (\S+)\s+username\s+(\S+)\s+password\s+(\S+)", printed)
+    found = re.search(r"Server address (\S+)\s+Username\s+(\S+)\s+App password\s+(\S+)", printed)
     assert found, printed
     return found[1], found[2], found[3]
 

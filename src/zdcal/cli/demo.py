@@ -187,12 +187,12 @@ def caldav_steps(dav: RadicaleProcess | None) -> str:
     if dav is None:
         caldav = (f"CalDAV: not offered, Radicale is not installed ({INSTALL_HINT}).")
     else:
-        caldav = f"""CalDAV (a real Radicale on loopback): on your page choose CalDAV, provider
-     "generic", and enter
-       server URL {dav.url}/
-       username   {dav.username}
-       password   {dav.password}
-     then pick the calendar "Tasks"."""
+        caldav = f"""CalDAV (a real Radicale on loopback): on your page, "Or connect a CalDAV
+     calendar", provider "Other CalDAV server", and enter
+       Server address {dav.url}/
+       Username       {dav.username}
+       App password   {dav.password}
+     then choose the calendar "Tasks"."""
     return f"""
   Other calendars, instead of step 2:
    - {caldav}

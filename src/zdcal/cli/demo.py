@@ -185,7 +185,8 @@ def serve(settings: Settings, sock: socket.socket) -> None:
 def caldav_steps(dav: RadicaleProcess | None) -> str:
     """The other calendar backends: what to enter on the CalDAV form, and the ICS feed."""
     if dav is None:
-        caldav = (f"CalDAV: not offered, Radicale is not installed ({INSTALL_HINT}).")
+        caldav = ("CalDAV: not offered here, Radicale is not installed.\n"
+                  f"     To try it: {INSTALL_HINT}.")
     else:
         caldav = f"""CalDAV (a real Radicale on loopback): on your page, "Or connect a CalDAV
      calendar", provider "Other CalDAV server", and enter

@@ -19,7 +19,7 @@ from types import TracebackType
 import httpx
 
 STARTUP_TIMEOUT_SECONDS = 30.0
-INSTALL_HINT = "pip install radicale (or `python3 dev.py setup`, which installs it)"
+INSTALL_HINT = "pip install radicale; `python3 dev.py setup` installs it with the dev tools"
 
 
 def radicale_available() -> bool:

@@ -21,6 +21,7 @@ from zdcal.calendars.caldav.client import CalDAVClient
 from zdcal.runtime import Runtime
 from zdcal.sandbox.radicale import RadicaleProcess, make_calendar
 from zdcal.store import Account, CalDAVAccount, ZendeskApiToken
+from zdcal.sync.agents import start_writing
 from zdcal.sync.calendar_moves import TicketUpdateBudget, read_calendar_changes
 from zdcal.sync.report import SyncReport
 from zdcal_session import account_sync
@@ -37,7 +38,9 @@ async def install(
     runtime: Runtime, zendesk_url: str, dav: RadicaleProcess, team: list[BenchAgent]
 ) -> Account:
     """The account, and every agent connected to a calendar of their own on the one
-    Radicale account (as the CalDAV form would leave them), straight in the store."""
+    Radicale account: the credentials straight in the store (discovery is not measured),
+    then the calendar chosen as the CalDAV form does (``start_writing``: its sync token
+    taken before anything is written; the mirror is still empty, so nothing is)."""
     credentials = CalDAVAccount(dav.home_url, dav.username, dav.password)
     async with runtime.store.transaction() as tx:
         account = await tx.accounts.add(
@@ -53,7 +56,12 @@ async def install(
                 agent.id, calendar_account_id=dav.home_url, data_center="",
                 tokens=credentials, calendar_backend="caldav",
             )
-            await tx.agents.set_calendar(agent.id, calendar_url(dav, member, "zdcal"), "Work")
+    async with runtime.sync_session(account, SyncReport()) as sync:
+        for member in team:
+            async with runtime.store.transaction() as tx:
+                found = await tx.agents.get_by_user(account.id, member.zendesk_user_id)
+            assert found is not None
+            await start_writing(sync, found, calendar_url(dav, member, "zdcal"))
     return account
 
 
@@ -104,13 +112,13 @@ async def run(
     with dav.http() as http:
         for member in team:
             make_calendar(http, calendar_url(dav, member, "zdcal"), f"Work {member.index}")
-    sims.bulk_tickets(tasks, type="task", status="open",
-                      assignee_ids=[a.zendesk_user_id for a in team],
-                      due_at_start=DUE_START, due_step_seconds=900)
     report = SyncReport()
     figures: dict[str, float] = {}
     async with await Runtime.open(zdcal_settings(data_dir, sims.cronofy_url)) as runtime:
         account = await install(runtime, sims.zendesk_url, dav, team)
+        sims.bulk_tickets(tasks, type="task", status="open",
+                          assignee_ids=[a.zendesk_user_id for a in team],
+                          due_at_start=DUE_START, due_step_seconds=900)
         async with account_sync(runtime, account, report) as sync:
             started = time.perf_counter()
             await sync.sweep()
@@ -119,11 +127,10 @@ async def run(
         figures["zendesk"] = report.requests["zendesk"]
         figures["created"] = report.events_created
         figures["failed"] = report.events_failed
-        # Nothing changes in the calendars from here on. The first round has no
-        # events_read_at yet: it lists each calendar (PROPFIND) and reads zdcal's objects
-        # back. The second has no sync token yet: its sync-collection lists every member,
-        # read back again. The third is the steady state.
-        for name in ("first_poll", "second_poll", "idle_poll"):
+        # Nothing changes in the calendars from here on. The first round's sync token is
+        # the one taken before the backfill: it reads zdcal's own writes back. The
+        # second is the steady state.
+        for name in ("first_poll", "idle_poll"):
             figures[f"{name}_wall"], figures[name] = await poll_round(runtime, account)
     async with CalDAVClient(dav.url, dav.username, dav.password) as client:
         figures["events"] = sum(
@@ -170,11 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nzdcal's wall time is {ratio:.2f}x the floor's.\n")
     per_agent = f["idle_poll"] / args.agents
     poll_rows: list[list[object]] = [
-        ["1st round after the backfill (no events_read_at: PROPFIND + multiget)",
+        ["1st round after the backfill (reads zdcal's writes back)",
          count(f["first_poll"]), f"{f['first_poll_wall'] * 1000:.0f}", ""],
-        ["2nd round (no sync token: full sync-collection + multiget)",
-         count(f["second_poll"]), f"{f['second_poll_wall'] * 1000:.0f}", ""],
-        ["3rd round: steady state, nothing changed", count(f["idle_poll"]),
+        ["2nd round: nothing changed", count(f["idle_poll"]),
          f"{f['idle_poll_wall'] * 1000:.0f}",
          verdict(f"{IDLE_POLL_TARGET} request per agent ({per_agent:.2f})",
                  per_agent <= IDLE_POLL_TARGET)],

@@ -7,7 +7,6 @@ import random
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -15,6 +14,7 @@ import httpx
 
 from zdcal.clock import Clock
 from zdcal.http import RateLimiter, RetryPolicy
+from zdcal.http.remote import ClosingClient
 from zdcal.http.retry import Sleep
 from zdcal.zendesk.auth import ZendeskAuth
 from zdcal.zendesk.errors import ZendeskError
@@ -64,7 +64,7 @@ def _unix(value: int | datetime) -> int:
     return int(value.timestamp()) if isinstance(value, datetime) else int(value)
 
 
-class ZendeskClient:
+class ZendeskClient(ClosingClient):
     """An async client for one Zendesk account. Use as ``async with ZendeskClient(...)``.
 
     ``on_tokens`` receives rotated OAuth tokens after a refresh; store the refresh token.
@@ -97,17 +97,6 @@ class ZendeskClient:
             rng=rng,
             limiter=limiter,
         )
-
-    async def __aenter__(self) -> ZendeskClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the HTTP client if this client created it."""

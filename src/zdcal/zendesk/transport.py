@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from zdcal import __version__
-from zdcal.clock import Clock, SystemClock
-from zdcal.http import RateLimiter, RetryPolicy, parse_retry_after, send
+from zdcal.clock import Clock
+from zdcal.http import RateLimiter, RetryPolicy, parse_retry_after
 from zdcal.http.credentials import RefreshingCredential
+from zdcal.http.remote import RemoteApi, unreachable_text
 from zdcal.http.retry import Sleep
 from zdcal.zendesk import oauth
 from zdcal.zendesk.auth import OAuthAuth, OAuthTokens, ZendeskAuth
@@ -56,6 +56,10 @@ def _endpoint_limit_name(header: str) -> str | None:
     return None
 
 
+def _unreachable(exc: httpx.TransportError, request: httpx.Request) -> Unreachable:
+    return Unreachable(unreachable_text("Zendesk", exc, request))
+
+
 class ZendeskTransport:
     """Sends requests to one Zendesk account. Owns the httpx client only if it made it."""
 
@@ -75,13 +79,16 @@ class ZendeskTransport:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._origin = urlsplit(self.base_url)[:2]
-        self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(timeout=timeout)
-        self._policy = policy or RetryPolicy()
-        self._clock = clock or SystemClock()
-        self._sleep = sleep
-        self._rng = rng
-        self._limiter = limiter
+        self._api = RemoteApi(
+            on_failure=_unreachable,
+            http=http,
+            policy=policy,
+            limiter=limiter,
+            timeout=timeout,
+            clock=clock,
+            sleep=sleep,
+            rng=rng,
+        )
         self._on_tokens = on_tokens
         self._auth: RefreshingCredential[ZendeskAuth] = RefreshingCredential(
             auth, self._refreshed_auth
@@ -95,8 +102,7 @@ class ZendeskTransport:
         return self._auth.current
 
     async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        await self._api.aclose()
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -122,7 +128,7 @@ class ZendeskTransport:
         if (
             isinstance(auth, OAuthAuth)
             and auth.can_refresh
-            and auth.expires_within(self._clock.now(), EXPIRY_MARGIN)
+            and auth.expires_within(self._api.clock.now(), EXPIRY_MARGIN)
         ):
             auth = await self._auth.refresh(auth)
         response = await self._send(
@@ -138,7 +144,7 @@ class ZendeskTransport:
         self._observe_rate_limits(response)
         if response.is_success:
             return response
-        retry_after = parse_retry_after(response.headers.get("retry-after"), self._clock.now())
+        retry_after = parse_retry_after(response.headers.get("retry-after"), self._api.clock.now())
         raise error_from_response(response, needs=needs, retry_after=retry_after)
 
     async def _send(
@@ -151,39 +157,22 @@ class ZendeskTransport:
         json: Any,
         idempotent: bool,
     ) -> httpx.Response:
-        headers = {
-            "Authorization": auth.authorization(),
-            "Accept": "application/json",
-            "User-Agent": f"zdcal/{__version__}",
-        }
-        request = self._http.build_request(method, url, params=params, json=json, headers=headers)
-        try:
-            return await send(
-                self._http,
-                request,
-                policy=self._policy,
-                idempotent=idempotent,
-                limiter=self._limiter,
-                sleep=self._sleep,
-                rng=self._rng,
-                clock=self._clock,
-            )
-        except httpx.TransportError as exc:
-            raise Unreachable(
-                f"Zendesk unreachable: {type(exc).__name__} ({method} {request.url.path})"
-            ) from exc
+        headers = {"Authorization": auth.authorization(), "Accept": "application/json"}
+        return await self._api.send(
+            method, url, headers=headers, params=params, json=json, idempotent=idempotent
+        )
 
     async def _refreshed_auth(self, stale: ZendeskAuth) -> ZendeskAuth:
         if not isinstance(stale, OAuthAuth) or stale.refresh_token is None:
             raise ZendeskError("these credentials cannot be refreshed")
         tokens = await oauth.refresh(
-            self._http,
+            self._api.http,
             self.base_url,
             client_id=stale.client_id,
             client_secret=stale.client_secret,
             refresh_token=stale.refresh_token,
-            clock=self._clock,
-            sleep=self._sleep,
+            clock=self._api.clock,
+            sleep=self._api.sleep,
         )
         if self._on_tokens is not None:
             # Store the rotated refresh token before anything can use it.
@@ -203,7 +192,7 @@ class ZendeskTransport:
         on some endpoints only (never on the exports): absence is normal, never assumed.
         """
         headers = response.headers
-        now = self._clock.now()
+        now = self._api.clock.now()
         limit = _parse_int(headers.get("ratelimit-limit") or headers.get("rate-limit"))
         remaining = _parse_int(
             headers.get("ratelimit-remaining") or headers.get("rate-limit-remaining")

@@ -39,7 +39,6 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
-from zdcal import __version__
 from zdcal.calendars.caldav import multistatus as dav
 from zdcal.calendars.caldav.assumptions import (
     ASSUME_WRITABLE_WITHOUT_PRIVILEGES,
@@ -61,7 +60,8 @@ from zdcal.calendars.caldav.errors import (
     Unreachable,
 )
 from zdcal.clock import Clock
-from zdcal.http import RateLimiter, RetryPolicy, send
+from zdcal.http import RateLimiter, RetryPolicy
+from zdcal.http.remote import ClosingClient, RemoteApi
 from zdcal.http.retry import Sleep, is_tls_failure
 
 ICALENDAR = "text/calendar; charset=utf-8"
@@ -150,7 +150,7 @@ class Changes:
     complete: bool
 
 
-class CalDAVClient:
+class CalDAVClient(ClosingClient):
     """One CalDAV account (base URL, username, app password). Owns its httpx client
     only if it made it; ``verify`` is what to trust for TLS (a context, or True)."""
 
@@ -172,25 +172,22 @@ class CalDAVClient:
         self.url = url if url.endswith("/") else url + "/"
         # Sent with every request (not after a 401 challenge): one round trip per call.
         self._authorization = _basic_authorization(username, password)
-        self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(timeout=timeout, verify=verify)
-        self._policy = policy or RetryPolicy()
-        self._limiter = limiter
-        self._clock = clock
-        self._sleep = sleep
-        self._rng = rng
+        self._api = RemoteApi(
+            on_failure=self._unreachable,
+            http=http,
+            verify=verify,
+            policy=policy,
+            limiter=limiter,
+            timeout=timeout,
+            clock=clock,
+            sleep=sleep,
+            rng=rng,
+        )
         self.requests_sent = 0
         """Requests sent so far, retries included (for tests and benchmarks)."""
 
     async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
-
-    async def __aenter__(self) -> CalDAVClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
+        await self._api.aclose()
 
     # Discovery and calendars
 
@@ -522,35 +519,23 @@ class CalDAVClient:
         content: bytes | None = None,
         idempotent: bool,
     ) -> httpx.Response:
-        request = self._http.build_request(
+        self.requests_sent += 1
+        return await self._api.send(
             method,
             url,
+            headers={**(headers or {}), "Authorization": self._authorization},
             content=content,
-            headers={"User-Agent": f"zdcal/{__version__}", **(headers or {})},
+            idempotent=idempotent,
         )
-        request.headers["Authorization"] = self._authorization
-        self.requests_sent += 1
-        try:
-            return await send(
-                self._http,
-                request,
-                policy=self._policy,
-                idempotent=idempotent,
-                limiter=self._limiter,
-                sleep=self._sleep,
-                rng=self._rng,
-                clock=self._clock,
+
+    def _unreachable(self, exc: httpx.TransportError, request: httpx.Request) -> CalDAVError:
+        where = f"{request.method} {urlsplit(str(request.url)).path}"
+        if is_tls_failure(exc):
+            return TLSFailure(
+                f"{self._origin()}: the TLS certificate is not trusted or does not"
+                f" match ({where})"
             )
-        except httpx.TransportError as exc:
-            where = f"{method} {urlsplit(url).path}"
-            if is_tls_failure(exc):
-                raise TLSFailure(
-                    f"{self._origin()}: the TLS certificate is not trusted or does not"
-                    f" match ({where})"
-                ) from exc
-            raise Unreachable(
-                f"{self._origin()} unreachable: {type(exc).__name__} ({where})"
-            ) from exc
+        return Unreachable(f"{self._origin()} unreachable: {type(exc).__name__} ({where})")
 
     def _origin(self) -> str:
         parts = urlsplit(self.url)

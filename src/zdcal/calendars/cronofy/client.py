@@ -6,7 +6,6 @@ import asyncio
 import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +26,7 @@ from zdcal.calendars.cronofy.models import (
 from zdcal.calendars.cronofy.transport import CronofyTransport, OnTokens, RefreshCoordinator
 from zdcal.clock import Clock
 from zdcal.http import RateLimiter, RetryPolicy
+from zdcal.http.remote import ClosingClient
 from zdcal.http.retry import Sleep
 
 BATCH_LIMIT = 50
@@ -43,7 +43,7 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-class CronofyClient:
+class CronofyClient(ClosingClient):
     """An async client for one linked Cronofy account. Use as ``async with``.
 
     ``on_tokens`` receives the new tokens after every refresh (the refresh token may
@@ -86,17 +86,6 @@ class CronofyClient:
             sleep=sleep,
             rng=rng,
         )
-
-    async def __aenter__(self) -> CronofyClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the HTTP client if this client created it."""

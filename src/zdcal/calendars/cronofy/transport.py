@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from zdcal import __version__
 from zdcal.calendars.cronofy import oauth
 from zdcal.calendars.cronofy.errors import CronofyError, Unreachable, error_from_response
 from zdcal.calendars.cronofy.models import CronofyTokens
-from zdcal.clock import Clock, SystemClock
-from zdcal.http import Rate, RateLimiter, RetryPolicy, send
+from zdcal.clock import Clock
+from zdcal.http import Rate, RateLimiter, RetryPolicy
 from zdcal.http.credentials import RefreshingCredential
+from zdcal.http.remote import RemoteApi, unreachable_text
 from zdcal.http.retry import Sleep
 
 CRONOFY_RATES = (Rate(50, 1.0), Rate(500, 60.0))
@@ -38,6 +38,10 @@ RefreshAtCronofy = Callable[[CronofyTokens], Awaitable[CronofyTokens]]
 RefreshCoordinator = Callable[[CronofyTokens, RefreshAtCronofy], Awaitable[CronofyTokens]]
 """Wraps every refresh: given the stale tokens and the call that refreshes them at Cronofy,
 answers the tokens to use from now on (perhaps ones another process refreshed)."""
+
+
+def _unreachable(exc: httpx.TransportError, request: httpx.Request) -> Unreachable:
+    return Unreachable(unreachable_text("Cronofy", exc, request))
 
 
 def application_rate_limiter() -> RateLimiter:
@@ -69,13 +73,16 @@ class CronofyTransport:
         self._origin = urlsplit(self.api_base_url)[:2]
         self._client_id = client_id
         self._client_secret = client_secret
-        self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(timeout=timeout)
-        self._policy = policy or RetryPolicy()
-        self._limiter = limiter if limiter is not None else application_rate_limiter()
-        self._clock = clock or SystemClock()
-        self._sleep = sleep
-        self._rng = rng
+        self._api = RemoteApi(
+            on_failure=_unreachable,
+            http=http,
+            policy=policy,
+            limiter=limiter if limiter is not None else application_rate_limiter(),
+            timeout=timeout,
+            clock=clock,
+            sleep=sleep,
+            rng=rng,
+        )
         self._coordinate_refresh = coordinate_refresh
         self._tokens = RefreshingCredential(tokens, self._refreshed, on_tokens)
 
@@ -85,8 +92,7 @@ class CronofyTransport:
         return self._tokens.current
 
     async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        await self._api.aclose()
 
     def url(self, path: str) -> str:
         return f"{self.api_base_url}{path}"
@@ -108,7 +114,7 @@ class CronofyTransport:
         if not self.same_origin(url):
             raise CronofyError(f"refusing to send the access token to another host: {url}")
         tokens = self._tokens.current
-        if tokens.expires_within(self._clock.now(), EXPIRY_MARGIN_SECONDS):
+        if tokens.expires_within(self._api.clock.now(), EXPIRY_MARGIN_SECONDS):
             tokens = await self._tokens.refresh(tokens)
         response = await self._send(method, url, tokens, params, json, idempotent)
         if response.status_code == 401:
@@ -132,24 +138,10 @@ class CronofyTransport:
         headers = {
             "Authorization": f"Bearer {tokens.access_token}",
             "Accept": "application/json",
-            "User-Agent": f"zdcal/{__version__}",
         }
-        request = self._http.build_request(method, url, params=params, json=json, headers=headers)
-        try:
-            return await send(
-                self._http,
-                request,
-                policy=self._policy,
-                idempotent=idempotent,
-                limiter=self._limiter,
-                sleep=self._sleep,
-                rng=self._rng,
-                clock=self._clock,
-            )
-        except httpx.TransportError as exc:
-            raise Unreachable(
-                f"Cronofy unreachable: {type(exc).__name__} ({method} {request.url.path})"
-            ) from exc
+        return await self._api.send(
+            method, url, headers=headers, params=params, json=json, idempotent=idempotent
+        )
 
     async def _refreshed(self, stale: CronofyTokens) -> CronofyTokens:
         if self._coordinate_refresh is None:
@@ -166,11 +158,11 @@ class CronofyTransport:
 
     async def _refresh_at_cronofy(self, stale: CronofyTokens) -> CronofyTokens:
         return await oauth.refresh(
-            self._http,
+            self._api.http,
             self.api_base_url,
             client_id=self._client_id,
             client_secret=self._client_secret,
             refresh_token=stale.refresh_token,
-            clock=self._clock,
-            sleep=self._sleep,
+            clock=self._api.clock,
+            sleep=self._api.sleep,
         )

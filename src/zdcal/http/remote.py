@@ -1,0 +1,117 @@
+"""What every remote API client holds: one httpx client plus zdcal's one way to send.
+
+Cronofy, Zendesk and CalDAV each add their own authentication and their own typed
+errors; the pooled client, the retry policy, the pacing limiter and the injected time
+(clock, sleep, randomness) are held and used here, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import ssl
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from zdcal import __version__
+from zdcal.clock import Clock, SystemClock
+from zdcal.http.pacing import RateLimiter
+from zdcal.http.retry import RetryPolicy, Sleep, send
+
+USER_AGENT = f"zdcal/{__version__}"
+
+TransportFailure = Callable[[httpx.TransportError, httpx.Request], Exception]
+"""Turns a request that got no response into the vendor's own typed error."""
+
+
+def unreachable_text(service: str, exc: httpx.TransportError, request: httpx.Request) -> str:
+    """``Cronofy unreachable: ConnectError (GET /v1/calendars)``."""
+    return f"{service} unreachable: {type(exc).__name__} ({request.method} {request.url.path})"
+
+
+class RemoteApi:
+    """One remote API's HTTP: sends under the retry policy and the limiter, maps a
+    failure to reach it with ``on_failure``. Owns the httpx client only if it made it."""
+
+    def __init__(
+        self,
+        *,
+        on_failure: TransportFailure,
+        http: httpx.AsyncClient | None = None,
+        verify: ssl.SSLContext | bool = True,
+        policy: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        timeout: float = 20.0,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._on_failure = on_failure
+        self._owns_http = http is None
+        self.http = http or httpx.AsyncClient(timeout=timeout, verify=verify)
+        self.policy = policy or RetryPolicy()
+        self.limiter = limiter
+        self.clock = clock or SystemClock()
+        self.sleep = sleep
+        self.rng = rng
+
+    async def aclose(self) -> None:
+        """Close the httpx client if this object made it."""
+        if self._owns_http:
+            await self.http.aclose()
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        headers: Mapping[str, str] | None = None,
+        params: Any = None,
+        json: Any = None,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        """Send one request (our User-Agent added) per :func:`zdcal.http.send`; return
+        the final response, whatever its status, or raise ``on_failure``'s error."""
+        request = self.http.build_request(
+            method,
+            url,
+            params=params,
+            json=json,
+            content=content,
+            headers={**(headers or {}), "User-Agent": USER_AGENT},
+        )
+        try:
+            return await send(
+                self.http,
+                request,
+                policy=self.policy,
+                idempotent=idempotent,
+                limiter=self.limiter,
+                sleep=self.sleep,
+                rng=self.rng,
+                clock=self.clock,
+            )
+        except httpx.TransportError as exc:
+            raise self._on_failure(exc, request) from exc
+
+
+class ClosingClient:
+    """``async with`` for an API client: closes it (``aclose``) on the way out."""
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -12,7 +12,7 @@ import random
 import ssl
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypedDict, Unpack
 
 import httpx
 
@@ -32,31 +32,41 @@ def unreachable_text(service: str, exc: httpx.TransportError, request: httpx.Req
     return f"{service} unreachable: {type(exc).__name__} ({request.method} {request.url.path})"
 
 
+class HttpOptions(TypedDict, total=False):
+    """How a client talks HTTP, as every API client's constructor accepts it.
+
+    ``http``: a shared pool (else the client makes and closes its own, with ``timeout``
+    seconds and ``verify`` for TLS); ``policy``: the retry policy (default
+    :class:`RetryPolicy`); ``limiter``: pacing (none by default); ``clock``, ``sleep``,
+    ``rng``: injected time and jitter, for tests.
+    """
+
+    http: httpx.AsyncClient | None
+    verify: ssl.SSLContext | bool
+    policy: RetryPolicy | None
+    limiter: RateLimiter | None
+    timeout: float
+    clock: Clock | None
+    sleep: Sleep
+    rng: random.Random | None
+
+
 class RemoteApi:
     """One remote API's HTTP: sends under the retry policy and the limiter, maps a
     failure to reach it with ``on_failure``. Owns the httpx client only if it made it."""
 
-    def __init__(
-        self,
-        *,
-        on_failure: TransportFailure,
-        http: httpx.AsyncClient | None = None,
-        verify: ssl.SSLContext | bool = True,
-        policy: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
-        timeout: float = 20.0,
-        clock: Clock | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
-    ) -> None:
+    def __init__(self, *, on_failure: TransportFailure, **options: Unpack[HttpOptions]) -> None:
         self._on_failure = on_failure
+        http = options.get("http")
         self._owns_http = http is None
-        self.http = http or httpx.AsyncClient(timeout=timeout, verify=verify)
-        self.policy = policy or RetryPolicy()
-        self.limiter = limiter
-        self.clock = clock or SystemClock()
-        self.sleep = sleep
-        self.rng = rng
+        self.http = http or httpx.AsyncClient(
+            timeout=options.get("timeout", 20.0), verify=options.get("verify", True)
+        )
+        self.policy = options.get("policy") or RetryPolicy()
+        self.limiter = options.get("limiter")
+        self.clock = options.get("clock") or SystemClock()
+        self.sleep = options.get("sleep", asyncio.sleep)
+        self.rng = options.get("rng")
 
     async def aclose(self) -> None:
         """Close the httpx client if this object made it."""

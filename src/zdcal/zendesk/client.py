@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import quote
 
 import httpx
 
-from zdcal.clock import Clock
-from zdcal.http import RateLimiter, RetryPolicy
-from zdcal.http.remote import ClosingClient
-from zdcal.http.retry import Sleep
+from zdcal.http.remote import ClosingClient, HttpOptions
 from zdcal.zendesk.auth import ZendeskAuth
 from zdcal.zendesk.errors import ZendeskError
 from zdcal.zendesk.models import (
@@ -76,27 +71,10 @@ class ZendeskClient(ClosingClient):
         base_url: str,
         auth: ZendeskAuth,
         *,
-        http: httpx.AsyncClient | None = None,
-        policy: RetryPolicy | None = None,
-        timeout: float = 20.0,
         on_tokens: OnTokens | None = None,
-        clock: Clock | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
-        limiter: RateLimiter | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
-        self._transport = ZendeskTransport(
-            base_url,
-            auth,
-            http=http,
-            policy=policy,
-            timeout=timeout,
-            on_tokens=on_tokens,
-            clock=clock,
-            sleep=sleep,
-            rng=rng,
-            limiter=limiter,
-        )
+        self._transport = ZendeskTransport(base_url, auth, on_tokens=on_tokens, **http)
 
     async def aclose(self) -> None:
         """Close the HTTP client if this client created it."""

@@ -7,20 +7,16 @@ module is only about *what* to ask.
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import urlsplit
 
 import httpx
 
-from zdcal.clock import Clock
-from zdcal.http import RateLimiter, RetryPolicy, parse_retry_after
+from zdcal.http import parse_retry_after
 from zdcal.http.credentials import RefreshingCredential
-from zdcal.http.remote import RemoteApi, unreachable_text
-from zdcal.http.retry import Sleep
+from zdcal.http.remote import HttpOptions, RemoteApi, unreachable_text
 from zdcal.zendesk import oauth
 from zdcal.zendesk.auth import OAuthAuth, OAuthTokens, ZendeskAuth
 from zdcal.zendesk.errors import Unreachable, ZendeskError, error_from_response
@@ -68,27 +64,12 @@ class ZendeskTransport:
         base_url: str,
         auth: ZendeskAuth,
         *,
-        http: httpx.AsyncClient | None = None,
-        policy: RetryPolicy | None = None,
-        timeout: float = 20.0,
         on_tokens: OnTokens | None = None,
-        clock: Clock | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
-        limiter: RateLimiter | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._origin = urlsplit(self.base_url)[:2]
-        self._api = RemoteApi(
-            on_failure=_unreachable,
-            http=http,
-            policy=policy,
-            limiter=limiter,
-            timeout=timeout,
-            clock=clock,
-            sleep=sleep,
-            rng=rng,
-        )
+        self._api = RemoteApi(on_failure=_unreachable, **http)
         self._on_tokens = on_tokens
         self._auth: RefreshingCredential[ZendeskAuth] = RefreshingCredential(
             auth, self._refreshed_auth

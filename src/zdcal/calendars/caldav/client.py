@@ -28,13 +28,11 @@ Guesses about servers it has not met are listed, with reasons, in :mod:`.assumpt
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import enum
-import random
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Unpack
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
@@ -59,10 +57,8 @@ from zdcal.calendars.caldav.errors import (
     TLSFailure,
     Unreachable,
 )
-from zdcal.clock import Clock
-from zdcal.http import RateLimiter, RetryPolicy
-from zdcal.http.remote import ClosingClient, RemoteApi
-from zdcal.http.retry import Sleep, is_tls_failure
+from zdcal.http.remote import ClosingClient, HttpOptions, RemoteApi
+from zdcal.http.retry import is_tls_failure
 
 ICALENDAR = "text/calendar; charset=utf-8"
 _XML = "application/xml; charset=utf-8"
@@ -159,30 +155,12 @@ class CalDAVClient(ClosingClient):
         url: str,
         username: str,
         password: str,
-        *,
-        http: httpx.AsyncClient | None = None,
-        verify: ssl.SSLContext | bool = True,
-        policy: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
-        timeout: float = 20.0,
-        clock: Clock | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
         self.url = url if url.endswith("/") else url + "/"
         # Sent with every request (not after a 401 challenge): one round trip per call.
         self._authorization = _basic_authorization(username, password)
-        self._api = RemoteApi(
-            on_failure=self._unreachable,
-            http=http,
-            verify=verify,
-            policy=policy,
-            limiter=limiter,
-            timeout=timeout,
-            clock=clock,
-            sleep=sleep,
-            rng=rng,
-        )
+        self._api = RemoteApi(on_failure=self._unreachable, **http)
         self.requests_sent = 0
         """Requests sent so far, retries included (for tests and benchmarks)."""
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import quote
-
-import httpx
 
 from zdcal.calendars.cronofy.errors import BatchTooLarge, CronofyError
 from zdcal.calendars.cronofy.models import (
@@ -24,10 +20,7 @@ from zdcal.calendars.cronofy.models import (
     events_path,
 )
 from zdcal.calendars.cronofy.transport import CronofyTransport, OnTokens, RefreshCoordinator
-from zdcal.clock import Clock
-from zdcal.http import RateLimiter, RetryPolicy
-from zdcal.http.remote import ClosingClient
-from zdcal.http.retry import Sleep
+from zdcal.http.remote import ClosingClient, HttpOptions
 
 BATCH_LIMIT = 50
 """Cronofy accepts at most this many entries per batch request."""
@@ -63,13 +56,7 @@ class CronofyClient(ClosingClient):
         client_secret: str,
         on_tokens: OnTokens | None = None,
         coordinate_refresh: RefreshCoordinator | None = None,
-        http: httpx.AsyncClient | None = None,
-        policy: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
-        timeout: float = 20.0,
-        clock: Clock | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
         self._transport = CronofyTransport(
             api_base_url,
@@ -78,13 +65,7 @@ class CronofyClient(ClosingClient):
             client_secret=client_secret,
             on_tokens=on_tokens,
             coordinate_refresh=coordinate_refresh,
-            http=http,
-            policy=policy,
-            limiter=limiter,
-            timeout=timeout,
-            clock=clock,
-            sleep=sleep,
-            rng=rng,
+            **http,
         )
 
     async def aclose(self) -> None:

@@ -6,11 +6,9 @@ before the known expiry, pacing under the application-wide rate limits, and type
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import random
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import urlsplit
 
 import httpx
@@ -18,11 +16,9 @@ import httpx
 from zdcal.calendars.cronofy import oauth
 from zdcal.calendars.cronofy.errors import CronofyError, Unreachable, error_from_response
 from zdcal.calendars.cronofy.models import CronofyTokens
-from zdcal.clock import Clock
-from zdcal.http import Rate, RateLimiter, RetryPolicy
+from zdcal.http import Rate, RateLimiter
 from zdcal.http.credentials import RefreshingCredential
-from zdcal.http.remote import RemoteApi, unreachable_text
-from zdcal.http.retry import Sleep
+from zdcal.http.remote import HttpOptions, RemoteApi, unreachable_text
 
 CRONOFY_RATES = (Rate(50, 1.0), Rate(500, 60.0))
 """Cronofy's documented limits per application: 50 requests/second and 500/minute."""
@@ -61,28 +57,15 @@ class CronofyTransport:
         client_secret: str,
         on_tokens: OnTokens | None = None,
         coordinate_refresh: RefreshCoordinator | None = None,
-        http: httpx.AsyncClient | None = None,
-        policy: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
-        timeout: float = 20.0,
-        clock: Clock | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
         self.api_base_url = api_base_url.rstrip("/")
         self._origin = urlsplit(self.api_base_url)[:2]
         self._client_id = client_id
         self._client_secret = client_secret
-        self._api = RemoteApi(
-            on_failure=_unreachable,
-            http=http,
-            policy=policy,
-            limiter=limiter if limiter is not None else application_rate_limiter(),
-            timeout=timeout,
-            clock=clock,
-            sleep=sleep,
-            rng=rng,
-        )
+        if http.get("limiter") is None:
+            http["limiter"] = application_rate_limiter()
+        self._api = RemoteApi(on_failure=_unreachable, **http)
         self._coordinate_refresh = coordinate_refresh
         self._tokens = RefreshingCredential(tokens, self._refreshed, on_tokens)
 

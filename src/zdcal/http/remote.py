@@ -13,6 +13,7 @@ import ssl
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Self, TypedDict, Unpack
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -53,9 +54,21 @@ class HttpOptions(TypedDict, total=False):
 
 class RemoteApi:
     """One remote API's HTTP: sends under the retry policy and the limiter, maps a
-    failure to reach it with ``on_failure``. Owns the httpx client only if it made it."""
+    failure to reach it with ``on_failure``. Owns the httpx client only if it made it.
 
-    def __init__(self, *, on_failure: TransportFailure, **options: Unpack[HttpOptions]) -> None:
+    ``base_url`` (if given) is where :meth:`url` paths start and the only origin
+    :meth:`same_origin` accepts: credentials go nowhere else.
+    """
+
+    def __init__(
+        self,
+        base_url: str = "",
+        *,
+        on_failure: TransportFailure,
+        **options: Unpack[HttpOptions],
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._origin = urlsplit(self.base_url)[:2]
         self._on_failure = on_failure
         http = options.get("http")
         self._owns_http = http is None
@@ -72,6 +85,13 @@ class RemoteApi:
         """Close the httpx client if this object made it."""
         if self._owns_http:
             await self.http.aclose()
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def same_origin(self, url: str) -> bool:
+        """Whether ``url`` is on our API's host (scheme and authority)."""
+        return urlsplit(url)[:2] == self._origin
 
     async def send(
         self,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, Unpack
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -56,7 +55,7 @@ def _unreachable(exc: httpx.TransportError, request: httpx.Request) -> Unreachab
     return Unreachable(unreachable_text("Zendesk", exc, request))
 
 
-class ZendeskTransport:
+class ZendeskTransport(RemoteApi):
     """Sends requests to one Zendesk account. Owns the httpx client only if it made it."""
 
     def __init__(
@@ -67,9 +66,7 @@ class ZendeskTransport:
         on_tokens: OnTokens | None = None,
         **http: Unpack[HttpOptions],
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._origin = urlsplit(self.base_url)[:2]
-        self._api = RemoteApi(on_failure=_unreachable, **http)
+        super().__init__(base_url, on_failure=_unreachable, **http)
         self._on_tokens = on_tokens
         self._auth: RefreshingCredential[ZendeskAuth] = RefreshingCredential(
             auth, self._refreshed_auth
@@ -81,16 +78,6 @@ class ZendeskTransport:
     def auth(self) -> ZendeskAuth:
         """The credentials in use now (after any refresh)."""
         return self._auth.current
-
-    async def aclose(self) -> None:
-        await self._api.aclose()
-
-    def url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
-
-    def same_origin(self, url: str) -> bool:
-        """Whether ``url`` is on our Zendesk host: credentials are only ever sent there."""
-        return urlsplit(url)[:2] == self._origin
 
     async def request(
         self,
@@ -109,7 +96,7 @@ class ZendeskTransport:
         if (
             isinstance(auth, OAuthAuth)
             and auth.can_refresh
-            and auth.expires_within(self._api.clock.now(), EXPIRY_MARGIN)
+            and auth.expires_within(self.clock.now(), EXPIRY_MARGIN)
         ):
             auth = await self._auth.refresh(auth)
         response = await self._send(
@@ -125,7 +112,7 @@ class ZendeskTransport:
         self._observe_rate_limits(response)
         if response.is_success:
             return response
-        retry_after = parse_retry_after(response.headers.get("retry-after"), self._api.clock.now())
+        retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.now())
         raise error_from_response(response, needs=needs, retry_after=retry_after)
 
     async def _send(
@@ -139,7 +126,7 @@ class ZendeskTransport:
         idempotent: bool,
     ) -> httpx.Response:
         headers = {"Authorization": auth.authorization(), "Accept": "application/json"}
-        return await self._api.send(
+        return await self.send(
             method, url, headers=headers, params=params, json=json, idempotent=idempotent
         )
 
@@ -147,13 +134,13 @@ class ZendeskTransport:
         if not isinstance(stale, OAuthAuth) or stale.refresh_token is None:
             raise ZendeskError("these credentials cannot be refreshed")
         tokens = await oauth.refresh(
-            self._api.http,
+            self.http,
             self.base_url,
             client_id=stale.client_id,
             client_secret=stale.client_secret,
             refresh_token=stale.refresh_token,
-            clock=self._api.clock,
-            sleep=self._api.sleep,
+            clock=self.clock,
+            sleep=self.sleep,
         )
         if self._on_tokens is not None:
             # Store the rotated refresh token before anything can use it.
@@ -173,7 +160,7 @@ class ZendeskTransport:
         on some endpoints only (never on the exports): absence is normal, never assumed.
         """
         headers = response.headers
-        now = self._api.clock.now()
+        now = self.clock.now()
         limit = _parse_int(headers.get("ratelimit-limit") or headers.get("rate-limit"))
         remaining = _parse_int(
             headers.get("ratelimit-remaining") or headers.get("rate-limit-remaining")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Unpack
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -45,7 +44,7 @@ def application_rate_limiter() -> RateLimiter:
     return RateLimiter(CRONOFY_RATES)
 
 
-class CronofyTransport:
+class CronofyTransport(RemoteApi):
     """Sends requests for one linked account. Owns the httpx client only if it made it."""
 
     def __init__(
@@ -59,13 +58,11 @@ class CronofyTransport:
         coordinate_refresh: RefreshCoordinator | None = None,
         **http: Unpack[HttpOptions],
     ) -> None:
-        self.api_base_url = api_base_url.rstrip("/")
-        self._origin = urlsplit(self.api_base_url)[:2]
-        self._client_id = client_id
-        self._client_secret = client_secret
         if http.get("limiter") is None:
             http["limiter"] = application_rate_limiter()
-        self._api = RemoteApi(on_failure=_unreachable, **http)
+        super().__init__(api_base_url, on_failure=_unreachable, **http)
+        self._client_id = client_id
+        self._client_secret = client_secret
         self._coordinate_refresh = coordinate_refresh
         self._tokens = RefreshingCredential(tokens, self._refreshed, on_tokens)
 
@@ -73,16 +70,6 @@ class CronofyTransport:
     def tokens(self) -> CronofyTokens:
         """The tokens in use now (after any refresh)."""
         return self._tokens.current
-
-    async def aclose(self) -> None:
-        await self._api.aclose()
-
-    def url(self, path: str) -> str:
-        return f"{self.api_base_url}{path}"
-
-    def same_origin(self, url: str) -> bool:
-        """Whether ``url`` is on our Cronofy API host: the bearer token only goes there."""
-        return urlsplit(url)[:2] == self._origin
 
     async def request(
         self,
@@ -97,7 +84,7 @@ class CronofyTransport:
         if not self.same_origin(url):
             raise CronofyError(f"refusing to send the access token to another host: {url}")
         tokens = self._tokens.current
-        if tokens.expires_within(self._api.clock.now(), EXPIRY_MARGIN_SECONDS):
+        if tokens.expires_within(self.clock.now(), EXPIRY_MARGIN_SECONDS):
             tokens = await self._tokens.refresh(tokens)
         response = await self._send(method, url, tokens, params, json, idempotent)
         if response.status_code == 401:
@@ -122,7 +109,7 @@ class CronofyTransport:
             "Authorization": f"Bearer {tokens.access_token}",
             "Accept": "application/json",
         }
-        return await self._api.send(
+        return await self.send(
             method, url, headers=headers, params=params, json=json, idempotent=idempotent
         )
 
@@ -141,11 +128,11 @@ class CronofyTransport:
 
     async def _refresh_at_cronofy(self, stale: CronofyTokens) -> CronofyTokens:
         return await oauth.refresh(
-            self._api.http,
-            self.api_base_url,
+            self.http,
+            self.base_url,
             client_id=self._client_id,
             client_secret=self._client_secret,
             refresh_token=stale.refresh_token,
-            clock=self._api.clock,
-            sleep=self._api.sleep,
+            clock=self.clock,
+            sleep=self.sleep,
         )

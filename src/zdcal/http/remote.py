@@ -33,6 +33,24 @@ def unreachable_text(service: str, exc: httpx.TransportError, request: httpx.Req
     return f"{service} unreachable: {type(exc).__name__} ({request.method} {request.url.path})"
 
 
+class ClosingClient:
+    """``async with`` for an API client: closes it (``aclose``) on the way out."""
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
 class HttpOptions(TypedDict, total=False):
     """How a client talks HTTP, as every API client's constructor accepts it.
 
@@ -52,7 +70,7 @@ class HttpOptions(TypedDict, total=False):
     rng: random.Random | None
 
 
-class RemoteApi:
+class RemoteApi(ClosingClient):
     """One remote API's HTTP: sends under the retry policy and the limiter, maps a
     failure to reach it with ``on_failure``. Owns the httpx client only if it made it.
 
@@ -127,21 +145,3 @@ class RemoteApi:
             )
         except httpx.TransportError as exc:
             raise self._on_failure(exc, request) from exc
-
-
-class ClosingClient:
-    """``async with`` for an API client: closes it (``aclose``) on the way out."""
-
-    async def aclose(self) -> None:
-        raise NotImplementedError
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -23,7 +23,7 @@ connection provably never opened."""
 
 
 def authorization_url(
-    endpoint: str, *, client_id: str, redirect_uri: str, scope: str, state: str, **extra: str
+    endpoint: str, client_id: str, redirect_uri: str, scope: str, state: str, **extra: str
 ) -> str:
     """Where to send a browser to ask for a code (RFC 6749 4.1.1), ``extra`` appended."""
     params = {

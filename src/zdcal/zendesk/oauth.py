@@ -53,19 +53,11 @@ def authorize_url(
     code_challenge: str | None = None,
 ) -> str:
     """Where to send the admin's browser to grant zdcal access."""
-    pkce = (
-        {}
-        if code_challenge is None
-        else {"code_challenge": code_challenge, "code_challenge_method": "S256"}
-    )
-    return authorization_url(
-        f"{base_url.rstrip('/')}/oauth/authorizations/new",
-        client_id=client_id,
-        redirect_uri=redirect_uri,
-        scope=scope,
-        state=state,
-        **pkce,
-    )
+    endpoint = f"{base_url.rstrip('/')}/oauth/authorizations/new"
+    pkce = {}
+    if code_challenge is not None:
+        pkce = {"code_challenge": code_challenge, "code_challenge_method": "S256"}
+    return authorization_url(endpoint, client_id, redirect_uri, scope, state, **pkce)
 
 
 async def exchange_code(

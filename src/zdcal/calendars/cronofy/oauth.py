@@ -34,14 +34,9 @@ def authorize_url(
     avoid_linking: bool = False,
 ) -> str:
     """Where to send the agent's browser to link a calendar account."""
-    return authorization_url(
-        f"{app_base_url.rstrip('/')}/oauth/authorize",
-        client_id=client_id,
-        redirect_uri=redirect_uri,
-        scope=scope,
-        state=state,
-        **({"avoid_linking": "true"} if avoid_linking else {}),
-    )
+    endpoint = f"{app_base_url.rstrip('/')}/oauth/authorize"
+    extra = {"avoid_linking": "true"} if avoid_linking else {}
+    return authorization_url(endpoint, client_id, redirect_uri, scope, state, **extra)
 
 
 async def exchange_code(

@@ -11,14 +11,14 @@ import asyncio
 import random
 import ssl
 from collections.abc import Callable, Mapping
-from types import TracebackType
-from typing import Any, Self, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 from urllib.parse import urlsplit
 
 import httpx
 
 from zdcal import __version__
 from zdcal.clock import Clock, SystemClock
+from zdcal.closing import AsyncClosing
 from zdcal.http.pacing import RateLimiter
 from zdcal.http.retry import RetryPolicy, Sleep, send
 
@@ -31,24 +31,6 @@ TransportFailure = Callable[[httpx.TransportError, httpx.Request], Exception]
 def unreachable_text(service: str, exc: httpx.TransportError, request: httpx.Request) -> str:
     """``Cronofy unreachable: ConnectError (GET /v1/calendars)``."""
     return f"{service} unreachable: {type(exc).__name__} ({request.method} {request.url.path})"
-
-
-class ClosingClient:
-    """``async with`` for an API client: closes it (``aclose``) on the way out."""
-
-    async def aclose(self) -> None:
-        raise NotImplementedError
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 class HttpOptions(TypedDict, total=False):
@@ -70,7 +52,7 @@ class HttpOptions(TypedDict, total=False):
     rng: random.Random | None
 
 
-class RemoteApi(ClosingClient):
+class RemoteApi(AsyncClosing):
     """One remote API's HTTP: sends under the retry policy and the limiter, maps a
     failure to reach it with ``on_failure``. Owns the httpx client only if it made it.
 

@@ -57,7 +57,8 @@ from zdcal.calendars.caldav.errors import (
     TLSFailure,
     Unreachable,
 )
-from zdcal.http.remote import ClosingClient, HttpOptions, RemoteApi
+from zdcal.closing import AsyncClosing
+from zdcal.http.remote import HttpOptions, RemoteApi
 from zdcal.http.retry import is_tls_failure
 
 ICALENDAR = "text/calendar; charset=utf-8"
@@ -146,7 +147,7 @@ class Changes:
     complete: bool
 
 
-class CalDAVClient(ClosingClient):
+class CalDAVClient(AsyncClosing):
     """One CalDAV account (base URL, username, app password). Owns its httpx client
     only if it made it; ``verify`` is what to trust for TLS (a context, or True)."""
 

@@ -11,7 +11,8 @@ import asyncio
 import random
 import ssl
 from collections.abc import Callable, Mapping
-from typing import Any, TypedDict, Unpack
+from datetime import datetime
+from typing import Any, TypedDict, TypeVar, Unpack
 from urllib.parse import urlsplit
 
 import httpx
@@ -19,10 +20,13 @@ import httpx
 from zdcal import __version__
 from zdcal.clock import Clock, SystemClock
 from zdcal.closing import AsyncClosing
+from zdcal.http.credentials import RefreshingCredential
 from zdcal.http.pacing import RateLimiter
 from zdcal.http.retry import RetryPolicy, Sleep, send
 
 USER_AGENT = f"zdcal/{__version__}"
+
+Credential = TypeVar("Credential")
 
 TransportFailure = Callable[[httpx.TransportError, httpx.Request], Exception]
 """Turns a request that got no response into the vendor's own typed error."""
@@ -127,3 +131,39 @@ class RemoteApi(AsyncClosing):
             )
         except httpx.TransportError as exc:
             raise self._on_failure(exc, request) from exc
+
+    async def send_authorized(
+        self,
+        credential: RefreshingCredential[Credential],
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        params: Any = None,
+        json: Any = None,
+        authorization: Callable[[Credential], str],
+        expiring: Callable[[Credential, datetime], bool],
+        refreshable: Callable[[Credential], bool] = lambda _: True,
+    ) -> httpx.Response:
+        """:meth:`send` to a JSON API with ``credential`` as the ``Authorization`` header.
+
+        A refreshable credential is refreshed first when ``expiring`` now, and once after
+        a 401, then the request is sent once more: tokens die early (revocation, clock
+        skew). Answers the final response, whatever its status.
+        """
+
+        async def send_as(current: Credential) -> httpx.Response:
+            headers = {"Authorization": authorization(current), "Accept": "application/json"}
+            return await self.send(
+                method, url, headers=headers, params=params, json=json, idempotent=idempotent
+            )
+
+        current = credential.current
+        if refreshable(current) and expiring(current, self.clock.now()):
+            current = await credential.refresh(current)
+        response = await send_as(current)
+        if response.status_code == 401 and refreshable(current):
+            await response.aclose()
+            current = await credential.refresh(current)
+            response = await send_as(current)
+        return response

@@ -8,7 +8,7 @@ module is only about *what* to ask.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Unpack
 
 import httpx
@@ -55,6 +55,14 @@ def _unreachable(exc: httpx.TransportError, request: httpx.Request) -> Unreachab
     return Unreachable(unreachable_text("Zendesk", exc, request))
 
 
+def _refreshable(auth: ZendeskAuth) -> bool:
+    return isinstance(auth, OAuthAuth) and auth.can_refresh
+
+
+def _expiring(auth: ZendeskAuth, now: datetime) -> bool:
+    return isinstance(auth, OAuthAuth) and auth.expires_within(now, EXPIRY_MARGIN)
+
+
 class ZendeskTransport(RemoteApi):
     """Sends requests to one Zendesk account. Owns the httpx client only if it made it."""
 
@@ -92,43 +100,22 @@ class ZendeskTransport(RemoteApi):
         """Send and return a 2xx response, or raise the matching :class:`ZendeskError`."""
         if not self.same_origin(url):
             raise ZendeskError(f"refusing to send credentials to another host: {url}")
-        auth = self._auth.current
-        if (
-            isinstance(auth, OAuthAuth)
-            and auth.can_refresh
-            and auth.expires_within(self.clock.now(), EXPIRY_MARGIN)
-        ):
-            auth = await self._auth.refresh(auth)
-        response = await self._send(
-            method, url, auth, params=params, json=json, idempotent=idempotent
+        response = await self.send_authorized(
+            self._auth,
+            method,
+            url,
+            params=params,
+            json=json,
+            idempotent=idempotent,
+            authorization=lambda auth: auth.authorization(),
+            expiring=_expiring,
+            refreshable=_refreshable,
         )
-        if response.status_code == 401 and isinstance(auth, OAuthAuth) and auth.can_refresh:
-            # Refresh once and retry once: a token may expire early (revocation, clock skew).
-            await response.aclose()
-            auth = await self._auth.refresh(auth)
-            response = await self._send(
-                method, url, auth, params=params, json=json, idempotent=idempotent
-            )
         self._observe_rate_limits(response)
         if response.is_success:
             return response
         retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.now())
         raise error_from_response(response, needs=needs, retry_after=retry_after)
-
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        auth: ZendeskAuth,
-        *,
-        params: Mapping[str, Any] | None,
-        json: Any,
-        idempotent: bool,
-    ) -> httpx.Response:
-        headers = {"Authorization": auth.authorization(), "Accept": "application/json"}
-        return await self.send(
-            method, url, headers=headers, params=params, json=json, idempotent=idempotent
-        )
 
     async def _refreshed_auth(self, stale: ZendeskAuth) -> ZendeskAuth:
         if not isinstance(stale, OAuthAuth) or stale.refresh_token is None:

@@ -83,35 +83,19 @@ class CronofyTransport(RemoteApi):
         """Send and return a 2xx (or 207) response, or raise the matching CronofyError."""
         if not self.same_origin(url):
             raise CronofyError(f"refusing to send the access token to another host: {url}")
-        tokens = self._tokens.current
-        if tokens.expires_within(self.clock.now(), EXPIRY_MARGIN_SECONDS):
-            tokens = await self._tokens.refresh(tokens)
-        response = await self._send(method, url, tokens, params, json, idempotent)
-        if response.status_code == 401:
-            # Refresh once and retry once: tokens die early (revocation, clock skew).
-            await response.aclose()
-            tokens = await self._tokens.refresh(tokens)
-            response = await self._send(method, url, tokens, params, json, idempotent)
+        response = await self.send_authorized(
+            self._tokens,
+            method,
+            url,
+            params=params,
+            json=json,
+            idempotent=idempotent,
+            authorization=lambda tokens: f"Bearer {tokens.access_token}",
+            expiring=lambda tokens, now: tokens.expires_within(now, EXPIRY_MARGIN_SECONDS),
+        )
         if response.is_success:
             return response
         raise error_from_response(response)
-
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        tokens: CronofyTokens,
-        params: Any,
-        json: Any,
-        idempotent: bool,
-    ) -> httpx.Response:
-        headers = {
-            "Authorization": f"Bearer {tokens.access_token}",
-            "Accept": "application/json",
-        }
-        return await self.send(
-            method, url, headers=headers, params=params, json=json, idempotent=idempotent
-        )
 
     async def _refreshed(self, stale: CronofyTokens) -> CronofyTokens:
         if self._coordinate_refresh is None:

@@ -1,5 +1,6 @@
-"""What the sandbox runs in the background (its HTTP servers, the mail sink, the pair of
-simulators): started on entering a ``with`` block and stopped on leaving it."""
+"""What runs in the background for tests, benchmarks and the demo (the sandbox's HTTP
+servers and mail sink, the simulators, a served zdcal): started on entering a ``with``
+block and stopped on leaving it."""
 
 from __future__ import annotations
 

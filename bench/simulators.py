@@ -11,14 +11,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
 from population import BenchAgent
 from zdcal.domain import AccountInfo
 from zdcal.domain.account import event_id_for
+from zdcal.sandbox.background import Background
 
 STARTUP_TIMEOUT_SECONDS = 30.0
 
@@ -50,7 +50,7 @@ def stop_child(process: subprocess.Popen[bytes] | None, timeout: float) -> None:
             process.wait()
 
 
-class SimulatorProcess:
+class SimulatorProcess(Background):
     """``zdcal sandbox --scenario FILE`` as a child process. Use as a context manager.
 
     ``zendesk`` and ``cronofy`` are plain HTTP clients on each simulator's base URL,
@@ -67,7 +67,7 @@ class SimulatorProcess:
         self.zendesk = httpx.Client(base_url=self.zendesk_url, timeout=120)
         self.cronofy = httpx.Client(base_url=self.cronofy_url, timeout=120)
 
-    def start(self) -> SimulatorProcess:
+    def start(self) -> Self:
         command = [
             sys.executable, "-m", "zdcal.cli", "sandbox",
             "--zendesk-port", self.zendesk_url.rsplit(":", 1)[1],
@@ -95,17 +95,6 @@ class SimulatorProcess:
         self.zendesk.close()
         self.cronofy.close()
         stop_child(self._process, timeout=10)
-
-    def __enter__(self) -> SimulatorProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # Control API ---------------------------------------------------------------------
 

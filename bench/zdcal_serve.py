@@ -9,7 +9,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
+from typing import Self
 
 import httpx
 
@@ -18,6 +18,7 @@ from simulators import STARTUP_TIMEOUT_SECONDS, stop_child
 from zdcal.live.bootstrap import bootstrap_account
 from zdcal.live.services import Services
 from zdcal.runtime import Runtime
+from zdcal.sandbox.background import Background
 from zdcal.settings import Settings
 
 
@@ -56,7 +57,7 @@ def serve_environment(settings: Settings) -> dict[str, str]:
 
 
 @dataclass
-class ZdcalServeProcess:
+class ZdcalServeProcess(Background):
     """``zdcal serve`` as a child process, on a free port. Use as a context manager.
 
     ``cores`` pins it (and every thread it starts) to those CPU cores: the child inherits
@@ -80,7 +81,7 @@ class ZdcalServeProcess:
         assert self._process is not None
         return self._process.pid
 
-    def start(self) -> ZdcalServeProcess:
+    def start(self) -> Self:
         command = [sys.executable, "-m", "zdcal.cli", "serve", "--port", str(self.port)]
         if not self.workers:
             command.append("--no-workers")
@@ -110,17 +111,6 @@ class ZdcalServeProcess:
     def stop(self) -> None:
         """SIGTERM (graceful: buffered notifications are committed), then wait."""
         stop_child(self._process, timeout=40)
-
-    def __enter__(self) -> ZdcalServeProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 async def bootstrap(settings: Settings, public_url: str) -> None:

@@ -16,7 +16,7 @@ from zdcal_testing import imported_names, within
 SRC = Path(zdcal.__file__).parent
 
 LAYERS: list[set[str]] = [
-    {"__version__", "clock", "settings", "webhook_urls"},
+    {"__version__", "clock", "closing", "settings", "webhook_urls"},
     {"domain"},
     {"http"},
     {"store"},

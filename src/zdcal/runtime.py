@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from zdcal.clock import Clock, SystemClock
+from zdcal.closing import AsyncClosing
 from zdcal.settings import Settings
 from zdcal.store import (
     Account,
@@ -68,7 +68,7 @@ def zendesk_auth(account: Account) -> ZendeskAuth:
 
 
 @dataclass
-class Runtime:
+class Runtime(AsyncClosing):
     """A migrated store plus factories for API clients. Use as ``async with``."""
 
     settings: Settings
@@ -104,19 +104,8 @@ class Runtime:
         store = Store(create_engine(settings.database_url), vault, clock)
         return cls(settings, store, clock)
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         await self.store.engine.dispose()
-
-    async def __aenter__(self) -> Runtime:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     def http_client(
         self,

@@ -4,7 +4,8 @@ from the server."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +14,10 @@ from test_lifecycle import ON_EVERY_BACKEND
 from world import NIA, World, due
 
 from zdcal.calendars.caldav.ical import task_ics
+from zdcal.runtime import Runtime
+from zdcal.store import CalDAVAccount
+from zdcal.sync.engine import AccountSync
+from zdcal.usecases.calendars import Linked, connect_after_credentials
 
 
 @pytest.mark.parametrize("case", ON_EVERY_BACKEND, ids=lambda case: case.__name__[5:])
@@ -56,3 +61,46 @@ def test_verify_rewrites_a_lost_event_and_removes_a_stray(caldav_world: CalDAVWo
     assert report.strays_removed == 1
     assert list(world.events(world.calendar("ada"))) == [event_id]
     assert event_id.endswith(f"-{ticket}")
+
+
+def test_a_refused_password_marks_the_agent_and_reconnecting_repairs(
+    caldav_world: CalDAVWorld,
+) -> None:
+    world = caldav_world
+    world.connect(NIA, "ada")
+    ticket = world.create_task(NIA, due("2030-04-01"))
+    world.sync()
+    agent = world.agent(NIA)
+    home = world.dav.calendar_home_url
+    revoked = CalDAVAccount(home, world.dav.username, "revoked app password")
+
+    async def revoke(runtime: Runtime) -> None:
+        async with runtime.store.transaction() as tx:
+            await tx.agents.connect(agent.id, calendar_account_id=home, data_center="",
+                                    tokens=revoked, calendar_backend="caldav")
+
+    world.run(revoke)
+    world.update(ticket, due_at=due("2030-04-05"))
+    report = world.sync()
+    assert report.agents_needing_reconnect == 1
+    assert world.agent(NIA).status.value == "needs_reconnect"
+
+    broken = world.agent(NIA)
+
+    async def reconnect(sync: AccountSync) -> Linked:
+        backend = sync.calendars.of(broken)  # type: ignore[attr-defined]
+        return await connect_after_credentials(
+            lambda: _same(sync), backend, broken, provider="generic",
+            url=world.dav.url, username=world.dav.username, password=world.dav.password,
+        )
+
+    linked = world.with_sync(reconnect)
+    assert linked.repaired
+    assert linked.agent.status.value == "active"
+    (event,) = world.events(world.calendar("ada")).values()
+    assert event["start"] == "2030-04-05"
+
+
+@asynccontextmanager
+async def _same(sync: AccountSync) -> AsyncIterator[AccountSync]:
+    yield sync

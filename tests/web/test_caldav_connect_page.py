@@ -5,6 +5,7 @@ never shown back nor logged."""
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from contextlib import closing
 from pathlib import Path
@@ -45,7 +46,15 @@ def test_an_agent_connects_caldav_on_their_page(
             "csrf_token": csrf_of(choice), "calendar_id": url,
         })
         assert confirmed.status_code == 303, confirmed.text
-        assert "Your tasks are in" in client.get("/agent").text
+        page = client.get("/agent").text
+        assert "Your tasks are in" in page
+        assert "through:\n   <strong>CalDAV</strong>" in page
+        # CalDAV cannot push: its receiver path takes nothing for this very agent.
+        with closing(sqlite3.connect(stack.database_file)) as db:
+            (key,) = db.execute("SELECT key FROM accounts").fetchone()
+        pushed = client.post(f"/webhooks/caldav/{key}/{NIA}", content=b"{}")
+        assert pushed.status_code == 404
+        assert any("does not push" in line for line in stack.logs.lines)
         with server.http() as http:
             listing = http.request("PROPFIND", url, headers={"Depth": "1"})
         assert listing.text.count(".ics</") == 1

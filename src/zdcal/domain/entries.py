@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from zdcal.domain.account import AccountInfo
 from zdcal.domain.agent import AgentTarget
@@ -55,13 +55,7 @@ class DesiredEntry:
 
     def recorded(self) -> RecordedEntry:
         """What the store records once this entry's upsert succeeded."""
-        return RecordedEntry(
-            ticket_id=self.ticket_id,
-            agent_id=self.agent_id,
-            calendar_id=self.calendar_id,
-            event_id=self.event_id,
-            content_hash=self.content_hash,
-        )
+        return RecordedEntry.of(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +67,32 @@ class RecordedEntry:
     calendar_id: str
     event_id: str
     content_hash: str
+
+    @classmethod
+    def of(cls, entry: WrittenEntry) -> RecordedEntry:
+        """The identity and hash of any entry that has them (desired, or stored)."""
+        return cls(
+            ticket_id=entry.ticket_id,
+            agent_id=entry.agent_id,
+            calendar_id=entry.calendar_id,
+            event_id=entry.event_id,
+            content_hash=entry.content_hash,
+        )
+
+
+class WrittenEntry(Protocol):
+    """Anything naming one event of a ticket in an agent's calendar, with its hash."""
+
+    @property
+    def ticket_id(self) -> int: ...
+    @property
+    def agent_id(self) -> int: ...
+    @property
+    def calendar_id(self) -> str: ...
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def content_hash(self) -> str: ...
 
 
 def content_hash(calendar_id: str, body: Mapping[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """The one way zdcal talks HTTP to remote APIs: a bounded retry policy and a pacing limiter.
 
-Both the Zendesk and the Cronofy clients send every request through :func:`send`, so the
-rules for what is retried, how long we wait and when we give up live in one place.
+The Zendesk, Cronofy and CalDAV clients send every request through :func:`send`, held by
+one :class:`zdcal.http.remote.RemoteApi` each, so the rules for what is retried, how long
+we wait and when we give up live in one place.
 """
 
 from zdcal.http.pacing import Rate, RateLimiter

@@ -89,15 +89,22 @@ def trigger_spec(account: Account, webhook_id: str, category_id: str,
     }
 
 
-async def bootstrap_account(
-    services: Services, account_id: int, public_url: str
-) -> BootstrapResult:
-    """Create or repair the account's webhook and trigger; store their ids and secret."""
+async def _account_client(
+    services: Services, account_id: int
+) -> tuple[Account, ZendeskClient]:
+    """The stored account and a Zendesk client for it; BootstrapError if there is none."""
     async with services.store.transaction() as tx:
         account = await tx.accounts.get(account_id)
     if account is None:
         raise BootstrapError(f"no account {account_id}")
-    client = services.runtime.zendesk_client(account, services.zendesk_http)
+    return account, services.runtime.zendesk_client(account, services.zendesk_http)
+
+
+async def bootstrap_account(
+    services: Services, account_id: int, public_url: str
+) -> BootstrapResult:
+    """Create or repair the account's webhook and trigger; store their ids and secret."""
+    account, client = await _account_client(services, account_id)
     created: list[str] = []
     repaired: list[str] = []
     try:
@@ -192,11 +199,7 @@ async def _put_trigger(
 
 async def teardown_account(services: Services, account_id: int) -> list[str]:
     """Remove the account's trigger and webhook from Zendesk; returns what was removed."""
-    async with services.store.transaction() as tx:
-        account = await tx.accounts.get(account_id)
-    if account is None:
-        raise BootstrapError(f"no account {account_id}")
-    client = services.runtime.zendesk_client(account, services.zendesk_http)
+    account, client = await _account_client(services, account_id)
     removed: list[str] = []
     try:
         trigger = await find_trigger(client, account)

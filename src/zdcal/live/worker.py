@@ -243,11 +243,15 @@ class Workers:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
+    async def _woken(self, wake: asyncio.Event) -> bool:
+        """Wait until ``wake`` is set or a tick passed; False once the worker is stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), self.tick)
+        return not self._stopping.is_set()
+
     async def _notification_loop(self) -> None:
         while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.tick)
-            if self._stopping.is_set():
+            if not await self._woken(self._wake):
                 return
             # Let a burst of notifications gather: one show_many for many tickets.
             await self._sleep(self.collect_window)
@@ -289,9 +293,7 @@ class Workers:
 
     async def _calendar_loop(self) -> None:
         while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._calendar_wake.wait(), self.tick)
-            if self._stopping.is_set():
+            if not await self._woken(self._calendar_wake):
                 return
             self._calendar_wake.clear()
             try:

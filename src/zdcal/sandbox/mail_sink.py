@@ -19,14 +19,15 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from html import escape
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+
+from zdcal.sandbox.background import Background
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class _Catcher:
         return "250 Message accepted for delivery"
 
 
-class MailSink:
+class MailSink(Background):
     """An SMTP server on ``host:port`` (0: a free port) that keeps every message."""
 
     def __init__(
@@ -130,7 +131,7 @@ class MailSink:
             self._loop.run_until_complete(server.wait_closed())
             self._loop.close()
 
-    def start(self) -> MailSink:
+    def start(self) -> Self:
         self._thread.start()
         if not self._started.wait(10):
             raise RuntimeError(f"mail sink on {self.host}:{self.port} did not start")
@@ -142,17 +143,6 @@ class MailSink:
             self._thread.join(timeout=10)
         else:
             self._sock.close()
-
-    def __enter__(self) -> MailSink:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # The mailbox -------------------------------------------------------------------------
 

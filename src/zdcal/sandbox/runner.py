@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
+from zdcal.sandbox.background import Background
 from zdcal.sandbox.cronofy import CronofySimConfig
 from zdcal.sandbox.cronofy import create_app as create_cronofy_app
 from zdcal.sandbox.faults import Faults
@@ -44,7 +44,7 @@ def cronofy_config(scenario: Scenario) -> CronofySimConfig:
 
 
 @dataclass
-class Sandbox:
+class Sandbox(Background):
     """Both simulators served over HTTP on loopback. Use as a context manager."""
 
     zendesk: ServerThread
@@ -65,7 +65,7 @@ class Sandbox:
             cr,
         )
 
-    def start(self) -> Sandbox:
+    def start(self) -> Self:
         self.zendesk.start()
         try:
             self.cronofy.start()
@@ -77,14 +77,3 @@ class Sandbox:
     def stop(self) -> None:
         self.cronofy.stop()
         self.zendesk.stop()
-
-    def __enter__(self) -> Sandbox:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from types import TracebackType
+from typing import Self
 
 import uvicorn
 from starlette.types import ASGIApp
+
+from zdcal.sandbox.background import Background
 
 KEEP_ALIVE_SECONDS = 75
 """How long an idle connection stays open: longer than any client here keeps one (httpx
@@ -18,7 +20,7 @@ that closes first races the client's next request on it, which then fails with
 that race now and then)."""
 
 
-class ServerThread:
+class ServerThread(Background):
     """An ASGI app served over real HTTP on 127.0.0.1 until stopped.
 
     ``port=0`` picks a free port; ``base_url`` tells which after ``start()``.
@@ -47,7 +49,7 @@ class ServerThread:
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 10.0) -> ServerThread:
+    def start(self, timeout: float = 10.0) -> Self:
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -60,14 +62,3 @@ class ServerThread:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._sock.close()
-
-    def __enter__(self) -> ServerThread:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

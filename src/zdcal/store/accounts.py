@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zdcal.clock import Clock
 from zdcal.store.errors import AccountAlreadyExists, AccountNotFound
+from zdcal.store.repository import Repository
 from zdcal.store.statements import dialect_insert, execute_write
 from zdcal.store.tables import AccountRow, AuthKind, BackfillState
 from zdcal.store.vault import Vault
@@ -116,13 +117,12 @@ def normalize_subdomain(subdomain: str) -> str:
     return subdomain.strip().lower()
 
 
-class Accounts:
+class Accounts(Repository):
     """Reads and writes ``accounts``. Does not commit: the caller owns the transaction."""
 
     def __init__(self, session: AsyncSession, vault: Vault, clock: Clock) -> None:
-        self._session = session
+        super().__init__(session, clock)
         self._vault = vault
-        self._clock = clock
 
     async def add(
         self,

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from zdcal.clock import Clock
+from zdcal.store.repository import Repository
 from zdcal.store.statements import dialect_insert, execute_write, ids_chunks
 from zdcal.store.tables import PendingCalendarReadRow, SuppressedEventRow
 
@@ -25,12 +24,8 @@ class Suppression:
     suppressed_at: datetime
 
 
-class Suppressions:
+class Suppressions(Repository):
     """Reads and writes ``suppressed_events``. Does not commit."""
-
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
-        self._session = session
-        self._clock = clock
 
     async def add(self, account_id: int, ticket_id: int, agent_id: int, *,
                   due_at: datetime | None, assignee_id: int | None, type: str | None) -> None:
@@ -75,12 +70,8 @@ _COLUMNS = tuple(SuppressedEventRow.__table__.c[name] for name in (
     "ticket_id", "agent_id", "due_at", "assignee_id", "type", "suppressed_at"))
 
 
-class PendingCalendarReads:
+class PendingCalendarReads(Repository):
     """Agents whose calendars reported changes; one row per agent. Does not commit."""
-
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
-        self._session = session
-        self._clock = clock
 
     async def add(self, account_id: int, agent_id: int) -> None:
         now = self._clock.now()

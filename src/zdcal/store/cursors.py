@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from zdcal.clock import Clock
+from zdcal.store.repository import Repository
 from zdcal.store.statements import dialect_insert
 from zdcal.store.tables import SyncCursorRow
 
@@ -22,12 +21,8 @@ class SyncCursor:
     stored_at: datetime
 
 
-class SyncCursors:
+class SyncCursors(Repository):
     """Reads and writes ``sync_cursors``. Does not commit: the caller owns the transaction."""
-
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
-        self._session = session
-        self._clock = clock
 
     async def get(self, account_id: int) -> SyncCursor | None:
         """The account's cursor, or ``None`` when the export must start from a time."""

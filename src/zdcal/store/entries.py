@@ -15,9 +15,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Row, Select, delete, func, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from zdcal.clock import Clock
+from zdcal.store.repository import Repository
 from zdcal.store.statements import (
     MAX_ROWS_PER_STATEMENT,
     chunked,
@@ -69,12 +68,8 @@ class CalendarEntry:
 _KEY = ("account_id", "ticket_id", "agent_id", "calendar_id")
 
 
-class CalendarEntries:
+class CalendarEntries(Repository):
     """Reads and writes ``calendar_entries``. Does not commit: the caller owns the transaction."""
-
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
-        self._session = session
-        self._clock = clock
 
     async def for_tickets(self, account_id: int, ticket_ids: Iterable[int]) -> list[CalendarEntry]:
         """Every entry of the given tickets, ordered by ticket, agent, calendar."""

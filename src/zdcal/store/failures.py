@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zdcal.clock import Clock
 from zdcal.store.columns import fit_text
+from zdcal.store.repository import Repository
 from zdcal.store.statements import dialect_insert, execute_write, ids_chunks
 from zdcal.store.tables import FailedTicketRow
 
@@ -54,12 +55,11 @@ class FailedTicket:
     kind: str = "unknown"  # a zdcal.calendars.base.FailureKind value
 
 
-class FailedTickets:
+class FailedTickets(Repository):
     """Reads and writes ``failed_tickets``. Does not commit: the caller owns the transaction."""
 
     def __init__(self, session: AsyncSession, clock: Clock, backoff: RetryBackoff) -> None:
-        self._session = session
-        self._clock = clock
+        super().__init__(session, clock)
         self._backoff = backoff
 
     async def record(

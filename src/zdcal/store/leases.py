@@ -17,6 +17,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zdcal.clock import Clock
+from zdcal.store.repository import Repository
 from zdcal.store.statements import dialect_insert, execute_write
 from zdcal.store.tables import AccountLeaseRow, TokenRefreshLeaseRow
 
@@ -34,12 +35,11 @@ class LeaseHolder:
     started: int | None = None
 
 
-class _Leases:
+class _Leases(Repository):
     """Take, renew and release rows of one lease table, keyed by ``key``."""
 
     def __init__(self, session: AsyncSession, clock: Clock, row: LeaseRow, key: str) -> None:
-        self._session = session
-        self._clock = clock
+        super().__init__(session, clock)
         self._row = row
         self._key = key
 

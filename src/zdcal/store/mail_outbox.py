@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zdcal.clock import Clock
 from zdcal.store.columns import fit_text
 from zdcal.store.failures import RetryBackoff
+from zdcal.store.repository import Repository
 from zdcal.store.statements import dialect_insert, execute_write
 from zdcal.store.tables import MailKind, MailRow, MailStatus
 
@@ -41,12 +42,11 @@ def summary_key(account_id: int, day: date) -> str:
     return f"summary:{account_id}:{day.isoformat()}"
 
 
-class MailOutbox:
+class MailOutbox(Repository):
     """Reads and writes ``mail_outbox``. Does not commit: the caller owns the transaction."""
 
     def __init__(self, session: AsyncSession, clock: Clock, backoff: RetryBackoff) -> None:
-        self._session = session
-        self._clock = clock
+        super().__init__(session, clock)
         self._backoff = backoff
 
     async def add_reconnect(self, account_id: int, agent_id: int, broke_at: datetime) -> bool:

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from zdcal.clock import Clock
+from zdcal.store.repository import Repository
 from zdcal.store.statements import execute_write, ids_chunks
 from zdcal.store.tables import PendingNotificationRow
 
@@ -22,12 +21,8 @@ class PendingBatch:
     up_to_row: int = 0
 
 
-class PendingNotifications:
+class PendingNotifications(Repository):
     """Reads and writes ``pending_notifications``. Does not commit."""
-
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
-        self._session = session
-        self._clock = clock
 
     async def add_many(self, notified: Sequence[tuple[int, int]]) -> None:
         """Record (account id, ticket id) pairs, in one statement."""

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from zdcal.clock import Clock
 from zdcal.store.columns import fit_text
+from zdcal.store.repository import Repository
 from zdcal.store.statements import dialect_insert
 from zdcal.store.tables import RunKind, SyncRunRow
 
@@ -47,12 +46,8 @@ class SyncRun:
     error: str | None  # None: it succeeded
 
 
-class SyncRuns:
+class SyncRuns(Repository):
     """Reads and writes ``sync_runs``. Does not commit: the caller owns the transaction."""
-
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
-        self._session = session
-        self._clock = clock
 
     async def record(
         self,

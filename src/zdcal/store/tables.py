@@ -115,6 +115,15 @@ def _one_of(name: str, values: type[StrEnum] | tuple[str, ...]) -> CheckConstrai
     return CheckConstraint(f"{name} IN ({allowed})", name=f"{name}_allowed")
 
 
+def _of_agent() -> ForeignKeyConstraint:
+    """(account_id, agent_id) names an agent; the row goes when the agent goes."""
+    return ForeignKeyConstraint(
+        ["account_id", "agent_id"],
+        ["agents.account_id", "agents.zendesk_user_id"],
+        ondelete="CASCADE",
+    )
+
+
 def _encrypted(*, nullable: bool = True) -> Mapped[Any]:
     return mapped_column(Text, nullable=nullable, info={"encrypted": True})
 
@@ -263,11 +272,7 @@ class CalendarEntryRow(Base):
     __tablename__ = "calendar_entries"
     __table_args__ = (
         # Removing an agent forgets their entries: without tokens they cannot be deleted.
-        ForeignKeyConstraint(
-            ["account_id", "agent_id"],
-            ["agents.account_id", "agents.zendesk_user_id"],
-            ondelete="CASCADE",
-        ),
+        _of_agent(),
         Index(None, "account_id", "agent_id"),
     )
 
@@ -337,11 +342,7 @@ class MailRow(Base):
 
     __tablename__ = "mail_outbox"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["account_id", "agent_id"],
-            ["agents.account_id", "agents.zendesk_user_id"],
-            ondelete="CASCADE",
-        ),
+        _of_agent(),
         _one_of("kind", MailKind),
         _one_of("status", MailStatus),
         Index(None, "status", "next_attempt_at"),
@@ -455,11 +456,7 @@ class WebSessionRow(Base):
 
     __tablename__ = "web_sessions"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["account_id", "agent_id"],
-            ["agents.account_id", "agents.zendesk_user_id"],
-            ondelete="CASCADE",
-        ),
+        _of_agent(),
         Index(None, "account_id", "agent_id"),
     )
 

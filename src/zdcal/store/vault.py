@@ -12,7 +12,7 @@ import contextlib
 import os
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -22,6 +22,17 @@ from zdcal.store.private_files import private_directory
 
 # Keys in one text (a setting or a key file) are separated by commas or whitespace.
 _KEY_SEPARATORS = re.compile(r"[\s,]+")
+
+
+@contextlib.contextmanager
+def _undecryptable() -> Iterator[None]:
+    """A text no configured key opens (or not text at all) as :class:`SecretUndecryptable`."""
+    try:
+        yield
+    except (InvalidToken, UnicodeError) as error:
+        raise SecretUndecryptable(
+            "a stored secret cannot be decrypted with the configured key(s)"
+        ) from error
 
 
 def generate_key() -> str:
@@ -62,21 +73,13 @@ class Vault:
 
     def decrypt(self, ciphertext: str) -> str:
         """Decrypt a text written by :meth:`encrypt` with any of the keys."""
-        try:
+        with _undecryptable():
             return self._fernet.decrypt(ciphertext.encode("ascii")).decode("utf-8")
-        except (InvalidToken, UnicodeError) as error:
-            raise SecretUndecryptable(
-                "a stored secret cannot be decrypted with the configured key(s)"
-            ) from error
 
     def reencrypt(self, ciphertext: str) -> str:
         """Re-encrypt a stored text with the first key (for key rotation)."""
-        try:
+        with _undecryptable():
             return self._fernet.rotate(ciphertext.encode("ascii")).decode("ascii")
-        except (InvalidToken, UnicodeError) as error:
-            raise SecretUndecryptable(
-                "a stored secret cannot be decrypted with the configured key(s)"
-            ) from error
 
     def encrypt_optional(self, plaintext: str | None) -> str | None:
         """:meth:`encrypt`, passing ``None`` through."""

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from zdcal.clock import Clock
+from zdcal.store.repository import Repository
 from zdcal.store.statements import execute_write
 from zdcal.store.tables import AgentRow, WebSessionRow
 
@@ -40,12 +39,8 @@ class WebSession:
     expires_at: datetime
 
 
-class WebSessions:
+class WebSessions(Repository):
     """Reads and writes ``web_sessions``. Does not commit: the caller owns the transaction."""
-
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
-        self._session = session
-        self._clock = clock
 
     async def start(
         self, account_id: int, zendesk_user_id: int, role: str, lifetime: timedelta

@@ -6,19 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from zdcal.clock import Clock
+from zdcal.store.repository import Repository
 from zdcal.store.statements import chunked, dialect_insert, execute_write, rows_per_statement
 from zdcal.store.tables import WebhookDeliveryRow
 
 
-class WebhookDeliveries:
+class WebhookDeliveries(Repository):
     """Reads and writes ``webhook_deliveries``. Does not commit."""
-
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
-        self._session = session
-        self._clock = clock
 
     async def claim(self, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
         """Record (account id, delivery key) pairs; return those no transaction recorded

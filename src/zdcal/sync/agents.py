@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import NotRequired, TypedDict, Unpack
 
 from zdcal.calendars.base import (
     CalendarAuthorizationLost,
@@ -65,44 +66,37 @@ def suggested_calendar(calendars: Sequence[CalendarInfo]) -> CalendarInfo | None
     return next((c for c in writable if c.primary), writable[0] if writable else None)
 
 
+class CalendarLink(TypedDict):
+    """Who the agent is, and the calendar authorization they granted (``calendar_backend``
+    defaults to :data:`DEFAULT_BACKEND`)."""
+
+    zendesk_user_id: int
+    name: str
+    email: str
+    time_zone: str
+    calendar_account_id: str
+    data_center: str
+    tokens: CalendarTokens | CalDAVAccount
+    calendar_backend: NotRequired[str]
+
+
 async def connect_agent(
     sync: AccountSync,
     *,
-    zendesk_user_id: int,
-    name: str,
-    email: str,
-    time_zone: str,
-    calendar_account_id: str,
-    data_center: str,
-    tokens: CalendarTokens | CalDAVAccount,
     calendar_id: str | None = None,
     style: EventStyleOptions | None = None,
-    calendar_backend: str = DEFAULT_BACKEND,
+    **link: Unpack[CalendarLink],
 ) -> Agent:
     """Store an agent's calendar authorization, pick their calendar and write their tasks.
 
     Every open task already assigned to them comes from the mirror at once.
     """
-    agent = await link_calendar_account(
-        sync, zendesk_user_id=zendesk_user_id, name=name, email=email, time_zone=time_zone,
-        calendar_account_id=calendar_account_id, data_center=data_center, tokens=tokens,
-        calendar_backend=calendar_backend,
-    )
+    agent = await link_calendar_account(sync, **link)
     return await start_writing(sync, agent, calendar_id, style=style)
 
 
 async def link_calendar_account(
-    sync: AccountSync,
-    *,
-    zendesk_user_id: int,
-    name: str,
-    email: str,
-    time_zone: str,
-    calendar_account_id: str,
-    data_center: str,
-    tokens: CalendarTokens | CalDAVAccount,
-    keep_calendar: bool = True,
-    calendar_backend: str = DEFAULT_BACKEND,
+    sync: AccountSync, *, keep_calendar: bool = True, **link: Unpack[CalendarLink]
 ) -> Agent:
     """Store an agent's calendar authorization (encrypted) and nothing more.
 
@@ -112,11 +106,13 @@ async def link_calendar_account(
     """
     async with sync.store.transaction() as tx:
         agent = await tx.agents.upsert_profile(
-            sync.account.id, zendesk_user_id, name=name, email=email, time_zone=time_zone
+            sync.account.id, link["zendesk_user_id"],
+            name=link["name"], email=link["email"], time_zone=link["time_zone"],
         )
         await tx.agents.connect(
-            agent.id, calendar_account_id=calendar_account_id, data_center=data_center,
-            tokens=tokens, calendar_backend=calendar_backend,
+            agent.id, calendar_account_id=link["calendar_account_id"],
+            data_center=link["data_center"], tokens=link["tokens"],
+            calendar_backend=link.get("calendar_backend", DEFAULT_BACKEND),
         )
         if not keep_calendar:
             await tx.agents.forget_calendar(agent.id)

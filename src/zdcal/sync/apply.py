@@ -63,13 +63,7 @@ class Prepared:
 
 def recorded_entry(entry: CalendarEntry) -> RecordedEntry:
     """What the planner needs to know of a stored calendar entry."""
-    return RecordedEntry(
-        ticket_id=entry.ticket_id,
-        agent_id=entry.agent_id,
-        calendar_id=entry.calendar_id,
-        event_id=entry.event_id,
-        content_hash=entry.content_hash,
-    )
+    return RecordedEntry.of(entry)
 
 
 def agent_target(

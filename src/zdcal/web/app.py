@@ -84,7 +84,7 @@ def create_app(
             await intake.close()
             await workers.stop()
             await services.close()
-            await runtime.close()
+            await runtime.aclose()
 
     async def zendesk_webhook(request: Request) -> Response:
         receiver: ZendeskWebhookReceiver = request.state.receiver

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from zdcal.clock import Clock
-from zdcal.http import RateLimiter, RetryPolicy
-from zdcal.http.retry import Sleep
-from zdcal.zendesk.auth import ZendeskAuth
 from zdcal.zendesk.errors import ZendeskError
 from zdcal.zendesk.models import (
     AccountLocalization,
     IncrementalExportBody,
     IncrementalPage,
-    RateLimitStatus,
     SearchExportBody,
     SearchExportMeta,
     SearchExportPage,
@@ -34,7 +26,7 @@ from zdcal.zendesk.models import (
     User,
     Webhook,
 )
-from zdcal.zendesk.transport import OnTokens, ZendeskTransport
+from zdcal.zendesk.transport import ZendeskTransport
 
 SHOW_MANY_LIMIT = 100
 """Zendesk's documented maximum of ids per show_many request."""
@@ -64,73 +56,12 @@ def _unix(value: int | datetime) -> int:
     return int(value.timestamp()) if isinstance(value, datetime) else int(value)
 
 
-class ZendeskClient:
+class ZendeskClient(ZendeskTransport):
     """An async client for one Zendesk account. Use as ``async with ZendeskClient(...)``.
 
     ``on_tokens`` receives rotated OAuth tokens after a refresh; store the refresh token.
     ``rate_limit`` holds the last account-wide rate-limit headers seen.
     """
-
-    def __init__(
-        self,
-        base_url: str,
-        auth: ZendeskAuth,
-        *,
-        http: httpx.AsyncClient | None = None,
-        policy: RetryPolicy | None = None,
-        timeout: float = 20.0,
-        on_tokens: OnTokens | None = None,
-        clock: Clock | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
-        limiter: RateLimiter | None = None,
-    ) -> None:
-        self._transport = ZendeskTransport(
-            base_url,
-            auth,
-            http=http,
-            policy=policy,
-            timeout=timeout,
-            on_tokens=on_tokens,
-            clock=clock,
-            sleep=sleep,
-            rng=rng,
-            limiter=limiter,
-        )
-
-    async def __aenter__(self) -> ZendeskClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the HTTP client if this client created it."""
-        await self._transport.aclose()
-
-    @property
-    def base_url(self) -> str:
-        return self._transport.base_url
-
-    @property
-    def auth(self) -> ZendeskAuth:
-        """The credentials in use now (they change after an OAuth refresh)."""
-        return self._transport.auth
-
-    @property
-    def rate_limit(self) -> RateLimitStatus | None:
-        """The last account-wide rate-limit headers seen, if any."""
-        return self._transport.rate_limit
-
-    @property
-    def endpoint_rate_limits(self) -> Mapping[str, RateLimitStatus]:
-        """Per-endpoint limits seen, e.g. ``"incremental-exports"``."""
-        return self._transport.endpoint_rate_limits
 
     async def _get(
         self, path: str, *, params: Mapping[str, Any] | None = None, needs: str | None = None
@@ -140,8 +71,8 @@ class ZendeskClient:
     async def _get_response(
         self, path: str, *, params: Mapping[str, Any] | None = None, needs: str | None = None
     ) -> httpx.Response:
-        return await self._transport.request(
-            "GET", self._transport.url(path), params=params, idempotent=True, needs=needs
+        return await self.request(
+            "GET", self.url(path), params=params, idempotent=True, needs=needs
         )
 
     # Users ----------------------------------------------------------------------------
@@ -214,9 +145,9 @@ class ZendeskClient:
 
     async def create_ticket(self, fields: Mapping[str, Any]) -> Ticket:
         """Create a ticket. Never retried after a possible delivery: it would duplicate."""
-        response = await self._transport.request(
+        response = await self.request(
             "POST",
-            self._transport.url("/api/v2/tickets"),
+            self.url("/api/v2/tickets"),
             json={"ticket": dict(fields)},
             idempotent=False,
             needs=NEEDS_TICKETS_WRITE,
@@ -225,9 +156,9 @@ class ZendeskClient:
 
     async def update_ticket(self, ticket_id: int, fields: Mapping[str, Any]) -> Ticket:
         """Update fields; a closed ticket raises :class:`Invalid` (closed prevents update)."""
-        response = await self._transport.request(
+        response = await self.request(
             "PUT",
-            self._transport.url(f"/api/v2/tickets/{int(ticket_id)}"),
+            self.url(f"/api/v2/tickets/{int(ticket_id)}"),
             json={"ticket": dict(fields)},
             idempotent=True,
             needs=NEEDS_TICKETS_WRITE,
@@ -236,18 +167,18 @@ class ZendeskClient:
 
     async def delete_ticket(self, ticket_id: int) -> None:
         """Soft-delete a ticket (it stays restorable for 30 days)."""
-        await self._transport.request(
+        await self.request(
             "DELETE",
-            self._transport.url(f"/api/v2/tickets/{int(ticket_id)}"),
+            self.url(f"/api/v2/tickets/{int(ticket_id)}"),
             idempotent=True,
             needs=NEEDS_TICKETS_WRITE,
         )
 
     async def restore_ticket(self, ticket_id: int) -> None:
         """Restore a soft-deleted ticket."""
-        await self._transport.request(
+        await self.request(
             "PUT",
-            self._transport.url(f"/api/v2/deleted_tickets/{int(ticket_id)}/restore"),
+            self.url(f"/api/v2/deleted_tickets/{int(ticket_id)}/restore"),
             idempotent=True,
             needs=NEEDS_TICKETS_WRITE,
         )
@@ -344,10 +275,10 @@ class ZendeskClient:
     ) -> list[dict[str, Any]]:
         """Every record of a listing, following cursor (``meta``) or offset pagination."""
         query: dict[str, Any] = {"page[size]": LIST_PAGE_SIZE, **(params or {})}
-        url = self._transport.url(path)
+        url = self.url(path)
         records: list[dict[str, Any]] = []
         while True:
-            response = await self._transport.request(
+            response = await self.request(
                 "GET", url, params=query, idempotent=True, needs=needs
             )
             data = response.json()
@@ -358,7 +289,7 @@ class ZendeskClient:
                 continue
             next_page = data.get("next_page")
             if next_page and not meta:
-                if not self._transport.same_origin(next_page):
+                if not self.same_origin(next_page):
                     raise ZendeskError(f"next_page points to another host: {next_page}")
                 url, query = next_page, {}
                 continue
@@ -372,9 +303,9 @@ class ZendeskClient:
 
     async def create_webhook(self, webhook: Mapping[str, Any]) -> Webhook:
         """Create a webhook from the documented ``webhook`` object; returns it (id: ULID)."""
-        response = await self._transport.request(
+        response = await self.request(
             "POST",
-            self._transport.url("/api/v2/webhooks"),
+            self.url("/api/v2/webhooks"),
             json={"webhook": dict(webhook)},
             idempotent=False,
             needs=NEEDS_WEBHOOKS,
@@ -394,18 +325,18 @@ class ZendeskClient:
 
     async def update_webhook(self, webhook_id: str, webhook: Mapping[str, Any]) -> None:
         """Replace a webhook (PUT answers 204 without a body; show it to read it back)."""
-        await self._transport.request(
+        await self.request(
             "PUT",
-            self._transport.url(self._webhook_path(webhook_id)),
+            self.url(self._webhook_path(webhook_id)),
             json={"webhook": dict(webhook)},
             idempotent=True,
             needs=NEEDS_WEBHOOKS,
         )
 
     async def delete_webhook(self, webhook_id: str) -> None:
-        await self._transport.request(
+        await self.request(
             "DELETE",
-            self._transport.url(self._webhook_path(webhook_id)),
+            self.url(self._webhook_path(webhook_id)),
             idempotent=True,
             needs=NEEDS_WEBHOOKS,
         )
@@ -423,9 +354,9 @@ class ZendeskClient:
         Marked idempotent on purpose: if a first reset's answer is lost, a second reset
         still ends with us holding the secret Zendesk uses from then on.
         """
-        response = await self._transport.request(
+        response = await self.request(
             "POST",
-            self._transport.url(self._webhook_path(webhook_id) + "/signing_secret"),
+            self.url(self._webhook_path(webhook_id) + "/signing_secret"),
             idempotent=True,
             needs=NEEDS_WEBHOOKS,
         )
@@ -445,9 +376,9 @@ class ZendeskClient:
         body: dict[str, Any] = {"name": name}
         if position is not None:
             body["position"] = position
-        response = await self._transport.request(
+        response = await self.request(
             "POST",
-            self._transport.url("/api/v2/trigger_categories"),
+            self.url("/api/v2/trigger_categories"),
             json={"trigger_category": body},
             idempotent=False,
             needs=NEEDS_TRIGGERS,
@@ -456,9 +387,9 @@ class ZendeskClient:
 
     async def create_trigger(self, trigger: Mapping[str, Any]) -> Trigger:
         """Create a trigger (``category_id`` must name an existing category)."""
-        response = await self._transport.request(
+        response = await self.request(
             "POST",
-            self._transport.url("/api/v2/triggers"),
+            self.url("/api/v2/triggers"),
             json={"trigger": dict(trigger)},
             idempotent=False,
             needs=NEEDS_TRIGGERS,
@@ -484,9 +415,9 @@ class ZendeskClient:
 
     async def update_trigger(self, trigger_id: int, trigger: Mapping[str, Any]) -> Trigger:
         """Update a trigger. Conditions and actions are replaced whole: send both."""
-        response = await self._transport.request(
+        response = await self.request(
             "PUT",
-            self._transport.url(f"/api/v2/triggers/{int(trigger_id)}"),
+            self.url(f"/api/v2/triggers/{int(trigger_id)}"),
             json={"trigger": dict(trigger)},
             idempotent=True,
             needs=NEEDS_TRIGGERS,
@@ -494,9 +425,9 @@ class ZendeskClient:
         return Trigger.model_validate(response.json()["trigger"])
 
     async def delete_trigger(self, trigger_id: int) -> None:
-        await self._transport.request(
+        await self.request(
             "DELETE",
-            self._transport.url(f"/api/v2/triggers/{int(trigger_id)}"),
+            self.url(f"/api/v2/triggers/{int(trigger_id)}"),
             idempotent=True,
             needs=NEEDS_TRIGGERS,
         )

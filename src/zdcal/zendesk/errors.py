@@ -6,9 +6,17 @@ and its description. Messages name the method and path, never a header or a toke
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
+
+
+class ErrorFields(TypedDict, total=False):
+    """What every :class:`ZendeskError` carries besides its message."""
+
+    status: int | None
+    code: str | None
+    description: str | None
 
 
 class ZendeskError(Exception):
@@ -39,12 +47,10 @@ class Invalid(ZendeskError):
         self,
         message: str,
         *,
-        status: int | None = None,
-        code: str | None = None,
-        description: str | None = None,
         details: dict[str, Any] | None = None,
+        **fields: Unpack[ErrorFields],
     ) -> None:
-        super().__init__(message, status=status, code=code, description=description)
+        super().__init__(message, **fields)
         self.details: dict[str, Any] = details or {}
 
     def field_descriptions(self, field: str) -> list[str]:
@@ -72,12 +78,10 @@ class RateLimited(ZendeskError):
         self,
         message: str,
         *,
-        status: int | None = None,
-        code: str | None = None,
-        description: str | None = None,
         retry_after: float | None = None,
+        **fields: Unpack[ErrorFields],
     ) -> None:
-        super().__init__(message, status=status, code=code, description=description)
+        super().__init__(message, **fields)
         self.retry_after = retry_after
 
 
@@ -137,7 +141,7 @@ def error_from_response(
     if description:
         summary += f": {description}"
     message = f"{summary} ({where})"
-    kwargs: dict[str, Any] = {"status": status, "code": code, "description": description}
+    kwargs: ErrorFields = {"status": status, "code": code, "description": description}
     if status == 401:
         return Unauthorized(message, **kwargs)
     if status == 403:

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 
 from zdcal.clock import Clock, SystemClock
-from zdcal.http import RetryPolicy, send
-from zdcal.http.retry import Sleep
+from zdcal.http.oauth import TOKEN_POLICY, authorization_url, expires_at, grant, post_token_request
+from zdcal.http.retry import RetryPolicy, Sleep
 from zdcal.zendesk.auth import OAuthTokens
 from zdcal.zendesk.errors import (
     TokenRefreshFailed,
@@ -27,10 +26,6 @@ from zdcal.zendesk.errors import (
     ZendeskError,
     error_from_response,
 )
-
-# A token request is never repeated after a possible delivery: codes are single use and
-# refresh tokens rotate, so a blind resend could burn the only valid grant.
-_TOKEN_POLICY = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=5.0, max_total_wait=15.0)
 
 
 @dataclass(frozen=True)
@@ -58,17 +53,11 @@ def authorize_url(
     code_challenge: str | None = None,
 ) -> str:
     """Where to send the admin's browser to grant zdcal access."""
-    params = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "scope": scope,
-        "state": state,
-    }
+    endpoint = f"{base_url.rstrip('/')}/oauth/authorizations/new"
+    pkce = {}
     if code_challenge is not None:
-        params["code_challenge"] = code_challenge
-        params["code_challenge_method"] = "S256"
-    return f"{base_url.rstrip('/')}/oauth/authorizations/new?{urlencode(params)}"
+        pkce = {"code_challenge": code_challenge, "code_challenge_method": "S256"}
+    return authorization_url(endpoint, client_id, redirect_uri, scope, state, **pkce)
 
 
 async def exchange_code(
@@ -82,17 +71,13 @@ async def exchange_code(
     code_verifier: str | None = None,
     scope: str | None = None,
     clock: Clock | None = None,
-    policy: RetryPolicy = _TOKEN_POLICY,
+    policy: RetryPolicy = TOKEN_POLICY,
     sleep: Sleep = asyncio.sleep,
 ) -> OAuthTokens:
     """Trade an authorization code (valid 120 s, single use) for tokens."""
-    body: dict[str, Any] = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "client_id": client_id,
-        "client_secret": client_secret,
-        "redirect_uri": redirect_uri,
-    }
+    body = grant(
+        "authorization_code", client_id, client_secret, code=code, redirect_uri=redirect_uri
+    )
     if code_verifier is not None:
         body["code_verifier"] = code_verifier
     if scope is not None:
@@ -108,26 +93,15 @@ async def refresh(
     client_secret: str,
     refresh_token: str,
     clock: Clock | None = None,
-    policy: RetryPolicy = _TOKEN_POLICY,
+    policy: RetryPolicy = TOKEN_POLICY,
     sleep: Sleep = asyncio.sleep,
 ) -> OAuthTokens:
     """New tokens for a refresh token; raises :class:`TokenRefreshFailed` if refused."""
-    body = {
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token,
-        "client_id": client_id,
-        "client_secret": client_secret,
-    }
+    body = grant("refresh_token", client_id, client_secret, refresh_token=refresh_token)
     tokens = await _token_request(http, base_url, body, clock or SystemClock(), policy, sleep)
     if tokens.refresh_token is None:
         # Not every answer repeats the refresh token; then the old one stays valid.
-        return OAuthTokens(
-            access_token=tokens.access_token,
-            refresh_token=refresh_token,
-            expires_at=tokens.expires_at,
-            scope=tokens.scope,
-            refresh_token_expires_at=tokens.refresh_token_expires_at,
-        )
+        return dataclasses.replace(tokens, refresh_token=refresh_token)
     return tokens
 
 
@@ -139,18 +113,16 @@ async def _token_request(
     policy: RetryPolicy,
     sleep: Sleep,
 ) -> OAuthTokens:
-    request = http.build_request(
-        "POST",
+    response = await post_token_request(
+        http,
         f"{base_url.rstrip('/')}/oauth/tokens",
-        json=body,
-        headers={"Accept": "application/json"},
+        body,
+        service="Zendesk",
+        unreachable=Unreachable,
+        policy=policy,
+        clock=clock,
+        sleep=sleep,
     )
-    try:
-        response = await send(
-            http, request, policy=policy, idempotent=False, clock=clock, sleep=sleep
-        )
-    except httpx.TransportError as exc:
-        raise Unreachable(f"Zendesk token endpoint unreachable: {type(exc).__name__}") from exc
     if response.status_code != 200:
         error = error_from_response(response)
         if response.status_code in (400, 401) and body["grant_type"] == "refresh_token":
@@ -169,16 +141,10 @@ async def _token_request(
             status=response.status_code,
         )
     now = clock.now()
-    expires_in = data.get("expires_in")
-    refresh_expires_in = data.get("refresh_token_expires_in")
     return OAuthTokens(
         access_token=str(data["access_token"]),
         refresh_token=data.get("refresh_token"),
-        expires_at=None if expires_in is None else now + timedelta(seconds=float(expires_in)),
+        expires_at=expires_at(now, data.get("expires_in")),
         scope=data.get("scope"),
-        refresh_token_expires_at=(
-            None
-            if refresh_expires_in is None
-            else now + timedelta(seconds=float(refresh_expires_in))
-        ),
+        refresh_token_expires_at=expires_at(now, data.get("refresh_token_expires_in")),
     )

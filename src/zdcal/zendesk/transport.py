@@ -7,20 +7,15 @@ module is only about *what* to ask.
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
-from typing import Any
-from urllib.parse import urlsplit
+from datetime import datetime, timedelta
+from typing import Any, Unpack
 
 import httpx
 
-from zdcal import __version__
-from zdcal.clock import Clock, SystemClock
-from zdcal.http import RateLimiter, RetryPolicy, parse_retry_after, send
+from zdcal.http import parse_retry_after
 from zdcal.http.credentials import RefreshingCredential
-from zdcal.http.retry import Sleep
+from zdcal.http.remote import HttpOptions, RemoteApi, unreachable_text
 from zdcal.zendesk import oauth
 from zdcal.zendesk.auth import OAuthAuth, OAuthTokens, ZendeskAuth
 from zdcal.zendesk.errors import Unreachable, ZendeskError, error_from_response
@@ -56,7 +51,19 @@ def _endpoint_limit_name(header: str) -> str | None:
     return None
 
 
-class ZendeskTransport:
+def _unreachable(exc: httpx.TransportError, request: httpx.Request) -> Unreachable:
+    return Unreachable(unreachable_text("Zendesk", exc, request))
+
+
+def _refreshable(auth: ZendeskAuth) -> bool:
+    return isinstance(auth, OAuthAuth) and auth.can_refresh
+
+
+def _expiring(auth: ZendeskAuth, now: datetime) -> bool:
+    return isinstance(auth, OAuthAuth) and auth.expires_within(now, EXPIRY_MARGIN)
+
+
+class ZendeskTransport(RemoteApi):
     """Sends requests to one Zendesk account. Owns the httpx client only if it made it."""
 
     def __init__(
@@ -64,24 +71,10 @@ class ZendeskTransport:
         base_url: str,
         auth: ZendeskAuth,
         *,
-        http: httpx.AsyncClient | None = None,
-        policy: RetryPolicy | None = None,
-        timeout: float = 20.0,
         on_tokens: OnTokens | None = None,
-        clock: Clock | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
-        limiter: RateLimiter | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._origin = urlsplit(self.base_url)[:2]
-        self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(timeout=timeout)
-        self._policy = policy or RetryPolicy()
-        self._clock = clock or SystemClock()
-        self._sleep = sleep
-        self._rng = rng
-        self._limiter = limiter
+        super().__init__(base_url, on_failure=_unreachable, **http)
         self._on_tokens = on_tokens
         self._auth: RefreshingCredential[ZendeskAuth] = RefreshingCredential(
             auth, self._refreshed_auth
@@ -93,17 +86,6 @@ class ZendeskTransport:
     def auth(self) -> ZendeskAuth:
         """The credentials in use now (after any refresh)."""
         return self._auth.current
-
-    async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
-
-    def url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
-
-    def same_origin(self, url: str) -> bool:
-        """Whether ``url`` is on our Zendesk host: credentials are only ever sent there."""
-        return urlsplit(url)[:2] == self._origin
 
     async def request(
         self,
@@ -118,72 +100,34 @@ class ZendeskTransport:
         """Send and return a 2xx response, or raise the matching :class:`ZendeskError`."""
         if not self.same_origin(url):
             raise ZendeskError(f"refusing to send credentials to another host: {url}")
-        auth = self._auth.current
-        if (
-            isinstance(auth, OAuthAuth)
-            and auth.can_refresh
-            and auth.expires_within(self._clock.now(), EXPIRY_MARGIN)
-        ):
-            auth = await self._auth.refresh(auth)
-        response = await self._send(
-            method, url, auth, params=params, json=json, idempotent=idempotent
+        response = await self.send_authorized(
+            self._auth,
+            method,
+            url,
+            params=params,
+            json=json,
+            idempotent=idempotent,
+            authorization=lambda auth: auth.authorization(),
+            expiring=_expiring,
+            refreshable=_refreshable,
         )
-        if response.status_code == 401 and isinstance(auth, OAuthAuth) and auth.can_refresh:
-            # Refresh once and retry once: a token may expire early (revocation, clock skew).
-            await response.aclose()
-            auth = await self._auth.refresh(auth)
-            response = await self._send(
-                method, url, auth, params=params, json=json, idempotent=idempotent
-            )
         self._observe_rate_limits(response)
         if response.is_success:
             return response
-        retry_after = parse_retry_after(response.headers.get("retry-after"), self._clock.now())
+        retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.now())
         raise error_from_response(response, needs=needs, retry_after=retry_after)
-
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        auth: ZendeskAuth,
-        *,
-        params: Mapping[str, Any] | None,
-        json: Any,
-        idempotent: bool,
-    ) -> httpx.Response:
-        headers = {
-            "Authorization": auth.authorization(),
-            "Accept": "application/json",
-            "User-Agent": f"zdcal/{__version__}",
-        }
-        request = self._http.build_request(method, url, params=params, json=json, headers=headers)
-        try:
-            return await send(
-                self._http,
-                request,
-                policy=self._policy,
-                idempotent=idempotent,
-                limiter=self._limiter,
-                sleep=self._sleep,
-                rng=self._rng,
-                clock=self._clock,
-            )
-        except httpx.TransportError as exc:
-            raise Unreachable(
-                f"Zendesk unreachable: {type(exc).__name__} ({method} {request.url.path})"
-            ) from exc
 
     async def _refreshed_auth(self, stale: ZendeskAuth) -> ZendeskAuth:
         if not isinstance(stale, OAuthAuth) or stale.refresh_token is None:
             raise ZendeskError("these credentials cannot be refreshed")
         tokens = await oauth.refresh(
-            self._http,
+            self.http,
             self.base_url,
             client_id=stale.client_id,
             client_secret=stale.client_secret,
             refresh_token=stale.refresh_token,
-            clock=self._clock,
-            sleep=self._sleep,
+            clock=self.clock,
+            sleep=self.sleep,
         )
         if self._on_tokens is not None:
             # Store the rotated refresh token before anything can use it.
@@ -203,7 +147,7 @@ class ZendeskTransport:
         on some endpoints only (never on the exports): absence is normal, never assumed.
         """
         headers = response.headers
-        now = self._clock.now()
+        now = self.clock.now()
         limit = _parse_int(headers.get("ratelimit-limit") or headers.get("rate-limit"))
         remaining = _parse_int(
             headers.get("ratelimit-remaining") or headers.get("rate-limit-remaining")

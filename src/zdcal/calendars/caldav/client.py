@@ -28,18 +28,15 @@ Guesses about servers it has not met are listed, with reasons, in :mod:`.assumpt
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import enum
-import random
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Unpack
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
-from zdcal import __version__
 from zdcal.calendars.caldav import multistatus as dav
 from zdcal.calendars.caldav.assumptions import (
     ASSUME_WRITABLE_WITHOUT_PRIVILEGES,
@@ -60,9 +57,9 @@ from zdcal.calendars.caldav.errors import (
     TLSFailure,
     Unreachable,
 )
-from zdcal.clock import Clock
-from zdcal.http import RateLimiter, RetryPolicy, send
-from zdcal.http.retry import Sleep, is_tls_failure
+from zdcal.closing import AsyncClosing
+from zdcal.http.remote import HttpOptions, RemoteApi
+from zdcal.http.retry import is_tls_failure
 
 ICALENDAR = "text/calendar; charset=utf-8"
 _XML = "application/xml; charset=utf-8"
@@ -150,7 +147,7 @@ class Changes:
     complete: bool
 
 
-class CalDAVClient:
+class CalDAVClient(AsyncClosing):
     """One CalDAV account (base URL, username, app password). Owns its httpx client
     only if it made it; ``verify`` is what to trust for TLS (a context, or True)."""
 
@@ -159,38 +156,17 @@ class CalDAVClient:
         url: str,
         username: str,
         password: str,
-        *,
-        http: httpx.AsyncClient | None = None,
-        verify: ssl.SSLContext | bool = True,
-        policy: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
-        timeout: float = 20.0,
-        clock: Clock | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
         self.url = url if url.endswith("/") else url + "/"
         # Sent with every request (not after a 401 challenge): one round trip per call.
         self._authorization = _basic_authorization(username, password)
-        self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(timeout=timeout, verify=verify)
-        self._policy = policy or RetryPolicy()
-        self._limiter = limiter
-        self._clock = clock
-        self._sleep = sleep
-        self._rng = rng
+        self._api = RemoteApi(on_failure=self._unreachable, **http)
         self.requests_sent = 0
         """Requests sent so far, retries included (for tests and benchmarks)."""
 
     async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
-
-    async def __aenter__(self) -> CalDAVClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
+        await self._api.aclose()
 
     # Discovery and calendars
 
@@ -522,35 +498,23 @@ class CalDAVClient:
         content: bytes | None = None,
         idempotent: bool,
     ) -> httpx.Response:
-        request = self._http.build_request(
+        self.requests_sent += 1
+        return await self._api.send(
             method,
             url,
+            headers={**(headers or {}), "Authorization": self._authorization},
             content=content,
-            headers={"User-Agent": f"zdcal/{__version__}", **(headers or {})},
+            idempotent=idempotent,
         )
-        request.headers["Authorization"] = self._authorization
-        self.requests_sent += 1
-        try:
-            return await send(
-                self._http,
-                request,
-                policy=self._policy,
-                idempotent=idempotent,
-                limiter=self._limiter,
-                sleep=self._sleep,
-                rng=self._rng,
-                clock=self._clock,
+
+    def _unreachable(self, exc: httpx.TransportError, request: httpx.Request) -> CalDAVError:
+        where = f"{request.method} {urlsplit(str(request.url)).path}"
+        if is_tls_failure(exc):
+            return TLSFailure(
+                f"{self._origin()}: the TLS certificate is not trusted or does not"
+                f" match ({where})"
             )
-        except httpx.TransportError as exc:
-            where = f"{method} {urlsplit(url).path}"
-            if is_tls_failure(exc):
-                raise TLSFailure(
-                    f"{self._origin()}: the TLS certificate is not trusted or does not"
-                    f" match ({where})"
-                ) from exc
-            raise Unreachable(
-                f"{self._origin()} unreachable: {type(exc).__name__} ({where})"
-            ) from exc
+        return Unreachable(f"{self._origin()} unreachable: {type(exc).__name__} ({where})")
 
     def _origin(self) -> str:
         parts = urlsplit(self.url)

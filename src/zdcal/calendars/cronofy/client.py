@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
-
-import httpx
 
 from zdcal.calendars.cronofy.errors import BatchTooLarge, CronofyError
 from zdcal.calendars.cronofy.models import (
@@ -19,15 +14,11 @@ from zdcal.calendars.cronofy.models import (
     BatchEntryResult,
     Calendar,
     Channel,
-    CronofyTokens,
     Event,
     UserInfo,
     events_path,
 )
-from zdcal.calendars.cronofy.transport import CronofyTransport, OnTokens, RefreshCoordinator
-from zdcal.clock import Clock
-from zdcal.http import RateLimiter, RetryPolicy
-from zdcal.http.retry import Sleep
+from zdcal.calendars.cronofy.transport import CronofyTransport
 
 BATCH_LIMIT = 50
 """Cronofy accepts at most this many entries per batch request."""
@@ -43,7 +34,7 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-class CronofyClient:
+class CronofyClient(CronofyTransport):
     """An async client for one linked Cronofy account. Use as ``async with``.
 
     ``on_tokens`` receives the new tokens after every refresh (the refresh token may
@@ -54,62 +45,9 @@ class CronofyClient:
     paces itself alone.
     """
 
-    def __init__(
-        self,
-        api_base_url: str,
-        tokens: CronofyTokens,
-        *,
-        client_id: str,
-        client_secret: str,
-        on_tokens: OnTokens | None = None,
-        coordinate_refresh: RefreshCoordinator | None = None,
-        http: httpx.AsyncClient | None = None,
-        policy: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
-        timeout: float = 20.0,
-        clock: Clock | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
-    ) -> None:
-        self._transport = CronofyTransport(
-            api_base_url,
-            tokens,
-            client_id=client_id,
-            client_secret=client_secret,
-            on_tokens=on_tokens,
-            coordinate_refresh=coordinate_refresh,
-            http=http,
-            policy=policy,
-            limiter=limiter,
-            timeout=timeout,
-            clock=clock,
-            sleep=sleep,
-            rng=rng,
-        )
-
-    async def __aenter__(self) -> CronofyClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the HTTP client if this client created it."""
-        await self._transport.aclose()
-
-    @property
-    def tokens(self) -> CronofyTokens:
-        """The tokens in use now (they change after a refresh)."""
-        return self._transport.tokens
-
     async def _get_json(self, path: str, params: Any = None) -> Any:
-        response = await self._transport.request(
-            "GET", self._transport.url(path), params=params, idempotent=True
+        response = await self.request(
+            "GET", self.url(path), params=params, idempotent=True
         )
         return response.json()
 
@@ -136,18 +74,18 @@ class CronofyClient:
         """
         if not event.get("event_id"):
             raise ValueError("a managed event needs an event_id")
-        await self._transport.request(
+        await self.request(
             "POST",
-            self._transport.url(events_path(calendar_id)),
+            self.url(events_path(calendar_id)),
             json=dict(event),
             idempotent=True,
         )
 
     async def delete_event(self, calendar_id: str, event_id: str) -> None:
         """Delete our event; deleting one that does not exist is a no-op (202)."""
-        await self._transport.request(
+        await self.request(
             "DELETE",
-            self._transport.url(events_path(calendar_id)),
+            self.url(events_path(calendar_id)),
             json={"event_id": event_id},
             idempotent=True,
         )
@@ -184,15 +122,15 @@ class CronofyClient:
             params.append(("last_modified", _utc_text(last_modified)))
         params.extend(("calendar_ids[]", cid) for cid in calendar_ids or ())
 
-        url: str | None = self._transport.url("/v1/events")
+        url: str | None = self.url("/v1/events")
         query: list[tuple[str, str]] | None = params
         while url is not None:
-            response = await self._transport.request("GET", url, params=query, idempotent=True)
+            response = await self.request("GET", url, params=query, idempotent=True)
             data = response.json()
             for raw in data.get("events", []):
                 yield Event.model_validate(raw)
             next_page = (data.get("pages") or {}).get("next_page")
-            if next_page and not self._transport.same_origin(next_page):
+            if next_page and not self.same_origin(next_page):
                 raise CronofyError(f"next_page points to another host: {next_page}")
             # next_page is a complete URL with its own query.
             url, query = next_page or None, None
@@ -209,9 +147,9 @@ class CronofyClient:
             )
         if not entries:
             return []
-        response = await self._transport.request(
+        response = await self.request(
             "POST",
-            self._transport.url("/v1/batch"),
+            self.url("/v1/batch"),
             json={"batch": [entry.as_json() for entry in entries]},
             idempotent=True,
         )
@@ -241,9 +179,9 @@ class CronofyClient:
         filters: dict[str, Any] = {"only_managed": only_managed}
         if calendar_ids:
             filters["calendar_ids"] = list(calendar_ids)
-        response = await self._transport.request(
+        response = await self.request(
             "POST",
-            self._transport.url("/v1/channels"),
+            self.url("/v1/channels"),
             json={"callback_url": callback_url, "filters": filters},
             idempotent=False,
         )
@@ -254,8 +192,8 @@ class CronofyClient:
         return [Channel.model_validate(c) for c in data.get("channels", [])]
 
     async def close_channel(self, channel_id: str) -> None:
-        await self._transport.request(
+        await self.request(
             "DELETE",
-            self._transport.url(f"/v1/channels/{quote(channel_id, safe='')}"),
+            self.url(f"/v1/channels/{quote(channel_id, safe='')}"),
             idempotent=True,
         )

@@ -7,9 +7,7 @@ from the *API* host. Both base URLs are configurable.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 
@@ -21,15 +19,10 @@ from zdcal.calendars.cronofy.errors import (
 )
 from zdcal.calendars.cronofy.models import CronofyTokens
 from zdcal.clock import Clock, SystemClock
-from zdcal.http import RetryPolicy, send
+from zdcal.http.oauth import authorization_url, expires_at, grant, post_token_request
 from zdcal.http.retry import Sleep
 
 DEFAULT_SCOPE = "read_account list_calendars read_events create_event delete_event"
-
-# Token requests are not idempotent (codes are single use, refresh tokens rotate): they
-# are resent only after 429 or when the connection provably never opened.
-_TOKEN_POLICY = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=5.0, max_total_wait=15.0)
-
 
 def authorize_url(
     app_base_url: str,
@@ -41,16 +34,9 @@ def authorize_url(
     avoid_linking: bool = False,
 ) -> str:
     """Where to send the agent's browser to link a calendar account."""
-    params = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "scope": scope,
-        "state": state,
-    }
-    if avoid_linking:
-        params["avoid_linking"] = "true"
-    return f"{app_base_url.rstrip('/')}/oauth/authorize?{urlencode(params)}"
+    endpoint = f"{app_base_url.rstrip('/')}/oauth/authorize"
+    extra = {"avoid_linking": "true"} if avoid_linking else {}
+    return authorization_url(endpoint, client_id, redirect_uri, scope, state, **extra)
 
 
 async def exchange_code(
@@ -65,13 +51,9 @@ async def exchange_code(
     sleep: Sleep = asyncio.sleep,
 ) -> CronofyTokens:
     """Trade an authorization code for the account's tokens."""
-    body = {
-        "client_id": client_id,
-        "client_secret": client_secret,
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": redirect_uri,
-    }
+    body = grant(
+        "authorization_code", client_id, client_secret, code=code, redirect_uri=redirect_uri
+    )
     data = await _post(http, api_base_url, "/oauth/token", body, clock, sleep)
     return _tokens(data, clock or SystemClock(), previous_refresh_token=None)
 
@@ -87,12 +69,7 @@ async def refresh(
     sleep: Sleep = asyncio.sleep,
 ) -> CronofyTokens:
     """New tokens for a refresh token. Refused (400 invalid_grant) → TokenRefreshFailed."""
-    body = {
-        "client_id": client_id,
-        "client_secret": client_secret,
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token,
-    }
+    body = grant("refresh_token", client_id, client_secret, refresh_token=refresh_token)
     try:
         data = await _post(http, api_base_url, "/oauth/token", body, clock, sleep)
     except CronofyError as error:
@@ -125,18 +102,15 @@ async def _post(
     clock: Clock | None,
     sleep: Sleep,
 ) -> Any:
-    request = http.build_request(
-        "POST",
+    response = await post_token_request(
+        http,
         f"{api_base_url.rstrip('/')}{path}",
-        json=body,
-        headers={"Accept": "application/json"},
+        body,
+        service="Cronofy",
+        unreachable=Unreachable,
+        clock=clock,
+        sleep=sleep,
     )
-    try:
-        response = await send(
-            http, request, policy=_TOKEN_POLICY, idempotent=False, clock=clock, sleep=sleep
-        )
-    except httpx.TransportError as exc:
-        raise Unreachable(f"Cronofy token endpoint unreachable: {type(exc).__name__}") from exc
     if not response.is_success:
         raise error_from_response(response)
     if not response.content:
@@ -148,12 +122,10 @@ def _tokens(data: Any, clock: Clock, *, previous_refresh_token: str | None) -> C
     refresh_token = data.get("refresh_token") or previous_refresh_token
     if not refresh_token:
         raise CronofyError("Cronofy's token answer carried no refresh token")
-    expires_in = data.get("expires_in")
-    expires_at = None if expires_in is None else clock.now() + timedelta(seconds=float(expires_in))
     return CronofyTokens(
         access_token=str(data["access_token"]),
         refresh_token=str(refresh_token),
-        expires_at=expires_at,
+        expires_at=expires_at(clock.now(), data.get("expires_in")),
         scope=data.get("scope"),
         account_id=data.get("account_id"),
         sub=data.get("sub"),

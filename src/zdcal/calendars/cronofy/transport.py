@@ -6,23 +6,18 @@ before the known expiry, pacing under the application-wide rate limits, and type
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import random
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Unpack
 
 import httpx
 
-from zdcal import __version__
 from zdcal.calendars.cronofy import oauth
 from zdcal.calendars.cronofy.errors import CronofyError, Unreachable, error_from_response
 from zdcal.calendars.cronofy.models import CronofyTokens
-from zdcal.clock import Clock, SystemClock
-from zdcal.http import Rate, RateLimiter, RetryPolicy, send
+from zdcal.http import Rate, RateLimiter
 from zdcal.http.credentials import RefreshingCredential
-from zdcal.http.retry import Sleep
+from zdcal.http.remote import HttpOptions, RemoteApi, unreachable_text
 
 CRONOFY_RATES = (Rate(50, 1.0), Rate(500, 60.0))
 """Cronofy's documented limits per application: 50 requests/second and 500/minute."""
@@ -40,12 +35,16 @@ RefreshCoordinator = Callable[[CronofyTokens, RefreshAtCronofy], Awaitable[Crono
 answers the tokens to use from now on (perhaps ones another process refreshed)."""
 
 
+def _unreachable(exc: httpx.TransportError, request: httpx.Request) -> Unreachable:
+    return Unreachable(unreachable_text("Cronofy", exc, request))
+
+
 def application_rate_limiter() -> RateLimiter:
     """A limiter with Cronofy's per-application limits; share ONE across all accounts."""
     return RateLimiter(CRONOFY_RATES)
 
 
-class CronofyTransport:
+class CronofyTransport(RemoteApi):
     """Sends requests for one linked account. Owns the httpx client only if it made it."""
 
     def __init__(
@@ -57,25 +56,13 @@ class CronofyTransport:
         client_secret: str,
         on_tokens: OnTokens | None = None,
         coordinate_refresh: RefreshCoordinator | None = None,
-        http: httpx.AsyncClient | None = None,
-        policy: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
-        timeout: float = 20.0,
-        clock: Clock | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
-        self.api_base_url = api_base_url.rstrip("/")
-        self._origin = urlsplit(self.api_base_url)[:2]
+        if http.get("limiter") is None:
+            http["limiter"] = application_rate_limiter()
+        super().__init__(api_base_url, on_failure=_unreachable, **http)
         self._client_id = client_id
         self._client_secret = client_secret
-        self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(timeout=timeout)
-        self._policy = policy or RetryPolicy()
-        self._limiter = limiter if limiter is not None else application_rate_limiter()
-        self._clock = clock or SystemClock()
-        self._sleep = sleep
-        self._rng = rng
         self._coordinate_refresh = coordinate_refresh
         self._tokens = RefreshingCredential(tokens, self._refreshed, on_tokens)
 
@@ -83,17 +70,6 @@ class CronofyTransport:
     def tokens(self) -> CronofyTokens:
         """The tokens in use now (after any refresh)."""
         return self._tokens.current
-
-    async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
-
-    def url(self, path: str) -> str:
-        return f"{self.api_base_url}{path}"
-
-    def same_origin(self, url: str) -> bool:
-        """Whether ``url`` is on our Cronofy API host: the bearer token only goes there."""
-        return urlsplit(url)[:2] == self._origin
 
     async def request(
         self,
@@ -107,49 +83,19 @@ class CronofyTransport:
         """Send and return a 2xx (or 207) response, or raise the matching CronofyError."""
         if not self.same_origin(url):
             raise CronofyError(f"refusing to send the access token to another host: {url}")
-        tokens = self._tokens.current
-        if tokens.expires_within(self._clock.now(), EXPIRY_MARGIN_SECONDS):
-            tokens = await self._tokens.refresh(tokens)
-        response = await self._send(method, url, tokens, params, json, idempotent)
-        if response.status_code == 401:
-            # Refresh once and retry once: tokens die early (revocation, clock skew).
-            await response.aclose()
-            tokens = await self._tokens.refresh(tokens)
-            response = await self._send(method, url, tokens, params, json, idempotent)
+        response = await self.send_authorized(
+            self._tokens,
+            method,
+            url,
+            params=params,
+            json=json,
+            idempotent=idempotent,
+            authorization=lambda tokens: f"Bearer {tokens.access_token}",
+            expiring=lambda tokens, now: tokens.expires_within(now, EXPIRY_MARGIN_SECONDS),
+        )
         if response.is_success:
             return response
         raise error_from_response(response)
-
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        tokens: CronofyTokens,
-        params: Any,
-        json: Any,
-        idempotent: bool,
-    ) -> httpx.Response:
-        headers = {
-            "Authorization": f"Bearer {tokens.access_token}",
-            "Accept": "application/json",
-            "User-Agent": f"zdcal/{__version__}",
-        }
-        request = self._http.build_request(method, url, params=params, json=json, headers=headers)
-        try:
-            return await send(
-                self._http,
-                request,
-                policy=self._policy,
-                idempotent=idempotent,
-                limiter=self._limiter,
-                sleep=self._sleep,
-                rng=self._rng,
-                clock=self._clock,
-            )
-        except httpx.TransportError as exc:
-            raise Unreachable(
-                f"Cronofy unreachable: {type(exc).__name__} ({method} {request.url.path})"
-            ) from exc
 
     async def _refreshed(self, stale: CronofyTokens) -> CronofyTokens:
         if self._coordinate_refresh is None:
@@ -166,11 +112,11 @@ class CronofyTransport:
 
     async def _refresh_at_cronofy(self, stale: CronofyTokens) -> CronofyTokens:
         return await oauth.refresh(
-            self._http,
-            self.api_base_url,
+            self.http,
+            self.base_url,
             client_id=self._client_id,
             client_secret=self._client_secret,
             refresh_token=stale.refresh_token,
-            clock=self._clock,
-            sleep=self._sleep,
+            clock=self.clock,
+            sleep=self.sleep,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -127,17 +128,18 @@ class CronofyApi:
 
     # --- managed events --------------------------------------------------------------------
     async def upsert(self, request: Request) -> Response:
-        caller = self._caller(request, "create_event", lockable=True)
-        body = await json_body(request)
-        calendar_id = request.path_params["calendar_id"]
-        upsert_event(self.sim.state, caller.account, calendar_id, body, self.sim.now())
-        return Response(status_code=202)
+        return await self._write_event(request, "create_event", upsert_event)
 
     async def delete(self, request: Request) -> Response:
-        caller = self._caller(request, "delete_event", lockable=True)
+        return await self._write_event(request, "delete_event", delete_event)
+
+    async def _write_event(
+        self, request: Request, scope: str, write: Callable[..., object]
+    ) -> Response:
+        caller = self._caller(request, scope, lockable=True)
         body = await json_body(request)
         calendar_id = request.path_params["calendar_id"]
-        delete_event(self.sim.state, caller.account, calendar_id, body, self.sim.now())
+        write(self.sim.state, caller.account, calendar_id, body, self.sim.now())
         return Response(status_code=202)
 
     # --- read events ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ at once as a 422 RecordInvalid with per-field details, like Zendesk does.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from zdcal.sandbox.zendesk.assumptions import DEFAULT_CUSTOM_STATUS_IDS
@@ -15,6 +16,13 @@ from zdcal.sandbox.zendesk.timestamps import InvalidTimestamp, parse_instant
 from zdcal.sandbox.zendesk.users import UserDirectory
 
 STATUS_BY_CUSTOM_STATUS_ID = {v: k for k, v in DEFAULT_CUSTOM_STATUS_IDS.items()}
+
+_CHOICES: tuple[tuple[str, str, Collection[str], bool], ...] = (
+    ("type", "Type", TICKET_TYPES, True),
+    ("priority", "Priority", TICKET_PRIORITIES, True),
+    ("status", "Status", TICKET_STATUSES, False),
+)
+"""Fields that take one of a set of values: name, label in messages, values, may be null."""
 
 
 class _Problems:
@@ -46,24 +54,13 @@ def parse_ticket_fields(
     problems = _Problems()
     changes: dict[str, Any] = {}
 
-    if "type" in payload:
-        value = payload["type"]
-        if value is not None and value not in TICKET_TYPES:
-            problems.add("type", f"Type: {value} is not valid")
-        else:
-            changes["type"] = value
-    if "priority" in payload:
-        value = payload["priority"]
-        if value is not None and value not in TICKET_PRIORITIES:
-            problems.add("priority", f"Priority: {value} is not valid")
-        else:
-            changes["priority"] = value
-    if "status" in payload:
-        value = payload["status"]
-        if value not in TICKET_STATUSES:
-            problems.add("status", f"Status: {value} is not valid")
-        else:
-            changes["status"] = value
+    for name, label, allowed, nullable in _CHOICES:
+        if name in payload:
+            value = payload[name]
+            if (nullable and value is None) or value in allowed:
+                changes[name] = value
+            else:
+                problems.add(name, f"{label}: {value} is not valid")
     if "custom_status_id" in payload and payload["custom_status_id"] is not None:
         category = STATUS_BY_CUSTOM_STATUS_ID.get(payload["custom_status_id"])
         if category is None:

@@ -5,7 +5,6 @@ open tasks the live benchmarks watch in the calendars."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import httpx
 from population import BenchAgent
 from zdcal.domain import AccountInfo
 from zdcal.domain.account import event_id_for
-from zdcal.sandbox.background import Background
+from zdcal.sandbox.background import Background, free_port, stop_child
 
 STARTUP_TIMEOUT_SECONDS = 30.0
 
@@ -29,25 +28,6 @@ class SimulatorStartError(RuntimeError):
 
 class SetupError(RuntimeError):
     """The stack did not reach the state the measurement starts from."""
-
-
-def free_port() -> int:
-    """A TCP port on loopback nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def stop_child(process: subprocess.Popen[bytes] | None, timeout: float) -> None:
-    """SIGTERM a child process if it still runs, then wait (SIGKILL after ``timeout``)."""
-    if process is not None and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class SimulatorProcess(Background):

@@ -4,6 +4,8 @@ block and stopped on leaving it."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
 from types import TracebackType
 from typing import Self
 
@@ -27,3 +29,22 @@ class Background:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def free_port() -> int:
+    """A TCP port on loopback nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def stop_child(process: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    """SIGTERM a child process if it still runs, then wait (SIGKILL after ``timeout``)."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

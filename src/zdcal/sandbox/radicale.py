@@ -8,15 +8,15 @@ whether it can be started here.
 from __future__ import annotations
 
 import importlib.util
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
 import httpx
+
+from zdcal.sandbox.background import Background, free_port, stop_child
 
 STARTUP_TIMEOUT_SECONDS = 30.0
 INSTALL_HINT = "pip install radicale; `python3 dev.py setup` installs it with the dev tools"
@@ -27,15 +27,8 @@ def radicale_available() -> bool:
     return importlib.util.find_spec("radicale") is not None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @dataclass
-class RadicaleProcess:
+class RadicaleProcess(Background):
     """Radicale serving ``root`` on a free loopback port. Use as a context manager.
 
     ``calendar_url`` is an empty calendar (VEVENT) made with MKCALENDAR once the server
@@ -70,7 +63,7 @@ class RadicaleProcess:
         users = self.root / "users"
         users.write_text(f"{self.username}:{self.password}\n")
         users.chmod(0o600)
-        self.port = _free_port()
+        self.port = free_port()
         command = [
             sys.executable, "-m", "radicale", "--config", "",
             "--server-hosts", f"127.0.0.1:{self.port}",
@@ -94,27 +87,10 @@ class RadicaleProcess:
             raise
         return self
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM the server if it still runs, then wait (SIGKILL after ``timeout``)."""
+    def stop(self) -> None:
+        """SIGTERM the server if it still runs, then wait (SIGKILL after 10 s)."""
         process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    def __enter__(self) -> RadicaleProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        stop_child(process, timeout=10.0)
 
     def _wait(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS

@@ -1,0 +1,50 @@
+"""Wiring: one Starlette app serving Calendar API v3, Google's OAuth endpoints and /_sandbox."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from zdcal.sandbox.google import assumptions
+from zdcal.sandbox.google.config import GoogleSimConfig
+from zdcal.sandbox.google.errors import GoogleApiError, OAuthError
+from zdcal.sandbox.google.routes_api import GoogleCalendarApi
+from zdcal.sandbox.google.routes_control import GoogleControl
+from zdcal.sandbox.google.routes_oauth import GoogleOAuth
+from zdcal.sandbox.google.simulator import GoogleSimulator
+
+
+async def _api_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GoogleApiError)
+    headers = {"WWW-Authenticate": assumptions.UNAUTHORIZED_CHALLENGE} if exc.status == 401 else {}
+    return JSONResponse(exc.body(), exc.status, headers=headers)
+
+
+async def _oauth_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OAuthError)
+    return JSONResponse(
+        {"error": exc.error, "error_description": exc.description},
+        exc.status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def create_app(config: GoogleSimConfig | None = None) -> Starlette:
+    """A simulated Google Calendar (API + OAuth + ``/_sandbox`` control) as an ASGI app.
+
+    Clients point their API base at ``<base>/calendar/v3/``, authorize at
+    ``<base>/o/oauth2/v2/auth`` and exchange codes at ``<base>/token``.
+    """
+    sim = GoogleSimulator(config or GoogleSimConfig())
+    routes = [
+        *GoogleCalendarApi(sim).routes(),
+        *GoogleOAuth(sim).routes(),
+        *GoogleControl(sim).routes(),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={GoogleApiError: _api_error, OAuthError: _oauth_error},
+    )
+    app.state.simulator = sim
+    return app

@@ -1,0 +1,50 @@
+"""One running simulator: its config, clock and memory, and the bearer-token check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.requests import Request
+
+from zdcal.clock import SystemClock
+from zdcal.sandbox.google import assumptions
+from zdcal.sandbox.google.config import GoogleSimConfig
+from zdcal.sandbox.google.errors import GoogleApiError
+from zdcal.sandbox.google.model import Grant
+from zdcal.sandbox.google.store import GoogleState
+
+
+class GoogleSimulator:
+    """Shared by the API, OAuth and control routes of one app."""
+
+    def __init__(self, config: GoogleSimConfig) -> None:
+        self.config = config
+        self.clock = SystemClock()
+        self.state = GoogleState(config.users)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def reset(self) -> None:
+        """Forget everything but the configured users and calendars; old tokens stop working."""
+        self.state = GoogleState(self.config.users)
+
+    def authenticate(self, request: Request, scopes: tuple[str, ...]) -> Grant:
+        """The grant behind the request's bearer token, which must carry one of ``scopes``.
+
+        Call with ``self.state.lock`` held.
+        """
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        grant = None
+        if scheme.lower() == "bearer" and token:
+            grant = self.state.grant_for_access_token(token.strip(), self.now())
+        if grant is None:
+            raise GoogleApiError(
+                401, "authError", "Invalid Credentials", location="Authorization",
+                location_type="header",
+            )
+        if not grant.scopes.intersection(scopes):
+            raise GoogleApiError(403, "insufficientPermissions",
+                                 assumptions.INSUFFICIENT_SCOPE_MESSAGE)
+        return grant

@@ -1,0 +1,40 @@
+"""Sync and page tokens: opaque to clients, a small signed-by-nobody JSON inside.
+
+A sync token is (generation, calendar, change_no): "changes after change_no". A page token
+adds the listing's upper bound and the last change_no served, so paging is stable.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Cursor:
+    generation: str
+    calendar_id: str
+    since: int
+    """Only events changed after this change_no (0: everything)."""
+    upto: int
+    """The snapshot: only events whose last change is at most this."""
+    after: int = 0
+    """Paging: only events whose change_no is above this."""
+
+    def encode(self) -> str:
+        raw = json.dumps([self.generation, self.calendar_id, self.since, self.upto, self.after])
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor | None:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            generation, calendar_id, since, upto, after = json.loads(raw)
+        except (ValueError, TypeError):
+            return None
+        if not (isinstance(generation, str) and isinstance(calendar_id, str)):
+            return None
+        if not all(isinstance(n, int) for n in (since, upto, after)):
+            return None
+        return cls(generation, calendar_id, since, upto, after)

@@ -56,9 +56,17 @@ CANCELLED_IN_LIST_IS_MINIMAL = True
 syncToken) a cancelled event is ``{kind, etag, id, status, updated}``, the strictest reading,
 so a client cannot come to rely on fields that Google may leave out."""
 
+DATETIME_ALWAYS_WITH_OFFSET = True
+"""FACT (discovery document: EventDateTime.dateTime is ``format: date-time``, RFC 3339, which
+requires an offset): a ``dateTime`` sent without offset (allowed with ``timeZone``) is kept
+and answered with that zone's offset added; one sent with an offset is kept as sent (GUESS:
+Google may re-render it in the event's time zone)."""
+
 PATCH_MERGES_OBJECTS = True
 """FACT (the "partial response / patch" guide of Google APIs): patch replaces arrays whole and
-merges objects field by field; GUESS: a JSON ``null`` clears the field."""
+merges objects field by field; GUESS: a JSON ``null`` clears the field. So turning a timed
+event all-day by patch must clear ``start.dateTime`` (``null``) as well as set ``start.date``,
+otherwise the merged start holds both and is refused 400."""
 
 UNKNOWN_FIELDS_DROPPED = True
 """GUESS: body fields the simulator does not keep (and read-only ones such as ``etag``,

@@ -41,8 +41,9 @@ def merge_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any
     return merged
 
 
-def validate(fields: dict[str, Any]) -> None:
-    """Raise a 400 for the first thing Google would refuse in ``fields``."""
+def validate(fields: dict[str, Any]) -> dict[str, Any]:
+    """Raise a 400 for the first thing Google would refuse in ``fields``; else the fields as
+    Google keeps them (a ``dateTime`` sent without offset gets its time zone's offset)."""
     start = _instant(fields.get("start"), "start")
     end = _instant(fields.get("end"), "end")
     if type(start) is not type(end):
@@ -59,6 +60,11 @@ def validate(fields: dict[str, Any]) -> None:
     _reminders(fields.get("reminders"))
     _extended_properties(fields.get("extendedProperties"))
     _source(fields.get("source"))
+    kept = dict(fields)
+    for name, moment in (("start", start), ("end", end)):
+        if isinstance(moment, datetime):
+            kept[name] = {**fields[name], "dateTime": moment.isoformat()}
+    return kept
 
 
 def _instant(value: object, name: str) -> date | datetime:

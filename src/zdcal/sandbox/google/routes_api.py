@@ -124,11 +124,10 @@ class GoogleCalendarApi:
         with self.sim.state.lock:
             grant = self.sim.authenticate(request, assumptions.EVENT_SCOPES)
             calendar = self._calendar(grant, request, write=True)
-            event_id = check_event_id(body["id"]) if "id" in body else new_event_id()
+            event_id = check_event_id(body["id"]) if body.get("id") is not None else new_event_id()
             if (calendar.calendar_id, event_id) in self.sim.state.events:
                 raise GoogleApiError(409, "duplicate", assumptions.DUPLICATE_MESSAGE)
-            fields = writable_fields(body)
-            validate(fields)
+            fields = validate(writable_fields(body))
             now = self.sim.now()
             ical_uid = body.get("iCalUID") or event_id + assumptions.ICAL_UID_SUFFIX
             event = StoredEvent(
@@ -162,7 +161,7 @@ class GoogleCalendarApi:
             fields = merge_patch(event.fields, sent) if patch else writable_fields(body)
             if not patch and event.cancelled and "status" not in fields:
                 fields["status"] = "cancelled"
-            validate(fields)
+            fields = validate(fields)
             sequence = event.sequence
             if any(fields.get(k) != event.fields.get(k) for k in assumptions.SEQUENCE_BUMPS_ON):
                 sequence += 1

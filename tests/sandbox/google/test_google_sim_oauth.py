@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 from google_sim_support import (
     AGENT,
     CLIENT_ID,

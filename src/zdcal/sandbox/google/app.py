@@ -13,21 +13,13 @@ from zdcal.sandbox.google.routes_api import GoogleCalendarApi
 from zdcal.sandbox.google.routes_control import GoogleControl
 from zdcal.sandbox.google.routes_oauth import GoogleOAuth
 from zdcal.sandbox.google.simulator import GoogleSimulator
+from zdcal.sandbox.oauth_errors import oauth_error_response
 
 
 async def _api_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, GoogleApiError)
     headers = {"WWW-Authenticate": assumptions.UNAUTHORIZED_CHALLENGE} if exc.status == 401 else {}
     return JSONResponse(exc.body(), exc.status, headers=headers)
-
-
-async def _oauth_error(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, OAuthError)
-    return JSONResponse(
-        {"error": exc.error, "error_description": exc.description},
-        exc.status,
-        headers={"Cache-Control": "no-store"},
-    )
 
 
 def create_app(config: GoogleSimConfig | None = None) -> Starlette:
@@ -44,7 +36,7 @@ def create_app(config: GoogleSimConfig | None = None) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={GoogleApiError: _api_error, OAuthError: _oauth_error},
+        exception_handlers={GoogleApiError: _api_error, OAuthError: oauth_error_response},
     )
     app.state.simulator = sim
     return app

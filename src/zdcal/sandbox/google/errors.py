@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from zdcal.sandbox.oauth_errors import OAuthError as OAuthError  # re-exported
+
 CANONICAL_STATUS = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -61,13 +63,3 @@ def invalid(message: str, location: str | None = None) -> GoogleApiError:
 
 def not_found() -> GoogleApiError:
     return GoogleApiError(404, "notFound", "Not Found")
-
-
-class OAuthError(Exception):
-    """A token-endpoint failure: ``{"error": code, "error_description": text}``."""
-
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        super().__init__(f"{error}: {description}")
-        self.error = error
-        self.description = description
-        self.status = status

@@ -217,3 +217,51 @@ def test_calendar_list_and_access_roles(service: Any) -> None:
     with pytest.raises(HttpError) as foreign:
         service.events().list(calendarId="other@example.com").execute()
     assert foreign.value.status_code == 404
+
+
+def test_list_filters_time_window_private_properties_and_start_order(service: Any) -> None:
+    events = service.events()
+    days = ["2030-03-03", "2030-03-01", "2030-03-04", "2030-03-02"]
+    for n, day in enumerate(days):
+        events.insert(calendarId="primary", body=task_event(
+            id=f"date{n:05d}", start={"date": day}, end={"date": day[:-1] + str(int(day[-1]) + 1)},
+            extendedProperties={"private": {"zdcal_ticket": str(n), "zdcal_account": "acme"}},
+        )).execute()
+
+    window = events.list(calendarId="primary", timeMin="2030-03-02T00:00:00+01:00",
+                         timeMax="2030-03-04T00:00:00+01:00").execute()
+    assert sorted(i["start"]["date"] for i in window["items"]) == ["2030-03-02", "2030-03-03"]
+
+    one = events.list(calendarId="primary",
+                      privateExtendedProperty=["zdcal_ticket=2", "zdcal_account=acme"]).execute()
+    assert [i["id"] for i in one["items"]] == ["date00002"]
+
+    ordered: list[str] = []
+    request = events.list(calendarId="primary", orderBy="startTime", singleEvents=True,
+                          maxResults=3)
+    while request is not None:
+        page = request.execute()
+        ordered += [i["start"]["date"] for i in page["items"]]
+        request = events.list_next(request, page)
+    assert ordered == sorted(days)
+
+    with pytest.raises(HttpError) as unordered:
+        events.list(calendarId="primary", orderBy="startTime").execute()
+    assert unordered.value.status_code == 400
+    with pytest.raises(HttpError) as empty:
+        events.list(calendarId="primary", timeMin="2030-03-02T00:00:00Z",
+                    timeMax="2030-03-01T00:00:00Z").execute()
+    assert reason_of(empty.value.content) == "timeRangeEmpty"
+
+
+def test_calendar_list_sync_token(service: Any, http: httpx.Client) -> None:
+    first = service.calendarList().list().execute()
+    again = service.calendarList().list(syncToken=first["nextSyncToken"]).execute()
+    assert again["items"] == []
+    assert [e["etag"] for e in service.calendarList().list().execute()["items"]] == [
+        e["etag"] for e in first["items"]
+    ]
+    assert http.post("/_sandbox/sync-tokens/expire").status_code == 200
+    with pytest.raises(HttpError) as expired:
+        service.calendarList().list(syncToken=first["nextSyncToken"]).execute()
+    assert expired.value.status_code == 410

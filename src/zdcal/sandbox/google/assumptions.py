@@ -167,3 +167,19 @@ DEFAULT_AND_OVERRIDES_MESSAGE = (
 """GUESS from client bug reports: ``useDefault: true`` with overrides is a 400 with this reason.
 Other bad values in an event (enum, reminder count or minutes, time zone, date format) answer
 400 reason ``invalid`` with a short message naming the field (messages unconfirmed)."""
+
+# --- events.list filters ------------------------------------------------------------------------
+ALL_DAY_IN_CALENDAR_ZONE = True
+"""FACT (events.list reference): ``timeMin`` is an exclusive bound on an event's end, ``timeMax``
+on its start, both RFC 3339 with offset; ``timeMin >= timeMax`` is 400 ``timeRangeEmpty``.
+GUESS: an all-day event spans midnight to midnight in the calendar's time zone for them."""
+
+PRIVATE_PROPERTY_FILTER = "key=value"
+"""FACT (events.list reference): ``privateExtendedProperty`` is ``propertyName=value``,
+repeatable, all must match. ``orderBy=startTime`` needs ``singleEvents=true`` (400 otherwise:
+FACT; message GUESS). The simulator has no recurring events, so ``singleEvents`` changes
+nothing else."""
+
+CALENDAR_LIST_NEVER_CHANGES = True
+"""GUESS (a simulator limit): calendars are fixed by the config, so a live calendarList
+``syncToken`` always answers no items; an expired one answers 410 like events."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,7 +49,8 @@ def render_event(
 
 
 def calendar_etag(calendar: Calendar) -> str:
-    return f'"{abs(hash((calendar.calendar_id, calendar.summary))) % 10**16}"'
+    digest = hashlib.sha256(f"{calendar.calendar_id}\n{calendar.summary}".encode()).digest()
+    return f'"{int.from_bytes(digest[:6], "big")}"'
 
 
 def render_calendar_entry(calendar: Calendar) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -19,6 +18,7 @@ from zdcal.sandbox.google.event_body import (
     validate,
     writable_fields,
 )
+from zdcal.sandbox.google.event_filters import EventFilter, parse_rfc3339
 from zdcal.sandbox.google.model import Calendar, Grant, StoredEvent
 from zdcal.sandbox.google.rendering import (
     event_etag,
@@ -103,6 +103,15 @@ class GoogleCalendarApi:
         with self.sim.state.lock:
             grant = self.sim.authenticate(request, assumptions.CALENDAR_LIST_SCOPES)
             ids = self.sim.state.calendar_lists[grant.email]
+            sync_token = request.query_params.get("syncToken")
+            current_token = f"cl-{self.sim.state.generation}"
+            if sync_token is not None:
+                # Calendars never change in the simulator: a live token sees no delta.
+                if sync_token != current_token:
+                    raise GoogleApiError(410, assumptions.FULL_SYNC_REQUIRED_REASON,
+                                         assumptions.FULL_SYNC_REQUIRED_MESSAGE,
+                                         domain="calendar")
+                ids = []
             size = _max_results(request, assumptions.CALENDAR_LIST_MAX_RESULTS_DEFAULT,
                                 assumptions.CALENDAR_LIST_MAX_RESULTS_CAP)
             offset = _offset_token(request.query_params.get("pageToken"), len(ids))
@@ -115,7 +124,7 @@ class GoogleCalendarApi:
             if offset + size < len(ids):
                 body["nextPageToken"] = str(offset + size)
             else:
-                body["nextSyncToken"] = f"cl-{self.sim.state.generation}"
+                body["nextSyncToken"] = current_token
             return JSONResponse(body)
 
     # --- events: single ------------------------------------------------------------------------
@@ -197,7 +206,8 @@ class GoogleCalendarApi:
             size = _max_results(request, assumptions.EVENTS_MAX_RESULTS_DEFAULT,
                                 assumptions.EVENTS_MAX_RESULTS_CAP)
             sync_token = query.get("syncToken")
-            updated_min = _updated_min(query.get("updatedMin"))
+            updated_min = parse_rfc3339(query.get("updatedMin"), "updatedMin")
+            wanted = EventFilter(query, calendar.time_zone)
             if sync_token is not None:
                 forbidden = [p for p in assumptions.SYNC_TOKEN_FORBIDDEN_WITH if p in query]
                 if forbidden:
@@ -215,16 +225,18 @@ class GoogleCalendarApi:
                 cursor = paged
             delta = sync_token is not None or updated_min is not None
             show_deleted = delta or _flag(request, "showDeleted")
-            matching = [
+            matching = wanted.ordered([
                 e for e in state.events_of(calendar.calendar_id)
-                if cursor.after < e.change_no <= cursor.upto and e.change_no > cursor.since
+                if cursor.since < e.change_no <= cursor.upto
+                and (cursor.after is None or wanted.sort_key(e) > cursor.after)
                 and (show_deleted or not e.cancelled)
                 and (updated_min is None or e.updated >= updated_min)
-            ]
+                and wanted.keeps(e)
+            ])
             page = matching[:size]
             body = self._events_page(calendar, page)
             if len(matching) > size:
-                body["nextPageToken"] = replace(cursor, after=page[-1].change_no).encode()
+                body["nextPageToken"] = replace(cursor, after=wanted.sort_key(page[-1])).encode()
             else:
                 body["nextSyncToken"] = Cursor(
                     state.generation, calendar.calendar_id, cursor.upto, cursor.upto
@@ -247,7 +259,6 @@ class GoogleCalendarApi:
             "kind": "calendar#events",
             "etag": f'"p{self.sim.state.change_no}"',
             "summary": calendar.summary,
-            "description": "",
             "updated": rfc3339(latest),
             "timeZone": calendar.time_zone,
             "accessRole": calendar.access_role,
@@ -266,15 +277,3 @@ def _offset_token(token: str | None, total: int) -> int:
     if not token.isdigit() or int(token) > total:
         raise invalid("Invalid page token value.", "pageToken")
     return int(token)
-
-
-def _updated_min(raw: str | None) -> datetime | None:
-    if raw is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise invalid(f"Invalid value for updatedMin: {raw}", "updatedMin") from None
-    if moment.tzinfo is None:
-        raise invalid(f"Invalid value for updatedMin: {raw}", "updatedMin")
-    return moment

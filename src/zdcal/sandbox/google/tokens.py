@@ -1,7 +1,9 @@
 """Sync and page tokens: opaque to clients, a small signed-by-nobody JSON inside.
 
 A sync token is (generation, calendar, change_no): "changes after change_no". A page token
-adds the listing's upper bound and the last change_no served, so paging is stable.
+adds the listing's upper bound and the sort key of the last event served, so paging is
+stable: an event changed while a client pages drops out (its change_no passes the bound) and
+no other event is skipped or repeated.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ class Cursor:
     """Only events changed after this change_no (0: everything)."""
     upto: int
     """The snapshot: only events whose last change is at most this."""
-    after: int = 0
-    """Paging: only events whose change_no is above this."""
+    after: tuple[float, int] | None = None
+    """Paging: only events whose sort key (see ``EventFilter.sort_key``) is above this."""
 
     def encode(self) -> str:
         raw = json.dumps([self.generation, self.calendar_id, self.since, self.upto, self.after])
@@ -35,6 +37,12 @@ class Cursor:
             return None
         if not (isinstance(generation, str) and isinstance(calendar_id, str)):
             return None
-        if not all(isinstance(n, int) for n in (since, upto, after)):
+        if not all(isinstance(n, int) for n in (since, upto)):
             return None
+        if after is not None:
+            if not (isinstance(after, list) and len(after) == 2):
+                return None
+            if not (isinstance(after[0], int | float) and isinstance(after[1], int)):
+                return None
+            after = (float(after[0]), after[1])
         return cls(generation, calendar_id, since, upto, after)

@@ -12,12 +12,8 @@ from starlette.routing import BaseRoute, Route
 
 from zdcal.sandbox.google import assumptions
 from zdcal.sandbox.google.errors import GoogleApiError, invalid, not_found
-from zdcal.sandbox.google.event_body import (
-    check_event_id,
-    merge_patch,
-    validate,
-    writable_fields,
-)
+from zdcal.sandbox.google.event_body import check_event_id, validate, writable_fields
+from zdcal.sandbox.google.event_changes import cancel_event, change_event
 from zdcal.sandbox.google.event_filters import EventFilter, parse_rfc3339
 from zdcal.sandbox.google.model import Calendar, Grant, StoredEvent
 from zdcal.sandbox.google.rendering import (
@@ -166,20 +162,7 @@ class GoogleCalendarApi:
             calendar = self._calendar(grant, request, write=True)
             event = self._event(calendar, request)
             self._check_if_match(event, request)
-            sent = {k: v for k, v in body.items() if k in assumptions.WRITABLE_FIELDS}
-            fields = merge_patch(event.fields, sent) if patch else writable_fields(body)
-            if not patch and event.cancelled and "status" not in fields:
-                fields["status"] = "cancelled"
-            fields = validate(fields)
-            sequence = event.sequence
-            if any(fields.get(k) != event.fields.get(k) for k in assumptions.SEQUENCE_BUMPS_ON):
-                sequence += 1
-            sequence = max(sequence, _int(body.get("sequence"), sequence))
-            changed = replace(
-                event, fields=fields, updated=self.sim.now(),
-                change_no=self.sim.state.next_change(), sequence=sequence,
-            )
-            self.sim.state.events[(calendar.calendar_id, event.event_id)] = changed
+            changed = change_event(self.sim.state, event, body, self.sim.now(), patch=patch)
             return JSONResponse(render_event(changed, calendar))
 
     async def delete(self, request: Request) -> Response:
@@ -190,10 +173,7 @@ class GoogleCalendarApi:
             if event.cancelled:
                 raise GoogleApiError(410, "deleted", assumptions.DELETED_MESSAGE)
             self._check_if_match(event, request)
-            self.sim.state.events[(calendar.calendar_id, event.event_id)] = replace(
-                event, fields={**event.fields, "status": "cancelled"}, updated=self.sim.now(),
-                change_no=self.sim.state.next_change(),
-            )
+            cancel_event(self.sim.state, event, self.sim.now())
             return Response(status_code=204)
 
     # --- events: list ----------------------------------------------------------------------------

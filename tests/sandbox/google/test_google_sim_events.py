@@ -265,3 +265,30 @@ def test_calendar_list_sync_token(service: Any, http: httpx.Client) -> None:
     with pytest.raises(HttpError) as expired:
         service.calendarList().list(syncToken=first["nextSyncToken"]).execute()
     assert expired.value.status_code == 410
+
+
+def test_user_moves_and_deletes_show_up_in_the_delta(service: Any, http: httpx.Client) -> None:
+    events = service.events()
+    for event_id in ("moved0001", "gone00001"):
+        events.insert(calendarId="primary", body=task_event(id=event_id)).execute()
+    token = events.list(calendarId="primary").execute()["nextSyncToken"]
+
+    move = {"start": {"dateTime": "2030-05-03T14:00:00+02:00"},
+            "end": {"dateTime": "2030-05-03T14:30:00+02:00"}}
+    moved = http.patch(f"/_sandbox/calendars/{AGENT}/events/moved0001", json=move)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["sequence"] == 1
+    assert http.delete(f"/_sandbox/calendars/{AGENT}/events/gone00001").status_code == 204
+    assert http.delete(f"/_sandbox/calendars/{AGENT}/events/gone00001").status_code == 404
+    bad = http.patch(f"/_sandbox/calendars/{AGENT}/events/moved0001",
+                     json={"end": {"date": "2001-01-01"}})
+    assert bad.status_code == 400
+
+    delta = events.list(calendarId="primary", syncToken=token).execute()
+    by_id = {item["id"]: item for item in delta["items"]}
+    assert by_id["moved0001"]["start"]["dateTime"] == "2030-05-03T14:00:00+02:00"
+    assert by_id["gone00001"]["status"] == "cancelled"
+    shown = http.get(f"/_sandbox/calendars/{AGENT}/events").json()["items"]
+    assert {item["id"]: item["status"] for item in shown} == {
+        "moved0001": "confirmed", "gone00001": "cancelled"
+    }

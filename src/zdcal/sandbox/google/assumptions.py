@@ -183,3 +183,18 @@ nothing else."""
 CALENDAR_LIST_NEVER_CHANGES = True
 """GUESS (a simulator limit): calendars are fixed by the config, so a live calendarList
 ``syncToken`` always answers no items; an expired one answers 410 like events."""
+
+# --- Quotas -------------------------------------------------------------------------------------
+REQUESTS_PER_MINUTE_PER_USER = 600
+REQUESTS_PER_MINUTE_PER_PROJECT = 10_000
+"""FACT (Calendar "Usage limits" page, as stored in 2026): per minute per user per project 600,
+per minute per project 10,000, sliding one-minute windows. Both configurable."""
+
+QUOTA_STATUS = 403
+USER_RATE_LIMIT_MESSAGE = "User Rate Limit Exceeded"
+RATE_LIMIT_MESSAGE = "Rate Limit Exceeded"
+"""FACT (errors guide): 403 ``userRateLimitExceeded`` and 403 or 429 ``rateLimitExceeded``,
+domain ``usageLimits``, with these messages. GUESS: the per-user window answers
+``userRateLimitExceeded``, the project window ``rateLimitExceeded``, both with the configured
+status (403 by default; 429 selectable, as Google may send either). A call the user window
+admits but the project window refuses still counts against the user."""

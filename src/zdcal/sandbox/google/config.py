@@ -50,3 +50,6 @@ class GoogleSimConfig:
     """Registered redirect URIs; empty accepts any http(s) URI (handy in tests)."""
     users: tuple[SeedUser, ...] = field(default_factory=default_users)
     access_token_ttl_seconds: int = assumptions.ACCESS_TOKEN_TTL_SECONDS
+    requests_per_minute_per_user: int = assumptions.REQUESTS_PER_MINUTE_PER_USER
+    requests_per_minute_per_project: int = assumptions.REQUESTS_PER_MINUTE_PER_PROJECT
+    quota_status: int = assumptions.QUOTA_STATUS

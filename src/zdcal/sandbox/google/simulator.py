@@ -11,6 +11,7 @@ from zdcal.sandbox.google import assumptions
 from zdcal.sandbox.google.config import GoogleSimConfig
 from zdcal.sandbox.google.errors import GoogleApiError
 from zdcal.sandbox.google.model import Grant
+from zdcal.sandbox.google.quota import Quotas
 from zdcal.sandbox.google.store import GoogleState
 
 
@@ -21,6 +22,12 @@ class GoogleSimulator:
         self.config = config
         self.clock = SystemClock()
         self.state = GoogleState(config.users)
+        self.quotas = self._new_quotas()
+
+    def _new_quotas(self) -> Quotas:
+        config = self.config
+        return Quotas(config.requests_per_minute_per_user, config.requests_per_minute_per_project,
+                      config.quota_status, self.clock)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -28,9 +35,11 @@ class GoogleSimulator:
     def reset(self) -> None:
         """Forget everything but the configured users and calendars; old tokens stop working."""
         self.state = GoogleState(self.config.users)
+        self.quotas = self._new_quotas()
 
     def authenticate(self, request: Request, scopes: tuple[str, ...]) -> Grant:
-        """The grant behind the request's bearer token, which must carry one of ``scopes``.
+        """The grant behind the request's bearer token, which must carry one of ``scopes``;
+        the call is counted against the user's and the project's quotas.
 
         Call with ``self.state.lock`` held.
         """
@@ -47,4 +56,5 @@ class GoogleSimulator:
         if not grant.scopes.intersection(scopes):
             raise GoogleApiError(403, "insufficientPermissions",
                                  assumptions.INSUFFICIENT_SCOPE_MESSAGE)
+        self.quotas.admit(grant.email)
         return grant

@@ -29,6 +29,7 @@ SCHEMA_BY_KIND = {
     "calendar#events": "Events",
     "calendar#calendarList": "CalendarList",
     "calendar#calendarListEntry": "CalendarListEntry",
+    "api#channel": "Channel",
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -12,6 +15,7 @@ from zdcal.sandbox.google.errors import GoogleApiError, OAuthError
 from zdcal.sandbox.google.routes_api import GoogleCalendarApi
 from zdcal.sandbox.google.routes_control import GoogleControl
 from zdcal.sandbox.google.routes_oauth import GoogleOAuth
+from zdcal.sandbox.google.routes_push import GooglePush
 from zdcal.sandbox.google.simulator import GoogleSimulator
 from zdcal.sandbox.oauth_errors import oauth_error_response
 
@@ -30,13 +34,20 @@ def create_app(config: GoogleSimConfig | None = None) -> Starlette:
     """
     sim = GoogleSimulator(config or GoogleSimConfig())
     routes = [
+        *GooglePush(sim).routes(),
         *GoogleCalendarApi(sim).routes(),
         *GoogleOAuth(sim).routes(),
         *GoogleControl(sim).routes(),
     ]
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await sim.push.aclose()
+
     app = Starlette(
         routes=routes,
         exception_handlers={GoogleApiError: _api_error, OAuthError: oauth_error_response},
+        lifespan=lifespan,
     )
     app.state.simulator = sim
     return app

@@ -198,3 +198,20 @@ domain ``usageLimits``, with these messages. GUESS: the per-user window answers
 ``userRateLimitExceeded``, the project window ``rateLimitExceeded``, both with the configured
 status (403 by default; 429 selectable, as Google may send either). A call the user window
 admits but the project window refuses still counts against the user."""
+
+# --- Push channels --------------------------------------------------------------------------------
+CHANNEL_TYPES = ("web_hook", "webhook")
+"""FACT (push guide): ``type`` is ``web_hook`` (``webhook`` accepted too); ``id`` at most 64
+characters. GUESS: a reused id is 400 ``channelIdNotUnique``; an ``http://`` address is accepted
+(Google demands public HTTPS; the simulator delivers to loopback)."""
+
+CHANNEL_TTL_SECONDS = 604_800
+"""FACT (push guide): channels last a week unless ``expiration`` asks for less; GUESS: a longer
+``expiration`` is cut to the week. Expired channels stop receiving deliveries."""
+
+PUSH_STATES = ("sync", "exists")
+"""FACT (push guide): ``sync`` first (message number 1), then ``exists`` on every change of the
+watched collection; every delivery carries X-Goog-Channel-ID, -Message-Number, -Resource-ID,
+-Resource-State, -Resource-URI, plus -Channel-Token and -Channel-Expiration when set. No body.
+GUESS: one delivery per change, none retried; channels.stop answers 204 and needs the same
+user's credentials and the channel's ``resourceId`` (404 otherwise)."""

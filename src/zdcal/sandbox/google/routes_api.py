@@ -29,7 +29,7 @@ from zdcal.sandbox.google.tokens import Cursor
 PREFIX = "/calendar/v3"
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
+async def json_object(request: Request) -> dict[str, Any]:
     try:
         body = json.loads(await request.body() or b"{}")
     except ValueError:
@@ -125,7 +125,7 @@ class GoogleCalendarApi:
 
     # --- events: single ------------------------------------------------------------------------
     async def insert(self, request: Request) -> Response:
-        body = await _json_object(request)
+        body = await json_object(request)
         with self.sim.state.lock:
             grant = self.sim.authenticate(request, assumptions.EVENT_SCOPES)
             calendar = self._calendar(grant, request, write=True)
@@ -140,6 +140,7 @@ class GoogleCalendarApi:
                 sequence=_int(body.get("sequence"), 0), ical_uid=str(ical_uid),
             )
             self.sim.state.events[(calendar.calendar_id, event_id)] = event
+            self.sim.notify(calendar.calendar_id)
             return JSONResponse(render_event(event, calendar))
 
     async def get(self, request: Request) -> Response:
@@ -149,11 +150,11 @@ class GoogleCalendarApi:
             return JSONResponse(render_event(self._event(calendar, request), calendar))
 
     async def update(self, request: Request) -> Response:
-        body = await _json_object(request)
+        body = await json_object(request)
         return self._change(request, body, patch=False)
 
     async def patch(self, request: Request) -> Response:
-        body = await _json_object(request)
+        body = await json_object(request)
         return self._change(request, body, patch=True)
 
     def _change(self, request: Request, body: dict[str, Any], *, patch: bool) -> Response:
@@ -163,6 +164,7 @@ class GoogleCalendarApi:
             event = self._event(calendar, request)
             self._check_if_match(event, request)
             changed = change_event(self.sim.state, event, body, self.sim.now(), patch=patch)
+            self.sim.notify(calendar.calendar_id)
             return JSONResponse(render_event(changed, calendar))
 
     async def delete(self, request: Request) -> Response:
@@ -174,6 +176,7 @@ class GoogleCalendarApi:
                 raise GoogleApiError(410, "deleted", assumptions.DELETED_MESSAGE)
             self._check_if_match(event, request)
             cancel_event(self.sim.state, event, self.sim.now())
+            self.sim.notify(calendar.calendar_id)
             return Response(status_code=204)
 
     # --- events: list ----------------------------------------------------------------------------

@@ -80,6 +80,7 @@ class GoogleControl:
                 changed = change_event(self.sim.state, event, body, self.sim.now(), patch=True)
             except GoogleApiError as exc:
                 return JSONResponse(exc.body(), exc.status)
+            self.sim.notify(changed.calendar_id)
             calendar = self.sim.state.calendars[changed.calendar_id]
             return JSONResponse(render_event(changed, calendar))
 
@@ -90,6 +91,7 @@ class GoogleControl:
             if event is None or event.cancelled:
                 return JSONResponse({"error": "no such live event"}, 404)
             cancel_event(self.sim.state, event, self.sim.now())
+            self.sim.notify(event.calendar_id)
         return Response(status_code=204)
 
     def _event(self, request: Request) -> StoredEvent | None:

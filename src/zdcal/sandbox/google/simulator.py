@@ -11,6 +11,7 @@ from zdcal.sandbox.google import assumptions
 from zdcal.sandbox.google.config import GoogleSimConfig
 from zdcal.sandbox.google.errors import GoogleApiError
 from zdcal.sandbox.google.model import Grant
+from zdcal.sandbox.google.push import PushSender
 from zdcal.sandbox.google.quota import Quotas
 from zdcal.sandbox.google.store import GoogleState
 
@@ -23,6 +24,7 @@ class GoogleSimulator:
         self.clock = SystemClock()
         self.state = GoogleState(config.users)
         self.quotas = self._new_quotas()
+        self.push = PushSender()
 
     def _new_quotas(self) -> Quotas:
         config = self.config
@@ -36,6 +38,18 @@ class GoogleSimulator:
         """Forget everything but the configured users and calendars; old tokens stop working."""
         self.state = GoogleState(self.config.users)
         self.quotas = self._new_quotas()
+
+    def notify(self, calendar_id: str) -> None:
+        """Tell every live channel watching the calendar's events that something changed.
+
+        Call with ``self.state.lock`` held, from a request handler (deliveries run on its loop).
+        """
+        now = self.now()
+        for channel in list(self.state.channels.values()):
+            if channel.expiration <= now:
+                del self.state.channels[channel.channel_id]
+            elif channel.calendar_id == calendar_id:
+                self.push.send(channel, "exists")
 
     def authenticate(self, request: Request, scopes: tuple[str, ...]) -> Grant:
         """The grant behind the request's bearer token, which must carry one of ``scopes``;

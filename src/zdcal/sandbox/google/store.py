@@ -8,6 +8,7 @@ from datetime import datetime
 
 from zdcal.sandbox.google.config import SeedUser
 from zdcal.sandbox.google.model import AuthorizationCode, Calendar, Grant, StoredEvent
+from zdcal.sandbox.google.push import Channel
 
 BASE32HEX = "0123456789abcdefghijklmnopqrstuv"
 
@@ -39,6 +40,7 @@ class GoogleState:
         self.codes: dict[str, AuthorizationCode] = {}
         self._by_access_token: dict[str, str] = {}
         self._by_refresh_token: dict[str, str] = {}
+        self.channels: dict[str, Channel] = {}
         for user in users:
             self.add_user(user)
 

@@ -103,26 +103,42 @@ class RecordingHttp(httplib2.Http):  # type: ignore[misc]
 
 def schema_problems(log: list[Exchange]) -> list[str]:
     """Every body the simulator sent, checked: resources against the discovery schemas,
-    errors against Google's error shape. Nothing goes unchecked."""
+    errors against Google's error shape, batch answers part by part. Nothing goes unchecked."""
     problems: list[str] = []
     for exchange_ in log:
         where = f"{exchange_.method} {exchange_.uri} -> {exchange_.status}"
-        if "/calendar/v3/" not in exchange_.uri:
-            continue  # the client's own token refreshes: OAuth, not the Calendar API
-        if exchange_.status == 204:
-            if exchange_.body:
-                problems.append(f"{where}: 204 with a body")
-            continue
-        body = json.loads(exchange_.body)
-        if "error" in body:
-            problems.extend(f"{where}: {p}" for p in error_shape_problems(body))
-            continue
-        schema = SCHEMA_BY_KIND.get(body.get("kind"))
-        if schema is None:
-            problems.append(f"{where}: no schema for kind {body.get('kind')!r}")
-            continue
-        problems.extend(f"{where}: {p}" for p in CHECKER.problems(body, schema))
+        if "/batch/calendar/v3" in exchange_.uri:
+            for index, (status, body) in enumerate(batch_parts(exchange_.body)):
+                problems += body_problems(f"{where} part {index}", status, body)
+        elif "/calendar/v3/" in exchange_.uri:
+            problems += body_problems(where, exchange_.status, exchange_.body)
+        # anything else is the client's own token refresh: OAuth, not the Calendar API
     return problems
+
+
+def batch_parts(content: bytes) -> list[tuple[int, bytes]]:
+    """(status, body) of each inner response of a multipart/mixed batch answer."""
+    boundary = content.split(b"\r\n", 1)[0]
+    found = []
+    for chunk in content.split(boundary)[1:]:
+        if chunk.startswith(b"--"):
+            break
+        inner = chunk.split(b"\r\n\r\n", 1)[1]
+        status_line, rest = inner.split(b"\r\n", 1)
+        found.append((int(status_line.split(b" ")[1]), rest.split(b"\r\n\r\n", 1)[1].strip()))
+    return found
+
+
+def body_problems(where: str, status: int, content: bytes) -> list[str]:
+    if status == 204:
+        return [f"{where}: 204 with a body"] if content else []
+    body = json.loads(content)
+    if "error" in body:
+        return [f"{where}: {p}" for p in error_shape_problems(body)]
+    schema = SCHEMA_BY_KIND.get(body.get("kind"))
+    if schema is None:
+        return [f"{where}: no schema for kind {body.get('kind')!r}"]
+    return [f"{where}: {p}" for p in CHECKER.problems(body, schema)]
 
 
 def error_shape_problems(body: dict[str, Any]) -> list[str]:

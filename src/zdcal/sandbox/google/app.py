@@ -13,6 +13,7 @@ from zdcal.sandbox.google import assumptions
 from zdcal.sandbox.google.config import GoogleSimConfig
 from zdcal.sandbox.google.errors import GoogleApiError, OAuthError
 from zdcal.sandbox.google.routes_api import GoogleCalendarApi
+from zdcal.sandbox.google.routes_batch import GoogleBatch
 from zdcal.sandbox.google.routes_control import GoogleControl
 from zdcal.sandbox.google.routes_oauth import GoogleOAuth
 from zdcal.sandbox.google.routes_push import GooglePush
@@ -29,11 +30,13 @@ async def _api_error(_: Request, exc: Exception) -> Response:
 def create_app(config: GoogleSimConfig | None = None) -> Starlette:
     """A simulated Google Calendar (API + OAuth + ``/_sandbox`` control) as an ASGI app.
 
-    Clients point their API base at ``<base>/calendar/v3/``, authorize at
-    ``<base>/o/oauth2/v2/auth`` and exchange codes at ``<base>/token``.
+    Clients point their API base at ``<base>/calendar/v3/`` (batch: ``<base>/batch/calendar/v3``),
+    authorize at ``<base>/o/oauth2/v2/auth`` and exchange codes at ``<base>/token``.
     """
     sim = GoogleSimulator(config or GoogleSimConfig())
+    batch = GoogleBatch()
     routes = [
+        *batch.routes(),
         *GooglePush(sim).routes(),
         *GoogleCalendarApi(sim).routes(),
         *GoogleOAuth(sim).routes(),
@@ -43,6 +46,7 @@ def create_app(config: GoogleSimConfig | None = None) -> Starlette:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
         await sim.push.aclose()
+        await batch.aclose()
 
     app = Starlette(
         routes=routes,

@@ -7,7 +7,7 @@ docs/sandbox.md ("Google Calendar simulator") summarises these; change both toge
 
 from __future__ import annotations
 
-# --- OAuth ---------------------------------------------------------------------------------
+# --- OAuth -----
 ACCESS_TOKEN_TTL_SECONDS = 3599
 """FACT (OAuth web-server guide, example token response): ``"expires_in": 3599``."""
 
@@ -27,7 +27,7 @@ a client, and again only with ``prompt=consent``. A refresh answers no new refre
 PKCE_METHODS = ("S256", "plain")
 """FACT (web-server guide): ``code_challenge_method`` is S256 or plain, plain when omitted."""
 
-# --- Events ---------------------------------------------------------------------------------
+# --- Events -----
 EVENT_ID_PATTERN = r"[a-v0-9]{5,1024}"
 """FACT (Event.id in the discovery document and the events reference): base32hex characters,
 5 to 1024 of them, unique per calendar."""
@@ -98,7 +98,7 @@ TIME_RANGE_EMPTY_MESSAGE = "The specified time range is empty."
 """FACT (errors guide, 400 ``timeRangeEmpty``, domain ``calendar``): also answered for an event
 whose end is before its start (GUESS: Google's text for that case is unchecked)."""
 
-# --- Lists and sync ---------------------------------------------------------------------------
+# --- Lists and sync -----
 EVENTS_MAX_RESULTS_DEFAULT = 250
 EVENTS_MAX_RESULTS_CAP = 2500
 """FACT (events.list reference): default 250, a page never larger than 2500 (larger asks are
@@ -129,7 +129,7 @@ DELETED_ALWAYS_IN_DELTA = True
 """FACT (events.list reference): with ``syncToken`` or ``updatedMin`` deleted events are
 included regardless of ``showDeleted``."""
 
-# --- Auth on the API --------------------------------------------------------------------------
+# --- Auth on the API -----
 EVENT_SCOPES = (
     "https://www.googleapis.com/auth/calendar",
     "https://www.googleapis.com/auth/calendar.events",
@@ -184,7 +184,7 @@ CALENDAR_LIST_NEVER_CHANGES = True
 """GUESS (a simulator limit): calendars are fixed by the config, so a live calendarList
 ``syncToken`` always answers no items; an expired one answers 410 like events."""
 
-# --- Quotas -------------------------------------------------------------------------------------
+# --- Quotas -----
 REQUESTS_PER_MINUTE_PER_USER = 600
 REQUESTS_PER_MINUTE_PER_PROJECT = 10_000
 """FACT (Calendar "Usage limits" page, as stored in 2026): per minute per user per project 600,
@@ -199,7 +199,7 @@ domain ``usageLimits``, with these messages. GUESS: the per-user window answers
 status (403 by default; 429 selectable, as Google may send either). A call the user window
 admits but the project window refuses still counts against the user."""
 
-# --- Push channels --------------------------------------------------------------------------------
+# --- Push channels -----
 CHANNEL_TYPES = ("web_hook", "webhook")
 """FACT (push guide): ``type`` is ``web_hook`` (``webhook`` accepted too); ``id`` at most 64
 characters. GUESS: a reused id is 400 ``channelIdNotUnique``; an ``http://`` address is accepted
@@ -215,3 +215,10 @@ watched collection; every delivery carries X-Goog-Channel-ID, -Message-Number, -
 -Resource-State, -Resource-URI, plus -Channel-Token and -Channel-Expiration when set. No body.
 GUESS: one delivery per change, none retried; channels.stop answers 204 and needs the same
 user's credentials and the channel's ``resourceId`` (404 otherwise)."""
+
+# --- Batch -----
+BATCH_MAX_CALLS = 1000
+"""FACT (Calendar batch guide): at most 1000 calls per batch; more is a 400 (GUESS: reason
+``invalid``). Each inner call counts against quotas like a single call (FACT), the outer
+``Authorization`` applies to parts that send none (FACT), and the parts run in order (Google
+may run them in any order: a client must not depend on it)."""

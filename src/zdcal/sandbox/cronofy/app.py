@@ -19,6 +19,7 @@ from zdcal.sandbox.cronofy.routes_control import SandboxControl
 from zdcal.sandbox.cronofy.routes_oauth import CronofyOAuth
 from zdcal.sandbox.cronofy.simulator import CronofySimulator
 from zdcal.sandbox.faults import CONTROL_PREFIX
+from zdcal.sandbox.oauth_errors import oauth_error_response
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -30,15 +31,6 @@ async def _api_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(exc.body, exc.status)
     headers = {"WWW-Authenticate": assumptions.UNAUTHORIZED_CHALLENGE} if exc.status == 401 else {}
     return Response(status_code=exc.status, headers=headers)
-
-
-async def _oauth_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, OAuthError)
-    return JSONResponse(
-        {"error": exc.error, "error_description": exc.description},
-        exc.status,
-        headers={"Cache-Control": "no-store"},
-    )
 
 
 def create_app(config: CronofySimConfig | None = None) -> Starlette:
@@ -66,7 +58,7 @@ def create_app(config: CronofySimConfig | None = None) -> Starlette:
                 stats=sim.stats,
             )
         ],
-        exception_handlers={CronofyApiError: _api_error, OAuthError: _oauth_error},
+        exception_handlers={CronofyApiError: _api_error, OAuthError: oauth_error_response},
         lifespan=lifespan,
     )
     app.state.simulator = sim

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from zdcal.sandbox.oauth_errors import OAuthError as OAuthError  # re-exported
+
 
 class CronofyApiError(Exception):
     """An API request refused with ``status`` and, when Cronofy sends one, a JSON ``body``."""
@@ -72,16 +74,6 @@ class FieldErrors:
         """Raise :class:`UnprocessableRequest` when anything was recorded."""
         if self.errors:
             raise UnprocessableRequest(self.errors)
-
-
-class OAuthError(Exception):
-    """A token-endpoint failure: 400 ``{"error": code}`` as RFC 6749 §5.2 mandates."""
-
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        super().__init__(f"{error}: {description}")
-        self.error = error
-        self.description = description
-        self.status = status
 
 
 class SeedError(ValueError):

@@ -1,0 +1,57 @@
+"""Wiring: one Starlette app serving Calendar API v3, Google's OAuth endpoints and /_sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from zdcal.sandbox.google import assumptions
+from zdcal.sandbox.google.config import GoogleSimConfig
+from zdcal.sandbox.google.errors import GoogleApiError, OAuthError
+from zdcal.sandbox.google.routes_api import GoogleCalendarApi
+from zdcal.sandbox.google.routes_batch import GoogleBatch
+from zdcal.sandbox.google.routes_control import GoogleControl
+from zdcal.sandbox.google.routes_oauth import GoogleOAuth
+from zdcal.sandbox.google.routes_push import GooglePush
+from zdcal.sandbox.google.simulator import GoogleSimulator
+from zdcal.sandbox.oauth_errors import oauth_error_response
+
+
+async def _api_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GoogleApiError)
+    headers = {"WWW-Authenticate": assumptions.UNAUTHORIZED_CHALLENGE} if exc.status == 401 else {}
+    return JSONResponse(exc.body(), exc.status, headers=headers)
+
+
+def create_app(config: GoogleSimConfig | None = None) -> Starlette:
+    """A simulated Google Calendar (API + OAuth + ``/_sandbox`` control) as an ASGI app.
+
+    Clients point their API base at ``<base>/calendar/v3/`` (batch: ``<base>/batch/calendar/v3``),
+    authorize at ``<base>/o/oauth2/v2/auth`` and exchange codes at ``<base>/token``.
+    """
+    sim = GoogleSimulator(config or GoogleSimConfig())
+    batch = GoogleBatch()
+    routes = [
+        *batch.routes(),
+        *GooglePush(sim).routes(),
+        *GoogleCalendarApi(sim).routes(),
+        *GoogleOAuth(sim).routes(),
+        *GoogleControl(sim).routes(),
+    ]
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await sim.push.aclose()
+        await batch.aclose()
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={GoogleApiError: _api_error, OAuthError: oauth_error_response},
+        lifespan=lifespan,
+    )
+    app.state.simulator = sim
+    return app

@@ -34,6 +34,7 @@ from zdcal.usecases.calendars import (
 from zdcal.usecases.calendars import disconnect as disconnect_calendar
 from zdcal.web.pages.agent_records import overview, signed_in_agent
 from zdcal.web.pages.agent_tasks import page_number, recent_failures, task_list
+from zdcal.web.pages.caldav_connect import take_tried
 from zdcal.web.pages.csrf import checked_form
 from zdcal.web.pages.errors import CalendarProblem
 from zdcal.web.pages.event_style_form import (
@@ -82,6 +83,7 @@ async def agent_page(request: Request) -> Response:
         failures=await recent_failures(services, account, agent, zone, limit=FAILURES_SHOWN),
         subscription=subscription,
         new_link=take_new_link(request),
+        caldav_tried=take_tried(request),
     )
 
 

@@ -2,7 +2,8 @@
 (iCloud, Fastmail, Nextcloud with its URL, or any server's URL), a username and an app
 password. Thin over :func:`zdcal.usecases.calendars.connect_after_credentials`: discovery
 first, nothing stored on a refusal, and then, as after OAuth, the agent chooses the
-calendar on their page. The password is never shown back, nor logged."""
+calendar on their page. The password is never shown back, nor logged; after a refusal the
+form comes back with the provider, address and username filled in, to correct."""
 
 from __future__ import annotations
 
@@ -21,6 +22,19 @@ PATH = "/calendar/caldav"
 BACKEND = "caldav"
 LOCK_WAIT_SECONDS = 30.0
 FIELD_LIMIT = 1000  # longer than any URL, username or app password worth trying
+_TRIED_KEY = "caldav_tried"
+KEPT_FIELDS = ("provider", "url", "username")
+"""What a refused attempt keeps for the form to show again (never the password)."""
+KEPT_LIMIT = 256
+"""A longer field is not kept: the session cookie carries what is kept."""
+
+
+def take_tried(request: Request) -> dict[str, str] | None:
+    """The fields of the last refused attempt, once (the page shows them again)."""
+    tried = request.session.pop(_TRIED_KEY, None)
+    if not isinstance(tried, dict):
+        return None
+    return {name: str(tried.get(name, ""))[:KEPT_LIMIT] for name in KEPT_FIELDS}
 
 
 async def connect_caldav(request: Request) -> Response:
@@ -41,6 +55,9 @@ async def connect_caldav(request: Request) -> Response:
             username=field("username"), password=field("password"),
         )
     except CredentialsRefused as exc:
+        request.session[_TRIED_KEY] = {
+            name: value for name in KEPT_FIELDS if len(value := field(name)) <= KEPT_LIMIT
+        }
         flash(request, f"Not connected: {exc}.", error=True)
         return RedirectResponse("/agent", status_code=303)
     except AccountBusy:

@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from zdcal.sandbox.radicale import RadicaleProcess
 from zdcal_testing import free_port, stop_process
 
 USERNAME = "alice"
@@ -96,40 +97,19 @@ def _start(command: list[str], log: Path) -> subprocess.Popen[str]:
 
 @contextlib.contextmanager
 def radicale(root: Path) -> Iterator[CalDAVServer]:
-    """Radicale on a free loopback port with one user and one empty calendar."""
-    users = root / "users"
-    users.write_text(f"{USERNAME}:{PASSWORD}\n")
-    port = free_port()
-    command = [
-        str(_BIN / "python"), "-m", "radicale", "--config", "",
-        "--server-hosts", f"127.0.0.1:{port}",
-        "--storage-filesystem-folder", str(root / "collections"),
-        "--auth-type", "htpasswd",
-        "--auth-htpasswd-filename", str(users),
-        "--auth-htpasswd-encryption", "plain",
-        "--auth-delay", "0",
-        "--logging-level", "warning",
-    ]  # fmt: skip
-    process = _start(command, root / "radicale.log")
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_for_http(url, process, True)
-        server = CalDAVServer(
+    """Radicale on a free loopback port with one user and one empty calendar: the one the
+    demo and the benchmarks start (:class:`zdcal.sandbox.radicale.RadicaleProcess`)."""
+    with RadicaleProcess(root, username=USERNAME, password=PASSWORD) as process:
+        yield CalDAVServer(
             name="radicale",
-            url=url,
+            url=process.url,
             username=USERNAME,
             password=PASSWORD,
-            principal_url=f"{url}/{USERNAME}/",
-            calendar_home_url=f"{url}/{USERNAME}/",
-            calendar_url=f"{url}/{USERNAME}/tasks/",
+            principal_url=process.home_url,
+            calendar_home_url=process.home_url,
+            calendar_url=process.calendar_url,
             verify=True,
         )
-        with server.http() as http:
-            http.request("PROPFIND", f"/{USERNAME}/", headers={"Depth": "0"}).raise_for_status()
-            make_calendar(http, server.calendar_url, "Tasks")
-        yield server
-    finally:
-        stop_process(process)
 
 
 def _write_certificate(directory: Path) -> Path:

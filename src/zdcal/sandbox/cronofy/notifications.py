@@ -19,6 +19,7 @@ from zdcal.sandbox.cronofy.behaviour import Behaviour
 from zdcal.sandbox.cronofy.event_times import format_instant
 from zdcal.sandbox.cronofy.model import Channel
 from zdcal.sandbox.faults import FaultInjector
+from zdcal.sandbox.push_delivery import BackgroundDeliveries
 
 SIGNATURE_HEADER = "Cronofy-HMAC-SHA256"
 
@@ -49,7 +50,7 @@ class Delivery:
     body: dict[str, Any] | None = None
 
 
-class NotificationSender:
+class NotificationSender(BackgroundDeliveries):
     """Delivers notifications from background tasks, applying the webhook fault knobs."""
 
     def __init__(
@@ -60,18 +61,12 @@ class NotificationSender:
         timeout: float,
         behaviour: Behaviour,
     ) -> None:
+        super().__init__(timeout)
         self.client_secret = client_secret
         self.behaviour = behaviour
         self.injector = injector
         self.clock = clock
-        self.timeout = timeout
         self.log: deque[Delivery] = deque(maxlen=assumptions.NOTIFICATION_LOG_LIMIT)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._client: httpx.AsyncClient | None = None
-
-    @property
-    def pending(self) -> int:
-        return len(self._tasks)
 
     def send(self, channel: Channel, notification: dict[str, Any]) -> None:
         """Schedule delivery of ``notification`` to the channel; returns at once."""
@@ -82,11 +77,7 @@ class NotificationSender:
         if not plan:
             self._record(channel, kind, "dropped", body=payload)
         for delay in plan:
-            task = asyncio.get_running_loop().create_task(
-                self._deliver(channel, kind, body, payload, delay)
-            )
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._deliver(channel, kind, body, payload, delay))
 
     def send_change(self, channel: Channel, changes_since: Any) -> None:
         """A ``change`` notification: read events with ``last_modified=changes_since``."""
@@ -119,19 +110,5 @@ class NotificationSender:
             Delivery(channel.channel_id, channel.callback_url, kind, outcome, at, **details)
         )
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout)
-        return self._client
-
     def entries(self) -> list[dict[str, Any]]:
         return [asdict(delivery) for delivery in self.log]
-
-    async def aclose(self) -> None:
-        """Stop pending deliveries and close the HTTP client (app shutdown)."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None

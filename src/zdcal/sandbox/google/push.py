@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 
 import httpx
+
+from zdcal.sandbox.push_delivery import BackgroundDeliveries
 
 
 @dataclass
@@ -27,16 +28,14 @@ class Channel:
         return self.message_number
 
 
-class PushSender:
+class PushSender(BackgroundDeliveries):
     """Delivers ``POST address`` with Google's ``X-Goog-*`` headers and no body, from
     background tasks, so the API call that caused it answers at once."""
 
     def __init__(self, timeout: float = 5.0) -> None:
-        self.timeout = timeout
+        super().__init__(timeout)
         self.delivered: list[tuple[str, str, int | None]] = []
         """(channel id, resource state, HTTP status or None when the receiver was not there)."""
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._client: httpx.AsyncClient | None = None
 
     def send(self, channel: Channel, state: str) -> None:
         headers = {
@@ -50,24 +49,12 @@ class PushSender:
         }
         if channel.token is not None:
             headers["X-Goog-Channel-Token"] = channel.token
-        task = asyncio.get_running_loop().create_task(self._deliver(channel, state, headers))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._deliver(channel, state, headers))
 
     async def _deliver(self, channel: Channel, state: str, headers: dict[str, str]) -> None:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout)
         try:
-            response = await self._client.post(channel.address, headers=headers)
+            response = await self._http().post(channel.address, headers=headers)
         except httpx.HTTPError:
             self.delivered.append((channel.channel_id, state, None))
             return
         self.delivered.append((channel.channel_id, state, response.status_code))
-
-    async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None

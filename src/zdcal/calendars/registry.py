@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 BACKENDS: dict[str, str] = {
     "cronofy": "zdcal.calendars.cronofy.kind:CRONOFY",
     "caldav": "zdcal.calendars.caldav.kind:CALDAV",
+    "google": "zdcal.calendars.google.kind:GOOGLE",
 }
 """Each backend's name and where its :class:`BackendKind` lives ("module:attribute")."""
 

@@ -57,17 +57,12 @@ async def post_token_request(
     policy: RetryPolicy = TOKEN_POLICY,
     clock: Clock | None = None,
     sleep: Sleep,
-    form: bool = False,
 ) -> httpx.Response:
-    """POST ``body`` to a token endpoint, as JSON or (``form``) form-encoded as RFC 6749
-    specifies (Google's endpoint takes only that); answer the response, whatever its status.
+    """POST ``body`` as JSON to a token endpoint; answer the response, whatever its status.
 
     No answer at all raises ``unreachable("<service> token endpoint unreachable: ...")``.
     """
-    encoded: dict[str, Any] = {"data": body} if form else {"json": body}
-    request = http.build_request(
-        "POST", url, headers={"Accept": "application/json"}, **encoded
-    )
+    request = http.build_request("POST", url, json=body, headers={"Accept": "application/json"})
     try:
         return await send(http, request, policy=policy, idempotent=False, clock=clock, sleep=sleep)
     except httpx.TransportError as exc:

@@ -41,6 +41,7 @@ from zdcal.calendars.google.errors import (
 from zdcal.calendars.google.oauth import GoogleOAuthClient
 from zdcal.http.credentials import RefreshingCredential
 from zdcal.http.remote import HttpOptions, RemoteApi, unreachable_text
+from zdcal.http.retry import is_retryable_status
 from zdcal.store import CalendarTokens
 
 API_PATH = "/calendar/v3"
@@ -56,10 +57,12 @@ def _unreachable(exc: httpx.TransportError, request: httpx.Request) -> Unreachab
 
 
 def _retryable(answer: BatchAnswer) -> bool:
-    """A call inside a batch that a later attempt may carry out (slow down, 5xx)."""
-    reason = error_body(answer.content)[0] if answer.status in (403, 429) else None
-    return is_rate_limited(answer.status, reason) or (
-        answer.status >= 500 and answer.status != 501
+    """A call inside a batch that a later attempt may carry out: what the retry policy
+    retries (429, 5xx: every call zdcal batches is idempotent) and Google's 403 rate
+    limits."""
+    reason = error_body(answer.content)[0] if answer.status == 403 else None
+    return is_retryable_status(answer.status, idempotent=True) or is_rate_limited(
+        answer.status, reason
     )
 
 

@@ -115,9 +115,11 @@ class GoogleBackend:
         return limiter
 
     def _client(
-        self, tokens: CalendarTokens, account: str, coordinate: TokenCoordinator | None = None
+        self, tokens: CalendarTokens, account: str | None,
+        coordinate: TokenCoordinator | None = None,
     ) -> GoogleClient:
-        user = self.user_limiter(account)
+        # An account not known yet (being linked) is paced alone, and not kept.
+        user = self.user_limiter(account) if account else RateLimiter((self._user_rate,))
         return GoogleClient(
             self._api_base_url, tokens, oauth=self._oauth, coordinate_refresh=coordinate,
             http=self._http, limiter=AllOf(user, self._limiter) if self._limiter else user,
@@ -173,7 +175,7 @@ class GoogleBackend:
     ) -> tuple[LinkedAccount, list[CalendarInfo]]:
         """The account the tokens open (its primary calendar's id: the user's email) and
         its calendars. Not stored yet, so nobody else refreshes them: no coordination."""
-        client = self._client(tokens, f"link-{uuid.uuid4()}")
+        client = self._client(tokens, None)
         with _mapped():
             entries = await client.calendar_list()
         calendars = calendar_infos(entries)

@@ -141,12 +141,11 @@ class GoogleClient(RemoteApi):
 
     async def _refresh_at_google(self, stale: CalendarTokens) -> CalendarTokens:
         try:
-            fresh = await self._oauth.refresh(
+            return await self._oauth.refresh(
                 self.http, stale.refresh_token, clock=self.clock, sleep=self.sleep
             )
         except TokenRefreshFailed as exc:
             raise CalendarAuthorizationExpired(str(exc)) from exc
-        return CalendarTokens(fresh.access_token, fresh.refresh_token, fresh.expires_at)
 
     # Batches ---------------------------------------------------------------------------
 

@@ -150,19 +150,18 @@ class GoogleBackend:
 
     async def link(self, code: str, redirect_uri: str, code_verifier: str) -> LinkedAccount:
         with _mapped():
-            tokens = await self._oauth.exchange_code(
+            granted = await self._oauth.exchange_code(
                 self._http, code=code, redirect_uri=redirect_uri, code_verifier=code_verifier,
                 clock=self._clock,
             )
-        missing = missing_scopes(tokens.scope)
+        missing = missing_scopes(granted.scope)
         if missing:
             raise CalendarRejected(
                 "Google did not grant zdcal access to "
                 + " and ".join(m.rsplit("/", 1)[-1] for m in missing)
                 + ": connect again and allow every access asked for"
             )
-        stored = CalendarTokens(tokens.access_token, tokens.refresh_token, tokens.expires_at)
-        linked, _ = await self._account(stored)
+        linked, _ = await self._account(granted.tokens)
         return linked
 
     async def link_tokens(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -25,6 +24,7 @@ from zdcal.calendars.google.errors import (
 from zdcal.clock import Clock
 from zdcal.http.oauth import authorization_url, expires_at, grant, post_token_request
 from zdcal.http.retry import Sleep
+from zdcal.store import CalendarTokens
 
 EVENTS_SCOPE = "https://www.googleapis.com/auth/calendar.events"
 CALENDAR_LIST_SCOPE = "https://www.googleapis.com/auth/calendar.calendarlist.readonly"
@@ -33,17 +33,11 @@ AUTHORIZE_PATH = "/o/oauth2/v2/auth"
 
 
 @dataclass(frozen=True)
-class GoogleTokens:
-    """One Google account's tokens. Google keeps the refresh token on refresh."""
+class Granted:
+    """A token answer: the tokens to store and the scopes the user granted."""
 
-    access_token: str = field(repr=False)
-    refresh_token: str = field(repr=False)
-    expires_at: datetime | None = None
-    scope: str | None = None
-
-    def expires_within(self, now: datetime, seconds: float) -> bool:
-        """True when the access token is known to expire within ``seconds`` of ``now``."""
-        return self.expires_at is not None and (self.expires_at - now).total_seconds() <= seconds
+    tokens: CalendarTokens
+    scope: str | None
 
 
 @dataclass(frozen=True)
@@ -69,21 +63,21 @@ class GoogleOAuthClient:
     async def exchange_code(
         self, http: httpx.AsyncClient, *, code: str, redirect_uri: str, code_verifier: str,
         clock: Clock, sleep: Sleep = asyncio.sleep,
-    ) -> GoogleTokens:
+    ) -> Granted:
         """Trade an authorization code (and its PKCE verifier) for the account's tokens."""
         body = grant(
             "authorization_code", self.client_id, self.client_secret,
             code=code, redirect_uri=redirect_uri, code_verifier=code_verifier,
         )
         data = await self._post(http, self.token_url, body, clock, sleep)
-        return _tokens(data, clock, previous_refresh_token=None)
+        return _granted(data, clock, previous_refresh_token=None)
 
     async def refresh(
         self, http: httpx.AsyncClient, refresh_token: str, *, clock: Clock,
         sleep: Sleep = asyncio.sleep,
-    ) -> GoogleTokens:
-        """A new access token; a refused refresh token (``invalid_grant``) raises
-        :class:`TokenRefreshFailed`."""
+    ) -> CalendarTokens:
+        """A new access token (Google keeps the refresh token); a refused refresh token
+        (``invalid_grant``) raises :class:`TokenRefreshFailed`."""
         body = grant("refresh_token", self.client_id, self.client_secret,
                      refresh_token=refresh_token)
         try:
@@ -93,7 +87,7 @@ class GoogleOAuthClient:
                 raise TokenRefreshFailed(str(error), status=error.status,
                                          reason=error.reason) from error
             raise
-        return _tokens(data, clock, previous_refresh_token=refresh_token)
+        return _granted(data, clock, previous_refresh_token=refresh_token).tokens
 
     async def revoke(
         self, http: httpx.AsyncClient, token: str, *, sleep: Sleep = asyncio.sleep
@@ -128,13 +122,10 @@ def missing_scopes(granted: str | None) -> list[str]:
     return [scope for scope in SCOPES if scope not in have]
 
 
-def _tokens(data: Any, clock: Clock, *, previous_refresh_token: str | None) -> GoogleTokens:
+def _granted(data: Any, clock: Clock, *, previous_refresh_token: str | None) -> Granted:
     refresh_token = data.get("refresh_token") or previous_refresh_token
     if not refresh_token:
         raise GoogleError("Google's token answer carried no refresh token")
-    return GoogleTokens(
-        access_token=str(data["access_token"]),
-        refresh_token=str(refresh_token),
-        expires_at=expires_at(clock.now(), data.get("expires_in")),
-        scope=data.get("scope"),
-    )
+    expires = expires_at(clock.now(), data.get("expires_in"))
+    tokens = CalendarTokens(str(data["access_token"]), str(refresh_token), expires)
+    return Granted(tokens, data.get("scope"))

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     webhook_replay_window_seconds: int = 300
     sweep_interval_seconds: int = 120
     verify_interval_seconds: int = 86_400
+    channel_renewal_seconds: int = Field(
+        default=3600, ge=60,
+        description="How often each account's push channels that expire (Google's) are "
+        "looked at; one due within a day is replaced.",
+    )
     caldav_poll_seconds: float = Field(
         default=60.0, gt=0,
         description="How often each CalDAV agent's calendar is read for their changes "

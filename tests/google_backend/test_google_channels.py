@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from google_backend.google_backend_support import upsert
-from zdcal.calendars.base import PushKind, PushRefused
+from zdcal.calendars.base import PushChannel, PushKind, PushRefused
 from zdcal.calendars.google.connector import GoogleBackend
 from zdcal.calendars.google.push import channel_token
 from zdcal.sandbox.server import ServerThread
@@ -109,8 +109,7 @@ async def test_a_channel_is_kept_until_due_for_renewal_then_replaced(
 ) -> None:
     _, url = receiver
     first = await backend.ensure_channel(linked, url)
-    holding = replace(linked, channel_id=first.channel_id,
-                      channel_resource_id=first.resource_id, channel_expires_at=first.expires_at)
+    holding = _holding(linked, first)
 
     assert await backend.ensure_channel(holding, url) == first  # no request made
 
@@ -129,10 +128,7 @@ async def test_closing_stops_the_channel(
     sim: httpx.AsyncClient,
 ) -> None:
     inbox, url = receiver
-    channel = await backend.ensure_channel(linked, url)
-    holding = replace(linked, channel_id=channel.channel_id,
-                      channel_resource_id=channel.resource_id,
-                      channel_expires_at=channel.expires_at)
+    holding = _holding(linked, await backend.ensure_channel(linked, url))
     await inbox.wait_for(1)
 
     await backend.close_channel(holding, url)
@@ -142,6 +138,12 @@ async def test_closing_stops_the_channel(
     await backend.for_agent(linked).apply([upsert(1)])
     await asyncio.sleep(0.2)
     assert len(inbox.deliveries) == 1  # no delivery after the stop
+
+
+def _holding(agent: Agent, channel: PushChannel) -> Agent:
+    """The agent as sync stores them once ``channel`` was made."""
+    return replace(agent, channel_id=channel.channel_id,
+                   channel_resource_id=channel.resource_id, channel_expires_at=channel.expires_at)
 
 
 def _bearer(agent: Agent) -> dict[str, str]:

@@ -52,7 +52,7 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
 def build(settings: Settings, http: httpx.AsyncClient) -> CalendarBackend:
     cronofy = kind("cronofy")
     return cronofy.build(
-        BackendWiring(settings, http, cronofy.application_limiter(), SystemClock(), None)
+        BackendWiring(settings, http, cronofy.application_limiter(settings), SystemClock(), None)
     )
 
 

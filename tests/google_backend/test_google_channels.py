@@ -123,6 +123,22 @@ async def test_a_channel_is_kept_until_due_for_renewal_then_replaced(
     assert stopped.status_code == 404
 
 
+async def test_a_channel_follows_the_agents_calendar_and_zdcals_address(
+    backend: GoogleBackend, linked: Agent, receiver: tuple[Receiver, str],
+) -> None:
+    """A channel watches one calendar and calls one address; Google cannot list them, so
+    the channel's own id says what it was made for."""
+    _, url = receiver
+    first = await backend.ensure_channel(linked, url)
+    holding = _holding(linked, first)
+
+    switched = replace(holding, calendar_id="en.german#holiday@group.v.calendar.google.com")
+    assert (await backend.ensure_channel(switched, url)).channel_id != first.channel_id
+    moved = await backend.ensure_channel(holding, url.replace("/1002", "/1002/"))
+    assert moved.channel_id != first.channel_id
+    assert await backend.ensure_channel(holding, url) == first
+
+
 async def test_closing_stops_the_channel(
     backend: GoogleBackend, linked: Agent, receiver: tuple[Receiver, str],
     sim: httpx.AsyncClient,

@@ -56,7 +56,7 @@ async def test_the_registry_builds_google_from_the_settings(
 
     async with httpx.AsyncClient(timeout=10) as http:
         backend = google.build(BackendWiring(
-            settings, http, google.application_limiter(), SystemClock(),
+            settings, http, google.application_limiter(settings), SystemClock(),
             lambda agent_id: coordinate,
         ))
         assert isinstance(backend, GoogleBackend)
@@ -83,10 +83,9 @@ def test_the_per_project_quota_comes_from_the_settings(tmp_path: Path) -> None:
         _env_file=None, data_dir=tmp_path,  # type: ignore[call-arg]
         google_requests_per_minute_per_project=1234,
     )
-    assert google.application_limiter().rates == (Rate(10_000, 60.0),)
-    assert google.application_limiter(settings).rates == (  # type: ignore[call-arg]
-        Rate(1234, 60.0),
-    )
+    default = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    assert google.application_limiter(default).rates == (Rate(10_000, 60.0),)
+    assert google.application_limiter(settings).rates == (Rate(1234, 60.0),)
 
 
 def test_googles_own_addresses_and_quotas_by_default(tmp_path: Path) -> None:

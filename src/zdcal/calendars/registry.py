@@ -66,8 +66,9 @@ class BackendKind(Protocol):
         may be offered it."""
         ...
 
-    def application_limiter(self) -> RateLimiter:
-        """A fresh limiter holding the service's per-application limits."""
+    def application_limiter(self, settings: Settings) -> RateLimiter:
+        """A fresh limiter holding the service's per-application limits (as the settings
+        set them, where they can)."""
         ...
 
     def build(self, wiring: BackendWiring) -> CalendarBackend: ...

@@ -21,7 +21,7 @@ class CalDAVKind:
     def configured(self, settings: Settings) -> bool:
         return True  # nothing to register: each agent brings their own server
 
-    def application_limiter(self) -> RateLimiter:
+    def application_limiter(self, settings: Settings) -> RateLimiter:
         return RateLimiter(CALDAV_RATES)
 
     def build(self, wiring: BackendWiring) -> CalDAVBackend:

@@ -17,7 +17,7 @@ class CronofyKind:
     def configured(self, settings: Settings) -> bool:
         return bool(settings.cronofy_client_id)
 
-    def application_limiter(self) -> RateLimiter:
+    def application_limiter(self, settings: Settings) -> RateLimiter:
         return application_rate_limiter()
 
     def build(self, wiring: BackendWiring) -> CronofyBackend:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -42,7 +41,12 @@ from zdcal.calendars.google.client import GoogleClient
 from zdcal.calendars.google.errors import GoogleError, NotFound
 from zdcal.calendars.google.event_shape import MAX_OVERRIDES
 from zdcal.calendars.google.oauth import GoogleOAuthClient, missing_scopes
-from zdcal.calendars.google.push import channel_token, read_notification
+from zdcal.calendars.google.push import (
+    channel_token,
+    made_for,
+    new_channel_id,
+    read_notification,
+)
 from zdcal.clock import Clock
 from zdcal.http.pacing import AllOf, Rate, RateLimiter
 from zdcal.http.retry import RetryPolicy, Sleep
@@ -188,14 +192,16 @@ class GoogleBackend:
             PushChannel(agent.channel_id, agent.channel_resource_id, agent.channel_expires_at)
             if agent.channel_id else None
         )
-        if current is not None and not channel_due_for_renewal(
-            current.expires_at, self._clock.now()
-        ):
-            return current
         if agent.calendar_id is None:
             raise CalendarRejected("the agent has not chosen a calendar to watch")
+        if (
+            current is not None
+            and made_for(current.channel_id, agent.calendar_id, callback_url)
+            and not channel_due_for_renewal(current.expires_at, self._clock.now())
+        ):
+            return current
         client = self.client_for(agent)
-        channel_id = str(uuid.uuid4())
+        channel_id = new_channel_id(agent.calendar_id, callback_url)
         with _mapped():
             answer = await client.watch(agent.calendar_id, {
                 "id": channel_id, "type": "web_hook", "address": callback_url,

@@ -17,14 +17,11 @@ class GoogleKind:
     def configured(self, settings: Settings) -> bool:
         return bool(settings.google_client_id and settings.google_client_secret.get_secret_value())
 
-    def application_limiter(self, settings: Settings | None = None) -> RateLimiter:
-        """Google's per-project quota, for the whole process: the settings' value when
-        given, else Google's published 10,000 a minute."""
-        per_minute = (
-            settings.google_requests_per_minute_per_project if settings is not None
-            else Settings.model_fields["google_requests_per_minute_per_project"].default
-        )
-        return RateLimiter((Rate(int(per_minute), 60.0),))
+    def application_limiter(self, settings: Settings) -> RateLimiter:
+        """Google's per-project quota, for the whole process (the settings' figure;
+        Google publishes 10,000 a minute)."""
+        per_minute = settings.google_requests_per_minute_per_project
+        return RateLimiter((Rate(per_minute, 60.0),))
 
     def build(self, wiring: BackendWiring) -> GoogleBackend:
         settings = wiring.settings

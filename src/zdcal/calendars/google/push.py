@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import uuid
 from collections.abc import Mapping
 
 from zdcal.calendars.base import PushKind, PushNotice, PushRefused
@@ -26,6 +27,26 @@ KINDS = {
     "exists": PushKind.CHANGE,
     "not_exists": PushKind.CHANGE,
 }
+
+
+def new_channel_id(calendar_id: str, callback_url: str) -> str:
+    """A fresh channel id (at most 64 characters, as Google allows) that also says what
+    the channel was made for: a random part, then a fingerprint of the calendar it
+    watches and the address it calls. A channel watches one calendar, and Google cannot
+    list channels: the fingerprint tells, without a request, that an agent who switched
+    calendars (or a zdcal whose public URL changed) needs a new one."""
+    return f"{uuid.uuid4().hex}-{_fingerprint(calendar_id, callback_url)}"
+
+
+def made_for(channel_id: str, calendar_id: str, callback_url: str) -> bool:
+    """Whether ``channel_id`` was made (:func:`new_channel_id`) for this calendar and
+    address."""
+    return channel_id.endswith("-" + _fingerprint(calendar_id, callback_url))
+
+
+def _fingerprint(calendar_id: str, callback_url: str) -> str:
+    text = f"{calendar_id}\n{callback_url}".encode()
+    return hashlib.sha256(text).hexdigest()[:16]
 
 
 def channel_token(client_secret: str, channel_id: str) -> str:

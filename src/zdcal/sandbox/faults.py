@@ -7,6 +7,7 @@ delayed or failed, so a test can always steer and inspect a simulator.
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
@@ -62,12 +63,70 @@ class Faults:
         return asdict(self)
 
 
+@dataclass
+class ScriptedFailure:
+    """The next ``count`` API requests matching ``method`` and ``path`` fail with ``status``.
+
+    Random knobs prove a client survives noise; a script proves what it does on one exact
+    answer (a 410 on the next sync read, three 503s on an insert) without flaky odds.
+    """
+
+    status: int
+    count: int = 1
+    method: str | None = None
+    """HTTP method to match (any when None)."""
+    path: str | None = None
+    """``fnmatch`` pattern on the path below the mount point (any when None)."""
+    reason: str | None = None
+    """The simulator's name for the error (Google's ``reason``); None: its default."""
+
+    @classmethod
+    def from_json(cls, body: object) -> ScriptedFailure:
+        """Read ``{"status": 503, "count": 2, "method": "POST", "path": "/x/*"}``."""
+        if not isinstance(body, dict):
+            raise ValueError("a scripted failure is a JSON object")
+        unknown = set(body) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown scripted failure fields {sorted(unknown)}")
+        status, count = body.get("status"), body.get("count", 1)
+        if not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError("status must be an HTTP error status (400..599)")
+        if not isinstance(count, int) or not 1 <= count <= 1_000_000:
+            raise ValueError("count must be a whole number from 1")
+        texts = {name: body.get(name) for name in ("method", "path", "reason")}
+        for name, value in texts.items():
+            if value is not None and not (isinstance(value, str) and value):
+                raise ValueError(f"{name} must be a non-empty string")
+        method = texts["method"].upper() if texts["method"] else None
+        return cls(status, count, method, texts["path"], texts["reason"])
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method.upper()) and (
+            self.path is None or fnmatch.fnmatchcase(path, self.path)
+        )
+
+
 class FaultInjector:
     """Holds the knobs and the random source; decides per request and per delivery."""
 
     def __init__(self, faults: Faults | None = None) -> None:
         self.faults = faults or Faults()
         self.random = random.Random(self.faults.seed)
+        self.scripted: list[ScriptedFailure] = []
+        """Pending scripted failures, the first matching one used first."""
+
+    def script(self, failure: ScriptedFailure) -> None:
+        self.scripted.append(failure)
+
+    def take_scripted(self, method: str, path: str) -> ScriptedFailure | None:
+        """The scripted failure this request meets (its count goes down by one), or None."""
+        for failure in self.scripted:
+            if failure.matches(method, path):
+                failure.count -= 1
+                if failure.count <= 0:
+                    self.scripted.remove(failure)
+                return failure
+        return None
 
     def configure(self, values: dict[str, Any]) -> None:
         self.faults.update(values)

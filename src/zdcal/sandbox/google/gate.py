@@ -1,0 +1,75 @@
+"""The door every Calendar API request passes: counted, then delayed or failed on purpose.
+
+Batch inner calls come back through this same app (``routes_batch``), so each is counted
+and faulted like a single call, as Google treats them. The control API and the OAuth
+endpoints go around the faults (``assumptions.FAULTED_PATHS``); quotas are checked later,
+with the user known, in ``GoogleSimulator.authenticate``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from zdcal.sandbox.cronofy.api_gate import path_within_app, route_template
+from zdcal.sandbox.faults import CONTROL_PREFIX
+from zdcal.sandbox.google import assumptions
+from zdcal.sandbox.google.errors import GoogleApiError, error_response, injected_error
+from zdcal.sandbox.google.routes_batch import BATCH_PATH, INNER_HOST
+from zdcal.sandbox.google.simulator import GoogleSimulator
+
+
+
+class GoogleGate:
+    """ASGI middleware: Calendar API requests are counted and faulted; the rest pass."""
+
+    def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute], sim: GoogleSimulator) -> None:
+        self.app = app
+        self.routes = routes
+        self.sim = sim
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = path_within_app(scope) if scope["type"] == "http" else ""
+        if not path.startswith(assumptions.FAULTED_PATHS) or path.startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        inner = (scope.get("server") or ("",))[0] == INNER_HOST
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        latency = self.sim.injector.faults.latency_ms
+        try:
+            if latency and not inner:
+                await asyncio.sleep(latency / 1000.0)
+            fault = self._decide(scope["method"], path)
+            if fault is None:
+                await self.app(scope, receive, send_and_note)
+            else:
+                self.sim.stats.record_fault()
+                await error_response(fault)(scope, receive, send_and_note)
+        finally:
+            template = route_template(self.routes, scope)
+            record = self.sim.stats.record_batch_entry if inner else self.sim.stats.record_request
+            record(scope["method"], template, status)
+
+    def _decide(self, method: str, path: str) -> GoogleApiError | None:
+        """A scripted failure first; then the random knobs, for Calendar calls only."""
+        injector = self.sim.injector
+        scripted = injector.take_scripted(method, path)
+        if scripted is not None:
+            return injected_error(scripted.status, scripted.reason)
+        if path == BATCH_PATH:
+            return None
+        if injector.take_429():
+            return injected_error(429)
+        if injector.take_error():
+            return injected_error(503)
+        return None

@@ -58,7 +58,9 @@ def parse_scenario(data: object, source: str = "scenario") -> Scenario:
     for key in ("faults", "settings"):
         section = data.get(key) or {}
         if not isinstance(section, dict) or set(section) - set(SIMULATORS):
-            raise ScenarioError(f"{source}: '{key}' takes 'zendesk', 'cronofy' and/or 'google' mappings")
+            raise ScenarioError(
+                f"{source}: '{key}' takes 'zendesk', 'cronofy' and/or 'google' mappings"
+            )
         for name, values in section.items():
             if not isinstance(values, dict):
                 raise ScenarioError(f"{source}: '{key}.{name}' must be a mapping")

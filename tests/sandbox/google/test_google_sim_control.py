@@ -34,7 +34,8 @@ def test_users_added_at_run_time_get_tokens_and_calendars(
     minted = http.post("/_sandbox/users/agent2@example.com/tokens")
     assert minted.status_code == 200
     body = minted.json()
-    assert body["token_type"] == "Bearer" and body["refresh_token"].startswith("1//")
+    assert body["token_type"] == "Bearer"
+    assert body["refresh_token"].startswith("1//")
     service = calendar_client(Tokens(body["access_token"], body["refresh_token"], body["scope"]))
     calendars = service.calendarList().list().execute()["items"]
     assert [(c["summary"], c.get("primary", False)) for c in calendars] == [
@@ -53,9 +54,11 @@ def test_users_added_at_run_time_get_tokens_and_calendars(
     # The consent page offers run-time users too, Google-like and narrow-screen ready.
     page = http.get("/o/oauth2/v2/auth", params={
         "client_id": "sandbox-client.apps.googleusercontent.com", "response_type": "code",
-        "redirect_uri": "http://127.0.0.1:9/cb", "scope": "https://www.googleapis.com/auth/calendar.events",
+        "redirect_uri": "http://127.0.0.1:9/cb",
+        "scope": "https://www.googleapis.com/auth/calendar.events",
     })
-    assert "agent1@example.com" in page.text and 'name="viewport"' in page.text
+    assert "agent1@example.com" in page.text
+    assert 'name="viewport"' in page.text
     assert "View and edit events on all your calendars" in page.text
     assert connect(http, "agent1@example.com").refresh_token
 
@@ -73,7 +76,8 @@ def test_users_added_at_run_time_get_tokens_and_calendars(
 def test_bad_user_bodies_are_refused_whole(http: httpx.Client, bad: Any) -> None:
     before = http.get("/_sandbox/users").json()
     answer = http.post("/_sandbox/users", json=bad)
-    assert answer.status_code == 422 and answer.json()["error"]
+    assert answer.status_code == 422
+    assert answer.json()["error"]
     assert http.get("/_sandbox/users").json() == before
 
 
@@ -114,7 +118,7 @@ def test_the_runner_serves_google_when_asked() -> None:
             ]
             assert http.get("/_sandbox/faults").json()["latency_ms"] == 1
             assert http.get("/_sandbox/quotas").json()["requests_per_minute_per_user"] == 7
-    with pytest.raises(ScenarioError, match="settings.google"):
+    with pytest.raises(ScenarioError, match=r"settings\.google"):
         Sandbox.create(parse_scenario({"settings": {"google": {"colour": 1}}}), google=True)
-    with pytest.raises(ScenarioError, match="settings.google"):
+    with pytest.raises(ScenarioError, match=r"settings\.google"):
         Sandbox.create(parse_scenario({"google": {"users": "none"}}), google=True)

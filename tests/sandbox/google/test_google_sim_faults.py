@@ -92,7 +92,7 @@ def test_inner_batch_calls_fail_one_by_one(
         batch.add(service.events().insert(calendarId="primary",
                                           body={"id": f"inner{n:04d}", **ALL_DAY}))
     batch.execute()
-    envelope = [e for e in recorder.log if e.uri.endswith("/batch/calendar/v3")][0]
+    envelope = next(e for e in recorder.log if e.uri.endswith("/batch/calendar/v3"))
     assert envelope.status == 200
     parts = batch_parts(envelope.body)
     assert [status for status, _ in parts] == [503, 429, 200, 200]

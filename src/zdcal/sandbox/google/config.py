@@ -50,9 +50,10 @@ def parse_users(body: object) -> tuple[SeedUser, ...]:
                 raise ValueError(f"{entry['email']}: a calendar takes {sorted(_CALENDAR_FIELDS)}")
             if not all(isinstance(v, str) and v for v in raw.values()):
                 raise ValueError(f"{entry['email']}: calendar fields are non-empty strings")
-            calendar = SeedCalendar(raw.get("summary", entry["email"]),
-                                    raw.get("access_role", "owner"), raw.get("time_zone", "UTC"),
-                                    raw.get("calendar_id"))
+            email: str = entry["email"]
+            calendar = SeedCalendar(str(raw.get("summary", email)),
+                                    str(raw.get("access_role", "owner")),
+                                    str(raw.get("time_zone", "UTC")), raw.get("calendar_id"))
             if calendar.access_role not in _ACCESS_ROLES:
                 raise ValueError(f"{entry['email']}: access_role is one of {_ACCESS_ROLES}")
             try:

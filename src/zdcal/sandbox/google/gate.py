@@ -22,7 +22,6 @@ from zdcal.sandbox.google.routes_batch import BATCH_PATH, INNER_HOST
 from zdcal.sandbox.google.simulator import GoogleSimulator
 
 
-
 class GoogleGate:
     """ASGI middleware: Calendar API requests are counted and faulted; the rest pass."""
 

@@ -48,7 +48,7 @@ class RetryPolicy:
 
     def delay(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry`` (1-based): base, 2 base, 4 base..."""
-        return self.base_seconds * 2 ** (retry - 1)
+        return float(self.base_seconds * 2 ** (retry - 1))
 
 
 @dataclass
@@ -117,12 +117,14 @@ class PushSender(BackgroundDeliveries):
             if not channel.live(self.clock.now()):
                 self._note(channel, state, number, attempt, "abandoned")
                 return
+            status: int | None = None
+            error: str | None = None
             try:
                 response = await self._http().post(channel.address, headers=headers)
             except httpx.HTTPError as exc:
-                status, error = None, type(exc).__name__
+                error = type(exc).__name__
             else:
-                status, error = response.status_code, None
+                status = response.status_code
             if status in assumptions.PUSH_SUCCESS_STATUSES:
                 self._note(channel, state, number, attempt, "delivered", status)
                 return

@@ -35,7 +35,9 @@ def pkce_challenge(verifier: str, method: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def token_answer(sim: GoogleSimulator, grant: Grant, refresh_token: str | None) -> dict[str, object]:
+def token_answer(
+    sim: GoogleSimulator, grant: Grant, refresh_token: str | None
+) -> dict[str, object]:
     """The token endpoint's JSON answer, with a fresh access token (call with the lock held)."""
     ttl = sim.config.access_token_ttl_seconds
     access = sim.state.issue_access_token(grant, sim.now() + timedelta(seconds=ttl))

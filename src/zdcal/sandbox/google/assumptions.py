@@ -199,6 +199,18 @@ domain ``usageLimits``, with these messages. GUESS: the per-user window answers
 status (403 by default; 429 selectable, as Google may send either). A call the user window
 admits but the project window refuses still counts against the user."""
 
+# --- Consent page -----
+CONSENT_PAGE_IN_ONE_STEP = True
+"""GUESS (a simulator simplification): Google's account chooser, sign-in and consent screens
+are one page here: pick an account (no password) to allow the listed scopes, or Cancel
+(``access_denied``). The scope texts are Google's descriptions as its OAuth scopes list
+shows them, from memory (unchecked); an unknown scope is shown as its URL."""
+
+MINTED_TOKENS_ARE_A_CONSENT = True
+"""GUESS (sandbox only, no Google counterpart): ``POST /_sandbox/users/{email}/tokens`` acts
+as an offline consent: it adds the scopes to the user's grant (a new one if none is live) and
+answers a new refresh token and access token, exactly as the token endpoint would."""
+
 # --- Faults (the control API's injected failures) -----
 FAULT_REASONS: dict[str, tuple[str, str]] = {
     "backendError": ("global", "Backend Error"),

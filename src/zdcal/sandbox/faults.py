@@ -152,6 +152,28 @@ class FaultInjector:
         return [self.random.uniform(0, f.webhook_delay_ms) / 1000.0 for _ in range(copies)]
 
 
+def knobs_from_json(values: object) -> dict[str, Any]:
+    """The body of ``PUT /_sandbox/faults``, checked to be an object (its knobs are checked
+    by :meth:`Faults.update`)."""
+    if not isinstance(values, dict):
+        raise ValueError("faults are a JSON object of knob names to values")
+    return values
+
+
+def clock_offset_from(body: object, current: float) -> float:
+    """The clock offset a ``POST /_sandbox/clock`` body asks for: ``offset_seconds`` as is,
+    or ``advance_seconds`` added to ``current``."""
+    body = body if isinstance(body, dict) else {}
+    try:
+        if "offset_seconds" in body:
+            return float(body["offset_seconds"])
+        if "advance_seconds" in body:
+            return current + float(body["advance_seconds"])
+    except (TypeError, ValueError):
+        raise ValueError("seconds must be numbers") from None
+    raise ValueError("give advance_seconds or offset_seconds")
+
+
 def _local_path(scope: Scope) -> str:
     """The request path below the app's mount point (a mounted app sees its root_path)."""
     path: str = scope["path"]

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Sequence
 
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zdcal.sandbox.cronofy.api_gate import path_within_app, route_template
 from zdcal.sandbox.faults import CONTROL_PREFIX
@@ -20,6 +20,7 @@ from zdcal.sandbox.google import assumptions
 from zdcal.sandbox.google.errors import GoogleApiError, error_response, injected_error
 from zdcal.sandbox.google.routes_batch import BATCH_PATH, INNER_HOST
 from zdcal.sandbox.google.simulator import GoogleSimulator
+from zdcal.sandbox.sent_status import SentStatus
 
 
 class GoogleGate:
@@ -36,14 +37,7 @@ class GoogleGate:
             await self.app(scope, receive, send)
             return
         inner = (scope.get("server") or ("",))[0] == INNER_HOST
-        status = 500
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        send_and_note = SentStatus(send)
         latency = self.sim.injector.faults.latency_ms
         try:
             if latency and not inner:
@@ -57,7 +51,7 @@ class GoogleGate:
         finally:
             template = route_template(self.routes, scope)
             record = self.sim.stats.record_batch_entry if inner else self.sim.stats.record_request
-            record(scope["method"], template, status)
+            record(scope["method"], template, send_and_note.status)
 
     def _decide(self, method: str, path: str) -> GoogleApiError | None:
         """A scripted failure first; then the random knobs, for Calendar calls only."""

@@ -12,7 +12,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from zdcal.sandbox.faults import CONTROL_PREFIX, ScriptedFailure
+from zdcal.sandbox.faults import (
+    CONTROL_PREFIX,
+    ScriptedFailure,
+    clock_offset_from,
+    knobs_from_json,
+)
 from zdcal.sandbox.google import assumptions
 from zdcal.sandbox.google.config import parse_users
 from zdcal.sandbox.google.errors import GoogleApiError, injected_error
@@ -155,13 +160,10 @@ class GoogleControl:
         return JSONResponse(self.sim.quota_figures)
 
     async def faults(self, request: Request) -> Response:
-        """GET or PUT the shared fault knobs (``zdcal.sandbox.faults.Faults``), as Cronofy's."""
+        """GET or PUT the shared fault knobs (``zdcal.sandbox.faults.Faults``)."""
         if request.method == "PUT":
-            values = await _json(request)
-            if not isinstance(values, dict):
-                return _problem("faults are a JSON object of knob names to values")
             try:
-                self.sim.configure_faults(values)
+                self.sim.configure_faults(knobs_from_json(await _json(request)))
             except (TypeError, ValueError) as exc:
                 return _problem(str(exc))
         return JSONResponse(self.sim.injector.faults.as_dict())
@@ -189,20 +191,12 @@ class GoogleControl:
                              "reasons": sorted(assumptions.FAULT_REASONS)})
 
     async def clock(self, request: Request) -> Response:
-        """``{"advance_seconds": n}`` or ``{"offset_seconds": n}``: shift the simulator's clock
-        (tokens, codes, channels and quota windows follow it)."""
-        body = await _json(request)
-        body = body if isinstance(body, dict) else {}
+        """``{"advance_seconds": n}`` or ``{"offset_seconds": n}``: shift the simulator's clock."""
         try:
-            if "offset_seconds" in body:
-                self.sim.set_clock_offset(float(body["offset_seconds"]))
-            elif "advance_seconds" in body:
-                advance = float(body["advance_seconds"])
-                self.sim.set_clock_offset(self.sim.clock.offset_seconds + advance)
-            else:
-                return _problem("give advance_seconds or offset_seconds")
-        except (TypeError, ValueError):
-            return _problem("seconds must be numbers")
+            offset = clock_offset_from(await _json(request), self.sim.clock.offset_seconds)
+        except ValueError as exc:
+            return _problem(str(exc))
+        self.sim.set_clock_offset(offset)
         return JSONResponse(
             {"offset_seconds": self.sim.clock.offset_seconds, "now": rfc3339(self.sim.now())}
         )

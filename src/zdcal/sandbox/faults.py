@@ -118,9 +118,15 @@ class FaultInjector:
     def script(self, failure: ScriptedFailure) -> None:
         self.scripted.append(failure)
 
-    def take_scripted(self, method: str, path: str) -> ScriptedFailure | None:
-        """The scripted failure this request meets (its count goes down by one), or None."""
+    def take_scripted(
+        self, method: str, path: str, *, named_only: bool = False
+    ) -> ScriptedFailure | None:
+        """The scripted failure this request meets (its count goes down by one), or None.
+        ``named_only``: only failures whose ``path`` pattern was given (an envelope such as
+        Google's batch request is hit only when a script names it)."""
         for failure in self.scripted:
+            if named_only and failure.path is None:
+                continue
             if failure.matches(method, path):
                 failure.count -= 1
                 if failure.count <= 0:

@@ -84,7 +84,7 @@ def test_inner_batch_calls_fail_one_by_one(
     google_server: ServerThread, recorder: RecordingHttp,
 ) -> None:
     service = calendar_client(agent_tokens)
-    fail(http, status=503, count=1, method="POST", path=EVENTS)
+    fail(http, status=503)  # no path: the first Calendar call, not the batch envelope
     http.put("/_sandbox/faults", json={"burst_429": 1})
     batch = BatchHttpRequest(callback=lambda *_: None,
                              batch_uri=google_server.base_url + "/batch/calendar/v3")
@@ -100,6 +100,14 @@ def test_inner_batch_calls_fail_one_by_one(
     stats = http.get("/_sandbox/stats").json()
     assert stats["faults_injected"] == 2
     assert stats["batch_entries"] == 4
+
+    fail(http, status=502, path="/batch/calendar/v3")  # named: the envelope itself fails
+    again = BatchHttpRequest(callback=lambda *_: None,
+                             batch_uri=google_server.base_url + "/batch/calendar/v3")
+    again.add(service.events().get(calendarId="primary", eventId="inner0002"))
+    with pytest.raises(HttpError) as envelope_failed:
+        again.execute()
+    assert envelope_failed.value.status_code == 502
 
 
 def test_random_knobs_latency_and_the_never_faulted_control_api(

@@ -248,9 +248,10 @@ FAULTED_PATHS = ("/calendar/v3/", "/batch/calendar/v3")
 """GUESS (a simulator choice): faults hit the Calendar API (single calls, each inner call of a
 batch, and a scripted failure may hit the batch envelope itself); the OAuth endpoints answer
 in OAuth's own error format, so they are never faulted here. The random knobs (error rate,
-429 burst) apply to each Calendar call, not to the batch envelope: Google counts, limits and
-fails inner calls one by one (batch guide). Latency applies to each request that arrives
-over HTTP (an envelope once, not each inner call)."""
+429 burst) and scripts without a path apply to each Calendar call, not to the batch envelope:
+Google counts, limits and fails inner calls one by one (batch guide); a script whose path
+matches ``/batch/calendar/v3`` fails the envelope itself. Latency applies to each request
+that arrives over HTTP (an envelope once, not each inner call)."""
 
 # --- Push channels -----
 CHANNEL_TYPES = ("web_hook", "webhook")

@@ -54,12 +54,14 @@ class GoogleGate:
             record(scope["method"], template, send_and_note.status)
 
     def _decide(self, method: str, path: str) -> GoogleApiError | None:
-        """A scripted failure first; then the random knobs, for Calendar calls only."""
+        """A scripted failure first; then the random knobs. The batch envelope fails only by a
+        script naming its path: otherwise faults hit its inner calls, one by one."""
         injector = self.sim.injector
-        scripted = injector.take_scripted(method, path)
+        envelope = path == BATCH_PATH
+        scripted = injector.take_scripted(method, path, named_only=envelope)
         if scripted is not None:
             return injected_error(scripted.status, scripted.reason)
-        if path == BATCH_PATH:
+        if envelope:
             return None
         if injector.take_429():
             return injected_error(429)

@@ -77,7 +77,9 @@ async def test_an_unknown_oauth_code_is_a_neutral_refusal(settings: Settings) ->
     async with httpx.AsyncClient() as http:
         backend = build(settings, http)
         with pytest.raises(CalendarRejected):
-            await backend.link("no-such-code", settings.public_url + "/calendar/callback")
+            await backend.link(
+                    "no-such-code", settings.public_url + "/calendar/callback", "verifier"
+                )
 
 
 async def test_tokens_the_service_refuses_mean_reconnecting(settings: Settings) -> None:

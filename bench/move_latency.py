@@ -447,7 +447,7 @@ def report(probe: MoveProbe, flow: Traffic, positions: tuple[int, int], idle: fl
                  moves],
                 ["Zendesk webhooks delivered (the would-be echo)",
                  count(flow.webhooks_delivered), len(seen)],
-                ["requests refused with 429 (both)", count(flow.refused), 0],
+                ["requests refused (429, quotas) on either side", count(flow.refused), 0],
                 ["tickets due where their last move put them", positions[0],
                  len({m.task.task.ticket_id for m in sent})],
                 ["events where their last move put them", positions[1],

@@ -27,16 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from google_world import add_users, google_link, google_settings
-from move_latency import (
-    SETUP_DUE_AT,
-    CalendarSide,
-    MovableTask,
-    arguments,
-    measure,
-    prepare_account,
-)
+from move_latency import CalendarSide, arguments, measure, prepare_account
 from population import agents, scenario
-from simulators import SimulatorProcess, Task, create_tasks, free_port
+from simulators import SimulatorProcess, Task, free_port
 from zdcal.calendars.google.event_ids import google_event_id
 from zdcal.sandbox.google import assumptions
 from zdcal_serve import served_settings
@@ -92,12 +85,7 @@ def main() -> None:
             key = asyncio.run(
                 prepare_account(settings, sim.zendesk_url, team, google_link(tokens))
             )
-            tasks = [
-                MovableTask(task) for task in create_tasks(
-                    sim, team, key, per_agent=args.tasks_per_agent, due_at=SETUP_DUE_AT
-                )
-            ]
-            text = measure(sim, google_side(sim), settings, work_dir, tasks, args)
+            text = measure(sim, google_side(sim), settings, work_dir, team, key, args)
         print(text)
 
 

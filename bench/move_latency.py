@@ -489,10 +489,14 @@ def wait_for_events(side: CalendarSide, tasks: list[MovableTask], timeout: float
 
 
 def measure(sim: SimulatorProcess, side: CalendarSide, settings: Settings, work_dir: Path,
-            tasks: list[MovableTask], args: argparse.Namespace) -> str:
-    """Start ``zdcal serve`` for the prepared account, wait for its backfill, move the events
-    and watch Zendesk; the report."""
-    team = {t.agent.index for t in tasks}
+            team: list[BenchAgent], key: str, args: argparse.Namespace) -> str:
+    """Create the tasks of the prepared account ``key``, start ``zdcal serve``, wait for its
+    backfill, move the events and watch Zendesk; the report."""
+    tasks = [
+        MovableTask(task) for task in create_tasks(
+            sim, team, key, per_agent=args.tasks_per_agent, due_at=SETUP_DUE_AT
+        )
+    ]
     port = int(settings.public_url.rsplit(":", 1)[1])
     with ZdcalServeProcess(settings, work_dir, port, workers=True):
         asyncio.run(bootstrap(settings, settings.public_url))
@@ -527,12 +531,7 @@ def main() -> None:
         with SimulatorProcess(scenario(team), work_dir) as sim:
             settings = served_settings(work_dir, sim.cronofy_url, free_port())
             key = asyncio.run(prepare_account(settings, sim.zendesk_url, team))
-            tasks = [
-                MovableTask(task) for task in create_tasks(
-                    sim, team, key, per_agent=args.tasks_per_agent, due_at=SETUP_DUE_AT
-                )
-            ]
-            text = measure(sim, cronofy_side(sim), settings, work_dir, tasks, args)
+            text = measure(sim, cronofy_side(sim), settings, work_dir, team, key, args)
         print(text)
 
 

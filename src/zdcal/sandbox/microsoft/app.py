@@ -1,0 +1,77 @@
+"""Wiring: one Starlette app serving Graph v1.0, the identity platform and ``/_sandbox``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from zdcal.sandbox.faults import FaultMiddleware
+from zdcal.sandbox.microsoft import assumptions
+from zdcal.sandbox.microsoft.config import MicrosoftSimConfig
+from zdcal.sandbox.microsoft.errors import GraphError
+from zdcal.sandbox.microsoft.routes_api import GraphCalendarApi
+from zdcal.sandbox.microsoft.routes_batch import GraphBatch
+from zdcal.sandbox.microsoft.routes_control import MicrosoftControl
+from zdcal.sandbox.microsoft.routes_delta import GraphDelta
+from zdcal.sandbox.microsoft.routes_oauth import MicrosoftOAuth
+from zdcal.sandbox.microsoft.routes_subscriptions import GraphSubscriptions
+from zdcal.sandbox.microsoft.simulator import MicrosoftSimulator
+from zdcal.sandbox.microsoft.throttle import ThrottleMiddleware
+
+
+def create_app(config: MicrosoftSimConfig | None = None) -> Starlette:
+    """A simulated Microsoft 365 (Graph calendar API + identity platform + ``/_sandbox``).
+
+    Clients use ``<base>/v1.0`` as Graph's base, ``<base>/{tenant}/oauth2/v2.0/authorize`` and
+    ``.../token`` as the identity platform's (OpenID metadata at
+    ``<base>/{tenant}/v2.0/.well-known/openid-configuration``).
+    """
+    sim = MicrosoftSimulator(config or MicrosoftSimConfig())
+    batch = GraphBatch()
+
+    def refuse(request: Request, error: GraphError) -> Response:
+        return error.response(request, sim.now())
+
+    async def graph_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, GraphError)
+        return refuse(request, exc)
+
+    def too_many(request: Request) -> Response:
+        return refuse(request, GraphError(429, *assumptions.TOO_MANY_REQUESTS,
+                                          {"Retry-After": "1"}))
+
+    def unavailable(request: Request) -> Response:
+        return refuse(request, GraphError(503, *assumptions.SERVICE_UNAVAILABLE,
+                                          {"Retry-After": "1"}))
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await sim.sender.aclose()
+        await batch.aclose()
+
+    app = Starlette(
+        routes=[
+            *batch.routes(),
+            *GraphDelta(sim).routes(),
+            *GraphCalendarApi(sim).routes(),
+            *GraphSubscriptions(sim).routes(),
+            *MicrosoftOAuth(sim).routes(),
+            *MicrosoftControl(sim).routes(),
+        ],
+        middleware=[
+            Middleware(ThrottleMiddleware, throttle=lambda: sim.throttle,
+                       mailbox_of=sim.mailbox_of, refuse=refuse),
+            Middleware(FaultMiddleware, injector=sim.injector, rate_limited=too_many,
+                       server_error=unavailable),
+        ],
+        exception_handlers={GraphError: graph_error},
+        lifespan=lifespan,
+    )
+    app.state.simulator = sim
+    return app

@@ -39,7 +39,8 @@ def _preview(body: dict[str, Any] | None) -> str:
 def render_event(event: StoredEvent, user: User, *, zone: str | None = None,
                  select: tuple[str, ...] | None = None,
                  expand: str | None = None) -> dict[str, Any]:
-    """The event with every v1.0 property Outlook answers for a single-instance event."""
+    """The event with every v1.0 property Outlook answers for a single-instance event (the
+    property table of the event resource page; ``originalStart`` only for occurrences)."""
     fields = {**assumptions.EVENT_DEFAULTS, **event.fields}
     all_day = bool(fields["isAllDay"])
     body = fields.get("body") or {"contentType": "text", "content": ""}
@@ -51,11 +52,9 @@ def render_event(event: StoredEvent, user: User, *, zone: str | None = None,
         "lastModifiedDateTime": graph_time(event.modified),
         "changeKey": event.change_key,
         "categories": fields.get("categories", []),
-        "transactionId": event.transaction_id,
         "originalStartTimeZone": fields["start"]["timeZone"],
         "originalEndTimeZone": fields["end"]["timeZone"],
         "iCalUId": event.ical_uid,
-        "uid": event.ical_uid,
         "reminderMinutesBeforeStart": fields["reminderMinutesBeforeStart"],
         "isReminderOn": fields["isReminderOn"],
         "hasAttachments": False,
@@ -76,7 +75,6 @@ def render_event(event: StoredEvent, user: User, *, zone: str | None = None,
         "isOnlineMeeting": bool(fields.get("isOnlineMeeting", False)),
         "onlineMeetingProvider": fields.get("onlineMeetingProvider", "unknown"),
         "allowNewTimeProposals": bool(fields.get("allowNewTimeProposals", True)),
-        "occurrenceId": None,
         "isDraft": False,
         "hideAttendees": bool(fields.get("hideAttendees", False)),
         "responseStatus": {"response": "organizer", "time": "0001-01-01T00:00:00Z"},
@@ -91,6 +89,8 @@ def render_event(event: StoredEvent, user: User, *, zone: str | None = None,
         "organizer": organizer,
         "onlineMeeting": None,
     }
+    if event.transaction_id is not None:
+        rendered["transactionId"] = event.transaction_id  # only when the app set it (FACT)
     properties = expanded(event, expand)
     if properties is not None:
         rendered["singleValueExtendedProperties"] = properties

@@ -32,7 +32,7 @@ def create_app(config: MicrosoftSimConfig | None = None) -> Starlette:
     ``<base>/{tenant}/v2.0/.well-known/openid-configuration``).
     """
     sim = MicrosoftSimulator(config or MicrosoftSimConfig())
-    batch = GraphBatch()
+    batch = GraphBatch(sim.now)
 
     def refuse(request: Request, error: GraphError) -> Response:
         return error.response(request, sim.now())

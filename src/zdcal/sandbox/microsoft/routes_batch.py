@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -67,7 +69,8 @@ def _check_acyclic(depends: dict[str, list[str]]) -> None:
 
 
 class GraphBatch:
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self.now = now
         self._client: httpx.AsyncClient | None = None
 
     def routes(self) -> list[BaseRoute]:
@@ -92,9 +95,11 @@ class GraphBatch:
         async def run(item: dict[str, Any]) -> None:
             statuses = [await done[d] for d in item.get("dependsOn", [])]
             if any(s >= 400 for s in statuses):
-                answer = {"id": item["id"], "status": 424, "body": {"error": {
-                    "code": "FailedDependency",
-                    "message": "A request this one depends on failed."}}}
+                failed = GraphError(424, "FailedDependency",
+                                    "A request this one depends on failed.")
+                answer = {"id": item["id"], "status": 424,
+                          "headers": {"Content-Type": "application/json"},
+                          "body": failed.body(self.now())}
             else:
                 async with gate:
                     answer = await self._one(client, item, outer_auth)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from ms_sim_support import AGENT, Graph
+from ms_sim_support import Graph, mint
 
 from zdcal.sandbox.microsoft import create_app
 from zdcal.sandbox.server import ServerThread
@@ -27,14 +27,6 @@ def http(ms_server: ServerThread) -> Iterator[httpx.Client]:
         assert client.post("/_sandbox/faults", json={
             "burst_429": 0, "error_rate": 0, "latency_ms": 0}).status_code == 200
         yield client
-
-
-def mint(http: httpx.Client, user: str = AGENT,
-         scope: str = "offline_access Calendars.ReadWrite User.Read") -> str:
-    answer = http.post(f"/_sandbox/users/{user}/tokens", json={"scope": scope})
-    assert answer.status_code == 200, answer.text
-    token: str = answer.json()["access_token"]
-    return token
 
 
 @pytest.fixture

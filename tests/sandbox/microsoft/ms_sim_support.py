@@ -70,6 +70,15 @@ def connect(http: httpx.Client, user: str = AGENT) -> dict[str, Any]:
     return body
 
 
+def mint(http: httpx.Client, user: str = AGENT,
+         scope: str = SCOPES) -> str:
+    """An access token minted by the control API, as after a consent."""
+    answer = http.post(f"/_sandbox/users/{user}/tokens", json={"scope": scope})
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["access_token"]
+    return token
+
+
 @dataclass
 class Graph:
     """httpx on the simulator's Graph base with a bearer token; every answer's body is kept

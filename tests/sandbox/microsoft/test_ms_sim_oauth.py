@@ -7,7 +7,6 @@ import secrets
 
 import httpx
 import pytest
-from conftest import mint
 from ms_sim_support import (
     AGENT,
     CLIENT_ID,
@@ -16,6 +15,7 @@ from ms_sim_support import (
     authorize,
     connect,
     exchange,
+    mint,
     refresh,
 )
 

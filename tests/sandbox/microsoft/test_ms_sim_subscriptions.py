@@ -12,9 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import mint
 from graph_shapes import object_problems
-from ms_sim_support import TENANT, Graph, error_code, timed_event
+from ms_sim_support import TENANT, Graph, error_code, mint, timed_event
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import mint
-from ms_sim_support import OTHER, Graph, error_code
+from ms_sim_support import OTHER, Graph, error_code, mint
 
 from zdcal.sandbox.microsoft import MicrosoftSimConfig, create_app
 from zdcal.sandbox.server import ServerThread

@@ -180,3 +180,13 @@ def test_the_user_moves_and_deletes_in_outlook(graph: Graph, http: httpx.Client)
     assert [e["id"] for e in listed] == [event["id"]]
     assert http.delete(f"/_sandbox/events/{event['id']}").status_code == 204
     assert graph.get(f"/me/events/{event['id']}").status_code == 404
+
+
+def test_unknown_paths_and_oversized_bodies_answer_in_graph_shape(graph: Graph) -> None:
+    unknown = graph.get("/me/todo/lists")
+    assert (unknown.status_code, error_code(unknown)) == (400, "BadRequest")
+    assert "'lists'" in unknown.json()["error"]["message"]
+    huge = graph.post("/me/events", json=timed_event(body={
+        "contentType": "text", "content": "x" * (4 * 1024 * 1024 + 1)}))
+    assert (huge.status_code, error_code(huge)) == (413, "RequestEntityTooLarge")
+    assert graph.get("/me/events").json()["value"] == []

@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from zdcal.sandbox.faults import FaultMiddleware
 from zdcal.sandbox.microsoft import assumptions
@@ -41,6 +42,16 @@ def create_app(config: MicrosoftSimConfig | None = None) -> Starlette:
         assert isinstance(exc, GraphError)
         return refuse(request, exc)
 
+    async def unknown_path(request: Request, exc: Exception) -> Response:
+        """Graph paths the simulator does not serve answer in Graph's shape, not Starlette's."""
+        assert isinstance(exc, HTTPException)
+        if not request.url.path.startswith("/v1.0/"):
+            return PlainTextResponse(exc.detail, exc.status_code)
+        code, message = assumptions.UNKNOWN_SEGMENT
+        segment = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        status = 405 if exc.status_code == 405 else 400
+        return refuse(request, GraphError(status, code, message.format(segment)))
+
     def too_many(request: Request) -> Response:
         return refuse(request, GraphError(429, *assumptions.TOO_MANY_REQUESTS,
                                           {"Retry-After": "1"}))
@@ -70,7 +81,7 @@ def create_app(config: MicrosoftSimConfig | None = None) -> Starlette:
             Middleware(FaultMiddleware, injector=sim.injector, rate_limited=too_many,
                        server_error=unavailable),
         ],
-        exception_handlers={GraphError: graph_error},
+        exception_handlers={GraphError: graph_error, HTTPException: unknown_path},
         lifespan=lifespan,
     )
     app.state.simulator = sim

@@ -192,6 +192,14 @@ EVENTS_PAGE_MAX = 1000
 CALENDARS_PAGE_DEFAULT = 10
 """GUESS: as events."""
 
+MAX_BODY_BYTES = 4 * 1024 * 1024
+"""FACT-ish (Graph's documented 4 MB request size limit, e.g. for attachments through POST):
+a larger body is refused 413 ``RequestEntityTooLarge`` before it is read (GUESS on the code)."""
+
+UNKNOWN_SEGMENT = ("BadRequest", "Resource not found for the segment '{}'.")
+"""GUESS from memory of real answers: a Graph path the service does not know is 400 with this
+code and message (the simulator knows only the calendar paths listed in docs)."""
+
 # --- calendarView delta --------------------------------------------------------------------------
 DELTA_PAGE_DEFAULT = 10
 """GUESS: a delta page holds 10 events unless ``Prefer: odata.maxpagesize=N`` asks otherwise

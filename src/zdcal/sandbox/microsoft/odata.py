@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from zdcal.sandbox.microsoft import assumptions
 from zdcal.sandbox.microsoft.errors import GraphError, invalid
 
 _PREFER_ZONE = re.compile(r'outlook\.timezone\s*=\s*"([^"]+)"', re.IGNORECASE)
@@ -16,8 +17,18 @@ _PREFER_PAGE = re.compile(r"odata\.maxpagesize\s*=\s*(\d+)", re.IGNORECASE)
 
 
 async def json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, or Graph's 400 for anything else."""
-    raw = await request.body()
+    """The body as a JSON object, or Graph's 400 for anything else (413 when too large, so
+    memory stays bounded: the body is read in chunks and given up on past the limit)."""
+    too_large = GraphError(413, "RequestEntityTooLarge", "The request body is too large.")
+    if int(request.headers.get("content-length") or 0) > assumptions.MAX_BODY_BYTES:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > assumptions.MAX_BODY_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     try:
         body = json.loads(raw or b"{}")
     except ValueError:

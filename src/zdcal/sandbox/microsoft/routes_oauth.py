@@ -93,12 +93,16 @@ class MicrosoftOAuth:
                                         "AADSTS501491: Invalid code_challenge_method.")
         return None
 
-    async def consent_page(self, request: Request) -> Response:
-        params = dict(request.query_params)
+    def _refusal(self, request: Request, params: dict[str, str]) -> Response | None:
+        """An error page, an error redirect, or None when the request may go on."""
         problem = self._problem(request, params)
         if problem:
             return HTMLResponse(f"<h1>Sign in</h1><p>{html.escape(problem)}</p>", 400)
-        refused = self._request_error(params)
+        return self._request_error(params)
+
+    async def consent_page(self, request: Request) -> Response:
+        params = dict(request.query_params)
+        refused = self._refusal(request, params)
         if refused is not None:
             return refused
         if params.get("prompt") == "none":
@@ -134,10 +138,7 @@ class MicrosoftOAuth:
 
     async def consent_decision(self, request: Request) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
-        problem = self._problem(request, form)
-        if problem:
-            return HTMLResponse(f"<h1>Sign in</h1><p>{html.escape(problem)}</p>", 400)
-        refused = self._request_error(form)
+        refused = self._refusal(request, form)
         if refused is not None:
             return refused
         with self.sim.state.lock:

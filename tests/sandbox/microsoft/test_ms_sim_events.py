@@ -108,7 +108,7 @@ def test_transaction_id_makes_a_retried_create_harmless(graph: Graph) -> None:
     other = graph.patch(f"/me/events/{first.json()['id']}", json={"transactionId": "x"})
     assert other.status_code == 400
     plain = graph.post("/me/events", json=timed_event()).json()
-    assert "transactionId" not in plain
+    assert plain["transactionId"] is None
 
 
 def test_extended_property_filter_and_expand(graph: Graph) -> None:
@@ -117,19 +117,23 @@ def test_extended_property_filter_and_expand(graph: Graph) -> None:
         singleValueExtendedProperties=[{"id": MARKER, "value": "acme:42"}])).json()
     graph.post(f"/me/calendars/{calendar}/events", json=timed_event(subject="unmarked"))
     wanted = f"singleValueExtendedProperties/Any(ep: ep/id eq '{MARKER}' and ep/value eq 'ACME:42')"
-    for path in ("/me/events", f"/me/calendars/{calendar}/events"):
-        found = graph.get(path, params={"$filter": wanted}).json()["value"]
-        assert [e["id"] for e in found] == [marked["id"]]
-        assert "singleValueExtendedProperties" not in found[0]
+    found = graph.get(f"/me/calendars/{calendar}/events", params={"$filter": wanted})
+    assert [e["id"] for e in found.json()["value"]] == [marked["id"]]
+    assert "singleValueExtendedProperties" not in found.json()["value"][0]
+    # /me/events lists the default calendar only (a recorded guess)
+    assert graph.get("/me/events", params={"$filter": wanted}).json()["value"] == []
+    assert graph.get(f"/me/events/{marked['id']}").status_code == 200  # ids reach any calendar
     expand = f"singleValueExtendedProperties($filter=id eq '{MARKER}')"
     read = graph.get(f"/me/events/{marked['id']}", params={"$expand": expand}).json()
     assert read["singleValueExtendedProperties"] == [{"id": MARKER, "value": "acme:42"}]
     wrong_case = MARKER.replace("ZendeskTicket", "zendeskticket")
-    none = graph.get("/me/events", params={"$filter": wanted.replace(MARKER, wrong_case)})
+    none = graph.get(f"/me/calendars/{calendar}/events",
+                     params={"$filter": wanted.replace(MARKER, wrong_case)})
     assert none.json()["value"] == []  # the Name part is case-sensitive
     graph.patch(f"/me/events/{marked['id']}", json={
         "singleValueExtendedProperties": [{"id": MARKER, "value": "acme:43"}]})
-    assert graph.get("/me/events", params={"$filter": wanted}).json()["value"] == []
+    assert graph.get(f"/me/calendars/{calendar}/events",
+                     params={"$filter": wanted}).json()["value"] == []
     bad = graph.post("/me/events", json=timed_event(
         singleValueExtendedProperties=[{"id": "ZendeskTicket", "value": "1"}]))
     assert bad.status_code == 400

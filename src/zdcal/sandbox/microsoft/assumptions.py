@@ -112,7 +112,9 @@ one time zone, for end before start, and for a bad enum value. The fact file mar
 unconfirmed."""
 
 TIME_ZONE_NOT_SUPPORTED = "TimeZoneNotSupportedException"
-"""GUESS from memory of real answers: an unknown ``timeZone`` is 400 with this code."""
+"""FACT-ish (a real answer quoted in microsoftgraph/microsoft-graph-docs issue 4758): an unknown
+``timeZone`` is 400 with this code and "A valid TimeZone value must be specified. The following
+TimeZone value is not supported: '<zone>'." (status 400: GUESS, the issue shows the body only)."""
 
 UNKNOWN_PROPERTY = "RequestBodyRead"
 """GUESS from memory of real OData answers: a body property the event type does not declare is
@@ -125,10 +127,19 @@ event of the same mailbox answers that event, 201, and creates nothing. A delete
 transactionId can be used again. ``transactionId`` cannot be changed: a PATCH with another value
 is 400 ``ErrorInvalidRequest`` (GUESS on the code); the same value is accepted."""
 
-EVENTS_OF_ME = "all calendars"
-"""GUESS: ``GET /me/events`` (and ``$filter`` on it) covers every calendar of the mailbox; the
-reference says "events in the user's mailbox". ``POST /me/events`` creates in the default
-calendar (FACT)."""
+EVENTS_OF_ME = "default calendar"
+"""GUESS (community reports, e.g. microsoftgraph/microsoft-graph-docs issue 6904; the reference
+only says "events in the user's mailbox"): ``GET /me/events`` (and ``$filter`` on it) lists the
+default calendar, as ``POST /me/events`` creates there (FACT), and a ``me/events`` subscription
+watches the default calendar. FACT (maintainer's answer in microsoft-graph-docs issue 391): event
+ids are unique across a mailbox's calendars, so ``/me/events/{id}`` reaches an event of any of
+them."""
+
+TRANSACTION_ID_NULL_WHEN_UNSET = True
+"""The v1.0 event page says transactionId "is only returned in a response payload if an app has
+set it"; a real create answer quoted on a Q&A site (developreference.com, "Expanding
+singleValueExtendedProperty not working...") shows ``"transactionId": null``. GUESS: the
+simulator answers ``null`` when unset, as observed; clients must accept absent and null."""
 
 EVENT_DEFAULTS = {
     "importance": "normal", "sensitivity": "normal", "showAs": "busy", "isReminderOn": True,
@@ -292,9 +303,10 @@ requests in a 10 minute period and 4 concurrent requests. Configurable."""
 
 THROTTLED = ("ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
              "Application is over its MailboxRequestRate limit.")
-"""GUESS from memory of real answers: 429 code ``ApplicationThrottled`` names the limit
-(MailboxConcurrency, ...). ``Retry-After`` in whole seconds: 1 for concurrency, the seconds until
-the window has room for the request rate (GUESS)."""
+"""FACT-ish (a real answer quoted in calcom/cal.diy pull request 343): 429 ``ApplicationThrottled``
+"Application is over its MailboxConcurrency limit."; GUESS: the request-rate variant's
+wording. ``Retry-After`` in whole seconds: 1 for concurrency, the seconds until the window has
+room for the request rate (GUESS)."""
 
 TOO_MANY_REQUESTS = ("TooManyRequests", "Please retry again later.")
 """FACT (fact file, throttling page): the generic 429 body, used for the ``burst_429`` fault."""

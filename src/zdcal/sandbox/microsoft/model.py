@@ -86,8 +86,8 @@ class Subscription:
     subscription_id: str
     user_id: str
     resource: str
-    calendar_id: str | None
-    """None: every calendar of the mailbox (``me/events``)."""
+    calendar_id: str
+    """The watched calendar (``me/events``: the default one)."""
     change_types: tuple[str, ...]
     notification_url: str
     lifecycle_url: str | None

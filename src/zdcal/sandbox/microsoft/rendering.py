@@ -52,6 +52,7 @@ def render_event(event: StoredEvent, user: User, *, zone: str | None = None,
         "lastModifiedDateTime": graph_time(event.modified),
         "changeKey": event.change_key,
         "categories": fields.get("categories", []),
+        "transactionId": event.transaction_id,  # null when unset (assumptions)
         "originalStartTimeZone": fields["start"]["timeZone"],
         "originalEndTimeZone": fields["end"]["timeZone"],
         "iCalUId": event.ical_uid,
@@ -89,8 +90,6 @@ def render_event(event: StoredEvent, user: User, *, zone: str | None = None,
         "organizer": organizer,
         "onlineMeeting": None,
     }
-    if event.transaction_id is not None:
-        rendered["transactionId"] = event.transaction_id  # only when the app set it (FACT)
     properties = expanded(event, expand)
     if properties is not None:
         rendered["singleValueExtendedProperties"] = properties

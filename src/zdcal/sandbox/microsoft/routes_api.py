@@ -74,7 +74,7 @@ class GraphCalendarApi:
 
     # --- helpers ---------------------------------------------------------------------------
     def _calendar(self, user: User, request: Request) -> Calendar | None:
-        """The calendar the path names; None for ``/me/events`` (every calendar)."""
+        """The calendar the path names; None for ``/me/events[/{id}]`` (see the callers)."""
         calendar_id = request.path_params.get("calendar_id")
         if calendar_id is None:
             if "/calendar/" in request.url.path or request.url.path.endswith("/calendar"):
@@ -141,11 +141,12 @@ class GraphCalendarApi:
             return await self._create(request)
         with self.sim.state.lock:
             _, user = self.sim.authenticate(request, assumptions.READ_SCOPES)
-            calendar = self._calendar(user, request)
+            # /me/events lists the default calendar (assumptions.EVENTS_OF_ME)
+            calendar = self._calendar(user, request) or self.sim.state.default_calendar(
+                user.user_id)
             wanted = PropertyFilter.parse(request.query_params.get("$filter"))
-            found = [e for e in self.sim.state.live_events(
-                user.user_id, calendar.calendar_id if calendar else None
-            ) if wanted is None or wanted.keeps(e)]
+            found = [e for e in self.sim.state.live_events(user.user_id, calendar.calendar_id)
+                     if wanted is None or wanted.keeps(e)]
             return self._page(request, user, found)
 
     async def calendar_view(self, request: Request) -> Response:

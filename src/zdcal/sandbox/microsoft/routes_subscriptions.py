@@ -57,8 +57,8 @@ class GraphSubscriptions:
                                         "in the future.")
         return moment
 
-    def _target(self, user: User, resource: object) -> str | None:
-        """The calendar a resource watches (None: every calendar of the mailbox)."""
+    def _target(self, user: User, resource: object) -> str:
+        """The calendar a resource watches (``me/events``: the default one, see assumptions)."""
         text = str(resource) if isinstance(resource, str) else ""
         for pattern in _RESOURCES:
             match = pattern.fullmatch(text)
@@ -74,7 +74,8 @@ class GraphSubscriptions:
                 calendar = self.sim.state.calendars.get(calendar_id)
                 if calendar is None or calendar.user_id != user.user_id:
                     raise GraphError(404, *assumptions.ITEM_NOT_FOUND)
-            return calendar_id
+                return calendar_id
+            return self.sim.state.default_calendar(user.user_id).calendar_id
         raise invalid(f"Resource '{text}' is not supported by the simulator.", "InvalidRequest")
 
     async def create(self, request: Request) -> Response:

@@ -85,7 +85,7 @@ class MicrosoftSimulator:
                 continue
             if subscription.user_id != event.user_id or change_type not in (
                 subscription.change_types
-            ) or subscription.calendar_id not in (None, event.calendar_id):
+            ) or subscription.calendar_id != event.calendar_id:
                 continue
             resource = f"Users/{event.user_id}/Events/{event.event_id}"
             item: dict[str, Any] = {

@@ -3,7 +3,8 @@
 FACT = checked against a Microsoft Learn page (identity platform or Graph v1.0 reference, as
 stored in MicrosoftDocs/entra-docs and microsoftgraph/microsoft-graph-docs-contrib) or the
 project's fact file /work/shared/api/microsoft-graph-calendar.md; GUESS = our choice, with the
-reason. docs/sandbox.md ("Microsoft Graph simulator") summarises these; change both together.
+reason. sandbox-doc.md beside this file (for docs/sandbox.md) summarises these; change both
+together.
 """
 
 from __future__ import annotations
@@ -251,9 +252,10 @@ simulator answers in completion order."""
 SUBSCRIPTION_MAX_MINUTES = 10_080
 """UNCONFIRMED: the subscription resource page revisions stored here say 4,230 minutes (under 3
 days) for Outlook events; newer revisions are reported to say 10,080 minutes (under 7 days)
-without resource data (the issue's figure). Configurable: ``subscription_max_minutes``. GUESS: a
-longer ``expirationDateTime`` is 400 ``ExtensionError`` "Subscription expiration can only be N
-minutes in the future." (message from memory), as is one in the past."""
+without resource data (the issue's figure). Configurable: ``subscription_max_minutes``.
+FACT-ish (a real answer quoted in microsoftgraph/microsoft-graph-docs issue 2988): a longer
+``expirationDateTime`` is 400 ``ExtensionError`` "Subscription expiration can only be 4230
+minutes in the future." (status 400: GUESS); GUESS: one in the past answers the same."""
 
 SUBSCRIPTION_RESOURCES = (r"/?me/events", r"/?users/(?P<user>[^/]+)/events",
                           r"/?me/calendars/(?P<calendar>[^/]+)/events",
@@ -276,8 +278,9 @@ SUBSCRIPTION_VALIDATION_FAILED = (
     "parameter.",
 )
 """FACT (webhook delivery page): POST ``<url>?validationToken=..`` (text/plain), answer 200
-text/plain with the token within 10 s, else the subscription is not created. GUESS: the creator
-gets 400 ``ValidationError`` with this message (from memory). ``lifecycleNotificationUrl`` is
+text/plain with the token within 10 s, else the subscription is not created. FACT-ish (the
+message as quoted in microsoftgraph/java-spring-webhooks-sample issue 82); GUESS: status 400 and
+code ``ValidationError``. ``lifecycleNotificationUrl`` is
 validated the same way (FACT)."""
 
 NOTIFICATION_TIMEOUT_SECONDS = 3.0

@@ -140,10 +140,25 @@ def validate(fields: dict[str, Any]) -> dict[str, Any]:
         body.get("contentType", "text")
     ).lower() not in ("text", "html") or not isinstance(body.get("content", ""), str)):
         raise invalid("Invalid value for body.", "RequestBodyRead")
+    _shapes(kept)
     if kept.get("recurrence") is not None:
         raise GraphError(400, "ErrorInvalidRequest",
                          "Recurring events are not simulated (zdcal sandbox).")
     return kept
+
+
+def _shapes(kept: dict[str, Any]) -> None:
+    """Collections and complex values must have their documented types (else OData refuses
+    to read the body: 400 ``RequestBodyRead``)."""
+    categories = kept.get("categories", [])
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+        raise invalid("categories must be an array of strings.", "RequestBodyRead")
+    for name in ("locations", "attendees"):
+        items = kept.get(name, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise invalid(f"{name} must be an array of objects.", "RequestBodyRead")
+    if not isinstance(kept.get("location", {}), dict):
+        raise invalid("location must be an object.", "RequestBodyRead")
 
 
 def _check_all_day(kept: dict[str, Any], start: datetime, end: datetime) -> None:

@@ -51,11 +51,13 @@ def prefer_page_size(request: Request) -> int | None:
     return max(1, int(match.group(1))) if match else None
 
 
-def int_option(request: Request, name: str, default: int, cap: int | None = None) -> int:
+def int_option(request: Request, name: str, default: int, cap: int | None = None,
+               minimum: int = 0) -> int:
+    """A whole-number query option (``$top``, ``$skip``), capped; 400 below ``minimum``."""
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit():
+    if not raw.isascii() or not raw.isdigit() or int(raw) < minimum:
         raise invalid(f"Invalid value '{raw}' for query option {name}.", "BadRequest")
     value = int(raw)
     return min(value, cap) if cap is not None else value

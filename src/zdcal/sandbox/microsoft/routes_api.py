@@ -117,7 +117,7 @@ class GraphCalendarApi:
         with self.sim.state.lock:
             _, user = self.sim.authenticate(request, assumptions.READ_SCOPES)
             found = self.sim.state.calendars_of(user.user_id)
-            top = int_option(request, "$top", assumptions.CALENDARS_PAGE_DEFAULT)
+            top = int_option(request, "$top", assumptions.CALENDARS_PAGE_DEFAULT, minimum=1)
             skip = int_option(request, "$skip", 0)
             body: dict[str, Any] = {
                 "@odata.context": f"{GRAPH}/$metadata#users('{user.user_id}')/calendars",
@@ -170,7 +170,7 @@ class GraphCalendarApi:
                 raise invalid(f"Invalid $orderby: {order}", "ErrorInvalidUrlQuery")
             found = sorted(found, key=key, reverse=direction.strip().lower() == "desc")
         top = int_option(request, "$top", assumptions.EVENTS_PAGE_DEFAULT,
-                         assumptions.EVENTS_PAGE_MAX)
+                         assumptions.EVENTS_PAGE_MAX, minimum=1)
         skip = int_option(request, "$skip", 0)
         body: dict[str, Any] = {
             "@odata.context": f"{GRAPH}/$metadata#users('{user.user_id}')/events",
@@ -196,7 +196,7 @@ class GraphCalendarApi:
                 if earlier is not None:
                     return self._answer(earlier, user, request, 201)
             extended = apply_properties({}, body.get("singleValueExtendedProperties"))
-            fields = validate(fields)
+            fields = validate(merge({}, fields))  # null means "not set", as in a PATCH
             now = self.sim.now()
             event_id = outlook_id()
             event = StoredEvent(

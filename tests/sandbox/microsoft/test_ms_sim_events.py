@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from ms_sim_support import MARKER, Graph, error_code, timed_event
+from ms_sim_support import MARKER, Graph, error_code, mint, timed_event
 
 
 def _calendars(graph: Graph) -> list[dict[str, Any]]:
@@ -194,3 +194,18 @@ def test_unknown_paths_and_oversized_bodies_answer_in_graph_shape(graph: Graph) 
         "contentType": "text", "content": "x" * (4 * 1024 * 1024 + 1)}))
     assert (huge.status_code, error_code(huge)) == (413, "RequestEntityTooLarge")
     assert graph.get("/me/events").json()["value"] == []
+
+
+def test_control_adds_a_user_with_calendars(http: httpx.Client) -> None:
+    added = http.post("/_sandbox/users", json={
+        "email": "new@contoso.example", "displayName": "New Agent",
+        "calendars": [{"name": "Main"}, {"name": "Boss", "canEdit": False,
+                                         "owner": "boss@contoso.example"}]})
+    assert added.status_code == 201, added.text
+    graph = Graph(http, mint(http, "new@contoso.example"))
+    calendars = graph.get("/me/calendars").json()["value"]
+    assert [(c["name"], c["canEdit"], c["isDefaultCalendar"]) for c in calendars] == [
+        ("Main", True, True), ("Boss", False, False)]
+    assert [c["id"] for c in calendars] == added.json()["calendars"]
+    assert http.post("/_sandbox/users", json={"email": "new@contoso.example"}).status_code == 409
+    assert graph.problems == []

@@ -3,6 +3,7 @@ deletion, lifecycle notifications, retries."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -47,6 +48,8 @@ class Receiver:
         if token is not None:
             if request.url.path.startswith("/refuse"):
                 return PlainTextResponse("nope")
+            if request.url.path.startswith("/slow"):
+                await asyncio.sleep(0.5)
             return PlainTextResponse(token)
         body = json.loads(await request.body())
         with self.lock:
@@ -178,7 +181,8 @@ def test_subscription_shape_and_refusals(graph: Graph, receiver: tuple[str, Rece
 
 @pytest.fixture
 def retrying_server() -> Iterator[ServerThread]:
-    config = MicrosoftSimConfig(notification_retry_delays=(0.05, 0.05))
+    config = MicrosoftSimConfig(notification_retry_delays=(0.05, 0.05),
+                                validation_timeout_seconds=0.2)
     with ServerThread(create_app(config)) as server:
         yield server
 
@@ -197,4 +201,15 @@ def test_failed_delivery_is_retried(retrying_server: ServerThread,
         deliveries = http.get("/_sandbox/stats").json()["deliveries"]
         changes = [(d["status"], d["attempt"]) for d in deliveries if d["kind"] == "change"]
         assert changes == [(503, 1), (202, 2)]
+        assert graph.problems == []
+
+
+def test_a_handshake_answered_too_late_fails(retrying_server: ServerThread,
+                                             receiver: tuple[str, Receiver]) -> None:
+    base, _ = receiver
+    with httpx.Client(base_url=retrying_server.base_url, timeout=10) as http:
+        graph = Graph(http, mint(http))
+        late = _subscribe(graph, base + "/slow")
+        assert (late.status_code, error_code(late)) == (400, "ValidationError")
+        assert graph.get("/subscriptions").json()["value"] == []
         assert graph.problems == []

@@ -245,6 +245,7 @@ def test_o365_finds_a_marked_event_by_extended_property_filter(
                 "start": {"dateTime": "2030-07-01T09:00:00", "timeZone": "UTC"},
                 "end": {"dateTime": "2030-07-01T10:00:00", "timeZone": "UTC"}})
             assert made.status_code == 201
+            assert body_problems(made.json()) == []
     wanted = f"singleValueExtendedProperties/Any(ep: ep/id eq '{MARKER}' and ep/value eq 'acme:9')"
     found = list(calendar.get_events(query=wanted, include_recurring=False))
     assert [e.subject for e in found] == ["marked acme:9"]

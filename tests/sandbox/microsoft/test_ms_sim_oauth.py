@@ -12,6 +12,7 @@ from ms_sim_support import (
     CLIENT_ID,
     REDIRECT_URI,
     TENANT,
+    Graph,
     authorize,
     connect,
     exchange,
@@ -37,9 +38,11 @@ def test_consent_with_pkce_gives_tokens_that_work_on_graph(http: httpx.Client) -
     assert tokens["token_type"] == "Bearer"
     assert tokens["expires_in"] == 3599
     assert set(tokens["scope"].split()) == {"Calendars.ReadWrite", "User.Read"}
-    me = http.get("/v1.0/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    graph = Graph(http, tokens["access_token"])
+    me = graph.get("/me")
     assert me.status_code == 200
     assert me.json()["mail"] == AGENT
+    assert graph.problems == []
     assert "id_token" not in tokens  # no openid asked
 
 
@@ -71,9 +74,11 @@ def test_revoked_user_gets_invalid_grant_and_401(http: httpx.Client) -> None:
     tokens = connect(http)
     assert http.post(f"/_sandbox/users/{AGENT}/revoke").status_code == 200
     _aadsts(refresh(http, tokens["refresh_token"]), "invalid_grant", 70008)
-    me = http.get("/v1.0/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    graph = Graph(http, tokens["access_token"])
+    me = graph.get("/me")
     assert me.status_code == 401
     assert me.json()["error"]["code"] == "InvalidAuthenticationToken"
+    assert graph.problems == []
 
 
 def test_bad_client_secret_and_unknown_grant(http: httpx.Client) -> None:
@@ -97,9 +102,11 @@ def test_tenants_common_and_own_id_work_others_do_not(http: httpx.Client) -> Non
 
 def test_missing_scope_on_graph_is_403(http: httpx.Client) -> None:
     token = mint(http, scope="User.Read")
-    answer = http.get("/v1.0/me/calendars", headers={"Authorization": f"Bearer {token}"})
+    graph = Graph(http, token)
+    answer = graph.get("/me/calendars")
     assert answer.status_code == 403
     assert answer.json()["error"]["code"] == "ErrorAccessDenied"
+    assert graph.problems == []
 
 
 @pytest.fixture

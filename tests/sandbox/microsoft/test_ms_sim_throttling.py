@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from graph_shapes import body_problems
 from ms_sim_support import OTHER, Graph, error_code, mint
 
 from zdcal.sandbox.microsoft import MicrosoftSimConfig, create_app
@@ -27,6 +28,7 @@ def test_more_than_four_concurrent_requests_are_throttled(
     http.post("/_sandbox/faults", json={"latency_ms": 300})
     answers = asyncio.run(_burst(ms_server.base_url, graph.token, 7))
     http.post("/_sandbox/faults", json={"latency_ms": 0})
+    assert [p for a in answers for p in body_problems(a.json())] == []
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200] * 4 + [429] * 3
     throttled = next(a for a in answers if a.status_code == 429)

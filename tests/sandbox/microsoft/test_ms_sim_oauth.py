@@ -120,3 +120,18 @@ def test_strict_rotation_knob_kills_the_old_refresh_token(strict_server: ServerT
         first = connect(http)["refresh_token"]
         assert refresh(http, first).status_code == 200
         _aadsts(refresh(http, first), "invalid_grant", 700082)
+
+
+def test_silent_sign_in_and_unknown_client(http: httpx.Client) -> None:
+    params = {"client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI, "response_type": "code",
+              "scope": "Calendars.ReadWrite", "prompt": "none", "login_hint": AGENT,
+              "state": "s"}
+    before = http.get("/common/oauth2/v2.0/authorize", params=params)
+    assert before.status_code == 302
+    assert "error=interaction_required" in before.headers["location"]
+    connect(http)
+    after = http.get("/common/oauth2/v2.0/authorize", params=params)
+    assert "code=" in after.headers["location"]
+    unknown = http.get("/common/oauth2/v2.0/authorize", params={**params, "client_id": "x"})
+    assert unknown.status_code == 400
+    assert "AADSTS700016" in unknown.text

@@ -142,6 +142,11 @@ set it"; a real create answer quoted on a Q&A site (developreference.com, "Expan
 singleValueExtendedProperty not working...") shows ``"transactionId": null``. GUESS: the
 simulator answers ``null`` when unset, as observed; clients must accept absent and null."""
 
+IDS_NEVER_CHANGE = True
+"""FACT (fact file): regular Outlook ids can change when an item moves to another folder, and
+``Prefer: IdType="ImmutableId"`` asks for ids that do not. GUESS (a simulator limit): events
+cannot move between calendars here, so every id is immutable and the header changes nothing."""
+
 EVENT_DEFAULTS = {
     "importance": "normal", "sensitivity": "normal", "showAs": "busy", "isReminderOn": True,
     "reminderMinutesBeforeStart": 15, "isAllDay": False, "responseRequested": True,

@@ -34,3 +34,7 @@ def test_nothing_outside_the_calendars_package_imports_cronofy() -> None:
 
 def test_nothing_outside_the_calendars_package_imports_caldav() -> None:
     assert _importers_of("zdcal.calendars.caldav") == set()
+
+
+def test_nothing_outside_the_calendars_package_imports_google() -> None:
+    assert _importers_of("zdcal.calendars.google") == set()

@@ -84,7 +84,7 @@ class Runtime(AsyncClosing):
         if backend not in self.calendar_limiters:
             from zdcal.calendars.registry import kind
 
-            self.calendar_limiters[backend] = kind(backend).application_limiter()
+            self.calendar_limiters[backend] = kind(backend).application_limiter(self.settings)
         return self.calendar_limiters[backend]
 
     @cached_property

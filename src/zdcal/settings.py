@@ -50,10 +50,46 @@ class Settings(BaseSettings):
     cronofy_client_id: str = ""
     cronofy_client_secret: SecretStr = SecretStr("")
 
+    google_client_id: str = Field(default="", description="The Google OAuth client's id.")
+    google_client_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="The Google OAuth client's secret; also keys the push channels' tokens.",
+    )
+    google_api_url: str = Field(
+        default="https://www.googleapis.com",
+        description="Where the Calendar API (/calendar/v3) and its batch endpoint "
+        "(/batch/calendar/v3) live.",
+    )
+    google_oauth_url: str = Field(
+        default="https://accounts.google.com",
+        description="Where browsers authorize (/o/oauth2/v2/auth).",
+    )
+    google_token_url: str = Field(
+        default="https://oauth2.googleapis.com/token", description="Google's token endpoint."
+    )
+    google_revoke_url: str = Field(
+        default="https://oauth2.googleapis.com/revoke", description="Google's revoke endpoint."
+    )
+    google_requests_per_minute_per_project: int = Field(
+        default=10_000, gt=0,
+        description="Google Calendar's per-project quota (requests per minute), paced for "
+        "the whole process.",
+    )
+    google_requests_per_minute_per_user: int = Field(
+        default=600, gt=0,
+        description="Google Calendar's per-user quota (requests per minute), paced per "
+        "connected Google account.",
+    )
+
     http_timeout_seconds: float = 20.0
     webhook_replay_window_seconds: int = 300
     sweep_interval_seconds: int = 120
     verify_interval_seconds: int = 86_400
+    channel_renewal_seconds: int = Field(
+        default=3600, ge=60,
+        description="How often each account's push channels that expire (Google's) are "
+        "looked at; one due within a day is replaced.",
+    )
     caldav_poll_seconds: float = Field(
         default=60.0, gt=0,
         description="How often each CalDAV agent's calendar is read for their changes "
@@ -176,6 +212,8 @@ class Settings(BaseSettings):
         api, app = cronofy_hosts(self.cronofy_data_center)
         self.cronofy_api_url = (self.cronofy_api_url or api).rstrip("/")
         self.cronofy_app_url = (self.cronofy_app_url or app).rstrip("/")
+        self.google_api_url = self.google_api_url.rstrip("/")
+        self.google_oauth_url = self.google_oauth_url.rstrip("/")
         self.public_url = self.public_url.rstrip("/")
         if not self.smtp_port:
             self.smtp_port = {"starttls": 587, "ssl": 465, "none": 25}[self.smtp_security]

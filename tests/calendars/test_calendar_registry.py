@@ -52,7 +52,7 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
 def build(settings: Settings, http: httpx.AsyncClient) -> CalendarBackend:
     cronofy = kind("cronofy")
     return cronofy.build(
-        BackendWiring(settings, http, cronofy.application_limiter(), SystemClock(), None)
+        BackendWiring(settings, http, cronofy.application_limiter(settings), SystemClock(), None)
     )
 
 
@@ -77,7 +77,9 @@ async def test_an_unknown_oauth_code_is_a_neutral_refusal(settings: Settings) ->
     async with httpx.AsyncClient() as http:
         backend = build(settings, http)
         with pytest.raises(CalendarRejected):
-            await backend.link("no-such-code", settings.public_url + "/calendar/callback")
+            await backend.link(
+                    "no-such-code", settings.public_url + "/calendar/callback", "verifier"
+                )
 
 
 async def test_tokens_the_service_refuses_mean_reconnecting(settings: Settings) -> None:

@@ -230,3 +230,25 @@ def test_backoff_stays_within_its_step(
     step = min(cap, base * 2.0**retry)
     delay = policy.backoff(retry, random.Random(seed))
     assert step * (1 - jitter) - 1e-9 <= delay <= step + 1e-9
+
+
+@pytest.mark.anyio
+async def test_a_vendors_own_slow_down_is_retried_like_a_429() -> None:
+    """Google says "slow down" with a 403 (rateLimitExceeded) too: retried like a 429,
+    even for a non-idempotent request; any other 403 is the caller's."""
+    slowed = httpx.Response(403, json={"error": {"errors": [{"reason": "rateLimitExceeded"}]}})
+    refused = httpx.Response(403, json={"error": {"errors": [{"reason": "forbidden"}]}})
+
+    def slow_down(response: httpx.Response) -> bool:
+        return b"rateLimitExceeded" in response.content
+
+    for answers, statuses in (((slowed, ok()), [200, 2]), ((refused, ok()), [403, 1])):
+        remote = ScriptedRemote(*answers)
+        sleep = RecordingSleep()
+        async with remote.client() as http:
+            request = http.build_request("POST", URL, json={"a": 1})
+            response = await send(http, request, policy=FAST, idempotent=False, sleep=sleep,
+                                  rng=random.Random(7), clock=SettableClock(),
+                                  slow_down=slow_down)
+        assert [response.status_code, len(remote.requests)] == statuses
+        assert sleep.delays == ([1.0] if statuses[0] == 200 else [])

@@ -13,6 +13,7 @@ import pytest
 from clients.conftest import Sim
 from clients.remote_script import RecordingSleep
 from zdcal.http import RetryPolicy
+from zdcal.http.oauth import make_pkce_pair
 from zdcal.zendesk import (
     ApiTokenAuth,
     Forbidden,
@@ -310,7 +311,7 @@ async def authorize_as(sim: Sim, user_id: int, challenge: str, scope: str) -> st
 
 @pytest.mark.anyio
 async def test_oauth_code_flow_then_expiry_refresh_and_rotation(zendesk_sim: Sim) -> None:
-    pair = zendesk_oauth.make_pkce_pair()
+    pair = make_pkce_pair()
     code = await authorize_as(zendesk_sim, 1001, pair.challenge, "read write")
     async with httpx.AsyncClient() as http:
         tokens = await zendesk_oauth.exchange_code(

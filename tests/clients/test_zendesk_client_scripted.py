@@ -24,6 +24,7 @@ from clients.remote_script import (
     SettableClock,
     load_fixture,
 )
+from zdcal.http.oauth import make_pkce_pair
 from zdcal.zendesk import (
     ApiTokenAuth,
     Forbidden,
@@ -39,7 +40,7 @@ from zdcal.zendesk import (
     ZendeskClient,
     ZendeskError,
 )
-from zdcal.zendesk.oauth import authorize_url, make_pkce_pair
+from zdcal.zendesk.oauth import authorize_url
 
 BASE = "https://acme.zendesk.com"
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from zdcal.domain import Action
@@ -228,6 +228,31 @@ class PushNotice:
     """The backend's own name for it (counted in metrics)."""
     channel_id: str | None
     callback_url: str | None
+    """The address the notice says it was sent to (None: the service does not say; the
+    channel id alone then ties it to the agent)."""
+
+
+@dataclass(frozen=True)
+class PushChannel:
+    """An agent's push channel as the calendar service made it; sync stores it on the
+    agent (``channel_id``, ``channel_resource_id``, ``channel_expires_at``) so that a
+    backend whose service cannot list channels (Google) can stop or renew it."""
+
+    channel_id: str
+    resource_id: str | None = None
+    """The service's id of what the channel watches, when stopping needs it."""
+    expires_at: datetime | None = None
+    """When the service stops pushing on it by itself (None: it does not expire)."""
+
+
+CHANNEL_RENEW_BEFORE = timedelta(days=1)
+"""A channel that expires is replaced this long before it does (the worker looks for
+such channels every ``channel_renewal_seconds``; a day leaves many chances)."""
+
+
+def channel_due_for_renewal(expires_at: datetime | None, now: datetime) -> bool:
+    """Whether a channel expiring at ``expires_at`` must be replaced now."""
+    return expires_at is not None and expires_at - now <= CHANNEL_RENEW_BEFORE
 
 
 class PushRefused(Exception):
@@ -295,9 +320,9 @@ class CalendarConnector(Protocol):
         """Withdraw zdcal's authorization to the agent's calendar account."""
         ...
 
-    async def ensure_channel(self, agent: Agent, callback_url: str) -> str | None:
-        """A push channel for our events to ``callback_url``: the existing one, or a new
-        one. Returns its id; None for a backend that is polled."""
+    async def ensure_channel(self, agent: Agent, callback_url: str) -> PushChannel | None:
+        """A push channel for our events to ``callback_url``: the existing one (while it
+        is not due for renewal), or a new one; None for a backend that is polled."""
         ...
 
     async def close_channel(self, agent: Agent, callback_url: str) -> None:
@@ -326,12 +351,15 @@ class CalendarBackend(Protocol):
 class OAuthLinking(Protocol):
     """A backend whose agents connect by OAuth (``Connection.OAUTH``)."""
 
-    def authorize_url(self, redirect_uri: str, state: str) -> str:
-        """Where to send an agent to authorize zdcal (OAuth)."""
+    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
+        """Where to send an agent to authorize zdcal (OAuth). ``code_challenge`` is the
+        flow's PKCE S256 challenge (:func:`zdcal.http.oauth.make_pkce_pair`); a service
+        without PKCE leaves it out."""
         ...
 
-    async def link(self, code: str, redirect_uri: str) -> LinkedAccount:
-        """Trade the OAuth answer's code for the agent's tokens."""
+    async def link(self, code: str, redirect_uri: str, code_verifier: str) -> LinkedAccount:
+        """Trade the OAuth answer's code (and the flow's PKCE verifier) for the agent's
+        tokens."""
         ...
 
     async def link_tokens(
@@ -370,9 +398,10 @@ class CredentialsLinking(Protocol):
 class PushChannels(Protocol):
     """A backend whose calendars push changes (``capabilities.push``)."""
 
-    async def ensure_channel(self, agent: Agent, callback_url: str) -> str:
-        """A push channel for our events to ``callback_url``: the existing one, or a new
-        one. Returns its id."""
+    async def ensure_channel(self, agent: Agent, callback_url: str) -> PushChannel:
+        """A push channel for our events to ``callback_url``: the existing one (while
+        :func:`channel_due_for_renewal` says no), or a new one (the one it replaces is
+        closed)."""
         ...
 
     async def close_channel(self, agent: Agent, callback_url: str) -> None:

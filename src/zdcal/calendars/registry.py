@@ -16,6 +16,8 @@ from zdcal.calendars.base import (
     AgentCalendar,
     CalendarBackend,
     Capabilities,
+    Connection,
+    PushChannel,
     TokenCoordinator,
     push_channels,
 )
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 BACKENDS: dict[str, str] = {
     "cronofy": "zdcal.calendars.cronofy.kind:CRONOFY",
     "caldav": "zdcal.calendars.caldav.kind:CALDAV",
+    "google": "zdcal.calendars.google.kind:GOOGLE",
 }
 """Each backend's name and where its :class:`BackendKind` lives ("module:attribute")."""
 
@@ -55,9 +58,17 @@ class BackendWiring:
 
 class BackendKind(Protocol):
     name: str
+    connection: Connection
+    """How its agents connect (the pages offer a button or a form accordingly)."""
 
-    def application_limiter(self) -> RateLimiter:
-        """A fresh limiter holding the service's per-application limits."""
+    def configured(self, settings: Settings) -> bool:
+        """Whether the operator set it up (e.g. registered an OAuth client), so agents
+        may be offered it."""
+        ...
+
+    def application_limiter(self, settings: Settings) -> RateLimiter:
+        """A fresh limiter holding the service's per-application limits (as the settings
+        set them, where they can)."""
         ...
 
     def build(self, wiring: BackendWiring) -> CalendarBackend: ...
@@ -69,6 +80,14 @@ class UnknownCalendarBackend(LookupError):
 
 def names() -> list[str]:
     return sorted(BACKENDS)
+
+
+def offered(settings: Settings, connection: Connection) -> list[str]:
+    """The backends agents may connect with ``connection``, the default first."""
+    found = [
+        n for n in BACKENDS if kind(n).connection is connection and kind(n).configured(settings)
+    ]
+    return sorted(found, key=lambda n: (n != DEFAULT_BACKEND, n))
 
 
 def kind(name: str) -> BackendKind:
@@ -107,7 +126,7 @@ class CalendarBackends:
     async def revoke(self, agent: Agent) -> None:
         await self.of(agent).revoke(agent)
 
-    async def ensure_channel(self, agent: Agent, callback_url: str) -> str | None:
+    async def ensure_channel(self, agent: Agent, callback_url: str) -> PushChannel | None:
         channels = push_channels(self.of(agent))
         return None if channels is None else await channels.ensure_channel(agent, callback_url)
 

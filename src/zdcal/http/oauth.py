@@ -6,7 +6,11 @@ Each vendor keeps its own endpoints, its own token type and its own typed errors
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -37,6 +41,27 @@ def authorization_url(
     return f"{endpoint}?{urlencode(params)}"
 
 
+@dataclass(frozen=True)
+class PkcePair:
+    """A PKCE code verifier (kept secret until the exchange) and its S256 challenge."""
+
+    verifier: str = field(repr=False)
+    challenge: str
+
+
+def make_pkce_pair() -> PkcePair:
+    """A fresh random verifier (86 URL-safe characters) and its S256 challenge."""
+    verifier = secrets.token_urlsafe(64)
+    return PkcePair(verifier=verifier, challenge=pkce_challenge(verifier))
+
+
+def pkce_challenge(verifier: str) -> str:
+    """The S256 ``code_challenge`` of a PKCE ``code_verifier`` (RFC 7636 4.2): the
+    verifier's SHA-256, base64url without padding."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 def grant(grant_type: str, client_id: str, client_secret: str, **fields: str) -> dict[str, Any]:
     """A token request's body: the grant type, the client's credentials, then ``fields``."""
     return {
@@ -57,12 +82,17 @@ async def post_token_request(
     policy: RetryPolicy = TOKEN_POLICY,
     clock: Clock | None = None,
     sleep: Sleep,
+    form: bool = False,
 ) -> httpx.Response:
-    """POST ``body`` as JSON to a token endpoint; answer the response, whatever its status.
+    """POST ``body`` to a token endpoint, as JSON or (``form``) form-encoded as RFC 6749
+    has it; answer the response, whatever its status.
 
     No answer at all raises ``unreachable("<service> token endpoint unreachable: ...")``.
     """
-    request = http.build_request("POST", url, json=body, headers={"Accept": "application/json"})
+    encoded: dict[str, Any] = {"data": body} if form else {"json": body}
+    request = http.build_request(
+        "POST", url, headers={"Accept": "application/json"}, **encoded
+    )
     try:
         return await send(http, request, policy=policy, idempotent=False, clock=clock, sleep=sleep)
     except httpx.TransportError as exc:

@@ -18,12 +18,19 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 MIN_WAIT_SECONDS = 0.001
 DEFAULT_MARGIN_SECONDS = 0.1
 """Added to each window: the server counts a request when it gets to it, which can be
 tens of milliseconds after we sent it (its own queue, the network); without the slack
 the first request of a window can land inside the next one and be refused."""
+
+
+class Pacer(Protocol):
+    """Anything a request waits on before it is sent (:class:`RateLimiter`, :class:`AllOf`)."""
+
+    async def acquire(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -98,3 +105,20 @@ class RateLimiter:
                     return
                 # At least a millisecond, so a coarse clock cannot make us spin.
                 await self._sleep(max(wait, MIN_WAIT_SECONDS))
+
+
+class AllOf:
+    """Several limiters at once: a request waits for room in each, in the order given.
+
+    For services whose limits are shared at different scopes, e.g. Google's per-user
+    quota (one limiter per account) inside its per-project one (one per process). Put
+    the narrower first: a request then holds its place in the wider one only once its
+    own scope has room.
+    """
+
+    def __init__(self, *limiters: Pacer) -> None:
+        self._limiters = limiters
+
+    async def acquire(self) -> None:
+        for limiter in self._limiters:
+            await limiter.acquire()

@@ -21,8 +21,8 @@ from zdcal import __version__
 from zdcal.clock import Clock, SystemClock
 from zdcal.closing import AsyncClosing
 from zdcal.http.credentials import RefreshingCredential
-from zdcal.http.pacing import RateLimiter
-from zdcal.http.retry import RetryPolicy, Sleep, send
+from zdcal.http.pacing import Pacer
+from zdcal.http.retry import RetryPolicy, Sleep, SlowDown, send
 
 USER_AGENT = f"zdcal/{__version__}"
 
@@ -49,7 +49,7 @@ class HttpOptions(TypedDict, total=False):
     http: httpx.AsyncClient | None
     verify: ssl.SSLContext | bool
     policy: RetryPolicy | None
-    limiter: RateLimiter | None
+    limiter: Pacer | None
     timeout: float
     clock: Clock | None
     sleep: Sleep
@@ -61,7 +61,8 @@ class RemoteApi(AsyncClosing):
     failure to reach it with ``on_failure``. Owns the httpx client only if it made it.
 
     ``base_url`` (if given) is where :meth:`url` paths start and the only origin
-    :meth:`same_origin` accepts: credentials go nowhere else.
+    :meth:`same_origin` accepts: credentials go nowhere else. ``slow_down`` recognises
+    the API's own "slow down" answers that are not 429s (retried like them).
     """
 
     def __init__(
@@ -69,8 +70,10 @@ class RemoteApi(AsyncClosing):
         base_url: str = "",
         *,
         on_failure: TransportFailure,
+        slow_down: SlowDown | None = None,
         **options: Unpack[HttpOptions],
     ) -> None:
+        self._slow_down = slow_down
         self.base_url = base_url.rstrip("/")
         self._origin = urlsplit(self.base_url)[:2]
         self._on_failure = on_failure
@@ -128,6 +131,7 @@ class RemoteApi(AsyncClosing):
                 sleep=self.sleep,
                 rng=self.rng,
                 clock=self.clock,
+                slow_down=self._slow_down,
             )
         except httpx.TransportError as exc:
             raise self._on_failure(exc, request) from exc
@@ -141,11 +145,15 @@ class RemoteApi(AsyncClosing):
         idempotent: bool,
         params: Any = None,
         json: Any = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
         authorization: Callable[[Credential], str],
         expiring: Callable[[Credential, datetime], bool],
         refreshable: Callable[[Credential], bool] = lambda _: True,
     ) -> httpx.Response:
-        """:meth:`send` to a JSON API with ``credential`` as the ``Authorization`` header.
+        """:meth:`send` to a JSON API with ``credential`` as the ``Authorization`` header
+        (``content`` of ``content_type`` instead of ``json`` for other bodies, such as a
+        multipart batch).
 
         A refreshable credential is refreshed first when ``expiring`` now, and once after
         a 401, then the request is sent once more: tokens die early (revocation, clock
@@ -154,8 +162,11 @@ class RemoteApi(AsyncClosing):
 
         async def send_as(current: Credential) -> httpx.Response:
             headers = {"Authorization": authorization(current), "Accept": "application/json"}
+            if content_type is not None:
+                headers["Content-Type"] = content_type
             return await self.send(
-                method, url, headers=headers, params=params, json=json, idempotent=idempotent
+                method, url, headers=headers, params=params, json=json, content=content,
+                idempotent=idempotent,
             )
 
         current = credential.current

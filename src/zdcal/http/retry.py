@@ -9,6 +9,8 @@ Rules (one policy for every remote API):
   idempotent requests, because the server may already have acted on the first attempt.
 * **Connection failures** (nothing reached the server: connect errors, connect and pool
   timeouts) are retried for every request, since the request provably never left us.
+* A vendor's own "slow down" that is not a 429 (Google's 403 ``rateLimitExceeded``) is
+  retried like a 429 when the client says so (``slow_down``).
 * Everything is bounded by ``max_attempts`` and by ``max_total_wait`` seconds of sleeping.
 
 :func:`send` returns the final response, whatever its status, or raises the last
@@ -29,11 +31,14 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from zdcal.clock import Clock, SystemClock
-from zdcal.http.pacing import RateLimiter
+from zdcal.http.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+
+SlowDown = Callable[[httpx.Response], bool]
+"""Whether a response that is not a 429 still says "slow down" (a vendor's own way)."""
 
 # Failures where the request certainly never reached the server: safe to repeat for any method.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -131,17 +136,19 @@ async def send(
     *,
     policy: RetryPolicy,
     idempotent: bool,
-    limiter: RateLimiter | None = None,
+    limiter: Pacer | None = None,
     sleep: Sleep = asyncio.sleep,
     rng: random.Random | None = None,
     clock: Clock | None = None,
+    slow_down: SlowDown | None = None,
 ) -> httpx.Response:
     """Send ``request``, retrying per ``policy``; return the final response.
 
     Raises the last ``httpx.TransportError`` when no attempt produced a response (at
     once for a failed TLS handshake: :func:`is_tls_failure`). A
     retryable status that outlasts the policy is returned as is, for the caller to map.
-    ``limiter`` (if any) is awaited before every attempt, retries included.
+    ``limiter`` (if any) is awaited before every attempt, retries included. A response
+    ``slow_down`` recognises is retried like a 429.
     """
     rng = rng or random.Random()
     clock = clock or SystemClock()
@@ -173,7 +180,8 @@ async def send(
             waited += delay
             continue
 
-        if not is_retryable_status(response.status_code, idempotent=idempotent):
+        slowed = slow_down is not None and slow_down(response)
+        if not slowed and not is_retryable_status(response.status_code, idempotent=idempotent):
             return response
         if attempt >= policy.max_attempts:
             return response

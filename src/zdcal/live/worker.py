@@ -125,6 +125,7 @@ class AccountProgress:
     report: SyncReport = field(default_factory=SyncReport)
     last_sweep: datetime | None = None
     last_verify: datetime | None = None
+    last_channel_check: datetime | None = None
     last_error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -161,6 +162,7 @@ class Workers:
         self.collect_window = collect_window
         self.sweep_interval = sweep_interval or services.settings.sweep_interval_seconds
         self.verify_interval = verify_interval or services.settings.verify_interval_seconds
+        self.channel_interval = services.settings.channel_renewal_seconds
         self.tick = tick
         self._wake = asyncio.Event()
         self._calendar_wake = asyncio.Event()
@@ -378,6 +380,9 @@ class Workers:
                         progress.last_verify = now  # first verify one interval after start
                     else:
                         await self._run(account.id, "verify", self._verify, wait=0.0)
+                if self._due(progress.last_channel_check, self.channel_interval, now):
+                    await self._run(account.id, "channel renewal", self._renew_channels,
+                                    wait=0.0)
                 if account.last_webhook_at or progress.last_sweep:
                     lag = (now - (progress.last_sweep or now)).total_seconds()
                     self.services.metrics.sync_lag.labels(account.subdomain).set(lag)
@@ -395,6 +400,10 @@ class Workers:
     @staticmethod
     async def _retry(sync: AccountSync) -> None:
         await sync.retry_failed()
+
+    async def _renew_channels(self, sync: AccountSync) -> None:
+        await sync.renew_channels()
+        self._progress_of(sync.account.id).last_channel_check = self.services.clock.now()
 
     async def _verify(self, sync: AccountSync) -> None:
         await sync.verify()

@@ -7,6 +7,7 @@ delayed or failed, so a test can always steer and inspect a simulator.
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
@@ -62,12 +63,76 @@ class Faults:
         return asdict(self)
 
 
+@dataclass
+class ScriptedFailure:
+    """The next ``count`` API requests matching ``method`` and ``path`` fail with ``status``.
+
+    Random knobs prove a client survives noise; a script proves what it does on one exact
+    answer (a 410 on the next sync read, three 503s on an insert) without flaky odds.
+    """
+
+    status: int
+    count: int = 1
+    method: str | None = None
+    """HTTP method to match (any when None)."""
+    path: str | None = None
+    """``fnmatch`` pattern on the path below the mount point (any when None)."""
+    reason: str | None = None
+    """The simulator's name for the error (Google's ``reason``); None: its default."""
+
+    @classmethod
+    def from_json(cls, body: object) -> ScriptedFailure:
+        """Read ``{"status": 503, "count": 2, "method": "POST", "path": "/x/*"}``."""
+        if not isinstance(body, dict):
+            raise ValueError("a scripted failure is a JSON object")
+        unknown = set(body) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown scripted failure fields {sorted(unknown)}")
+        status, count = body.get("status"), body.get("count", 1)
+        if not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError("status must be an HTTP error status (400..599)")
+        if not isinstance(count, int) or not 1 <= count <= 1_000_000:
+            raise ValueError("count must be a whole number from 1")
+        texts = {name: body.get(name) for name in ("method", "path", "reason")}
+        for name, value in texts.items():
+            if value is not None and not (isinstance(value, str) and value):
+                raise ValueError(f"{name} must be a non-empty string")
+        method = texts["method"].upper() if texts["method"] else None
+        return cls(status, count, method, texts["path"], texts["reason"])
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method.upper()) and (
+            self.path is None or fnmatch.fnmatchcase(path, self.path)
+        )
+
+
 class FaultInjector:
     """Holds the knobs and the random source; decides per request and per delivery."""
 
     def __init__(self, faults: Faults | None = None) -> None:
         self.faults = faults or Faults()
         self.random = random.Random(self.faults.seed)
+        self.scripted: list[ScriptedFailure] = []
+        """Pending scripted failures, the first matching one used first."""
+
+    def script(self, failure: ScriptedFailure) -> None:
+        self.scripted.append(failure)
+
+    def take_scripted(
+        self, method: str, path: str, *, named_only: bool = False
+    ) -> ScriptedFailure | None:
+        """The scripted failure this request meets (its count goes down by one), or None.
+        ``named_only``: only failures whose ``path`` pattern was given (an envelope such as
+        Google's batch request is hit only when a script names it)."""
+        for failure in self.scripted:
+            if named_only and failure.path is None:
+                continue
+            if failure.matches(method, path):
+                failure.count -= 1
+                if failure.count <= 0:
+                    self.scripted.remove(failure)
+                return failure
+        return None
 
     def configure(self, values: dict[str, Any]) -> None:
         self.faults.update(values)
@@ -91,6 +156,28 @@ class FaultInjector:
         duplicate = f.webhook_duplicate_rate and self.random.random() < f.webhook_duplicate_rate
         copies = 2 if duplicate else 1
         return [self.random.uniform(0, f.webhook_delay_ms) / 1000.0 for _ in range(copies)]
+
+
+def knobs_from_json(values: object) -> dict[str, Any]:
+    """The body of ``PUT /_sandbox/faults``, checked to be an object (its knobs are checked
+    by :meth:`Faults.update`)."""
+    if not isinstance(values, dict):
+        raise ValueError("faults are a JSON object of knob names to values")
+    return values
+
+
+def clock_offset_from(body: object, current: float) -> float:
+    """The clock offset a ``POST /_sandbox/clock`` body asks for: ``offset_seconds`` as is,
+    or ``advance_seconds`` added to ``current``."""
+    body = body if isinstance(body, dict) else {}
+    try:
+        if "offset_seconds" in body:
+            return float(body["offset_seconds"])
+        if "advance_seconds" in body:
+            return current + float(body["advance_seconds"])
+    except (TypeError, ValueError):
+        raise ValueError("seconds must be numbers") from None
+    raise ValueError("give advance_seconds or offset_seconds")
 
 
 def _local_path(scope: Scope) -> str:

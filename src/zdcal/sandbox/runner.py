@@ -1,4 +1,11 @@
-"""Run both simulators on loopback, seeded from a scenario (``zdcal sandbox``, tests, demo)."""
+"""Run the simulators on loopback, seeded from a scenario (``zdcal sandbox``, tests, demo).
+
+Zendesk and Cronofy always; Google Calendar when asked (``Sandbox.create(google=True)``):
+its API at ``<google.base_url>/calendar/v3/``, consent page at ``/o/oauth2/v2/auth`` (open
+it in a browser: account choice and scopes), token endpoint ``/token``, control API under
+``/_sandbox`` (docs/sandbox.md). A scenario's ``google`` key lists its users, and
+``faults.google`` / ``settings.google`` set its knobs and config fields.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,8 @@ from zdcal.sandbox.background import Background
 from zdcal.sandbox.cronofy import CronofySimConfig
 from zdcal.sandbox.cronofy import create_app as create_cronofy_app
 from zdcal.sandbox.faults import Faults
+from zdcal.sandbox.google import GoogleSimConfig
+from zdcal.sandbox.google import create_app as create_google_app
 from zdcal.sandbox.scenario import Scenario, ScenarioError
 from zdcal.sandbox.server import ServerThread
 from zdcal.sandbox.zendesk import ZendeskSimConfig
@@ -43,37 +52,54 @@ def cronofy_config(scenario: Scenario) -> CronofySimConfig:
     return config
 
 
+def google_config(scenario: Scenario) -> GoogleSimConfig:
+    config: GoogleSimConfig = _config(GoogleSimConfig, "google", scenario)
+    return config
+
+
 @dataclass
 class Sandbox(Background):
-    """Both simulators served over HTTP on loopback. Use as a context manager."""
+    """The simulators served over HTTP on loopback. Use as a context manager."""
 
     zendesk: ServerThread
     cronofy: ServerThread
     zendesk_config: ZendeskSimConfig
     cronofy_config: CronofySimConfig
+    google: ServerThread | None = None
+    google_config: GoogleSimConfig | None = None
 
     @classmethod
     def create(
-        cls, scenario: Scenario | None = None, *, zendesk_port: int = 0, cronofy_port: int = 0
+        cls, scenario: Scenario | None = None, *, zendesk_port: int = 0, cronofy_port: int = 0,
+        google: bool = False, google_port: int = 0,
     ) -> Sandbox:
         scenario = scenario or Scenario()
         zd, cr = zendesk_config(scenario), cronofy_config(scenario)
+        go = google_config(scenario) if google else None
         return cls(
             ServerThread(create_zendesk_app(zd), port=zendesk_port),
             ServerThread(create_cronofy_app(cr), port=cronofy_port),
             zd,
             cr,
+            ServerThread(create_google_app(go), port=google_port) if go else None,
+            go,
         )
 
+    def _servers(self) -> list[ServerThread]:
+        return [s for s in (self.zendesk, self.cronofy, self.google) if s is not None]
+
     def start(self) -> Self:
-        self.zendesk.start()
+        started: list[ServerThread] = []
         try:
-            self.cronofy.start()
+            for server in self._servers():
+                server.start()
+                started.append(server)
         except BaseException:
-            self.zendesk.stop()
+            for server in reversed(started):
+                server.stop()
             raise
         return self
 
     def stop(self) -> None:
-        self.cronofy.stop()
-        self.zendesk.stop()
+        for server in reversed(self._servers()):
+            server.stop()

@@ -1,14 +1,17 @@
 """Scenario files: what the simulators start with.
 
-A scenario is a YAML (or JSON) mapping with up to four keys, all optional::
+A scenario is a YAML (or JSON) mapping with up to five keys, all optional::
 
     zendesk:   {users: [...], tickets: [...], oauth_clients: [...]}   # Zendesk seed
     cronofy:   {accounts: [...]}                                      # Cronofy seed
+    google:    {users: [{email: ..., calendars: [...]}]}              # Google users
     faults:    {zendesk: {latency_ms: 50}, cronofy: {error_rate: 0.1}}
     settings:  {zendesk: {subdomain: acme}, cronofy: {requests_per_minute: 500}}
 
 ``zendesk`` and ``cronofy`` are the bodies each simulator's ``POST /_sandbox/seed``
-accepts (docs/sandbox-zendesk.md, docs/sandbox-cronofy.md); ``faults`` are the knobs of
+accepts (docs/sandbox-zendesk.md, docs/sandbox-cronofy.md), ``google`` the body of the
+Google simulator's ``POST /_sandbox/users`` (used only when the runner starts the Google
+simulator, see :class:`zdcal.sandbox.runner.Sandbox`); ``faults`` are the knobs of
 :class:`zdcal.sandbox.faults.Faults`; ``settings`` override fields of the simulators'
 config dataclasses. A missing seed means the simulator's documented default seed.
 """
@@ -21,7 +24,7 @@ from typing import Any
 
 import yaml
 
-SIMULATORS = ("zendesk", "cronofy")
+SIMULATORS = ("zendesk", "cronofy", "google")
 
 
 class ScenarioError(ValueError):
@@ -55,7 +58,9 @@ def parse_scenario(data: object, source: str = "scenario") -> Scenario:
     for key in ("faults", "settings"):
         section = data.get(key) or {}
         if not isinstance(section, dict) or set(section) - set(SIMULATORS):
-            raise ScenarioError(f"{source}: '{key}' takes 'zendesk' and/or 'cronofy' mappings")
+            raise ScenarioError(
+                f"{source}: '{key}' takes 'zendesk', 'cronofy' and/or 'google' mappings"
+            )
         for name, values in section.items():
             if not isinstance(values, dict):
                 raise ScenarioError(f"{source}: '{key}.{name}' must be a mapping")

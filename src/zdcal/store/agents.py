@@ -80,6 +80,10 @@ class Agent:
     created_at: datetime
     updated_at: datetime
     channel_id: str | None = None
+    channel_resource_id: str | None = None
+    """What the push channel watches, in the service's ids (Google: to stop it)."""
+    channel_expires_at: datetime | None = None
+    """When the service stops pushing on the channel by itself (None: never)."""
     events_read_at: datetime | None = None
     two_way: bool | None = None  # None: the account's default
     calendar_backend: str = DEFAULT_CALENDAR_BACKEND  # a name in zdcal.calendars.registry
@@ -179,6 +183,14 @@ class Agents:
             & AgentRow.calendar_id.is_not(None)
         )
 
+    async def with_channel_expiring(self, account_id: int, before: datetime) -> list[Agent]:
+        """The account's agents whose push channel expires before ``before``."""
+        return await self._many(
+            (AgentRow.account_id == account_id)
+            & AgentRow.channel_id.is_not(None)
+            & (AgentRow.channel_expires_at <= before)
+        )
+
     async def connect(
         self,
         agent_id: int,
@@ -271,9 +283,19 @@ class Agents:
         """Place events in ``time_zone`` (IANA) instead of Zendesk's; ``None`` stops that."""
         await self._update(agent_id, time_zone_override=time_zone)
 
-    async def set_channel(self, agent_id: int, channel_id: str | None) -> None:
+    async def set_channel(
+        self,
+        agent_id: int,
+        channel_id: str | None,
+        *,
+        resource_id: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> None:
         """Remember the agent's push channel (None: closed or not created)."""
-        await self._update(agent_id, channel_id=channel_id)
+        await self._update(
+            agent_id, channel_id=channel_id, channel_resource_id=resource_id,
+            channel_expires_at=expires_at,
+        )
 
     async def set_events_read_at(self, agent_id: int, moment: datetime) -> None:
         """How far the agent's calendar changes were read."""
@@ -381,6 +403,8 @@ class Agents:
             created_at=row.created_at,
             updated_at=row.updated_at,
             channel_id=row.channel_id,
+            channel_resource_id=row.channel_resource_id,
+            channel_expires_at=row.channel_expires_at,
             events_read_at=row.events_read_at,
             two_way=row.two_way,
             calendar_backend=row.calendar_backend,

@@ -222,9 +222,12 @@ class AgentRow(Base):
     last_synced_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    # Calendar → Zendesk (two-way): the push channel, how far its changes were read, and
-    # the agent's own switch (None: the account's default).
+    # Calendar → Zendesk (two-way): the push channel (with what it watches and when it
+    # expires, for services that cannot list channels), how far its changes were read,
+    # and the agent's own switch (None: the account's default).
     channel_id: Mapped[str | None] = mapped_column(String(64))
+    channel_resource_id: Mapped[str | None] = mapped_column(String(255))
+    channel_expires_at: Mapped[datetime | None] = mapped_column(index=True)
     events_read_at: Mapped[datetime | None]
     two_way: Mapped[bool | None]
     # A CalDAV account (instead of OAuth tokens): its calendar home, username and app

@@ -154,6 +154,8 @@ async def switch_calendar(sync: AccountSync, agent: Agent, calendar_id: str) -> 
         await tx.agents.set_calendar(agent.id, chosen.calendar_id, chosen.name)
         agent = await _reload(tx.agents, agent.id)
     await _poll_from_now(sync, agent)
+    # A backend whose channels watch one calendar (Google) replaces the agent's channel.
+    await sync.ensure_channel(agent)
     await sync.sync_agent(agent.zendesk_user_id)
     async with sync.store.transaction() as tx:
         return await _reload(tx.agents, agent.id)

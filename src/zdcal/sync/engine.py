@@ -149,3 +149,7 @@ class AccountSync:
     async def ensure_channel(self, agent: Agent) -> None:
         """Create (or find) the agent's push channel; never fails the caller."""
         await self.verifier.ensure_channel(agent)
+
+    async def renew_channels(self) -> int:
+        """Replace the push channels that expire within a day; how many were due."""
+        return await self.verifier.renew_channels()

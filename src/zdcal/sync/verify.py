@@ -7,7 +7,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from zdcal.calendars.base import CalendarAuthorizationLost, CalendarUnavailable, WriteStatus
+from zdcal.calendars.base import (
+    CHANNEL_RENEW_BEFORE,
+    CalendarAuthorizationLost,
+    CalendarUnavailable,
+    WriteStatus,
+)
 from zdcal.domain import Delete, RecordedEntry, ticket_id_of_event
 from zdcal.store import Agent
 from zdcal.sync.apply import TicketApplier
@@ -66,6 +71,18 @@ class CalendarVerifier:
             ctx.public_url, agent.calendar_backend, ctx.account.key, agent.zendesk_user_id
         )
 
+    async def renew_channels(self) -> int:
+        """Replace the account's push channels that expire within a day
+        (:data:`~zdcal.calendars.base.CHANNEL_RENEW_BEFORE`); returns how many were due."""
+        ctx = self.context
+        due_by = ctx.clock.now() + CHANNEL_RENEW_BEFORE
+        async with ctx.store.transaction() as tx:
+            agents = await tx.agents.with_channel_expiring(ctx.account.id, due_by)
+        for agent in agents:
+            if agent.can_receive_events:
+                await self.ensure_channel(agent)
+        return len(agents)
+
     async def ensure_channel(self, agent: Agent) -> None:
         """Create (or find) the agent's push channel; never fails the caller."""
         url = self.channel_url(agent)
@@ -73,13 +90,20 @@ class CalendarVerifier:
             return
         ctx = self.context
         try:
-            channel_id = await ctx.calendars.ensure_channel(agent, url)
+            channel = await ctx.calendars.ensure_channel(agent, url)
         except Exception as exc:  # calendar errors of any kind: verify will try again
             log.warning("no push channel for agent %s: %s", agent.id, exc)
             return
-        if channel_id != agent.channel_id:
+        if channel is None:
+            return
+        if (channel.channel_id, channel.resource_id, channel.expires_at) != (
+            agent.channel_id, agent.channel_resource_id, agent.channel_expires_at
+        ):
             async with ctx.store.transaction() as tx:
-                await tx.agents.set_channel(agent.id, channel_id)
+                await tx.agents.set_channel(
+                    agent.id, channel.channel_id, resource_id=channel.resource_id,
+                    expires_at=channel.expires_at,
+                )
 
     async def _verify_agent(self, agent: Agent) -> None:
         ctx = self.context

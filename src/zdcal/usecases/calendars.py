@@ -103,7 +103,8 @@ class Linked:
 
 
 async def connect_after_oauth(
-    work: AccountWork, backend: CalendarBackend, agent: Agent, code: str, redirect_uri: str
+    work: AccountWork, backend: CalendarBackend, agent: Agent, code: str, redirect_uri: str,
+    code_verifier: str,
 ) -> Linked:
     """Store the tokens the OAuth answer's ``code`` buys; nothing is written before the
     agent chooses a calendar, except on a reconnect of the same calendar account whose
@@ -112,7 +113,7 @@ async def connect_after_oauth(
     Raises :class:`LinkRefused`; calendar errors and ``AccountBusy`` pass through.
     """
     try:
-        linked = await oauth_linking(backend).link(code, redirect_uri)
+        linked = await oauth_linking(backend).link(code, redirect_uri, code_verifier)
     except CalendarError as exc:
         raise LinkRefused(f"The calendar service refused the connection: {exc}") from exc
     if not linked.calendar_account_id:

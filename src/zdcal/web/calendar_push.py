@@ -12,10 +12,11 @@ and ignored.
 One secret signs every account's notifications and the signature covers the body only,
 so a genuine notification could be replayed to another agent's path: changes and
 disconnections must name the agent's own channel (its stored id, and the callback URL
-zdcal gave it). And a notification is only a hint: a disconnection is believed when the
-calendar refuses one read with the agent's own token, and replays of it cost at most
-that read (one per agent at a time, none for a while after a read that found the
-calendar connected).
+zdcal gave it, where the service says it; Google's notices carry a per-channel token
+instead, checked by the backend). And a notification is only a hint: a disconnection is
+believed when the calendar refuses one read with the agent's own token, and replays of
+it cost at most that read (one per agent at a time, none for a while after a read that
+found the calendar connected).
 """
 
 from __future__ import annotations
@@ -76,10 +77,12 @@ def _own_channel(notification: PushNotice, agent: Agent, services: Services,
     expected_url = calendar_receiver_url(
         services.settings.public_url, agent.calendar_backend, account_key, agent.zendesk_user_id
     )
+    # A service that does not say where it sent the notice (Google) names a channel id
+    # zdcal chose at random and the backend checked the notice's token for it.
     return (
         agent.channel_id is not None
         and notification.channel_id == agent.channel_id
-        and notification.callback_url == expected_url
+        and notification.callback_url in (None, expected_url)
     )
 
 

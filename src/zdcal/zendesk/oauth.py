@@ -7,17 +7,19 @@ rotate on every use, so whoever calls :func:`refresh` must store the returned on
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
-import hashlib
-import secrets
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from zdcal.clock import Clock, SystemClock
-from zdcal.http.oauth import TOKEN_POLICY, authorization_url, expires_at, grant, post_token_request
+from zdcal.http.oauth import (
+    TOKEN_POLICY,
+    authorization_url,
+    expires_at,
+    grant,
+    post_token_request,
+)
 from zdcal.http.retry import RetryPolicy, Sleep
 from zdcal.zendesk.auth import OAuthTokens
 from zdcal.zendesk.errors import (
@@ -26,22 +28,6 @@ from zdcal.zendesk.errors import (
     ZendeskError,
     error_from_response,
 )
-
-
-@dataclass(frozen=True)
-class PkcePair:
-    """A PKCE code verifier (kept secret until the exchange) and its S256 challenge."""
-
-    verifier: str = field(repr=False)
-    challenge: str
-
-
-def make_pkce_pair() -> PkcePair:
-    """A fresh random verifier (86 URL-safe characters) and its S256 challenge."""
-    verifier = secrets.token_urlsafe(64)
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-    return PkcePair(verifier=verifier, challenge=challenge)
 
 
 def authorize_url(

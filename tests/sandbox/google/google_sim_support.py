@@ -107,10 +107,10 @@ def schema_problems(log: list[Exchange]) -> list[str]:
     problems: list[str] = []
     for exchange_ in log:
         where = f"{exchange_.method} {exchange_.uri} -> {exchange_.status}"
-        if "/batch/calendar/v3" in exchange_.uri:
+        if "/batch/calendar/v3" in exchange_.uri and exchange_.status == 200:
             for index, (status, body) in enumerate(batch_parts(exchange_.body)):
                 problems += body_problems(f"{where} part {index}", status, body)
-        elif "/calendar/v3/" in exchange_.uri:
+        elif "/calendar/v3" in exchange_.uri:  # a single call, or a failed batch envelope
             problems += body_problems(where, exchange_.status, exchange_.body)
         # anything else is the client's own token refresh: OAuth, not the Calendar API
     return problems

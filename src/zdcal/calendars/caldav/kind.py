@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from zdcal.calendars.base import Connection
 from zdcal.calendars.caldav.connector import CalDAVBackend
 from zdcal.calendars.registry import BackendWiring
 from zdcal.http.pacing import Rate, RateLimiter
+from zdcal.settings import Settings
 
 CALDAV_RATES = (Rate(100, 1.0),)
 """A ceiling for the whole process, not a provider's published limit: agents' accounts
@@ -14,8 +16,12 @@ request), but one process should not flood a shared one (iCloud, Fastmail)."""
 
 class CalDAVKind:
     name = "caldav"
+    connection = Connection.CREDENTIALS
 
-    def application_limiter(self) -> RateLimiter:
+    def configured(self, settings: Settings) -> bool:
+        return True  # nothing to register: each agent brings their own server
+
+    def application_limiter(self, settings: Settings) -> RateLimiter:
         return RateLimiter(CALDAV_RATES)
 
     def build(self, wiring: BackendWiring) -> CalDAVBackend:

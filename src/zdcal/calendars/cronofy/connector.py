@@ -24,6 +24,7 @@ from zdcal.calendars.base import (
     Capabilities,
     EventIds,
     LinkedAccount,
+    PushChannel,
     PushNotice,
     TokenCoordinator,
 )
@@ -164,13 +165,15 @@ class CronofyBackend:
     def for_agent(self, agent: Agent) -> AgentCalendar:
         return CronofyAgentCalendar(self.client_for(agent))
 
-    async def ensure_channel(self, agent: Agent, callback_url: str) -> str:
+    async def ensure_channel(self, agent: Agent, callback_url: str) -> PushChannel:
+        # Cronofy lists an account's channels and they do not expire: find ours by URL.
         client = self.client_for(agent)
         with _mapped():
             for channel in await client.list_channels():
                 if channel.callback_url == callback_url:
-                    return channel.channel_id
-            return (await client.create_channel(callback_url, only_managed=True)).channel_id
+                    return PushChannel(channel.channel_id)
+            created = await client.create_channel(callback_url, only_managed=True)
+            return PushChannel(created.channel_id)
 
     async def close_channel(self, agent: Agent, callback_url: str) -> None:
         client = self.client_for(agent)
@@ -191,12 +194,14 @@ class CronofyBackend:
                 token=agent.tokens.refresh_token,
             )
 
-    def authorize_url(self, redirect_uri: str, state: str) -> str:
+    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
+        # Cronofy's authorization documents no PKCE: the challenge is left out (its code
+        # exchange is authenticated by the client secret).
         return cronofy_oauth.authorize_url(
             self._app_base_url, self._client_id, redirect_uri, state=state
         )
 
-    async def link(self, code: str, redirect_uri: str) -> LinkedAccount:
+    async def link(self, code: str, redirect_uri: str, code_verifier: str) -> LinkedAccount:
         with _mapped():
             tokens = await cronofy_oauth.exchange_code(
                 self._http, self._api_base_url,

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from zdcal.calendars.base import Connection
 from zdcal.calendars.cronofy.connector import CronofyBackend
 from zdcal.calendars.cronofy.transport import application_rate_limiter
 from zdcal.calendars.registry import BackendWiring
 from zdcal.http.pacing import RateLimiter
+from zdcal.settings import Settings
 
 
 class CronofyKind:
     name = "cronofy"
+    connection = Connection.OAUTH
 
-    def application_limiter(self) -> RateLimiter:
+    def configured(self, settings: Settings) -> bool:
+        return bool(settings.cronofy_client_id)
+
+    def application_limiter(self, settings: Settings) -> RateLimiter:
         return application_rate_limiter()
 
     def build(self, wiring: BackendWiring) -> CronofyBackend:

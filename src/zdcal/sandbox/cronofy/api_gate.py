@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zdcal.sandbox.cronofy.rate_limit import ApplicationRateLimiter
 from zdcal.sandbox.cronofy.request_stats import RequestStats
 from zdcal.sandbox.faults import CONTROL_PREFIX, FaultInjector, FaultMiddleware
+from zdcal.sandbox.sent_status import SentStatus
 
 
 def _rate_limited(_: Request) -> Response:
@@ -65,14 +66,7 @@ class ApiGate:
         if scope["type"] != "http" or path_within_app(scope).startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
-        status = 500
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        send_and_note = SentStatus(send)
         try:
             if self.limiter.admit():
                 await self.faulted(scope, receive, send_and_note)
@@ -80,4 +74,4 @@ class ApiGate:
                 await _rate_limited(Request(scope))(scope, receive, send_and_note)
         finally:
             template = route_template(self.routes, scope)
-            self.stats.record_request(scope["method"], template, status)
+            self.stats.record_request(scope["method"], template, send_and_note.status)

@@ -18,7 +18,7 @@ from zdcal.sandbox.cronofy.pages import render_page
 from zdcal.sandbox.cronofy.request_bodies import json_body
 from zdcal.sandbox.cronofy.seeding import describe_account
 from zdcal.sandbox.cronofy.simulator import CronofySimulator
-from zdcal.sandbox.faults import CONTROL_PREFIX
+from zdcal.sandbox.faults import CONTROL_PREFIX, clock_offset_from, knobs_from_json
 
 
 def stored_event_json(event: StoredEvent) -> dict[str, Any]:
@@ -165,12 +165,10 @@ class SandboxControl:
         return JSONResponse({"event": stored_event_json(event)})
 
     async def faults(self, request: Request) -> Response:
+        """GET or PUT the shared fault knobs (``zdcal.sandbox.faults.Faults``)."""
         if request.method == "PUT":
-            values = await json_body(request)
-            if not isinstance(values, dict):
-                return _problem("faults are a JSON object of knob names to values")
             try:
-                self.sim.configure_faults(values)
+                self.sim.configure_faults(knobs_from_json(await json_body(request)))
             except (TypeError, ValueError) as exc:
                 return _problem(str(exc))
         return JSONResponse(self.sim.injector.faults.as_dict())
@@ -187,18 +185,12 @@ class SandboxControl:
         return JSONResponse(self.sim.behaviour.as_dict())
 
     async def clock(self, request: Request) -> Response:
-        body = await json_body(request)
-        body = body if isinstance(body, dict) else {}
+        """``{"advance_seconds": n}`` or ``{"offset_seconds": n}``: shift the simulator's clock."""
         try:
-            if "offset_seconds" in body:
-                self.sim.set_clock_offset(float(body["offset_seconds"]))
-            elif "advance_seconds" in body:
-                advance = float(body["advance_seconds"])
-                self.sim.set_clock_offset(self.sim.clock.offset_seconds + advance)
-            else:
-                return _problem("give advance_seconds or offset_seconds")
-        except (TypeError, ValueError):
-            return _problem("seconds must be numbers")
+            offset = clock_offset_from(await json_body(request), self.sim.clock.offset_seconds)
+        except ValueError as exc:
+            return _problem(str(exc))
+        self.sim.set_clock_offset(offset)
         return JSONResponse(
             {"offset_seconds": self.sim.clock.offset_seconds, "now": format_instant(self.sim.now())}
         )

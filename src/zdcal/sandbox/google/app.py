@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
-from zdcal.sandbox.google import assumptions
 from zdcal.sandbox.google.config import GoogleSimConfig
-from zdcal.sandbox.google.errors import GoogleApiError, OAuthError
+from zdcal.sandbox.google.errors import GoogleApiError, OAuthError, error_response
+from zdcal.sandbox.google.gate import GoogleGate
 from zdcal.sandbox.google.routes_api import GoogleCalendarApi
 from zdcal.sandbox.google.routes_batch import GoogleBatch
 from zdcal.sandbox.google.routes_control import GoogleControl
@@ -23,8 +24,7 @@ from zdcal.sandbox.oauth_errors import oauth_error_response
 
 async def _api_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, GoogleApiError)
-    headers = {"WWW-Authenticate": assumptions.UNAUTHORIZED_CHALLENGE} if exc.status == 401 else {}
-    return JSONResponse(exc.body(), exc.status, headers=headers)
+    return error_response(exc)
 
 
 def create_app(config: GoogleSimConfig | None = None) -> Starlette:
@@ -50,6 +50,7 @@ def create_app(config: GoogleSimConfig | None = None) -> Starlette:
 
     app = Starlette(
         routes=routes,
+        middleware=[Middleware(GoogleGate, routes=routes, sim=sim)],
         exception_handlers={GoogleApiError: _api_error, OAuthError: oauth_error_response},
         lifespan=lifespan,
     )

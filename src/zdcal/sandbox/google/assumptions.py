@@ -199,6 +199,60 @@ domain ``usageLimits``, with these messages. GUESS: the per-user window answers
 status (403 by default; 429 selectable, as Google may send either). A call the user window
 admits but the project window refuses still counts against the user."""
 
+# --- Consent page -----
+CONSENT_PAGE_IN_ONE_STEP = True
+"""GUESS (a simulator simplification): Google's account chooser, sign-in and consent screens
+are one page here: pick an account (no password) to allow the listed scopes, or Cancel
+(``access_denied``). The scope texts are Google's descriptions as its OAuth scopes list
+shows them, from memory (unchecked); an unknown scope is shown as its URL."""
+
+MINTED_TOKENS_ARE_A_CONSENT = True
+"""GUESS (sandbox only, no Google counterpart): ``POST /_sandbox/users/{email}/tokens`` acts
+as an offline consent: it adds the scopes to the user's grant (a new one if none is live) and
+answers a new refresh token and access token, exactly as the token endpoint would."""
+
+# --- Faults (the control API's injected failures) -----
+FAULT_REASONS: dict[str, tuple[str, str]] = {
+    "backendError": ("global", "Backend Error"),
+    "rateLimitExceeded": ("usageLimits", RATE_LIMIT_MESSAGE),
+    "userRateLimitExceeded": ("usageLimits", USER_RATE_LIMIT_MESSAGE),
+    "quotaExceeded": ("usageLimits", "Calendar usage limits exceeded."),
+    "authError": ("global", "Invalid Credentials"),
+    FULL_SYNC_REQUIRED_REASON: ("calendar", FULL_SYNC_REQUIRED_MESSAGE),
+    "notFound": ("global", "Not Found"),
+    "deleted": ("global", DELETED_MESSAGE),
+    "duplicate": ("global", DUPLICATE_MESSAGE),
+    "conditionNotMet": ("global", "Precondition Failed"),
+    "forbidden": ("global", "Forbidden"),
+    "invalid": ("global", "Invalid Value"),
+}
+"""Reasons an injected failure may carry, with domain and message. FACT (errors guide):
+``backendError`` "Backend Error" (500), ``authError`` "Invalid Credentials" (401, location
+``Authorization`` header), the two rate limits (403/429, domain ``usageLimits``). GUESS:
+``quotaExceeded``'s message (the guide names the reason for Calendar usage limits, the text
+is ours); the others reuse the texts the simulator answers for real (see above)."""
+
+FAULT_DEFAULT_REASON = {
+    400: "invalid", 401: "authError", 403: "rateLimitExceeded", 404: "notFound",
+    409: "duplicate", 410: FULL_SYNC_REQUIRED_REASON, 412: "conditionNotMet",
+    429: "rateLimitExceeded", 500: "backendError", 502: "backendError", 503: "backendError",
+    504: "backendError",
+}
+"""The reason an injected status carries when none is named. GUESS for 502/503/504: Google's
+errors guide lists only 500 ``backendError``; front ends answer 503 with the same reason in
+client bug reports. A 410 defaults to ``fullSyncRequired`` (the 410 zdcal must survive on a
+sync read; name ``deleted`` for the other). The random ``error_rate`` knob answers 503
+``backendError``, ``burst_429`` answers 429 ``rateLimitExceeded``."""
+
+FAULTED_PATHS = ("/calendar/v3/", "/batch/calendar/v3")
+"""GUESS (a simulator choice): faults hit the Calendar API (single calls, each inner call of a
+batch, and a scripted failure may hit the batch envelope itself); the OAuth endpoints answer
+in OAuth's own error format, so they are never faulted here. The random knobs (error rate,
+429 burst) and scripts without a path apply to each Calendar call, not to the batch envelope:
+Google counts, limits and fails inner calls one by one (batch guide); a script whose path
+matches ``/batch/calendar/v3`` fails the envelope itself. Latency applies to each request
+that arrives over HTTP (an envelope once, not each inner call)."""
+
 # --- Push channels -----
 CHANNEL_TYPES = ("web_hook", "webhook")
 """FACT (push guide): ``type`` is ``web_hook`` (``webhook`` accepted too); ``id`` at most 64
@@ -213,8 +267,31 @@ PUSH_STATES = ("sync", "exists")
 """FACT (push guide): ``sync`` first (message number 1), then ``exists`` on every change of the
 watched collection; every delivery carries X-Goog-Channel-ID, -Message-Number, -Resource-ID,
 -Resource-State, -Resource-URI, plus -Channel-Token and -Channel-Expiration when set. No body.
-GUESS: one delivery per change, none retried; channels.stop answers 204 and needs the same
-user's credentials and the channel's ``resourceId`` (404 otherwise)."""
+GUESS: one delivery per change; channels.stop answers 204 and needs the same user's
+credentials and the channel's ``resourceId`` (404 otherwise)."""
+
+PUSH_SUCCESS_STATUSES = (200, 201, 202, 204, 102)
+PUSH_RETRIED_STATUSES = (500, 502, 503, 504)
+"""FACT (push guide, "Responding to notifications"; the shared notes): a receiver acknowledges
+with 200, 201, 202, 204 or 102; 500, 502, 503 and 504 are retried with exponential backoff;
+every other status is a message failure and is not retried. GUESS: a delivery that gets no
+answer at all (refused connection, timeout) is retried like a 5xx."""
+
+PUSH_RETRIES = 5
+PUSH_RETRY_BASE_SECONDS = 1.0
+"""GUESS (Google publishes neither number): up to 5 retries after the first attempt, waiting
+1, 2, 4, 8, 16 s (base doubled each time, no jitter, so tests can predict it). Both are
+config fields. A retry is the same message: same ``X-Goog-Message-Number``. Retries stop
+when the channel is stopped or has expired (nothing is sent to an expired channel)."""
+
+PUSH_TTL_PARAM = "ttl"
+"""FACT (push guide): ``params.ttl`` (seconds, as a string) asks for the channel's life; when
+both ``expiration`` and ``params.ttl`` are sent the earlier end wins (GUESS), always capped at
+the week above. Message numbers grow by one per message on each channel (FACT: they grow;
+Google does not promise consecutive ones, the simulator's are)."""
+
+PUSH_LOG_LIMIT = 1000
+"""A simulator bound: the control API keeps the last 1000 delivery attempts."""
 
 # --- Batch -----
 BATCH_MAX_CALLS = 1000

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.responses import JSONResponse, Response
+
+from zdcal.sandbox.google import assumptions
 from zdcal.sandbox.oauth_errors import OAuthError as OAuthError  # re-exported
 
 CANONICAL_STATUS = {
@@ -16,6 +19,9 @@ CANONICAL_STATUS = {
     412: "FAILED_PRECONDITION",
     429: "RESOURCE_EXHAUSTED",
     500: "INTERNAL",
+    502: "UNAVAILABLE",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
 }
 
 
@@ -63,3 +69,23 @@ def invalid(message: str, location: str | None = None) -> GoogleApiError:
 
 def not_found() -> GoogleApiError:
     return GoogleApiError(404, "notFound", "Not Found")
+
+
+def error_response(exc: GoogleApiError) -> Response:
+    """The HTTP answer of a refusal; a 401 also carries the ``WWW-Authenticate`` challenge."""
+    headers = {"WWW-Authenticate": assumptions.UNAUTHORIZED_CHALLENGE} if exc.status == 401 else {}
+    return JSONResponse(exc.body(), exc.status, headers=headers)
+
+
+def injected_error(status: int, reason: str | None = None) -> GoogleApiError:
+    """The error an injected fault answers: Google's usual reason for the status unless
+    ``reason`` names another one Google sends (see ``assumptions.FAULT_REASONS``)."""
+    reason = reason or assumptions.FAULT_DEFAULT_REASON.get(status, "backendError")
+    known = assumptions.FAULT_REASONS.get(reason)
+    if known is None:
+        raise ValueError(f"unknown reason {reason!r}; known: {sorted(assumptions.FAULT_REASONS)}")
+    domain, message = known
+    if reason == "authError":
+        return GoogleApiError(status, reason, message, domain=domain, location="Authorization",
+                              location_type="header")
+    return GoogleApiError(status, reason, message, domain=domain)

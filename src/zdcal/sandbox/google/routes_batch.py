@@ -21,6 +21,8 @@ from zdcal.sandbox.google import assumptions
 from zdcal.sandbox.google.errors import invalid
 
 BATCH_PATH = "/batch/calendar/v3"
+INNER_HOST = "batch.inner"
+"""The host inner calls are addressed to: tells them apart from requests over HTTP."""
 
 
 def _split_http_request(raw: bytes) -> tuple[str, str, dict[str, str], bytes]:
@@ -48,7 +50,7 @@ class GoogleBatch:
     def _inner(self, app: ASGIApp) -> httpx.AsyncClient:
         if self._client is None:
             transport = httpx.ASGITransport(app=app)
-            self._client = httpx.AsyncClient(transport=transport, base_url="http://batch.inner")
+            self._client = httpx.AsyncClient(transport=transport, base_url=f"http://{INNER_HOST}")
         return self._client
 
     async def batch(self, request: Request) -> Response:

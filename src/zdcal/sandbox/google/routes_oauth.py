@@ -35,6 +35,78 @@ def pkce_challenge(verifier: str, method: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
+def token_answer(
+    sim: GoogleSimulator, grant: Grant, refresh_token: str | None
+) -> dict[str, object]:
+    """The token endpoint's JSON answer, with a fresh access token (call with the lock held)."""
+    ttl = sim.config.access_token_ttl_seconds
+    access = sim.state.issue_access_token(grant, sim.now() + timedelta(seconds=ttl))
+    body: dict[str, object] = {
+        "access_token": access,
+        "expires_in": ttl,
+        "scope": " ".join(sorted(grant.scopes)),
+        "token_type": "Bearer",
+    }
+    if refresh_token is not None:
+        body["refresh_token"] = refresh_token
+    return body
+
+
+_SCOPE_TEXT = {
+    "https://www.googleapis.com/auth/calendar": "See, edit, share, and permanently delete all "
+    "the calendars you can access using Google Calendar",
+    "https://www.googleapis.com/auth/calendar.readonly": "See and download any calendar you "
+    "can access using your Google Calendar",
+    "https://www.googleapis.com/auth/calendar.events": "View and edit events on all your "
+    "calendars",
+    "https://www.googleapis.com/auth/calendar.events.readonly": "View events on all your "
+    "calendars",
+    "https://www.googleapis.com/auth/calendar.calendarlist.readonly": "See the list of Google "
+    "calendars you're subscribed to",
+    "https://www.googleapis.com/auth/calendar.calendarlist": "See, add, and remove Google "
+    "calendars you're subscribed to",
+}
+"""What Google's consent screen says for each Calendar scope (texts of the OAuth scopes list;
+a scope not listed is shown as its URL)."""
+
+_PAGE_STYLE = (
+    "*{box-sizing:border-box}body{margin:0;font:16px/1.5 Roboto,Arial,sans-serif;color:#202124;"
+    "background:#f0f4f9}main{max-width:28rem;margin:2rem auto;padding:1.5rem;background:#fff;"
+    "border-radius:1.75rem}@media (max-width:30rem){main{margin:0;border-radius:0;"
+    "min-height:100vh;padding:1rem}}h1{font-size:1.5rem;font-weight:400;margin:.5rem 0}"
+    ".brand{font-weight:500;color:#1a73e8}.note{font-size:.875rem;color:#5f6368;"
+    "overflow-wrap:anywhere}ul{padding-left:1.2rem}li{overflow-wrap:anywhere;margin:.25rem 0}"
+    "button{font:inherit;cursor:pointer}.user{display:block;width:100%;text-align:left;"
+    "padding:.75rem;margin:.25rem 0;border:1px solid #dadce0;border-radius:.5rem;"
+    "background:#fff;overflow-wrap:anywhere}.user:hover,.user:focus{background:#e8f0fe}"
+    ".cancel{margin-top:1rem;padding:.5rem 1.5rem;border:0;border-radius:1.25rem;"
+    "background:none;color:#1a73e8}"
+)
+
+
+def consent_page(hidden: str, emails: list[str], scopes: list[str]) -> str:
+    """Google's account chooser and consent screen in one page (sandbox): pick an account to
+    allow the listed access, or Cancel (``access_denied``). Readable from 320 px wide."""
+    users = "".join(
+        f'<button class="user" name="user" value="{html.escape(e)}">{html.escape(e)}</button>'
+        for e in emails
+    )
+    asked = "".join(
+        f"<li>{html.escape(_SCOPE_TEXT.get(s, s))}"
+        f'<br><span class="note">{html.escape(s)}</span></li>' for s in scopes
+    )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Sign in - Google Accounts (sandbox)</title><style>{_PAGE_STYLE}</style></head>"
+        '<body><main><p class="brand">Google <span class="note">(sandbox)</span></p>'
+        "<h1>Choose an account</h1><p>to continue. Choosing an account allows the app to:</p>"
+        f'<ul>{asked}</ul><form method="post">{hidden}{users}'
+        '<button class="cancel" name="decision" value="deny">Cancel</button></form>'
+        '<p class="note">Simulated Google sign-in: no password is asked.</p></main></body></html>'
+    )
+
+
 class GoogleOAuth:
     def __init__(self, sim: GoogleSimulator) -> None:
         self.sim = sim
@@ -73,18 +145,9 @@ class GoogleOAuth:
             f'<input type="hidden" name="{k}" value="{html.escape(params[k])}">'
             for k in _PASSED_ON if k in params
         )
-        users = "".join(
-            f'<button name="user" value="{html.escape(u.email)}">{html.escape(u.email)}</button>'
-            for u in self.sim.config.users
-        )
-        scopes = "".join(f"<li>{html.escape(s)}</li>" for s in params["scope"].split())
-        page = (
-            "<!doctype html><title>Sign in - Google Accounts (sandbox)</title>"
-            f"<h1>Choose an account</h1><p>The app asks for:</p><ul>{scopes}</ul>"
-            f'<form method="post">{hidden}{users}'
-            '<button name="decision" value="deny">Cancel</button></form>'
-        )
-        return HTMLResponse(page)
+        with self.sim.state.lock:
+            emails = list(self.sim.state.calendar_lists)
+        return HTMLResponse(consent_page(hidden, emails, params["scope"].split()))
 
     async def consent_decision(self, request: Request) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
@@ -92,9 +155,7 @@ class GoogleOAuth:
         if problem:
             return HTMLResponse(f"<h1>Error 400</h1><p>{html.escape(problem)}</p>", 400)
         back: dict[str, str] = {"state": form["state"]} if "state" in form else {}
-        if form.get("decision") == "deny" or form.get("user") not in {
-            u.email for u in self.sim.config.users
-        }:
+        if form.get("decision") == "deny" or form.get("user") not in self.sim.state.calendar_lists:
             return RedirectResponse(
                 f"{form['redirect_uri']}?{urlencode({'error': 'access_denied', **back})}", 302
             )
@@ -154,16 +215,7 @@ class GoogleOAuth:
         return self._token_response(grant, refresh_token=refresh)
 
     def _token_response(self, grant: Grant, refresh_token: str | None) -> Response:
-        ttl = self.sim.config.access_token_ttl_seconds
-        access = self.sim.state.issue_access_token(grant, self.sim.now() + timedelta(seconds=ttl))
-        body: dict[str, object] = {
-            "access_token": access,
-            "expires_in": ttl,
-            "scope": " ".join(sorted(grant.scopes)),
-            "token_type": "Bearer",
-        }
-        if refresh_token is not None:
-            body["refresh_token"] = refresh_token
+        body = token_answer(self.sim, grant, refresh_token)
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     async def revoke(self, request: Request) -> Response:

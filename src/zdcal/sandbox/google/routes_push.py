@@ -48,9 +48,10 @@ class GooglePush:
             if wanted is not None:
                 try:
                     asked = datetime.fromtimestamp(int(wanted) / 1000, UTC)
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, OverflowError, OSError):
                     raise invalid("Invalid expiration.", "expiration") from None
                 expiration = max(min(asked, expiration), now)
+            expiration = min(expiration, now + _ttl(body.get("params")))
             token = body.get("token")
             channel = Channel(
                 channel_id, secrets.token_urlsafe(20),
@@ -80,5 +81,23 @@ class GooglePush:
             ):
                 raise GoogleApiError(404, "notFound",
                                      f"Channel '{body.get('id')}' not found for project.")
+            channel.stopped = True
             del self.sim.state.channels[channel.channel_id]
         return Response(status_code=204)
+
+
+def _ttl(params: object) -> timedelta:
+    """``params.ttl`` (seconds, a string at Google); absent: the week-long default."""
+    week = timedelta(seconds=assumptions.CHANNEL_TTL_SECONDS)
+    if params is None:
+        return week
+    raw = params.get(assumptions.PUSH_TTL_PARAM) if isinstance(params, dict) else None
+    if raw is None and isinstance(params, dict):
+        return week
+    try:
+        seconds = int(str(raw))
+    except ValueError:
+        raise invalid("Invalid ttl.", "params.ttl") from None
+    if seconds < 0:
+        raise invalid("Invalid ttl.", "params.ttl")
+    return min(timedelta(seconds=seconds), week)

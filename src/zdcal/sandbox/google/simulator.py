@@ -1,18 +1,23 @@
-"""One running simulator: its config, clock and memory, and the bearer-token check."""
+"""One running simulator: its config, clock, memory, quotas, faults, counters and push sender,
+and the bearer-token check."""
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
+from typing import Any
 
 from starlette.requests import Request
 
 from zdcal.clock import SystemClock
+from zdcal.sandbox.faults import FaultInjector
 from zdcal.sandbox.google import assumptions
-from zdcal.sandbox.google.config import GoogleSimConfig
+from zdcal.sandbox.google.config import GoogleSimConfig, check_quota_status
 from zdcal.sandbox.google.errors import GoogleApiError
 from zdcal.sandbox.google.model import Grant
-from zdcal.sandbox.google.push import PushSender
+from zdcal.sandbox.google.push import PushSender, RetryPolicy
 from zdcal.sandbox.google.quota import Quotas
+from zdcal.sandbox.google.request_stats import GoogleRequestStats
 from zdcal.sandbox.google.store import GoogleState
 
 
@@ -21,23 +26,74 @@ class GoogleSimulator:
 
     def __init__(self, config: GoogleSimConfig) -> None:
         self.config = config
-        self.clock = SystemClock()
+        self.injector = FaultInjector(copy.deepcopy(config.faults))
+        self.clock = SystemClock(config.faults.clock_offset_seconds)
         self.state = GoogleState(config.users)
+        self.quota_figures = self._configured_quota_figures()
         self.quotas = self._new_quotas()
-        self.push = PushSender()
+        self.stats = GoogleRequestStats()
+        self.push = PushSender(
+            self.injector, self.clock,
+            RetryPolicy(config.push_retries, config.push_retry_base_seconds),
+            config.push_timeout_seconds,
+        )
+
+    def _configured_quota_figures(self) -> dict[str, int]:
+        config = self.config
+        return {
+            "requests_per_minute_per_user": config.requests_per_minute_per_user,
+            "requests_per_minute_per_project": config.requests_per_minute_per_project,
+            "quota_status": config.quota_status,
+        }
 
     def _new_quotas(self) -> Quotas:
-        config = self.config
-        return Quotas(config.requests_per_minute_per_user, config.requests_per_minute_per_project,
-                      config.quota_status, self.clock)
+        figures = self.quota_figures
+        return Quotas(figures["requests_per_minute_per_user"],
+                      figures["requests_per_minute_per_project"], figures["quota_status"],
+                      self.clock)
 
     def now(self) -> datetime:
         return self.clock.now()
 
     def reset(self) -> None:
-        """Forget everything but the configured users and calendars; old tokens stop working."""
+        """Back to the start: the configured users and calendars only (users added at run time
+        are gone), old tokens and channels dead, quotas, fault knobs and counters as configured,
+        scripted failures and the push log cleared."""
+        for channel in self.state.channels.values():
+            channel.stopped = True
         self.state = GoogleState(self.config.users)
+        self.quota_figures = self._configured_quota_figures()
         self.quotas = self._new_quotas()
+        self.stats.reset()
+        self.injector.scripted.clear()
+        self.configure_faults(copy.deepcopy(self.config.faults).as_dict())
+        self.push.log.clear()
+
+    def set_quotas(self, values: dict[str, Any]) -> dict[str, int]:
+        """Change quota figures at run time (windows start afresh); unknown names refused."""
+        unknown = set(values) - set(self.quota_figures)
+        if unknown:
+            raise ValueError(f"unknown quota figures {sorted(unknown)}; "
+                             f"known: {sorted(self.quota_figures)}")
+        figures = dict(self.quota_figures)
+        for name, value in values.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive whole number")
+            figures[name] = value
+        check_quota_status(figures["quota_status"])
+        self.quota_figures = figures
+        self.quotas = self._new_quotas()
+        return figures
+
+    def configure_faults(self, values: dict[str, Any]) -> None:
+        self.injector.configure(values)
+        self.clock.offset_seconds = self.injector.faults.clock_offset_seconds
+
+    def set_clock_offset(self, seconds: float) -> None:
+        """Shift the clock (tokens, channels and quota windows follow); the
+        ``clock_offset_seconds`` fault knob follows too."""
+        self.clock.offset_seconds = seconds
+        self.injector.faults.clock_offset_seconds = seconds
 
     def notify(self, calendar_id: str) -> None:
         """Tell every live channel watching the calendar's events that something changed.
@@ -46,7 +102,8 @@ class GoogleSimulator:
         """
         now = self.now()
         for channel in list(self.state.channels.values()):
-            if channel.expiration <= now:
+            if not channel.live(now):
+                channel.stopped = True
                 del self.state.channels[channel.channel_id]
             elif channel.calendar_id == calendar_id:
                 self.push.send(channel, "exists")
@@ -70,5 +127,10 @@ class GoogleSimulator:
         if not grant.scopes.intersection(scopes):
             raise GoogleApiError(403, "insufficientPermissions",
                                  assumptions.INSUFFICIENT_SCOPE_MESSAGE)
-        self.quotas.admit(grant.email)
+        try:
+            self.quotas.admit(grant.email)
+        except GoogleApiError as refusal:
+            self.stats.record_quota_refusal(grant.email, refusal.reason)
+            raise
+        self.stats.record_call(grant.email)
         return grant

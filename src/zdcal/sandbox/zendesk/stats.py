@@ -6,7 +6,9 @@ from collections import Counter
 from typing import Any
 
 from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from zdcal.sandbox.sent_status import SentStatus
 
 
 class RequestStats:
@@ -58,15 +60,8 @@ class StatsMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         template = route_template(self.routes, scope)
-        status = 500
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        recording_send = SentStatus(send)
         try:
             await self.app(scope, receive, recording_send)
         finally:
-            self.stats.count(template, status)
+            self.stats.count(template, recording_send.status)

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from zdcal.domain import InvalidSubdomain, SubdomainNotAllowed
+from zdcal.http.oauth import make_pkce_pair
 from zdcal.live.services import Services
 from zdcal.settings import Settings
 from zdcal.store import ZendeskOAuth
@@ -93,7 +94,7 @@ async def start_connect(request: Request) -> Response:
         return render(request, "connect.html", status=400, error=str(exc), values=values,
                       custom_allowed=services.settings.web_custom_zendesk_urls,
                       redirect_uri=services.settings.public_url + CALLBACK_PATH)
-    pkce = zendesk_oauth.make_pkce_pair()
+    pkce = make_pkce_pair()
     state = begin_flow(
         request.session, "connect", subdomain=subdomain, base_url=base_url,
         client_id=values["client_id"], client_secret=secret, verifier=pkce.verifier,

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from zdcal.calendars.base import CalendarAuthorizationLost, CalendarError
+from zdcal.calendars import registry
+from zdcal.calendars.base import CalendarAuthorizationLost, CalendarError, Connection
 from zdcal.domain import (
     InvalidEventStyle,
     InvalidTwoWayChoice,
@@ -84,7 +85,23 @@ async def agent_page(request: Request) -> Response:
         subscription=subscription,
         new_link=take_new_link(request),
         caldav_tried=take_tried(request),
+        connect_buttons=connect_buttons(services),
     )
+
+
+CONNECT_BUTTONS = {
+    "google": ("connect-google", "Connect Google Calendar"),
+    "cronofy": ("connect-calendar", "Connect a calendar"),
+}
+"""Each OAuth backend's button on the agent page: its element id and words."""
+
+
+def connect_buttons(services: Services) -> list[tuple[str, str, str]]:
+    """(backend, button id, words) for each OAuth backend the operator set up."""
+    return [
+        (name, *CONNECT_BUTTONS.get(name, (f"connect-{name}", f"Connect {name}")))
+        for name in registry.offered(services.settings, Connection.OAUTH)
+    ]
 
 
 async def style_preview_fragment(request: Request) -> Response:

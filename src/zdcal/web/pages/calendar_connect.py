@@ -18,8 +18,15 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from zdcal.calendars.base import CalendarAuthorizationLost, CalendarError, oauth_linking
+from zdcal.calendars import registry
+from zdcal.calendars.base import (
+    CalendarAuthorizationLost,
+    CalendarError,
+    Connection,
+    oauth_linking,
+)
 from zdcal.domain import InvalidEventStyle, event_style_from_options
+from zdcal.http.oauth import make_pkce_pair
 from zdcal.live.locks import AccountBusy
 from zdcal.live.services import Services
 from zdcal.store import Account, Agent, AgentStatus, EventStyleOptions
@@ -42,12 +49,20 @@ LOCK_WAIT_SECONDS = 30.0
 
 
 async def start_calendar_connect(request: Request) -> Response:
-    """Send the agent to their calendar service to link a calendar account."""
+    """Send the agent to their calendar service to link a calendar account: the one the
+    form names (``backend``, one the operator set up) for a new connection, else the
+    agent's own (a reconnect)."""
     services: Services = request.state.services
-    await checked_form(request)
+    form = await checked_form(request)
     user = require_user(request)
     _, agent = await signed_in_agent(services, user)
-    return _to_calendar_service(request, services, user, agent)
+    backend = agent.calendar_backend
+    chosen = str(form.get("backend", ""))
+    if chosen and not agent.has_credentials and agent.status is not AgentStatus.NEEDS_RECONNECT:
+        if chosen not in registry.offered(services.settings, Connection.OAUTH):
+            raise ConnectRefused("That calendar service is not offered here.")
+        backend = chosen
+    return _to_calendar_service(request, services, user, backend)
 
 
 async def reconnect_from_mail(request: Request) -> Response:
@@ -67,15 +82,20 @@ async def reconnect_from_mail(request: Request) -> Response:
     if agent is None or agent.status is not AgentStatus.NEEDS_RECONNECT:
         flash(request, "Your calendar does not need reconnecting: here is how it stands.")
         return RedirectResponse("/agent", status_code=303)
-    return _to_calendar_service(request, services, user, agent)
+    return _to_calendar_service(request, services, user, agent.calendar_backend)
 
 
 def _to_calendar_service(
-    request: Request, services: Services, user: SignedIn, agent: Agent
+    request: Request, services: Services, user: SignedIn, backend: str
 ) -> Response:
-    state = begin_flow(request.session, "calendar", agent_id=user.agent_id)
-    url = oauth_linking(services.calendars.of(agent)).authorize_url(
-        _callback_url(services), state
+    """Start the OAuth flow (with PKCE) at ``backend``'s service."""
+    pkce = make_pkce_pair()
+    state = begin_flow(
+        request.session, "calendar", agent_id=user.agent_id, backend=backend,
+        verifier=pkce.verifier,
+    )
+    url = oauth_linking(services.calendars.backend(backend)).authorize_url(
+        _callback_url(services), state, pkce.challenge
     )
     return RedirectResponse(url, status_code=303)
 
@@ -96,7 +116,8 @@ async def finish_calendar_connect(request: Request) -> Response:
     try:
         linked = await connect_after_oauth(
             lambda: services.account_work(account.id, wait=LOCK_WAIT_SECONDS),
-            services.calendars.of(agent), agent, code, _callback_url(services),
+            services.calendars.backend(str(flow.get("backend", agent.calendar_backend))),
+            agent, code, _callback_url(services), str(flow.get("verifier", "")),
         )
     except LinkRefused as exc:
         raise ConnectRefused(str(exc)) from exc

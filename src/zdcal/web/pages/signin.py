@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from zdcal.http.oauth import make_pkce_pair
 from zdcal.live.services import Services
 from zdcal.mail import RECONNECT_PATH
 from zdcal.store import Account, ZendeskOAuth
@@ -73,7 +74,7 @@ async def start_sign_in(request: Request) -> Response:
             "sign-in. An admin can reconnect it with OAuth (or the operator can set "
             "ZDCAL_ZENDESK_OAUTH_CLIENT_ID and ZDCAL_ZENDESK_OAUTH_CLIENT_SECRET)."
         )
-    pkce = zendesk_oauth.make_pkce_pair()
+    pkce = make_pkce_pair()
     state = begin_flow(
         request.session, "signin", account_id=account.id, verifier=pkce.verifier,
         next=destination if destination in DESTINATIONS else "agent",

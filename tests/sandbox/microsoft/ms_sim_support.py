@@ -73,7 +73,7 @@ def connect(http: httpx.Client, user: str = AGENT) -> dict[str, Any]:
 def mint(http: httpx.Client, user: str = AGENT,
          scope: str = SCOPES) -> str:
     """An access token minted by the control API, as after a consent."""
-    answer = http.post(f"/_sandbox/users/{user}/tokens", json={"scope": scope})
+    answer = http.post(f"/_sandbox/users/{user}/tokens", json={"scopes": scope.split()})
     assert answer.status_code == 200, answer.text
     token: str = answer.json()["access_token"]
     return token

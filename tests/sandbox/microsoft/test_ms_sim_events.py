@@ -197,15 +197,18 @@ def test_unknown_paths_and_oversized_bodies_answer_in_graph_shape(graph: Graph) 
 
 
 def test_control_adds_a_user_with_calendars(http: httpx.Client) -> None:
-    added = http.post("/_sandbox/users", json={
-        "email": "new@contoso.example", "displayName": "New Agent",
-        "calendars": [{"name": "Main"}, {"name": "Boss", "canEdit": False,
-                                         "owner": "boss@contoso.example"}]})
-    assert added.status_code == 201, added.text
+    new = {"email": "new@contoso.example", "displayName": "New Agent",
+           "calendars": [{"name": "Main"}, {"name": "Boss", "canEdit": False,
+                                            "owner": "boss@contoso.example"}]}
+    added = http.post("/_sandbox/users", json={"users": [new]})
+    assert added.status_code == 200, added.text
+    listed = {u["email"]: u for u in added.json()["users"]}
+    assert set(listed) == {"agent@contoso.example", "other@contoso.example", new["email"]}
     graph = Graph(http, mint(http, "new@contoso.example"))
     calendars = graph.get("/me/calendars").json()["value"]
     assert [(c["name"], c["canEdit"], c["isDefaultCalendar"]) for c in calendars] == [
         ("Main", True, True), ("Boss", False, False)]
-    assert [c["id"] for c in calendars] == added.json()["calendars"]
-    assert http.post("/_sandbox/users", json={"email": "new@contoso.example"}).status_code == 409
+    assert [c["id"] for c in calendars] == listed[new["email"]]["calendars"]
+    assert http.post("/_sandbox/users", json={"users": [new]}).status_code == 409
+    assert http.post("/_sandbox/users", json={"users": [{"email": 5}]}).status_code == 422
     assert graph.problems == []

@@ -198,7 +198,7 @@ def test_failed_delivery_is_retried(retrying_server: ServerThread,
             inbox.failures = 1
         graph.post("/me/events", json=timed_event())
         assert len(inbox.wait_for(1)) == 1
-        deliveries = http.get("/_sandbox/stats").json()["deliveries"]
+        deliveries = http.get("/_sandbox/notifications").json()["deliveries"]
         changes = [(d["status"], d["attempt"]) for d in deliveries if d["kind"] == "change"]
         assert changes == [(503, 1), (202, 2)]
         assert graph.problems == []

@@ -25,9 +25,9 @@ async def _burst(base_url: str, token: str, count: int) -> list[httpx.Response]:
 def test_more_than_four_concurrent_requests_are_throttled(
     graph: Graph, http: httpx.Client, ms_server: ServerThread
 ) -> None:
-    http.post("/_sandbox/faults", json={"latency_ms": 300})
+    http.put("/_sandbox/faults", json={"latency_ms": 300})
     answers = asyncio.run(_burst(ms_server.base_url, graph.token, 7))
-    http.post("/_sandbox/faults", json={"latency_ms": 0})
+    http.put("/_sandbox/faults", json={"latency_ms": 0})
     assert [p for a in answers for p in body_problems(a.json())] == []
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200] * 4 + [429] * 3
@@ -62,13 +62,39 @@ def test_request_rate_per_mailbox(small_window: ServerThread) -> None:
 
 
 def test_fault_knobs_answer_in_graph_shape(graph: Graph, http: httpx.Client) -> None:
-    http.post("/_sandbox/faults", json={"burst_429": 1})
+    http.put("/_sandbox/faults", json={"burst_429": 1})
     limited = graph.get("/me/events")
     assert (limited.status_code, error_code(limited)) == (429, "TooManyRequests")
     assert limited.headers["retry-after"] == "1"
-    http.post("/_sandbox/faults", json={"error_rate": 1.0})
+    http.put("/_sandbox/faults", json={"error_rate": 1.0})
     down = graph.get("/me/events")
-    http.post("/_sandbox/faults", json={"error_rate": 0.0})
+    http.put("/_sandbox/faults", json={"error_rate": 0.0})
     assert (down.status_code, error_code(down)) == (503, "serviceNotAvailable")
     assert graph.get("/me/events").status_code == 200
-    assert http.post("/_sandbox/faults", json={"nonsense": 1}).status_code == 400
+    assert http.put("/_sandbox/faults", json={"nonsense": 1}).status_code == 422
+
+
+def test_scripted_failures_clock_and_counters(graph: Graph, http: httpx.Client) -> None:
+    scripted = http.post("/_sandbox/faults/failures", json={
+        "status": 503, "count": 2, "method": "POST", "path": "/v1.0/me/events"})
+    assert scripted.status_code == 200
+    body = {"subject": "x", "start": {"dateTime": "2030-05-01T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2030-05-01T10:00:00", "timeZone": "UTC"}}
+    assert [graph.post("/me/events", json=body).status_code for _ in range(3)] == [
+        503, 503, 201]
+    assert graph.get("/me/events").status_code == 200  # GETs were never scripted
+    http.post("/_sandbox/faults/failures", json={"status": 410, "reason": "resyncRequired"})
+    gone = graph.get("/me/calendars")
+    assert (gone.status_code, error_code(gone)) == (410, "resyncRequired")
+    stats = http.get("/_sandbox/stats").json()
+    assert stats["by_route"]["POST /v1.0/me/events"] == 3
+    assert stats["by_status"]["503"] == 2
+    assert stats["faults_injected"] == 3
+    assert http.post("/_sandbox/faults/failures", json={"status": 200}).status_code == 422
+
+    moved = http.post("/_sandbox/clock", json={"advance_seconds": 3600})
+    assert moved.json()["offset_seconds"] == 3600
+    expired = graph.get("/me")
+    assert (expired.status_code, error_code(expired)) == (401, "InvalidAuthenticationToken")
+    http.post("/_sandbox/reset")
+    assert http.get("/_sandbox/stats").json()["requests"] == 0

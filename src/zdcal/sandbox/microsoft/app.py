@@ -11,10 +11,10 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from zdcal.sandbox.faults import FaultMiddleware
 from zdcal.sandbox.microsoft import assumptions
 from zdcal.sandbox.microsoft.config import MicrosoftSimConfig
 from zdcal.sandbox.microsoft.errors import GraphError
+from zdcal.sandbox.microsoft.gate import GraphGate
 from zdcal.sandbox.microsoft.routes_api import GraphCalendarApi
 from zdcal.sandbox.microsoft.routes_batch import GraphBatch
 from zdcal.sandbox.microsoft.routes_control import MicrosoftControl
@@ -22,7 +22,6 @@ from zdcal.sandbox.microsoft.routes_delta import GraphDelta
 from zdcal.sandbox.microsoft.routes_oauth import MicrosoftOAuth
 from zdcal.sandbox.microsoft.routes_subscriptions import GraphSubscriptions
 from zdcal.sandbox.microsoft.simulator import MicrosoftSimulator
-from zdcal.sandbox.microsoft.throttle import ThrottleMiddleware
 
 
 def create_app(config: MicrosoftSimConfig | None = None) -> Starlette:
@@ -35,12 +34,9 @@ def create_app(config: MicrosoftSimConfig | None = None) -> Starlette:
     sim = MicrosoftSimulator(config or MicrosoftSimConfig())
     batch = GraphBatch(sim.now)
 
-    def refuse(request: Request, error: GraphError) -> Response:
-        return error.response(request, sim.now())
-
     async def graph_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, GraphError)
-        return refuse(request, exc)
+        return sim.error_response(request, exc)
 
     async def unknown_path(request: Request, exc: Exception) -> Response:
         """Graph paths the simulator does not serve answer in Graph's shape, not Starlette's."""
@@ -50,15 +46,7 @@ def create_app(config: MicrosoftSimConfig | None = None) -> Starlette:
         code, message = assumptions.UNKNOWN_SEGMENT
         segment = request.url.path.rstrip("/").rsplit("/", 1)[-1]
         status = 405 if exc.status_code == 405 else 400
-        return refuse(request, GraphError(status, code, message.format(segment)))
-
-    def too_many(request: Request) -> Response:
-        return refuse(request, GraphError(429, *assumptions.TOO_MANY_REQUESTS,
-                                          {"Retry-After": "1"}))
-
-    def unavailable(request: Request) -> Response:
-        return refuse(request, GraphError(503, *assumptions.SERVICE_UNAVAILABLE,
-                                          {"Retry-After": "1"}))
+        return sim.error_response(request, GraphError(status, code, message.format(segment)))
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -66,21 +54,17 @@ def create_app(config: MicrosoftSimConfig | None = None) -> Starlette:
         await sim.sender.aclose()
         await batch.aclose()
 
+    routes = [
+        *batch.routes(),
+        *GraphDelta(sim).routes(),
+        *GraphCalendarApi(sim).routes(),
+        *GraphSubscriptions(sim).routes(),
+        *MicrosoftOAuth(sim).routes(),
+        *MicrosoftControl(sim).routes(),
+    ]
     app = Starlette(
-        routes=[
-            *batch.routes(),
-            *GraphDelta(sim).routes(),
-            *GraphCalendarApi(sim).routes(),
-            *GraphSubscriptions(sim).routes(),
-            *MicrosoftOAuth(sim).routes(),
-            *MicrosoftControl(sim).routes(),
-        ],
-        middleware=[
-            Middleware(ThrottleMiddleware, throttle=lambda: sim.throttle,
-                       mailbox_of=sim.mailbox_of, refuse=refuse),
-            Middleware(FaultMiddleware, injector=sim.injector, rate_limited=too_many,
-                       server_error=unavailable),
-        ],
+        routes=routes,
+        middleware=[Middleware(GraphGate, routes=routes, sim=sim)],
         exception_handlers={GraphError: graph_error, HTTPException: unknown_path},
         lifespan=lifespan,
     )

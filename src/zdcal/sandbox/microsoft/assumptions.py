@@ -323,6 +323,29 @@ SERVICE_UNAVAILABLE = ("serviceNotAvailable", "The service is temporarily unavai
 """FACT (errors page lists 503 ``serviceNotAvailable``); GUESS: the ``error_rate`` fault answers
 it with ``Retry-After: 1``."""
 
+FAULT_CODES = {
+    400: ("invalidRequest", "The request is malformed or incorrect."),
+    401: ("InvalidAuthenticationToken", "Access token has expired or is not yet valid."),
+    403: ("ErrorAccessDenied", "Access is denied. Check credentials and try again."),
+    404: ("ErrorItemNotFound", "The specified object was not found in the store."),
+    409: ("ErrorIrresolvableConflict", "The item has been changed by another request."),
+    410: ("syncStateNotFound", "The sync state generation is not found or expired."),
+    412: ("ErrorIrresolvableConflict", "The change key does not match."),
+    429: TOO_MANY_REQUESTS,
+    500: ("generalException", "An unspecified error has occurred."),
+    503: SERVICE_UNAVAILABLE,
+    504: ("ErrorTimeoutExpired", "The operation timed out."),
+}
+"""What a scripted failure (``/_sandbox/faults/failures``) answers for its status unless it
+names a ``reason`` (then that is the Graph ``code``). FACT (errors page and fact file): the codes
+exist; GUESS: the pairing with statuses and the messages. 429 and 503 carry ``Retry-After: 1``."""
+
+FAULTED_PATHS = ("/v1.0/",)
+"""GUESS (a simulator choice, as the Google simulator's): faults and counters cover Graph only;
+the identity platform answers in its own error format and is never faulted. The random knobs and
+path-less scripts hit each request of a ``$batch``, not the envelope; a script whose path
+matches ``/v1.0/$batch`` fails the envelope itself. Latency applies to each outer request."""
+
 INNER_ERROR_FIELDS = ("date", "request-id", "client-request-id")
 """FACT (errors page): ``innerError`` carries ``request-id``, ``date`` and, when the client sent
 one, ``client-request-id`` (GUESS: the simulator always echoes the client's header)."""

@@ -21,6 +21,9 @@ from zdcal.sandbox.microsoft.odata import json_object
 from zdcal.sandbox.microsoft.routes_api import PREFIX
 
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
+BATCH_PATH = PREFIX + "/$batch"
+INNER_HOST = "batch.inner"
+"""The host inner requests are sent to: how the gate tells them from outer ones."""
 _PASSED_HEADERS = ("retry-after", "location", "content-type", "preference-applied")
 
 
@@ -74,12 +77,12 @@ class GraphBatch:
         self._client: httpx.AsyncClient | None = None
 
     def routes(self) -> list[BaseRoute]:
-        return [Route(PREFIX + "/$batch", self.batch, methods=["POST"])]
+        return [Route(BATCH_PATH, self.batch, methods=["POST"])]
 
     def _inner(self, app: ASGIApp) -> httpx.AsyncClient:
         if self._client is None:
             transport = httpx.ASGITransport(app=app)
-            self._client = httpx.AsyncClient(transport=transport, base_url="http://batch.inner")
+            self._client = httpx.AsyncClient(transport=transport, base_url=f"http://{INNER_HOST}")
         return self._client
 
     async def batch(self, request: Request) -> Response:

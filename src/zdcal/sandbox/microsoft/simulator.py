@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from zdcal.clock import SystemClock
 from zdcal.sandbox.faults import FaultInjector
@@ -15,6 +17,7 @@ from zdcal.sandbox.microsoft.errors import GraphError
 from zdcal.sandbox.microsoft.model import Grant, StoredEvent, User
 from zdcal.sandbox.microsoft.push import NotificationSender
 from zdcal.sandbox.microsoft.rendering import etag, graph_time
+from zdcal.sandbox.microsoft.request_stats import GraphRequestStats
 from zdcal.sandbox.microsoft.store import MicrosoftState
 from zdcal.sandbox.microsoft.throttle import MailboxThrottle
 
@@ -24,10 +27,11 @@ class MicrosoftSimulator:
 
     def __init__(self, config: MicrosoftSimConfig) -> None:
         self.config = config
-        self.injector = FaultInjector(config.faults)
+        self.injector = FaultInjector(replace(config.faults))
         self.clock = SystemClock(config.faults.clock_offset_seconds)
         self.state = MicrosoftState(config.users)
         self.throttle = self._new_throttle()
+        self.stats = GraphRequestStats()
         self.sender = NotificationSender(config.notification_timeout_seconds,
                                          config.notification_retry_delays, self.injector)
 
@@ -37,15 +41,35 @@ class MicrosoftSimulator:
                                self.clock)
 
     def now(self) -> datetime:
-        self.clock.offset_seconds = self.injector.faults.clock_offset_seconds
         return self.clock.now()
 
     def reset(self) -> None:
-        """Forget everything but the configured users and calendars; old tokens stop working."""
+        """Back to the start: the configured users and calendars only (tokens, subscriptions
+        and users added at run time gone), fault knobs and clock as configured, scripted
+        failures, counters and the delivery log cleared."""
         with self.state.lock:
             self.state = MicrosoftState(self.config.users)
             self.throttle = self._new_throttle()
+            self.stats.reset()
             self.sender.delivered.clear()
+            self.injector.scripted.clear()
+            self.configure_faults(replace(self.config.faults).as_dict())
+
+    def configure_faults(self, values: dict[str, Any]) -> None:
+        self.injector.configure(values)
+        self.clock.offset_seconds = self.injector.faults.clock_offset_seconds
+
+    def set_clock_offset(self, seconds: float) -> None:
+        """Shift the clock (tokens, subscriptions and throttle windows follow); the
+        ``clock_offset_seconds`` fault knob follows too."""
+        self.clock.offset_seconds = seconds
+        self.injector.faults.clock_offset_seconds = seconds
+
+    def error_response(self, request: Request, error: GraphError) -> Response:
+        return error.response(request, self.now())
+
+    def stats_snapshot(self) -> dict[str, Any]:
+        return {**self.stats.snapshot(), "mailboxes": self.throttle.as_dict()}
 
     # --- auth ----------------------------------------------------------------------------
     def mailbox_of(self, request: Request) -> str | None:

@@ -1,6 +1,6 @@
 """Outlook's per app-and-mailbox limits: requests per 10 minutes and concurrent requests.
 
-Applied as ASGI middleware around the whole Graph app, so a request counts as "in flight" for
+The gate (``gate.py``) admits each Graph request here, so a request counts as "in flight" for
 its whole life (including any latency the fault knobs add). The app is the one registered
 client, so "per app and mailbox" is per mailbox here.
 """
@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zdcal.clock import Clock
 from zdcal.sandbox.microsoft import assumptions
 from zdcal.sandbox.microsoft.errors import GraphError
-
-MAILBOX_PATHS = ("/v1.0/me", "/v1.0/users/")
 
 
 @dataclass
@@ -73,35 +67,3 @@ class MailboxThrottle:
 
     def as_dict(self) -> dict[str, Any]:
         return {mailbox: vars(s) for mailbox, s in self.stats.items()}
-
-
-class ThrottleMiddleware:
-    """Answers 429 ``ApplicationThrottled`` over a mailbox's limits; unauthenticated requests
-    pass through (the API answers them 401, uncounted)."""
-
-    def __init__(self, app: ASGIApp, throttle: Callable[[], MailboxThrottle],
-                 mailbox_of: Callable[[Request], str | None],
-                 refuse: Callable[[Request, GraphError], Any]) -> None:
-        self.app = app
-        self.throttle = throttle
-        self.mailbox_of = mailbox_of
-        self.refuse = refuse
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope["path"]).startswith(MAILBOX_PATHS):
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        mailbox = self.mailbox_of(request)
-        if mailbox is None:
-            await self.app(scope, receive, send)
-            return
-        throttle = self.throttle()
-        refusal = throttle.enter(mailbox)
-        if refusal is not None:
-            await self.refuse(request, refusal)(scope, receive, send)
-            return
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            throttle.leave(mailbox)

@@ -91,6 +91,7 @@ async def agent_page(request: Request) -> Response:
 
 CONNECT_BUTTONS = {
     "google": ("connect-google", "Connect Google Calendar"),
+    "microsoft": ("connect-microsoft", "Connect Outlook (Microsoft 365)"),
     "cronofy": ("connect-calendar", "Connect a calendar"),
 }
 """Each OAuth backend's button on the agent page: its element id and words."""

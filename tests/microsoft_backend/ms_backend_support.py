@@ -4,6 +4,7 @@ actions and a look at what the simulated mailbox holds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -11,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from zdcal.calendars.base import EventObject, WriteOutcome
+from zdcal.calendars.base import EventObject, TokenCoordinator, WriteOutcome
 from zdcal.calendars.microsoft.connector import MicrosoftBackend
 from zdcal.calendars.microsoft.oauth import MicrosoftOAuthClient
 from zdcal.clock import Clock, SystemClock
@@ -36,13 +37,14 @@ QUICK = RetryPolicy(max_attempts=3, base_delay=0.0, max_total_wait=0.0)
 def make_backend(
     base_url: str, http: httpx.AsyncClient, *, policy: RetryPolicy = QUICK,
     sleep: Sleep | None = None, per_mailbox: int = 10_000, clock: Clock | None = None,
+    coordinate_refresh: Callable[[int], TokenCoordinator] | None = None,
 ) -> MicrosoftBackend:
     oauth = MicrosoftOAuthClient(CLIENT_ID, CLIENT_SECRET, base_url, "common")
     extra: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
     return MicrosoftBackend(
         graph_url=base_url, oauth=oauth, http=http, limiter=None,
         clock=clock or SystemClock(), requests_per_window_per_mailbox=per_mailbox,
-        policy=policy, **extra,
+        policy=policy, coordinate_refresh=coordinate_refresh, **extra,
     )
 
 

@@ -68,7 +68,8 @@ async def test_an_agent_links_through_consent_with_pkce(
     users = (await sim.get("/_sandbox/users")).json()["users"]
     assert linked.calendar_account_id == next(u["id"] for u in users if u["email"] == USER)
     assert isinstance(linked.tokens, CalendarTokens)
-    assert linked.tokens.refresh_token and linked.tokens.expires_at is not None
+    assert linked.tokens.refresh_token
+    assert linked.tokens.expires_at is not None
     with pytest.raises(CalendarRejected):  # single use
         await backend.link(code, REDIRECT_URI, pkce.verifier)
 
@@ -120,7 +121,8 @@ async def test_every_refresh_stores_the_rotated_refresh_token(
         backend = make_backend(strict_server.base_url, http,
                                coordinate_refresh=store.coordinator)
         agent = await link_agent(backend, sim)
-        assert agent.tokens is not None and agent.calendar_id is not None
+        assert agent.tokens is not None
+        assert agent.calendar_id is not None
         past = datetime.now(UTC) - timedelta(minutes=5)
         stale = replace(agent, tokens=replace(agent.tokens, expires_at=past))
 

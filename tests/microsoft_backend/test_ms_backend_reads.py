@@ -81,7 +81,8 @@ async def test_an_expired_delta_link_means_a_full_read(
     again, fresh = await _read(backend, replace(linked, read_state=state))
 
     assert [e.event_id for e in again] == [event_id(5)]
-    assert fresh is not None and fresh != state
+    assert fresh is not None
+    assert fresh != state
 
 
 async def test_an_unreadable_state_and_a_verify_read_everything(

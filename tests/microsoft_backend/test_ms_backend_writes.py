@@ -55,7 +55,8 @@ async def test_an_update_patches_the_stored_event_and_a_delete_removes_it(
 
     assert outcomes[0].status is WriteStatus.DONE
     held = await mailbox(sim)
-    assert len(held) == 1 and held[0]["start"]["dateTime"].startswith("2026-03-10")
+    assert len(held) == 1
+    assert held[0]["start"]["dateTime"].startswith("2026-03-10")
     by_route = await routes(sim)
     assert [r for r in by_route if r.startswith("PATCH")] == ["PATCH /v1.0/me/events/{event_id}"]
     assert not [r for r in by_route if r.startswith(("POST /v1.0/me", "GET"))], by_route
@@ -99,8 +100,10 @@ async def test_an_event_deleted_in_outlook_is_made_again(
 
     assert outcomes[0].status is WriteStatus.DONE
     held = await mailbox(sim)
-    assert len(held) == 1 and held[0]["id"] != graph_id
-    assert outcomes[0].stored_as is not None and outcomes[0].stored_as.href == held[0]["id"]
+    assert len(held) == 1
+    assert held[0]["id"] != graph_id
+    assert outcomes[0].stored_as is not None
+    assert outcomes[0].stored_as.href == held[0]["id"]
 
 
 async def test_a_stale_stored_id_is_mended_by_finding_the_event(
@@ -115,7 +118,8 @@ async def test_a_stale_stored_id_is_mended_by_finding_the_event(
 
     assert outcomes[0].status is WriteStatus.DONE
     held = await mailbox(sim)
-    assert len(held) == 1 and held[0]["subject"] == "new"
+    assert len(held) == 1
+    assert held[0]["subject"] == "new"
 
 
 async def test_more_than_twenty_actions_go_in_batches_of_twenty(

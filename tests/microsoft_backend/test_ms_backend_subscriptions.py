@@ -187,11 +187,11 @@ async def test_lifecycle_notices_and_a_removed_subscription(
     inbox, url = receiver
     channel = await backend.ensure_channel(linked, url)
     sub = channel.channel_id
-    for event in ("reauthorizationRequired", "missed", "subscriptionRemoved"):
+    for sent, event in enumerate(("reauthorizationRequired", "missed", "subscriptionRemoved")):
         answer = await sim.post(f"/_sandbox/subscriptions/{sub}/lifecycle",
                                 json={"lifecycleEvent": event})
         assert answer.status_code == 202, answer.text
-        await inbox.wait_for(len(inbox.notices) + 1)
+        await inbox.wait_for(sent + 1)  # one at a time: in order
     assert [(n.kind, n.type, n.channel_id) for n in inbox.notices] == [
         (PushKind.RENEW, "reauthorizationRequired", sub),
         (PushKind.CHANGE, "missed", sub),

@@ -28,6 +28,8 @@ from zdcal.sandbox.server import ServerThread
 from zdcal.settings import Settings
 from zdcal.store import CalendarTokens
 from zdcal.web.pages.agent import CONNECT_BUTTONS
+from zdcal.web.pages.event_style_form import form_values
+from zdcal.web.pages.rendering import templates
 
 pytestmark = pytest.mark.anyio
 
@@ -94,3 +96,15 @@ def test_microsofts_own_addresses_and_limits_by_default(tmp_path: Path) -> None:
         "https://login.microsoftonline.com", "https://graph.microsoft.com", "common")
     assert settings.microsoft_requests_per_10_minutes_per_mailbox == 10_000
     assert settings.microsoft_client_secret.get_secret_value() == ""
+
+
+def test_the_style_form_says_when_the_calendar_keeps_one_reminder() -> None:
+    fields = templates.get_template("_style_fields.html")
+    style = form_values({})
+    one = fields.render(style=style, time_zone="Europe/Berlin", max_reminders=1)
+    many = fields.render(style=style, time_zone="Europe/Berlin", max_reminders=5)
+    unlinked = fields.render(style=style, time_zone="Europe/Berlin", max_reminders=None)
+    assert 'id="one-reminder"' in one
+    assert "earliest one listed" in one
+    assert 'id="one-reminder"' not in many
+    assert 'id="one-reminder"' not in unlinked

@@ -86,7 +86,16 @@ async def agent_page(request: Request) -> Response:
         new_link=take_new_link(request),
         caldav_tried=take_tried(request),
         connect_buttons=connect_buttons(services),
+        max_reminders=max_reminders(services, agent),
     )
+
+
+def max_reminders(services: Services, agent: Agent) -> int | None:
+    """How many reminders the agent's calendar keeps per event (None: no calendar
+    linked): the style form says so when it keeps only one (Outlook)."""
+    if not agent.has_credentials:
+        return None
+    return services.calendars.capabilities(agent).max_reminders
 
 
 CONNECT_BUTTONS = {
@@ -142,7 +151,7 @@ async def style_preview_page(request: Request) -> Response:
     })
     return render(
         request, "agent_preview.html", style=values, preview=preview, error=error,
-        time_zone=agent.effective_time_zone,
+        time_zone=agent.effective_time_zone, max_reminders=max_reminders(services, agent),
     )
 
 

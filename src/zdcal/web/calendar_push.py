@@ -5,9 +5,12 @@ backend's :meth:`~zdcal.calendars.base.CalendarBackend.read_push`.
 Notifications carry no credentials: the path says whose calendar it is, the backend
 checks that the calendar service sent it (Cronofy: an HMAC of the body with our client
 secret) before anything is read from the database, so forged requests cost nothing.
-Then: a verification is acknowledged, a change queues the agent's calendar for reading,
-a disconnection has the agent's calendar checked (below), anything else is acknowledged
-and ignored.
+Then: a verification is acknowledged (a handshake whose notice carries an ``answer``,
+Graph's ``validationToken``, gets it back as plain text before anything is looked up), a
+change queues the agent's calendar for reading, a renewal request (Graph's lifecycle
+notifications, on the same route plus ``/lifecycle``) makes the agent's channel due now
+for the worker's renewal round and queues a read, a disconnection has the agent's
+calendar checked (below), anything else is acknowledged and ignored.
 
 One secret signs every account's notifications and the signature covers the body only,
 so a genuine notification could be replayed to another agent's path: changes and

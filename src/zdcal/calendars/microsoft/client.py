@@ -10,7 +10,6 @@ errors.
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +33,7 @@ from zdcal.calendars.microsoft.oauth import MicrosoftOAuthClient
 from zdcal.http.credentials import RefreshingCredential
 from zdcal.http.pacing import AllOf, Pacer
 from zdcal.http.remote import HttpOptions, RemoteApi, unreachable_text
-from zdcal.http.retry import is_retryable_status, parse_retry_after
+from zdcal.http.retry import RetryRounds, is_retryable_status, parse_retry_after
 from zdcal.store import CalendarTokens
 
 API_PATH = "/v1.0"
@@ -194,8 +193,7 @@ class GraphClient(RemoteApi):
         answers: list[BatchAnswer] = [BatchAnswer(0)] * len(calls)
         pending = list(range(len(calls)))
         refreshed = False
-        waited, round_no = 0.0, 0
-        rng = self.rng or random.Random()
+        rounds = RetryRounds(self.policy, self.sleep, self.rng)
         while pending:
             used = self._tokens.current
             got = await self._send_batch([calls[i] for i in pending])
@@ -216,15 +214,8 @@ class GraphClient(RemoteApi):
                                        "(POST /v1.0/$batch)", status=401)
                 await self._tokens.refresh(used)
                 refreshed = True
-            if again:
-                round_no += 1
-                remaining = self.policy.max_total_wait - waited
-                delay = max(asked) if asked else self.policy.backoff(round_no - 1, rng)
-                if round_no >= self.policy.max_attempts or delay > remaining:
-                    again = []
-                else:
-                    await self.sleep(delay)
-                    waited += delay
+            if again and not await rounds.again(max(asked) if asked else None):
+                again = []
             pending = sorted(unauthorized + again)
         return answers
 

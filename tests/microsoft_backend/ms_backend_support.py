@@ -5,8 +5,6 @@ actions and a look at what the simulated mailbox holds."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,20 +14,17 @@ from zdcal.calendars.base import EventObject, TokenCoordinator, WriteOutcome
 from zdcal.calendars.microsoft.connector import MicrosoftBackend
 from zdcal.calendars.microsoft.oauth import MicrosoftOAuthClient
 from zdcal.clock import Clock, SystemClock
-from zdcal.domain import Delete, DesiredEntry, RecordedEntry, Upsert
-from zdcal.domain.entries import content_hash
+from zdcal.domain import Upsert
 from zdcal.http import RetryPolicy
 from zdcal.http.oauth import make_pkce_pair
 from zdcal.http.retry import Sleep
 from zdcal.store import Agent, CalendarTokens
-from zdcal.store.tables import AgentStatus
+from zdcal_testing import oauth_agent, task_delete, task_event_id, task_upsert
 
 CLIENT_ID = "11111111-2222-3333-4444-555555555555"
 CLIENT_SECRET = "sandbox-client-secret"
 USER = "agent@contoso.example"
 REDIRECT_URI = "http://127.0.0.1:9/calendar/callback"
-KEY = "k7q2mx4pn5r3ws6t"
-AGENT_ID = 1002
 QUICK = RetryPolicy(max_attempts=3, base_delay=0.0, max_total_wait=0.0)
 """Tests want the first failure, not minutes of backoff."""
 
@@ -79,41 +74,12 @@ async def link_agent(backend: MicrosoftBackend, http: httpx.AsyncClient, **chang
 
 
 def agent(tokens: CalendarTokens, **changes: Any) -> Agent:
-    now = datetime.now(UTC)
-    base = Agent(
-        id=7, account_id=1, zendesk_user_id=AGENT_ID, name="Agent", email=USER,
-        time_zone="Europe/Berlin", time_zone_override=None, calendar_account_id=USER,
-        data_center=None, tokens=tokens, calendar_id=None, calendar_name="Calendar",
-        style={}, status=AgentStatus.ACTIVE, status_reason=None, status_since=now,
-        last_synced_at=None, created_at=now, updated_at=now, calendar_backend="microsoft",
-    )
-    return replace(base, **changes)
+    return oauth_agent(tokens, "microsoft", USER, **{"calendar_name": "Calendar", **changes})
 
 
-def event_id(ticket_id: int) -> str:
-    return f"zdcal-{KEY}-{ticket_id}"
-
-
-def body(ticket_id: int, start: str = "2026-03-08", end: str = "2026-03-09",
-         **extra: Any) -> dict[str, Any]:
-    """The domain's event body (zdcal.domain.event_body's shape)."""
-    link = f"https://acme.zendesk.com/agent/tickets/{ticket_id}"
-    return {
-        "event_id": event_id(ticket_id), "summary": f"#{ticket_id} Call the customer",
-        "description": f"{link}\n\nThey asked for a call back.", "start": start, "end": end,
-        "tzid": "Europe/Berlin", "url": link, "transparency": "transparent",
-        "event_private": False, **extra,
-    }
-
-
-def upsert(ticket_id: int, calendar_id: str, **kwargs: Any) -> Upsert:
-    event = body(ticket_id, **kwargs)
-    return Upsert(DesiredEntry(ticket_id, AGENT_ID, calendar_id, event["event_id"], event,
-                               content_hash(calendar_id, event)))
-
-
-def delete(ticket_id: int, calendar_id: str) -> Delete:
-    return Delete(RecordedEntry(ticket_id, AGENT_ID, calendar_id, event_id(ticket_id), ""))
+upsert = task_upsert
+delete = task_delete
+event_id = task_event_id
 
 
 def stored(actions: list[Upsert], outcomes: list[WriteOutcome]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from microsoft_backend.ms_backend_support import event_id, stored, upsert
+from microsoft_backend.ms_backend_support import event_id, routes, stored, upsert
 from zdcal.calendars.base import ManagedEvent
 from zdcal.calendars.microsoft.connector import MicrosoftBackend
 from zdcal.store import Agent
@@ -115,3 +115,17 @@ async def test_an_event_created_and_deleted_between_reads_is_reported_deleted(
                              recorded=[(cal, event_id(8)), (cal, event_id(9))])
 
     assert [(e.event_id, e.deleted) for e in changes] == [(event_id(9), True)]
+
+
+async def test_a_full_read_asks_for_large_pages(
+    backend: MicrosoftBackend, linked: Agent, sim: httpx.AsyncClient
+) -> None:
+    assert linked.calendar_id is not None
+    await backend.for_agent(linked).apply([upsert(t, linked.calendar_id) for t in range(30)])
+    await sim.post("/_sandbox/stats/reset")
+
+    events, _ = await _read(backend, linked)
+
+    assert len(events) == 30
+    delta = {k: v for k, v in (await routes(sim)).items() if "delta" in k}
+    assert sum(delta.values()) == 1, delta  # one page of up to 100, not three of 10

@@ -254,8 +254,7 @@ def _managed(calendar_id: str, item: Mapping[str, Any], state: _CalendarState
         if event_id is None:
             state.unknown_removed = True
             return None
-        return ManagedEvent(calendar_id, event_id, "", "", True, None,
-                            EventObject(graph_id, None))
+        return ManagedEvent(calendar_id, event_id, "", "", True, None)
     event_id = event_id_of(item)
     if event_id is None or not graph_id:
         return None  # the agent's own event

@@ -4,13 +4,17 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
 from microsoft_backend.ms_backend_support import (
     delete,
     event_id,
+    link_agent,
     mailbox,
+    make_backend,
     marker,
     routes,
     stored,
@@ -18,6 +22,7 @@ from microsoft_backend.ms_backend_support import (
 )
 from zdcal.calendars.base import EventObject, FailureKind, WriteStatus
 from zdcal.calendars.microsoft.connector import MicrosoftBackend
+from zdcal.sandbox.server import ServerThread
 from zdcal.store import Agent
 
 pytestmark = pytest.mark.anyio
@@ -175,3 +180,28 @@ async def test_a_failing_service_is_a_retry_outcome(
     assert (outcomes[0].status, outcomes[0].kind) == (WriteStatus.RETRY,
                                                       FailureKind.UNAVAILABLE)
     assert await mailbox(sim) == []
+
+
+async def test_every_request_asks_for_immutable_ids(
+    microsoft_server: ServerThread, sim: httpx.AsyncClient
+) -> None:
+    seen: list[httpx.Request] = []
+
+    async def keep(request: httpx.Request) -> None:
+        seen.append(request)
+
+    async with httpx.AsyncClient(timeout=10, event_hooks={"request": [keep]}) as http:
+        backend = make_backend(microsoft_server.base_url, http)
+        agent = await link_agent(backend, sim)
+        assert agent.calendar_id is not None
+        calendar = backend.for_agent(agent)
+        await calendar.apply([upsert(71, agent.calendar_id)])
+        _ = [e async for e in calendar.managed_events([agent.calendar_id])]
+
+    graph = [r for r in seen if "/v1.0/" in r.url.path]
+    assert graph
+    assert all('IdType="ImmutableId"' in r.headers["prefer"] for r in graph)
+    batches = [json.loads(r.content) for r in graph if r.url.path.endswith("$batch")]
+    inner = [item for batch in batches for item in batch["requests"]]
+    assert inner
+    assert all(item["headers"]["Prefer"] == 'IdType="ImmutableId"' for item in inner)

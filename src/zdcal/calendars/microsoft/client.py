@@ -40,7 +40,10 @@ API_PATH = "/v1.0"
 BATCH_MAX = 20
 """Graph's most requests in one ``$batch``."""
 EXPIRY_MARGIN_SECONDS = 60.0
-DELTA_PREFER = {"Prefer": "odata.maxpagesize=100"}
+IMMUTABLE_IDS = 'IdType="ImmutableId"'
+"""Asked on every request (``Prefer``): an event's id then stays the same when the agent
+moves it to another calendar of the mailbox, so zdcal's record of it stays good."""
+DELTA_PAGE = "odata.maxpagesize=100"
 """Events per delta page asked for (Graph's default is 10: ten times the requests)."""
 
 
@@ -144,10 +147,12 @@ class GraphClient(RemoteApi):
 
     async def request_url(
         self, method: str, url: str, *, body: Any = None, idempotent: bool = True,
-        slots: int = 1, headers: Mapping[str, str] | None = None,
+        slots: int = 1, prefer: str | None = None,
     ) -> httpx.Response:
         """Send to ``url`` (on Graph's origin only: paging and delta links are followed
-        as Graph gives them) holding ``slots`` of the mailbox's concurrent requests."""
+        as Graph gives them) holding ``slots`` of the mailbox's concurrent requests;
+        ``prefer`` is asked beside immutable ids."""
+        headers = {"Prefer": f"{IMMUTABLE_IDS}, {prefer}" if prefer else IMMUTABLE_IDS}
         if not self.same_origin(url):
             raise GraphError(f"Microsoft pointed zdcal away from Graph ({method})")
         async with self._mailbox.slots.hold(slots):
@@ -222,10 +227,11 @@ class GraphClient(RemoteApi):
     async def _send_batch(self, calls: Sequence[BatchCall]) -> list[BatchAnswer]:
         requests = []
         for index, call in enumerate(calls):
-            item: dict[str, Any] = {"id": str(index), "method": call.method, "url": call.url}
+            item: dict[str, Any] = {"id": str(index), "method": call.method, "url": call.url,
+                                    "headers": {"Prefer": IMMUTABLE_IDS}}
             if call.body is not None:
                 item["body"] = dict(call.body)
-                item["headers"] = {"Content-Type": "application/json"}
+                item["headers"]["Content-Type"] = "application/json"
             requests.append(item)
         limiter = self.limiter
         if limiter is not None:
@@ -259,7 +265,7 @@ class GraphClient(RemoteApi):
         page by page."""
         url: str | None = start_url
         while url:
-            response = await self.request_url("GET", url, headers=DELTA_PREFER)
+            response = await self.request_url("GET", url, prefer=DELTA_PAGE)
             data = response.json()
             items = [i for i in data.get("value", []) if isinstance(i, dict)]
             url = data.get("@odata.nextLink")

@@ -212,8 +212,7 @@ class MicrosoftBackend:
                 return current
             try:
                 answer = await client.renew_subscription(current.channel_id, _expiry_text(now))
-                return PushChannel(current.channel_id, wanted,
-                                   _instant(answer.get("expirationDateTime")))
+                return PushChannel(current.channel_id, wanted, _expiry(answer, now))
             except NotFound:
                 current = None  # removed by Graph: make another
             except GraphError as exc:
@@ -228,7 +227,7 @@ class MicrosoftBackend:
                 "clientState": client_state(self._oauth.client_secret),
                 "latestSupportedTlsVersion": "v1_2",
             })
-        made = PushChannel(str(answer["id"]), wanted, _instant(answer.get("expirationDateTime")))
+        made = PushChannel(str(answer["id"]), wanted, _expiry(answer, now))
         if current is not None:
             await self._delete_quietly(client, current.channel_id)
         return made
@@ -263,10 +262,13 @@ def _expiry_text(now: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
 
 
-def _instant(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value[:19] + "+00:00")
-    except ValueError:
-        return None
+def _expiry(answer: Mapping[str, object], now: datetime) -> datetime:
+    """When Graph says the subscription ends; what zdcal asked for when it does not say
+    (a channel must always have an end, or it would never be renewed)."""
+    value = answer.get("expirationDateTime")
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value[:19] + "+00:00")
+        except ValueError:
+            pass
+    return now + timedelta(minutes=SUBSCRIPTION_MINUTES)

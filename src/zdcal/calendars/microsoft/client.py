@@ -247,17 +247,16 @@ class GraphClient(RemoteApi):
     # Calls -----------------------------------------------------------------------------
 
     async def me(self) -> dict[str, Any]:
-        data: dict[str, Any] = (await self.request("GET", "/me")).json()
-        return data
+        return _object(await self.request("GET", "/me"))
 
     async def calendars(self) -> list[dict[str, Any]]:
         """Every calendar of the mailbox, all pages."""
         items: list[dict[str, Any]] = []
         url: str | None = self.url(API_PATH + "/me/calendars?$top=100")
         while url:
-            data = (await self.request_url("GET", url)).json()
-            items.extend(i for i in data.get("value", []) if isinstance(i, dict))
-            url = data.get("@odata.nextLink")
+            data = _object(await self.request_url("GET", url))
+            items.extend(_items(data))
+            url = _text(data.get("@odata.nextLink"))
         return items
 
     async def delta(self, start_url: str) -> AsyncIterator[DeltaPage]:
@@ -265,12 +264,9 @@ class GraphClient(RemoteApi):
         page by page."""
         url: str | None = start_url
         while url:
-            response = await self.request_url("GET", url, prefer=DELTA_PAGE)
-            data = response.json()
-            items = [i for i in data.get("value", []) if isinstance(i, dict)]
-            url = data.get("@odata.nextLink")
-            link = data.get("@odata.deltaLink")
-            yield DeltaPage(items, None if url else (link if isinstance(link, str) else None))
+            data = _object(await self.request_url("GET", url, prefer=DELTA_PAGE))
+            url = _text(data.get("@odata.nextLink"))
+            yield DeltaPage(_items(data), None if url else _text(data.get("@odata.deltaLink")))
 
     def delta_start(self, calendar_id: str, start: datetime, end: datetime) -> str:
         window = (f"?startDateTime={start.strftime('%Y-%m-%dT%H:%M:%SZ')}"
@@ -278,15 +274,16 @@ class GraphClient(RemoteApi):
         return self.url(API_PATH + calendar_path(calendar_id, "/calendarView/delta") + window)
 
     async def create_subscription(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        data: dict[str, Any] = (await self.request(
-            "POST", "/subscriptions", body=dict(body), idempotent=False)).json()
+        data = _object(await self.request(
+            "POST", "/subscriptions", body=dict(body), idempotent=False))
+        if not isinstance(data.get("id"), str) or not data["id"]:
+            raise GraphError("Microsoft answered a subscription without an id")
         return data
 
     async def renew_subscription(self, subscription_id: str, expires: str) -> dict[str, Any]:
-        data: dict[str, Any] = (await self.request(
+        return _object(await self.request(
             "PATCH", f"/subscriptions/{quote(subscription_id, safe='')}",
-            body={"expirationDateTime": expires})).json()
-        return data
+            body={"expirationDateTime": expires}))
 
     async def delete_subscription(self, subscription_id: str) -> None:
         await self.request("DELETE", f"/subscriptions/{quote(subscription_id, safe='')}")
@@ -299,13 +296,33 @@ def _header(answer: BatchAnswer, name: str) -> str | None:
     return None
 
 
-def _batch_answers(response: httpx.Response, count: int) -> list[BatchAnswer]:
+def _items(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    value = data.get("value")
+    return [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _object(response: httpx.Response) -> dict[str, Any]:
+    """A Graph answer's JSON object; anything else is Graph's failure, typed."""
     try:
         data = response.json()
     except ValueError as exc:
-        raise GraphError("unreadable $batch answer: not JSON") from exc
+        raise GraphError(f"Microsoft answered no JSON ({response.request.method} "
+                         f"{response.request.url.path})") from exc
+    if not isinstance(data, dict):
+        raise GraphError(f"Microsoft answered no JSON object ({response.request.method} "
+                         f"{response.request.url.path})")
+    return data
+
+
+def _batch_answers(response: httpx.Response, count: int) -> list[BatchAnswer]:
+    data = _object(response)
     found: dict[int, BatchAnswer] = {}
-    for item in data.get("responses", []) if isinstance(data, dict) else []:
+    responses = data.get("responses")
+    for item in responses if isinstance(responses, list) else []:
         if not isinstance(item, dict) or not str(item.get("id", "")).isdigit():
             continue
         headers = item.get("headers") if isinstance(item.get("headers"), dict) else {}

@@ -275,10 +275,12 @@ def open_world(
     *,
     sandbox: Sandbox | None = None,
     caldav_ca_file: Path | None = None,
+    google: bool = False,
 ) -> Iterator[World]:
     """Both simulators (``sandbox``, or made from ``scenario``), a runtime on
-    ``database_url`` and the sandbox account added."""
-    with sandbox or Sandbox.create(scenario) as sandbox:
+    ``database_url`` and the sandbox account added; with ``google``, the Google Calendar
+    simulator too, and the ``google_*`` settings pointing at it."""
+    with sandbox or Sandbox.create(scenario, google=google) as sandbox:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             data_dir=data_dir,
@@ -289,6 +291,7 @@ def open_world(
             cronofy_client_id=sandbox.cronofy_config.client_id,
             cronofy_client_secret=sandbox.cronofy_config.client_secret,
             caldav_ca_file=caldav_ca_file,
+            **google_settings(sandbox),
         )
         with (
             httpx.Client(base_url=sandbox.zendesk.base_url, auth=ADMIN, timeout=30) as zd,
@@ -297,6 +300,19 @@ def open_world(
             world = World(sandbox, settings, zd, cr)
             world.add_account()
             yield world
+
+
+def google_settings(sandbox: Sandbox) -> dict[str, Any]:
+    """The ``google_*`` settings for the sandbox's Google simulator (none if not started)."""
+    if sandbox.google is None or sandbox.google_config is None:
+        return {}
+    url = sandbox.google.base_url
+    return {
+        "google_api_url": url, "google_oauth_url": url, "google_token_url": f"{url}/token",
+        "google_revoke_url": f"{url}/revoke",
+        "google_client_id": sandbox.google_config.client_id,
+        "google_client_secret": sandbox.google_config.client_secret,
+    }
 
 
 def zdcal_env(world: World) -> dict[str, str]:
@@ -312,6 +328,8 @@ def zdcal_env(world: World) -> dict[str, str]:
         "ZDCAL_CRONOFY_APP_URL": s.cronofy_app_url,
         "ZDCAL_CRONOFY_CLIENT_ID": s.cronofy_client_id,
         "ZDCAL_CRONOFY_CLIENT_SECRET": s.cronofy_client_secret.get_secret_value(),
+        **{f"ZDCAL_{name.upper()}": str(value)
+           for name, value in google_settings(world.sandbox).items()},
     }
 
 

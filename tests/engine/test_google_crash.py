@@ -36,18 +36,11 @@ def placed(world: GoogleWorld) -> Counter[str]:
     return Counter(item["id"] for item in world.raw_events(world.calendar("ada")))
 
 
-def account_key(world: GoogleWorld) -> str:
-    async def key(runtime: Runtime) -> str:
-        return (await world._account(runtime)).key
-
-    return world.run(key)
-
-
 def test_an_insert_whose_record_was_lost_is_taken_over(google_world: GoogleWorld) -> None:
     world = google_world
     world.connect(NIA, "ada")
     ticket = world.create_task(NIA, due("2030-04-01"), "Written before the crash")
-    event_id = f"zdcal-{account_key(world)}-{ticket}"
+    event_id = f"zdcal-{world.account_key()}-{ticket}"
     # The insert of a sync that died before its commit: at Google, unknown to zdcal.
     world.insert("ada", event_id, "An older version", "2030-03-30")
     report = world.sync()

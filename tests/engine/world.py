@@ -87,6 +87,14 @@ class World:
         assert account is not None
         return account
 
+    def account_key(self) -> str:
+        """The sandbox account's key (in its event ids and receivers' paths)."""
+
+        async def key(runtime: Runtime) -> str:
+            return (await self._account(runtime)).key
+
+        return self.run(key)
+
     def add_account(self) -> Account:
         async def work(runtime: Runtime) -> Account:
             async with runtime.store.transaction() as tx:

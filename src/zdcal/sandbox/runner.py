@@ -85,6 +85,21 @@ class Sandbox(Background):
             go,
         )
 
+    def google_settings(self) -> dict[str, Any]:
+        """zdcal's ``google_*`` settings that point it at this simulated Google (none when
+        it was not started)."""
+        if self.google is None or self.google_config is None:
+            return {}
+        base = self.google.base_url
+        return {
+            "google_client_id": self.google_config.client_id,
+            "google_client_secret": self.google_config.client_secret,
+            "google_api_url": base,
+            "google_oauth_url": base,
+            "google_token_url": f"{base}/token",
+            "google_revoke_url": f"{base}/revoke",
+        }
+
     def _servers(self) -> list[ServerThread]:
         return [s for s in (self.zendesk, self.cronofy, self.google) if s is not None]
 

@@ -94,14 +94,21 @@ CONNECT_BUTTONS = {
     "cronofy": ("connect-calendar", "Connect a calendar"),
 }
 """Each OAuth backend's button on the agent page: its element id and words."""
+THROUGH_CRONOFY = "Other calendars (Cronofy)"
+"""Cronofy's words beside a direct backend's button: it serves the other services."""
 
 
 def connect_buttons(services: Services) -> list[tuple[str, str, str]]:
-    """(backend, button id, words) for each OAuth backend the operator set up."""
-    return [
-        (name, *CONNECT_BUTTONS.get(name, (f"connect-{name}", f"Connect {name}")))
-        for name in registry.offered(services.settings, Connection.OAUTH)
-    ]
+    """(backend, button id, words) for each OAuth backend the operator set up, direct
+    services first."""
+    offered = registry.offered(services.settings, Connection.OAUTH)
+    buttons = []
+    for name in sorted(offered, key=lambda n: n == "cronofy"):
+        button_id, words = CONNECT_BUTTONS.get(name, (f"connect-{name}", f"Connect {name}"))
+        if name == "cronofy" and len(offered) > 1:
+            words = THROUGH_CRONOFY
+        buttons.append((name, button_id, words))
+    return buttons
 
 
 async def style_preview_fragment(request: Request) -> Response:

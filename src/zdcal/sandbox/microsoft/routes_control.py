@@ -1,0 +1,291 @@
+"""The control API (``/_sandbox``), shaped like the Google simulator's: reset, users and their
+tokens without the consent page, revoke, act as the user in Outlook (look at, move or delete an
+event), fault knobs and scripted failures, clock, request counters, the delivery log,
+subscriptions and their lifecycle events, delta-token expiry. No auth; never faulted, never
+counted. sandbox-doc.md lists the routes."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from zdcal.sandbox.faults import (
+    CONTROL_PREFIX,
+    ScriptedFailure,
+    clock_offset_from,
+    knobs_from_json,
+)
+from zdcal.sandbox.microsoft.config import SeedCalendar, SeedUser
+from zdcal.sandbox.microsoft.errors import GraphError
+from zdcal.sandbox.microsoft.rendering import graph_time, render_event, render_subscription
+from zdcal.sandbox.microsoft.routes_api import delete_event, patch_event
+from zdcal.sandbox.microsoft.routes_oauth import graph_scopes
+from zdcal.sandbox.microsoft.simulator import MicrosoftSimulator
+
+LIFECYCLE_EVENTS = ("reauthorizationRequired", "subscriptionRemoved", "missed")
+LINK_SCOPES = ("offline_access", "Calendars.ReadWrite", "User.Read")
+"""What a minted token pair carries unless asked otherwise: what zdcal asks for."""
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return json.loads(await request.body() or b"{}")
+    except ValueError:
+        return None
+
+
+def _refuse(message: str, status: int = 422) -> Response:
+    return JSONResponse({"error": message}, status)
+
+
+def parse_users(body: object) -> list[SeedUser]:
+    """``{"users": [{"email", "displayName", "calendars": [{"name", "canEdit", "owner"}]}]}``;
+    a ValueError names the first bad entry."""
+    entries = body.get("users") if isinstance(body, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ValueError('give {"users": [{"email": ..., "displayName": ..., "calendars": '
+                         '[{"name": ..., "canEdit": true, "owner": null}]}]}')
+    users = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("email"), str) or (
+            "@" not in entry["email"]
+        ):
+            raise ValueError(f"a user needs an email address: {entry!r}")
+        calendars = entry.get("calendars", [{"name": "Calendar"}])
+        if not isinstance(calendars, list) or not calendars or not all(
+            isinstance(c, dict) and isinstance(c.get("name"), str)
+            and isinstance(c.get("canEdit", True), bool)
+            and isinstance(c.get("owner") or "", str) for c in calendars
+        ):
+            raise ValueError(f"calendars of {entry['email']} must be objects with a name")
+        users.append(SeedUser(
+            entry["email"], str(entry.get("displayName") or entry["email"]),
+            tuple(SeedCalendar(c["name"], c.get("canEdit", True), c.get("owner"))
+                  for c in calendars),
+        ))
+    return users
+
+
+class MicrosoftControl:
+    def __init__(self, sim: MicrosoftSimulator) -> None:
+        self.sim = sim
+
+    def routes(self) -> list[BaseRoute]:
+        c = CONTROL_PREFIX
+        return [
+            Route(c + "/reset", self.reset, methods=["POST"]),
+            Route(c + "/users", self.users, methods=["GET", "POST"]),
+            Route(c + "/users/{email}/revoke", self.revoke, methods=["POST"]),
+            Route(c + "/users/{email}/tokens", self.tokens, methods=["POST"]),
+            Route(c + "/users/{email}/events", self.events, methods=["GET"]),
+            Route(c + "/events/{event_id}", self.user_edit, methods=["PATCH"]),
+            Route(c + "/events/{event_id}", self.user_delete, methods=["DELETE"]),
+            Route(c + "/faults", self.faults, methods=["GET", "PUT"]),
+            Route(c + "/faults/failures", self.failures, methods=["GET", "POST", "DELETE"]),
+            Route(c + "/clock", self.clock, methods=["POST"]),
+            Route(c + "/stats", self.stats, methods=["GET"]),
+            Route(c + "/stats/reset", self.reset_stats, methods=["POST"]),
+            Route(c + "/notifications", self.notifications, methods=["GET"]),
+            Route(c + "/subscriptions", self.subscriptions, methods=["GET"]),
+            Route(c + "/subscriptions/{subscription_id}/lifecycle", self.lifecycle,
+                  methods=["POST"]),
+            Route(c + "/delta-tokens/expire", self.expire_delta_tokens, methods=["POST"]),
+        ]
+
+    async def reset(self, _: Request) -> Response:
+        self.sim.reset()
+        return JSONResponse({"reset": True})
+
+    async def users(self, request: Request) -> Response:
+        """GET: every user, their id and calendar ids. POST ``{"users": [...]}`` (see
+        ``parse_users``): add users at run time; all or none."""
+        state = self.sim.state
+        if request.method == "POST":
+            try:
+                users = parse_users(await _json(request))
+            except ValueError as exc:
+                return _refuse(str(exc))
+            with state.lock:
+                emails = [u.email.lower() for u in users]
+                taken = [e for e in emails if state.user_by_email(e) is not None]
+                if taken or len(set(emails)) < len(emails):
+                    return _refuse(f"users already exist or repeat: {taken or emails}", 409)
+                for user in users:
+                    state.add_user(user)
+        with state.lock:
+            listed = [{"email": u.email, "id": u.user_id, "calendars": [
+                c.calendar_id for c in state.calendars_of(u.user_id)]}
+                for u in state.users.values()]
+        return JSONResponse({"users": listed})
+
+    async def revoke(self, request: Request) -> Response:
+        """The user (or an admin) revokes the app's access: every token dies."""
+        with self.sim.state.lock:
+            user = self.sim.state.user_by_email(request.path_params["email"])
+            grant = self.sim.state.grant_for(user.user_id) if user else None
+            if grant is None:
+                return _refuse("no live grant for this user", 404)
+            self.sim.state.revoke(grant)
+        return JSONResponse({"revoked": True})
+
+    async def tokens(self, request: Request) -> Response:
+        """A token pair as after a consent, without the browser: ``{"scopes": [...]}``
+        (default: what zdcal asks for), answered in the token endpoint's shape."""
+        body = await _json(request)
+        scopes = body.get("scopes", list(LINK_SCOPES)) if isinstance(body, dict) else None
+        if not isinstance(scopes, list) or not scopes or not all(
+            isinstance(s, str) and s for s in scopes
+        ):
+            return _refuse('give {"scopes": ["Calendars.ReadWrite", ...]}')
+        with self.sim.state.lock:
+            user = self.sim.state.user_by_email(request.path_params["email"])
+            if user is None:
+                return _refuse("no such user", 404)
+            now, config = self.sim.now(), self.sim.config
+            grant = self.sim.state.consent(user.user_id, graph_scopes(" ".join(scopes)))
+            answer = {
+                "token_type": "Bearer", "scope": " ".join(sorted(grant.scopes)),
+                "expires_in": config.access_token_ttl_seconds,
+                "access_token": self.sim.state.issue_access_token(
+                    grant, now + timedelta(seconds=config.access_token_ttl_seconds)),
+            }
+            if "offline_access" in scopes:
+                answer["refresh_token"] = self.sim.state.issue_refresh_token(
+                    grant, now + timedelta(seconds=config.refresh_token_ttl_seconds))
+        return JSONResponse(answer)
+
+    async def events(self, request: Request) -> Response:
+        """Every live event of the user, with its calendar id and extended properties."""
+        with self.sim.state.lock:
+            user = self.sim.state.user_by_email(request.path_params["email"])
+            if user is None:
+                return _refuse("no such user", 404)
+            value = [
+                {**render_event(e, user, expand="singleValueExtendedProperties"),
+                 "calendarId": e.calendar_id}
+                for e in self.sim.state.live_events(user.user_id, None)
+            ]
+        return JSONResponse({"value": value})
+
+    async def user_edit(self, request: Request) -> Response:
+        """The user edits the event in Outlook (PATCH semantics: move it, rename it)."""
+        body = await _json(request)
+        if not isinstance(body, dict):
+            return _refuse("a JSON object of event properties is required")
+        with self.sim.state.lock:
+            event = self.sim.state.events.get(request.path_params["event_id"])
+            if event is None or event.deleted:
+                return _refuse("no such live event", 404)
+            try:
+                changed = patch_event(self.sim, event, body)
+            except GraphError as exc:
+                return JSONResponse(exc.body(self.sim.now()), exc.status)
+            user = self.sim.state.users[changed.user_id]
+            return JSONResponse(render_event(changed, user))
+
+    async def user_delete(self, request: Request) -> Response:
+        with self.sim.state.lock:
+            event = self.sim.state.events.get(request.path_params["event_id"])
+            if event is None or event.deleted:
+                return _refuse("no such live event", 404)
+            delete_event(self.sim, event)
+        return Response(status_code=204)
+
+    async def faults(self, request: Request) -> Response:
+        """GET or PUT the shared fault knobs (``zdcal.sandbox.faults.Faults``)."""
+        if request.method == "PUT":
+            try:
+                self.sim.configure_faults(knobs_from_json(await _json(request)))
+            except (TypeError, ValueError) as exc:
+                return _refuse(str(exc))
+        return JSONResponse(self.sim.injector.faults.as_dict())
+
+    async def failures(self, request: Request) -> Response:
+        """POST ``{"status": 503, "count": 2, "method": "POST", "path": "/v1.0/me/*",
+        "reason": "serviceNotAvailable"}`` (or a list of them): the next matching Graph
+        requests fail so (``reason`` is the Graph error code). GET lists what is pending;
+        DELETE drops it all."""
+        injector = self.sim.injector
+        if request.method == "DELETE":
+            injector.scripted.clear()
+        elif request.method == "POST":
+            body = await _json(request)
+            try:
+                wanted = [ScriptedFailure.from_json(b) for b in (
+                    body if isinstance(body, list) else [body])]
+            except ValueError as exc:
+                return _refuse(str(exc))
+            for failure in wanted:
+                injector.script(failure)
+        return JSONResponse({"pending": [vars(f) for f in injector.scripted]})
+
+    async def clock(self, request: Request) -> Response:
+        """``{"advance_seconds": n}`` or ``{"offset_seconds": n}``: shift the simulator's clock
+        (tokens, codes, subscriptions and throttle windows follow)."""
+        try:
+            offset = clock_offset_from(await _json(request), self.sim.clock.offset_seconds)
+        except ValueError as exc:
+            return _refuse(str(exc))
+        self.sim.set_clock_offset(offset)
+        return JSONResponse({"offset_seconds": self.sim.clock.offset_seconds,
+                             "now": graph_time(self.sim.now())})
+
+    async def stats(self, _: Request) -> Response:
+        """Graph requests by route and status (``$batch`` inner ones apart), injected faults,
+        and per mailbox (user id): admitted, throttled, peak concurrency."""
+        with self.sim.state.lock:
+            return JSONResponse(self.sim.stats_snapshot())
+
+    async def reset_stats(self, _: Request) -> Response:
+        with self.sim.state.lock:
+            self.sim.stats.reset()
+            self.sim.throttle.stats.clear()
+            return JSONResponse(self.sim.stats_snapshot())
+
+    async def notifications(self, _: Request) -> Response:
+        """Every delivery attempt (validation handshakes, changes, lifecycle), oldest first."""
+        return JSONResponse({"pending": self.sim.sender.pending,
+                             "deliveries": [vars(d) for d in self.sim.sender.delivered]})
+
+    async def subscriptions(self, _: Request) -> Response:
+        """Every live subscription, of every user."""
+        now = self.sim.now()
+        with self.sim.state.lock:
+            live = [render_subscription(s, self.sim.config.client_id)
+                    for s in self.sim.state.subscriptions.values() if s.expiration > now]
+        return JSONResponse({"subscriptions": live})
+
+    async def lifecycle(self, request: Request) -> Response:
+        """Send ``{"lifecycleEvent": ...}`` to the subscription's lifecycle URL;
+        ``subscriptionRemoved`` also ends the subscription."""
+        body = await _json(request)
+        kind = body.get("lifecycleEvent") if isinstance(body, dict) else None
+        if kind not in LIFECYCLE_EVENTS:
+            return _refuse(f"lifecycleEvent must be one of {list(LIFECYCLE_EVENTS)}")
+        with self.sim.state.lock:
+            subscription = self.sim.state.subscriptions.get(
+                request.path_params["subscription_id"])
+            if subscription is None or subscription.lifecycle_url is None:
+                return _refuse("no such subscription with a lifecycleNotificationUrl", 404)
+            item: dict[str, Any] = {
+                "subscriptionId": subscription.subscription_id,
+                "subscriptionExpirationDateTime": graph_time(subscription.expiration),
+                "tenantId": self.sim.config.tenant_id,
+                "lifecycleEvent": kind,
+            }
+            if subscription.client_state is not None:
+                item["clientState"] = subscription.client_state
+            if kind == "subscriptionRemoved":
+                del self.sim.state.subscriptions[subscription.subscription_id]
+            self.sim.sender.send(subscription.lifecycle_url, "lifecycle", [item])
+        return JSONResponse({"sent": item}, 202)
+
+    async def expire_delta_tokens(self, _: Request) -> Response:
+        with self.sim.state.lock:
+            self.sim.state.invalidate_delta_tokens()
+        return JSONResponse({"expired": True})

@@ -299,7 +299,7 @@ def open_world(
             cronofy_client_id=sandbox.cronofy_config.client_id,
             cronofy_client_secret=sandbox.cronofy_config.client_secret,
             caldav_ca_file=caldav_ca_file,
-            **google_settings(sandbox),
+            **sandbox.google_settings(),
         )
         with (
             httpx.Client(base_url=sandbox.zendesk.base_url, auth=ADMIN, timeout=30) as zd,
@@ -308,19 +308,6 @@ def open_world(
             world = World(sandbox, settings, zd, cr)
             world.add_account()
             yield world
-
-
-def google_settings(sandbox: Sandbox) -> dict[str, Any]:
-    """The ``google_*`` settings for the sandbox's Google simulator (none if not started)."""
-    if sandbox.google is None or sandbox.google_config is None:
-        return {}
-    url = sandbox.google.base_url
-    return {
-        "google_api_url": url, "google_oauth_url": url, "google_token_url": f"{url}/token",
-        "google_revoke_url": f"{url}/revoke",
-        "google_client_id": sandbox.google_config.client_id,
-        "google_client_secret": sandbox.google_config.client_secret,
-    }
 
 
 def zdcal_env(world: World) -> dict[str, str]:
@@ -337,7 +324,7 @@ def zdcal_env(world: World) -> dict[str, str]:
         "ZDCAL_CRONOFY_CLIENT_ID": s.cronofy_client_id,
         "ZDCAL_CRONOFY_CLIENT_SECRET": s.cronofy_client_secret.get_secret_value(),
         **{f"ZDCAL_{name.upper()}": str(value)
-           for name, value in google_settings(world.sandbox).items()},
+           for name, value in world.sandbox.google_settings().items()},
     }
 
 

@@ -126,7 +126,8 @@ class GoogleWorld(World):
             if event_id is None or item.get("status") == "cancelled":
                 continue
             view[event_id] = {
-                "event_id": event_id, "google_id": item["id"], "summary": item["summary"],
+                "event_id": event_id, "google_id": item["id"], "etag": item["etag"],
+                "summary": item["summary"],
                 "start": _time_text(item["start"]), "end": _time_text(item["end"]),
                 "url": item.get("source", {}).get("url", ""),
                 "private": item.get("visibility") == "private",
@@ -135,7 +136,7 @@ class GoogleWorld(World):
             }
         return view
 
-    def user_moves(self, calendar_id: str, event_id: str, start: str, end: str) -> None:
+    def move_event(self, calendar_id: str, event_id: str, start: str, end: str) -> None:
         """The user drags the event in Google Calendar (dates, or UTC instants)."""
         def when(text: str) -> dict[str, str]:
             return {"dateTime": text} if "T" in text else {"date": text}
@@ -146,7 +147,7 @@ class GoogleWorld(World):
         )
         assert response.status_code == 200, response.text
 
-    def user_deletes(self, calendar_id: str, event_id: str) -> None:
+    def delete_event(self, calendar_id: str, event_id: str) -> None:
         """The user deletes the event in Google Calendar."""
         response = self.google.delete(
             f"/_sandbox/calendars/{calendar_id}/events/{google_id(event_id)}"

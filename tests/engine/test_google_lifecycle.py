@@ -51,7 +51,7 @@ def test_verify_rewrites_a_lost_event_and_removes_a_stray(google_world: GoogleWo
     world.sync()
     ((event_id, _),) = world.events(world.calendar("ada")).items()
     stray_id = event_id.rsplit("-", 1)[0] + "-999999"  # this account's, recorded nowhere
-    world.user_deletes(world.calendar("ada"), event_id)  # lost
+    world.delete_event(world.calendar("ada"), event_id)  # lost
     world.insert("ada", stray_id, "#999999 Left over", "2030-04-02")
     report = world.sync(verify=True)
     assert report.strays_removed == 1

@@ -247,6 +247,18 @@ class World:
             if e.get("event_id") and not e.get("deleted")
         }
 
+    def move_event(self, calendar_id: str, event_id: str, start: str, end: str) -> None:
+        """The agent moves the event in their calendar app (dates, or UTC instants)."""
+        self.cr.post("/_sandbox/events/change", json={
+            "calendar_id": calendar_id, "event_id": event_id, "start": start, "end": end,
+        }).raise_for_status()
+
+    def delete_event(self, calendar_id: str, event_id: str) -> None:
+        """The agent deletes the event in their calendar app."""
+        self.cr.post("/_sandbox/events/change", json={
+            "calendar_id": calendar_id, "event_id": event_id, "deleted": True,
+        }).raise_for_status()
+
     def all_managed(self, calendars: list[str]) -> dict[str, dict[str, str]]:
         """Every calendar's managed events: {calendar: {event_id: summary}}."""
         return {c: {eid: e["summary"] for eid, e in self.events(c).items()} for c in calendars}

@@ -94,7 +94,7 @@ def test_a_move_in_google_calendar_reaches_zendesk_through_the_channel(live: Liv
     eventually(lambda: start_of(world, task) == "2030-03-08")  # Zendesk's webhook
     eventually(lambda: queue_empty(live))
     writes = calendar_writes(world)
-    world.user_moves(world.calendar("ada"), _event_id(world, task), "2030-03-12", "2030-03-13")
+    world.move_event(world.calendar("ada"), _event_id(world, task), "2030-03-12", "2030-03-13")
     eventually(lambda: due_at(live, task) == "2030-03-12T16:00:00Z", timeout=10)
     assert ("exists", "delivered", 202) in deliveries(world, str(agent.channel_id))
     # Zendesk's webhook for zdcal's own update comes and goes: nothing is written back.
@@ -149,7 +149,7 @@ def test_a_channel_near_its_expiry_is_replaced(live: Live) -> None:
     task = world.create_task(NIA, due("2030-04-01", "17:00:00"), "Still two-way")
     eventually(lambda: start_of(world, task) == "2030-04-01")
     eventually(lambda: queue_empty(live))
-    world.user_moves(world.calendar("ada"), _event_id(world, task), "2030-04-03", "2030-04-04")
+    world.move_event(world.calendar("ada"), _event_id(world, task), "2030-04-03", "2030-04-04")
     eventually(lambda: due_at(live, task) == "2030-04-03T17:00:00Z", timeout=10)
     assert ("exists", "delivered", 202) in deliveries(world, str(new.channel_id))
     assert deliveries(world, str(old.channel_id)) == [("sync", "delivered", 200)]

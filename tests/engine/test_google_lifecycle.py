@@ -4,14 +4,13 @@ only Google shows (the event's shape, verify's repairs, a revoked grant)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
 import httpx
 import pytest
 from google_world import GoogleWorld, google_id
 from test_lifecycle import ON_EVERY_BACKEND
-from world import NIA, World, due
+from world import NIA, World, due, same_sync
 
 from google_backend.google_backend_support import REDIRECT_URI, consent
 from zdcal.http.oauth import make_pkce_pair
@@ -87,7 +86,7 @@ def test_a_revoked_grant_marks_the_agent_and_relinking_repairs(
         url = backend.authorize_url(REDIRECT_URI, "st4te", pkce.challenge)
         async with httpx.AsyncClient(timeout=10) as http:
             code = await consent(http, url, "ada@gmail.test")
-        return await connect_after_oauth(lambda: _same(sync), backend, broken, code,
+        return await connect_after_oauth(lambda: same_sync(sync), backend, broken, code,
                                          REDIRECT_URI, pkce.verifier)
 
     linked = world.with_sync(relink)
@@ -96,8 +95,3 @@ def test_a_revoked_grant_marks_the_agent_and_relinking_repairs(
     starts = {e["summary"].split()[0]: e["start"]
               for e in world.events(world.calendar("ada")).values()}
     assert starts == {f"#{first}": "2030-05-01", f"#{second}": "2030-05-02"}
-
-
-@asynccontextmanager
-async def _same(sync: AccountSync) -> AsyncIterator[AccountSync]:
-    yield sync

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -338,6 +338,12 @@ def zdcal_env(world: World) -> dict[str, str]:
         **{f"ZDCAL_{name.upper()}": str(value)
            for name, value in world.sandbox.google_settings().items()},
     }
+
+
+@asynccontextmanager
+async def same_sync(sync: AccountSync) -> AsyncIterator[AccountSync]:
+    """The account's work for a use-case (which opens its own) when ``sync`` holds it."""
+    yield sync
 
 
 def due(day: str, time: str = "17:00:00") -> str:

@@ -9,15 +9,24 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
-from google_world import GoogleWorld, google_id
+import pytest
+from google_world import GoogleWorld, google_id, open_google_world
 from world import NIA, due, zdcal_env
 
 from zdcal.runtime import Runtime
 
 ZDCAL = [sys.executable, "-m", "zdcal.cli"]
 TASKS = 200  # four batches of 50 for one agent, recorded only once all are answered
+
+
+@pytest.fixture
+def google_world(tmp_path: Path, empty_database_url: str) -> Iterator[GoogleWorld]:
+    """On SQLite and on PostgreSQL: what a lost commit leaves is the database's part."""
+    with open_google_world(tmp_path, empty_database_url) as world:
+        yield world
 
 
 def recorded(world: GoogleWorld) -> int:

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from zdcal.sandbox.cronofy import assumptions
-from zdcal.sandbox.cronofy.api_gate import ApiGate, path_within_app
+from zdcal.sandbox.cronofy.api_gate import ApiGate
 from zdcal.sandbox.cronofy.config import CronofySimConfig
 from zdcal.sandbox.cronofy.errors import CronofyApiError, OAuthError
 from zdcal.sandbox.cronofy.routes_api import CronofyApi
@@ -20,6 +20,7 @@ from zdcal.sandbox.cronofy.routes_oauth import CronofyOAuth
 from zdcal.sandbox.cronofy.simulator import CronofySimulator
 from zdcal.sandbox.faults import CONTROL_PREFIX
 from zdcal.sandbox.oauth_errors import oauth_error_response
+from zdcal.sandbox.request_stats import path_within_app
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:

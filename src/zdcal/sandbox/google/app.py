@@ -46,7 +46,7 @@ def create_app(config: GoogleSimConfig | None = None) -> Starlette:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
         await sim.push.aclose()
-        await batch.aclose()
+        await batch.inner.aclose()
 
     app = Starlette(
         routes=routes,

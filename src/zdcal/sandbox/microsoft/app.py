@@ -52,7 +52,7 @@ def create_app(config: MicrosoftSimConfig | None = None) -> Starlette:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
         await sim.sender.aclose()
-        await batch.aclose()
+        await batch.inner.aclose()
 
     routes = [
         *batch.routes(),

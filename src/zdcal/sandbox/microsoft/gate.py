@@ -6,18 +6,19 @@ identity platform go around it (``assumptions.FAULTED_PATHS``).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from zdcal.sandbox.cronofy.api_gate import path_within_app, route_template
+from zdcal.sandbox.batch_inner import is_inner
+from zdcal.sandbox.faults import decide_fault, delay_outer
 from zdcal.sandbox.microsoft import assumptions
 from zdcal.sandbox.microsoft.errors import GraphError
-from zdcal.sandbox.microsoft.routes_batch import BATCH_PATH, INNER_HOST
+from zdcal.sandbox.microsoft.routes_batch import BATCH_PATH
 from zdcal.sandbox.microsoft.simulator import MicrosoftSimulator
+from zdcal.sandbox.request_stats import path_within_app
 from zdcal.sandbox.sent_status import SentStatus
 
 MAILBOX_PATHS = ("/v1.0/me", "/v1.0/users/")
@@ -45,7 +46,7 @@ class GraphGate:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        inner = (scope.get("server") or ("",))[0] == INNER_HOST
+        inner = is_inner(scope)
         noted = SentStatus(send)
         mailbox = self.sim.mailbox_of(request) if path.startswith(MAILBOX_PATHS) else None
         throttle = self.sim.throttle
@@ -60,34 +61,15 @@ class GraphGate:
                 if mailbox is not None:
                     throttle.leave(mailbox)
         finally:
-            record = (self.sim.stats.record_batch_entry if inner
-                      else self.sim.stats.record_request)
-            record(scope["method"], route_template(self.routes, scope), noted.status)
+            self.sim.stats.record(self.routes, scope, inner, noted.status)
 
     async def _pass(self, scope: Scope, receive: Receive, send: Send, path: str,
                     inner: bool) -> None:
-        latency = self.sim.injector.faults.latency_ms
-        if latency and not inner:
-            await asyncio.sleep(latency / 1000.0)
-        fault = self._decide(scope["method"], path)
+        await delay_outer(self.sim.injector, inner)
+        fault = decide_fault(self.sim.injector, scope["method"], path,
+                             envelope=path == BATCH_PATH, error=injected_error)
         if fault is None:
             await self.app(scope, receive, send)
         else:
             self.sim.stats.record_fault()
             await self.sim.error_response(Request(scope), fault)(scope, receive, send)
-
-    def _decide(self, method: str, path: str) -> GraphError | None:
-        """A scripted failure first, then the random knobs; the batch envelope fails only by
-        a script naming its path (otherwise faults hit its inner requests one by one)."""
-        injector = self.sim.injector
-        envelope = path == BATCH_PATH
-        scripted = injector.take_scripted(method, path, named_only=envelope)
-        if scripted is not None:
-            return injected_error(scripted.status, scripted.reason)
-        if envelope:
-            return None
-        if injector.take_429():
-            return injected_error(429)
-        if injector.take_error():
-            return injected_error(503)
-        return None

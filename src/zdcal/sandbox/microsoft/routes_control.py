@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from zdcal.sandbox.control_routes import FaultControl, problem, read_json
 from zdcal.sandbox.faults import CONTROL_PREFIX
-from zdcal.sandbox.microsoft.config import SeedCalendar, SeedUser
+from zdcal.sandbox.microsoft.config import parse_users
 from zdcal.sandbox.microsoft.errors import GraphError
 from zdcal.sandbox.microsoft.rendering import graph_time, render_event, render_subscription
 from zdcal.sandbox.microsoft.routes_api import delete_event, patch_event
@@ -25,34 +25,6 @@ from zdcal.sandbox.microsoft.simulator import MicrosoftSimulator
 LIFECYCLE_EVENTS = ("reauthorizationRequired", "subscriptionRemoved", "missed")
 LINK_SCOPES = ("offline_access", "Calendars.ReadWrite", "User.Read")
 """What a minted token pair carries unless asked otherwise: what zdcal asks for."""
-
-
-def parse_users(body: object) -> list[SeedUser]:
-    """``{"users": [{"email", "displayName", "calendars": [{"name", "canEdit", "owner"}]}]}``;
-    a ValueError names the first bad entry."""
-    entries = body.get("users") if isinstance(body, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise ValueError('give {"users": [{"email": ..., "displayName": ..., "calendars": '
-                         '[{"name": ..., "canEdit": true, "owner": null}]}]}')
-    users = []
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("email"), str) or (
-            "@" not in entry["email"]
-        ):
-            raise ValueError(f"a user needs an email address: {entry!r}")
-        calendars = entry.get("calendars", [{"name": "Calendar"}])
-        if not isinstance(calendars, list) or not calendars or not all(
-            isinstance(c, dict) and isinstance(c.get("name"), str)
-            and isinstance(c.get("canEdit", True), bool)
-            and isinstance(c.get("owner") or "", str) for c in calendars
-        ):
-            raise ValueError(f"calendars of {entry['email']} must be objects with a name")
-        users.append(SeedUser(
-            entry["email"], str(entry.get("displayName") or entry["email"]),
-            tuple(SeedCalendar(c["name"], c.get("canEdit", True), c.get("owner"))
-                  for c in calendars),
-        ))
-    return users
 
 
 class MicrosoftControl:

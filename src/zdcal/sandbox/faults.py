@@ -187,13 +187,6 @@ def decide_fault(
     return None
 
 
-async def delay_outer(injector: FaultInjector, inner: bool) -> None:
-    """The latency knob, once per HTTP request: a batch's inner calls are not delayed again."""
-    latency = injector.faults.latency_ms
-    if latency and not inner:
-        await asyncio.sleep(latency / 1000.0)
-
-
 class FaultedClock:
     """The fault knobs and the shifted clock of one simulator, kept in step: the
     ``clock_offset_seconds`` knob and the clock's offset are one setting."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from zdcal.sandbox.background import Background
 from zdcal.sandbox.cronofy import CronofySimConfig
@@ -31,8 +31,13 @@ from zdcal.sandbox.server import ServerThread
 from zdcal.sandbox.zendesk import ZendeskSimConfig
 from zdcal.sandbox.zendesk import create_app as create_zendesk_app
 
+C = TypeVar("C")
 
-def _config(cls: Any, name: str, scenario: Scenario) -> Any:
+
+def _config(config_type: type[C], name: str, scenario: Scenario) -> C:
+    """The simulator's config dataclass from the scenario's ``faults.<name>``,
+    ``settings.<name>`` and seed section; anything refused is a ScenarioError naming it."""
+    cls: Any = config_type  # a dataclass with ``faults`` and ``seed`` fields
     faults = Faults()
     try:
         faults.update(scenario.faults.get(name, {}))
@@ -44,29 +49,26 @@ def _config(cls: Any, name: str, scenario: Scenario) -> Any:
     if unknown:
         raise ScenarioError(f"settings.{name}: unknown {sorted(unknown)}; known {sorted(known)}")
     try:
-        return cls(faults=faults, seed=scenario.seeds.get(name), **overrides)
+        config: C = cls(faults=faults, seed=scenario.seeds.get(name), **overrides)
     except ValueError as exc:  # a setting the simulator refuses (an unknown mode or zone)
         raise ScenarioError(f"settings.{name}: {exc}") from exc
+    return config
 
 
 def zendesk_config(scenario: Scenario) -> ZendeskSimConfig:
-    config: ZendeskSimConfig = _config(ZendeskSimConfig, "zendesk", scenario)
-    return config
+    return _config(ZendeskSimConfig, "zendesk", scenario)
 
 
 def cronofy_config(scenario: Scenario) -> CronofySimConfig:
-    config: CronofySimConfig = _config(CronofySimConfig, "cronofy", scenario)
-    return config
+    return _config(CronofySimConfig, "cronofy", scenario)
 
 
 def google_config(scenario: Scenario) -> GoogleSimConfig:
-    config: GoogleSimConfig = _config(GoogleSimConfig, "google", scenario)
-    return config
+    return _config(GoogleSimConfig, "google", scenario)
 
 
 def microsoft_config(scenario: Scenario) -> MicrosoftSimConfig:
-    config: MicrosoftSimConfig = _config(MicrosoftSimConfig, "microsoft", scenario)
-    return config
+    return _config(MicrosoftSimConfig, "microsoft", scenario)
 
 
 @dataclass

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from zdcal.sandbox.lifespan import closing_lifespan
 from zdcal.sandbox.microsoft import assumptions
 from zdcal.sandbox.microsoft.config import MicrosoftSimConfig
 from zdcal.sandbox.microsoft.errors import GraphError
@@ -48,11 +46,6 @@ def create_app(config: MicrosoftSimConfig | None = None) -> Starlette:
         status = 405 if exc.status_code == 405 else 400
         return sim.error_response(request, GraphError(status, code, message.format(segment)))
 
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        await sim.sender.aclose()
-        await batch.aclose()
 
     routes = [
         *batch.routes(),
@@ -66,7 +59,7 @@ def create_app(config: MicrosoftSimConfig | None = None) -> Starlette:
         routes=routes,
         middleware=[Middleware(GraphGate, routes=routes, sim=sim)],
         exception_handlers={GraphError: graph_error, HTTPException: unknown_path},
-        lifespan=lifespan,
+        lifespan=closing_lifespan(sim.sender.aclose, batch.inner.aclose),
     )
     app.state.simulator = sim
     return app

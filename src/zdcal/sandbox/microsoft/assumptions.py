@@ -3,7 +3,7 @@
 FACT = checked against a Microsoft Learn page (identity platform or Graph v1.0 reference, as
 stored in MicrosoftDocs/entra-docs and microsoftgraph/microsoft-graph-docs-contrib) or the
 project's fact file /work/shared/api/microsoft-graph-calendar.md; GUESS = our choice, with the
-reason. sandbox-doc.md beside this file (for docs/sandbox.md) summarises these; change both
+reason. docs/sandbox.md ("Microsoft Graph simulator") summarises these; change both
 together.
 """
 

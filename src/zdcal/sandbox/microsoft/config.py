@@ -4,6 +4,7 @@ calendars, limits and fault knobs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from zdcal.sandbox.faults import Faults
 from zdcal.sandbox.microsoft import assumptions
@@ -24,6 +25,35 @@ class SeedUser:
     email: str
     display_name: str
     calendars: tuple[SeedCalendar, ...] = (SeedCalendar("Calendar"),)
+
+
+def parse_users(body: object) -> list[SeedUser]:
+    """``{"users": [{"email", "displayName", "calendars": [{"name", "canEdit", "owner"}]}]}``
+    (the body of ``POST /_sandbox/users`` and a scenario's ``microsoft`` seed); a ValueError
+    names the first bad entry."""
+    entries = body.get("users") if isinstance(body, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ValueError('give {"users": [{"email": ..., "displayName": ..., "calendars": '
+                         '[{"name": ..., "canEdit": true, "owner": null}]}]}')
+    users = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("email"), str) or (
+            "@" not in entry["email"]
+        ):
+            raise ValueError(f"a user needs an email address: {entry!r}")
+        calendars = entry.get("calendars", [{"name": "Calendar"}])
+        if not isinstance(calendars, list) or not calendars or not all(
+            isinstance(c, dict) and isinstance(c.get("name"), str)
+            and isinstance(c.get("canEdit", True), bool)
+            and isinstance(c.get("owner") or "", str) for c in calendars
+        ):
+            raise ValueError(f"calendars of {entry['email']} must be objects with a name")
+        users.append(SeedUser(
+            entry["email"], str(entry.get("displayName") or entry["email"]),
+            tuple(SeedCalendar(c["name"], c.get("canEdit", True), c.get("owner"))
+                  for c in calendars),
+        ))
+    return users
 
 
 def default_users() -> tuple[SeedUser, ...]:
@@ -60,3 +90,9 @@ class MicrosoftSimConfig:
     notification_timeout_seconds: float = assumptions.NOTIFICATION_TIMEOUT_SECONDS
     notification_retry_delays: tuple[float, ...] = assumptions.NOTIFICATION_RETRY_DELAYS
     faults: Faults = field(default_factory=Faults)
+    seed: dict[str, Any] | None = None
+    """A ``{"users": [...]}`` body (see :func:`parse_users`) replacing ``users`` (scenarios)."""
+
+    def __post_init__(self) -> None:
+        if self.seed is not None:
+            self.users = tuple(parse_users(self.seed))

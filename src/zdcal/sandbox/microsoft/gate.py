@@ -1,24 +1,21 @@
-"""The door every Graph request passes: counted, throttled per mailbox, delayed or failed on
-purpose. ``$batch`` inner requests come back through this same app (``routes_batch``), so each
-is counted, throttled and faulted on its own, as Graph treats them. The control API and the
-identity platform go around it (``assumptions.FAULTED_PATHS``).
+"""The door every Graph request passes (``zdcal.sandbox.vendor_gate``): counted, throttled per
+mailbox, then delayed or failed on purpose in Graph's error shape. ``$batch`` inner requests are
+throttled on their own too, as Graph treats them.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from zdcal.sandbox.cronofy.api_gate import path_within_app, route_template
 from zdcal.sandbox.microsoft import assumptions
 from zdcal.sandbox.microsoft.errors import GraphError
-from zdcal.sandbox.microsoft.routes_batch import BATCH_PATH, INNER_HOST
+from zdcal.sandbox.microsoft.routes_batch import BATCH_PATH
 from zdcal.sandbox.microsoft.simulator import MicrosoftSimulator
-from zdcal.sandbox.sent_status import SentStatus
+from zdcal.sandbox.vendor_gate import VendorGate
 
 MAILBOX_PATHS = ("/v1.0/me", "/v1.0/users/")
 
@@ -30,64 +27,37 @@ def injected_error(status: int, reason: str | None = None) -> GraphError:
     return GraphError(status, reason or code, message, headers)
 
 
-class GraphGate:
+class GraphGate(VendorGate[GraphError]):
     """ASGI middleware: Graph requests are counted, throttled and faulted; the rest pass."""
+
+    faulted_paths = assumptions.FAULTED_PATHS
+    batch_path = BATCH_PATH
 
     def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute],
                  sim: MicrosoftSimulator) -> None:
-        self.app = app
-        self.routes = routes
+        super().__init__(app, routes, sim.injector, sim.stats)
         self.sim = sim
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = path_within_app(scope) if scope["type"] == "http" else ""
-        if not path.startswith(assumptions.FAULTED_PATHS):
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        inner = (scope.get("server") or ("",))[0] == INNER_HOST
-        noted = SentStatus(send)
-        mailbox = self.sim.mailbox_of(request) if path.startswith(MAILBOX_PATHS) else None
-        throttle = self.sim.throttle
-        try:
-            refusal = throttle.enter(mailbox) if mailbox is not None else None
-            if refusal is not None:
-                await self.sim.error_response(request, refusal)(scope, receive, noted)
-                return
-            try:
-                await self._pass(scope, receive, noted, path, inner)
-            finally:
-                if mailbox is not None:
-                    throttle.leave(mailbox)
-        finally:
-            record = (self.sim.stats.record_batch_entry if inner
-                      else self.sim.stats.record_request)
-            record(scope["method"], route_template(self.routes, scope), noted.status)
-
-    async def _pass(self, scope: Scope, receive: Receive, send: Send, path: str,
+    async def admit(self, scope: Scope, receive: Receive, send: Send, path: str,
                     inner: bool) -> None:
-        latency = self.sim.injector.faults.latency_ms
-        if latency and not inner:
-            await asyncio.sleep(latency / 1000.0)
-        fault = self._decide(scope["method"], path)
-        if fault is None:
-            await self.app(scope, receive, send)
-        else:
-            self.sim.stats.record_fault()
-            await self.sim.error_response(Request(scope), fault)(scope, receive, send)
+        """The mailbox's throttle first (a refusal is Graph's 429), then the faults."""
+        request = Request(scope)
+        mailbox = self.sim.mailbox_of(request) if path.startswith(MAILBOX_PATHS) else None
+        if mailbox is None:
+            await self.faulted(scope, receive, send, path, inner)
+            return
+        throttle = self.sim.throttle
+        refusal = throttle.enter(mailbox)
+        if refusal is not None:
+            await self.sim.error_response(request, refusal)(scope, receive, send)
+            return
+        try:
+            await self.faulted(scope, receive, send, path, inner)
+        finally:
+            throttle.leave(mailbox)
 
-    def _decide(self, method: str, path: str) -> GraphError | None:
-        """A scripted failure first, then the random knobs; the batch envelope fails only by
-        a script naming its path (otherwise faults hit its inner requests one by one)."""
-        injector = self.sim.injector
-        envelope = path == BATCH_PATH
-        scripted = injector.take_scripted(method, path, named_only=envelope)
-        if scripted is not None:
-            return injected_error(scripted.status, scripted.reason)
-        if envelope:
-            return None
-        if injector.take_429():
-            return injected_error(429)
-        if injector.take_error():
-            return injected_error(503)
-        return None
+    def injected_error(self, status: int, reason: str | None) -> GraphError:
+        return injected_error(status, reason)
+
+    def answer(self, scope: Scope, error: GraphError) -> ASGIApp:
+        return self.sim.error_response(Request(scope), error)

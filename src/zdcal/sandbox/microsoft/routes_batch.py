@@ -13,8 +13,8 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp
 
+from zdcal.sandbox.batch_inner import InnerClient
 from zdcal.sandbox.microsoft import assumptions
 from zdcal.sandbox.microsoft.errors import GraphError
 from zdcal.sandbox.microsoft.odata import json_object
@@ -22,8 +22,6 @@ from zdcal.sandbox.microsoft.routes_api import PREFIX
 
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 BATCH_PATH = PREFIX + "/$batch"
-INNER_HOST = "batch.inner"
-"""The host inner requests are sent to: how the gate tells them from outer ones."""
 _PASSED_HEADERS = ("retry-after", "location", "content-type", "preference-applied")
 
 
@@ -74,20 +72,14 @@ def _check_acyclic(depends: dict[str, list[str]]) -> None:
 class GraphBatch:
     def __init__(self, now: Callable[[], datetime]) -> None:
         self.now = now
-        self._client: httpx.AsyncClient | None = None
+        self.inner = InnerClient()
 
     def routes(self) -> list[BaseRoute]:
         return [Route(BATCH_PATH, self.batch, methods=["POST"])]
 
-    def _inner(self, app: ASGIApp) -> httpx.AsyncClient:
-        if self._client is None:
-            transport = httpx.ASGITransport(app=app)
-            self._client = httpx.AsyncClient(transport=transport, base_url=f"http://{INNER_HOST}")
-        return self._client
-
     async def batch(self, request: Request) -> Response:
         requests = _check((await json_object(request)).get("requests"))
-        client = self._inner(request.scope["app"])
+        client = self.inner.of(request.scope["app"])
         outer_auth = request.headers.get("authorization")
         gate = asyncio.Semaphore(assumptions.BATCH_CONCURRENCY)
         done: dict[str, asyncio.Future[int]] = {
@@ -135,8 +127,3 @@ class GraphBatch:
             except ValueError:
                 answer["body"] = response.text
         return answer
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None

@@ -2,11 +2,10 @@
 tokens without the consent page, revoke, act as the user in Outlook (look at, move or delete an
 event), fault knobs and scripted failures, clock, request counters, the delivery log,
 subscriptions and their lifecycle events, delta-token expiry. No auth; never faulted, never
-counted. sandbox-doc.md lists the routes."""
+counted. docs/sandbox.md lists the routes."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -14,13 +13,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from zdcal.sandbox.faults import (
-    CONTROL_PREFIX,
-    ScriptedFailure,
-    clock_offset_from,
-    knobs_from_json,
-)
-from zdcal.sandbox.microsoft.config import SeedCalendar, SeedUser
+from zdcal.sandbox.control_routes import FaultControl, problem, read_json
+from zdcal.sandbox.faults import CONTROL_PREFIX
+from zdcal.sandbox.microsoft.config import parse_users
 from zdcal.sandbox.microsoft.errors import GraphError
 from zdcal.sandbox.microsoft.rendering import graph_time, render_event, render_subscription
 from zdcal.sandbox.microsoft.routes_api import delete_event, patch_event
@@ -30,45 +25,6 @@ from zdcal.sandbox.microsoft.simulator import MicrosoftSimulator
 LIFECYCLE_EVENTS = ("reauthorizationRequired", "subscriptionRemoved", "missed")
 LINK_SCOPES = ("offline_access", "Calendars.ReadWrite", "User.Read")
 """What a minted token pair carries unless asked otherwise: what zdcal asks for."""
-
-
-async def _json(request: Request) -> Any:
-    try:
-        return json.loads(await request.body() or b"{}")
-    except ValueError:
-        return None
-
-
-def _refuse(message: str, status: int = 422) -> Response:
-    return JSONResponse({"error": message}, status)
-
-
-def parse_users(body: object) -> list[SeedUser]:
-    """``{"users": [{"email", "displayName", "calendars": [{"name", "canEdit", "owner"}]}]}``;
-    a ValueError names the first bad entry."""
-    entries = body.get("users") if isinstance(body, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise ValueError('give {"users": [{"email": ..., "displayName": ..., "calendars": '
-                         '[{"name": ..., "canEdit": true, "owner": null}]}]}')
-    users = []
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("email"), str) or (
-            "@" not in entry["email"]
-        ):
-            raise ValueError(f"a user needs an email address: {entry!r}")
-        calendars = entry.get("calendars", [{"name": "Calendar"}])
-        if not isinstance(calendars, list) or not calendars or not all(
-            isinstance(c, dict) and isinstance(c.get("name"), str)
-            and isinstance(c.get("canEdit", True), bool)
-            and isinstance(c.get("owner") or "", str) for c in calendars
-        ):
-            raise ValueError(f"calendars of {entry['email']} must be objects with a name")
-        users.append(SeedUser(
-            entry["email"], str(entry.get("displayName") or entry["email"]),
-            tuple(SeedCalendar(c["name"], c.get("canEdit", True), c.get("owner"))
-                  for c in calendars),
-        ))
-    return users
 
 
 class MicrosoftControl:
@@ -85,9 +41,7 @@ class MicrosoftControl:
             Route(c + "/users/{email}/events", self.events, methods=["GET"]),
             Route(c + "/events/{event_id}", self.user_edit, methods=["PATCH"]),
             Route(c + "/events/{event_id}", self.user_delete, methods=["DELETE"]),
-            Route(c + "/faults", self.faults, methods=["GET", "PUT"]),
-            Route(c + "/faults/failures", self.failures, methods=["GET", "POST", "DELETE"]),
-            Route(c + "/clock", self.clock, methods=["POST"]),
+            *FaultControl(self.sim, graph_time).routes(),
             Route(c + "/stats", self.stats, methods=["GET"]),
             Route(c + "/stats/reset", self.reset_stats, methods=["POST"]),
             Route(c + "/notifications", self.notifications, methods=["GET"]),
@@ -107,14 +61,14 @@ class MicrosoftControl:
         state = self.sim.state
         if request.method == "POST":
             try:
-                users = parse_users(await _json(request))
+                users = parse_users(await read_json(request))
             except ValueError as exc:
-                return _refuse(str(exc))
+                return problem(str(exc))
             with state.lock:
                 emails = [u.email.lower() for u in users]
                 taken = [e for e in emails if state.user_by_email(e) is not None]
                 if taken or len(set(emails)) < len(emails):
-                    return _refuse(f"users already exist or repeat: {taken or emails}", 409)
+                    return problem(f"users already exist or repeat: {taken or emails}", 409)
                 for user in users:
                     state.add_user(user)
         with state.lock:
@@ -129,23 +83,23 @@ class MicrosoftControl:
             user = self.sim.state.user_by_email(request.path_params["email"])
             grant = self.sim.state.grant_for(user.user_id) if user else None
             if grant is None:
-                return _refuse("no live grant for this user", 404)
+                return problem("no live grant for this user", 404)
             self.sim.state.revoke(grant)
         return JSONResponse({"revoked": True})
 
     async def tokens(self, request: Request) -> Response:
         """A token pair as after a consent, without the browser: ``{"scopes": [...]}``
         (default: what zdcal asks for), answered in the token endpoint's shape."""
-        body = await _json(request)
+        body = await read_json(request)
         scopes = body.get("scopes", list(LINK_SCOPES)) if isinstance(body, dict) else None
         if not isinstance(scopes, list) or not scopes or not all(
             isinstance(s, str) and s for s in scopes
         ):
-            return _refuse('give {"scopes": ["Calendars.ReadWrite", ...]}')
+            return problem('give {"scopes": ["Calendars.ReadWrite", ...]}')
         with self.sim.state.lock:
             user = self.sim.state.user_by_email(request.path_params["email"])
             if user is None:
-                return _refuse("no such user", 404)
+                return problem("no such user", 404)
             now, config = self.sim.now(), self.sim.config
             grant = self.sim.state.consent(user.user_id, graph_scopes(" ".join(scopes)))
             answer = {
@@ -164,7 +118,7 @@ class MicrosoftControl:
         with self.sim.state.lock:
             user = self.sim.state.user_by_email(request.path_params["email"])
             if user is None:
-                return _refuse("no such user", 404)
+                return problem("no such user", 404)
             value = [
                 {**render_event(e, user, expand="singleValueExtendedProperties"),
                  "calendarId": e.calendar_id}
@@ -174,13 +128,13 @@ class MicrosoftControl:
 
     async def user_edit(self, request: Request) -> Response:
         """The user edits the event in Outlook (PATCH semantics: move it, rename it)."""
-        body = await _json(request)
+        body = await read_json(request)
         if not isinstance(body, dict):
-            return _refuse("a JSON object of event properties is required")
+            return problem("a JSON object of event properties is required")
         with self.sim.state.lock:
             event = self.sim.state.events.get(request.path_params["event_id"])
             if event is None or event.deleted:
-                return _refuse("no such live event", 404)
+                return problem("no such live event", 404)
             try:
                 changed = patch_event(self.sim, event, body)
             except GraphError as exc:
@@ -192,48 +146,9 @@ class MicrosoftControl:
         with self.sim.state.lock:
             event = self.sim.state.events.get(request.path_params["event_id"])
             if event is None or event.deleted:
-                return _refuse("no such live event", 404)
+                return problem("no such live event", 404)
             delete_event(self.sim, event)
         return Response(status_code=204)
-
-    async def faults(self, request: Request) -> Response:
-        """GET or PUT the shared fault knobs (``zdcal.sandbox.faults.Faults``)."""
-        if request.method == "PUT":
-            try:
-                self.sim.configure_faults(knobs_from_json(await _json(request)))
-            except (TypeError, ValueError) as exc:
-                return _refuse(str(exc))
-        return JSONResponse(self.sim.injector.faults.as_dict())
-
-    async def failures(self, request: Request) -> Response:
-        """POST ``{"status": 503, "count": 2, "method": "POST", "path": "/v1.0/me/*",
-        "reason": "serviceNotAvailable"}`` (or a list of them): the next matching Graph
-        requests fail so (``reason`` is the Graph error code). GET lists what is pending;
-        DELETE drops it all."""
-        injector = self.sim.injector
-        if request.method == "DELETE":
-            injector.scripted.clear()
-        elif request.method == "POST":
-            body = await _json(request)
-            try:
-                wanted = [ScriptedFailure.from_json(b) for b in (
-                    body if isinstance(body, list) else [body])]
-            except ValueError as exc:
-                return _refuse(str(exc))
-            for failure in wanted:
-                injector.script(failure)
-        return JSONResponse({"pending": [vars(f) for f in injector.scripted]})
-
-    async def clock(self, request: Request) -> Response:
-        """``{"advance_seconds": n}`` or ``{"offset_seconds": n}``: shift the simulator's clock
-        (tokens, codes, subscriptions and throttle windows follow)."""
-        try:
-            offset = clock_offset_from(await _json(request), self.sim.clock.offset_seconds)
-        except ValueError as exc:
-            return _refuse(str(exc))
-        self.sim.set_clock_offset(offset)
-        return JSONResponse({"offset_seconds": self.sim.clock.offset_seconds,
-                             "now": graph_time(self.sim.now())})
 
     async def stats(self, _: Request) -> Response:
         """Graph requests by route and status (``$batch`` inner ones apart), injected faults,
@@ -263,15 +178,15 @@ class MicrosoftControl:
     async def lifecycle(self, request: Request) -> Response:
         """Send ``{"lifecycleEvent": ...}`` to the subscription's lifecycle URL;
         ``subscriptionRemoved`` also ends the subscription."""
-        body = await _json(request)
+        body = await read_json(request)
         kind = body.get("lifecycleEvent") if isinstance(body, dict) else None
         if kind not in LIFECYCLE_EVENTS:
-            return _refuse(f"lifecycleEvent must be one of {list(LIFECYCLE_EVENTS)}")
+            return problem(f"lifecycleEvent must be one of {list(LIFECYCLE_EVENTS)}")
         with self.sim.state.lock:
             subscription = self.sim.state.subscriptions.get(
                 request.path_params["subscription_id"])
             if subscription is None or subscription.lifecycle_url is None:
-                return _refuse("no such subscription with a lifecycleNotificationUrl", 404)
+                return problem("no such subscription with a lifecycleNotificationUrl", 404)
             item: dict[str, Any] = {
                 "subscriptionId": subscription.subscription_id,
                 "subscriptionExpirationDateTime": graph_time(subscription.expiration),

@@ -7,18 +7,22 @@ import hmac
 import html
 import json
 from datetime import timedelta
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from zdcal.sandbox.google.routes_oauth import pkce_challenge
 from zdcal.sandbox.microsoft import assumptions
 from zdcal.sandbox.microsoft.errors import AadstsError, aadsts_response
 from zdcal.sandbox.microsoft.model import AuthorizationCode, Grant, User
 from zdcal.sandbox.microsoft.simulator import MicrosoftSimulator
 from zdcal.sandbox.microsoft.store import new_token
+from zdcal.sandbox.oauth import (
+    hidden_inputs,
+    pkce_failure,
+    redirect_allowed,
+)
 
 AUTHORIZE_PATH = "/{tenant}/oauth2/v2.0/authorize"
 TOKEN_PATH = "/{tenant}/oauth2/v2.0/token"  # noqa: S105 - a path
@@ -63,11 +67,7 @@ class MicrosoftOAuth:
             return "AADSTS90002: Tenant not found."
         if params.get("client_id") != self.sim.config.client_id:
             return "AADSTS700016: Application was not found in the directory."
-        redirect = params.get("redirect_uri", "")
-        registered = self.sim.config.redirect_uris
-        if (registered and redirect not in registered) or (
-            urlsplit(redirect).scheme not in ("http", "https")
-        ):
+        if not redirect_allowed(params.get("redirect_uri", ""), self.sim.config.redirect_uris):
             return "AADSTS50011: The redirect URI does not match the app's registered ones."
         return None
 
@@ -107,10 +107,7 @@ class MicrosoftOAuth:
             return refused
         if params.get("prompt") == "none":
             return self._silent(params)
-        hidden = "".join(
-            f'<input type="hidden" name="{k}" value="{html.escape(params[k])}">'
-            for k in _PASSED_ON if k in params
-        )
+        hidden = hidden_inputs(params, _PASSED_ON)
         users = "".join(
             f'<button name="user" value="{html.escape(u.email)}">{html.escape(u.display_name)} '
             f"({html.escape(u.email)})</button>"
@@ -226,13 +223,10 @@ class MicrosoftOAuth:
             raise AadstsError("invalid_grant", "grant_revoked")
         if form.get("redirect_uri") != code.redirect_uri:
             raise AadstsError("invalid_grant", "redirect_mismatch")
-        if code.code_challenge is not None:
-            verifier = form.get("code_verifier")
-            if not verifier:
-                raise AadstsError("invalid_grant", "verifier_missing")
-            expected = pkce_challenge(verifier, code.code_challenge_method)
-            if not hmac.compare_digest(expected, code.code_challenge):
-                raise AadstsError("invalid_grant", "verifier_mismatch")
+        failure = pkce_failure(code.code_challenge, code.code_challenge_method,
+                               form.get("code_verifier"))
+        if failure is not None:
+            raise AadstsError("invalid_grant", f"verifier_{failure.value}")
         code.redeemed = True
         grant = self.sim.state.consent(code.user_id, graph_scopes(" ".join(code.scopes)))
         return grant, code.scopes, code.nonce

@@ -3,35 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from zdcal.clock import SystemClock
-from zdcal.sandbox.faults import FaultInjector
+from zdcal.sandbox.faults import FaultedClock
 from zdcal.sandbox.microsoft import assumptions
 from zdcal.sandbox.microsoft.config import MicrosoftSimConfig
 from zdcal.sandbox.microsoft.errors import GraphError
 from zdcal.sandbox.microsoft.model import Grant, StoredEvent, User
 from zdcal.sandbox.microsoft.push import NotificationSender
 from zdcal.sandbox.microsoft.rendering import etag, graph_time
-from zdcal.sandbox.microsoft.request_stats import GraphRequestStats
 from zdcal.sandbox.microsoft.store import MicrosoftState
 from zdcal.sandbox.microsoft.throttle import MailboxThrottle
+from zdcal.sandbox.request_stats import FaultedRequestStats
 
 
-class MicrosoftSimulator:
+class MicrosoftSimulator(FaultedClock):
     """Shared by the Graph, identity-platform and control routes of one app."""
 
     def __init__(self, config: MicrosoftSimConfig) -> None:
+        super().__init__(replace(config.faults))
         self.config = config
-        self.injector = FaultInjector(replace(config.faults))
-        self.clock = SystemClock(config.faults.clock_offset_seconds)
         self.state = MicrosoftState(config.users)
         self.throttle = self._new_throttle()
-        self.stats = GraphRequestStats()
+        self.stats = FaultedRequestStats()
         self.sender = NotificationSender(config.notification_timeout_seconds,
                                          config.notification_retry_delays, self.injector)
 
@@ -39,9 +36,6 @@ class MicrosoftSimulator:
         c = self.config
         return MailboxThrottle(c.requests_per_window, c.window_seconds, c.concurrent_requests,
                                self.clock)
-
-    def now(self) -> datetime:
-        return self.clock.now()
 
     def reset(self) -> None:
         """Back to the start: the configured users and calendars only (tokens, subscriptions
@@ -54,16 +48,6 @@ class MicrosoftSimulator:
             self.sender.delivered.clear()
             self.injector.scripted.clear()
             self.configure_faults(replace(self.config.faults).as_dict())
-
-    def configure_faults(self, values: dict[str, Any]) -> None:
-        self.injector.configure(values)
-        self.clock.offset_seconds = self.injector.faults.clock_offset_seconds
-
-    def set_clock_offset(self, seconds: float) -> None:
-        """Shift the clock (tokens, subscriptions and throttle windows follow); the
-        ``clock_offset_seconds`` fault knob follows too."""
-        self.clock.offset_seconds = seconds
-        self.injector.faults.clock_offset_seconds = seconds
 
     def error_response(self, request: Request, error: GraphError) -> Response:
         return error.response(request, self.now())

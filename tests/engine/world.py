@@ -296,11 +296,12 @@ def open_world(
     sandbox: Sandbox | None = None,
     caldav_ca_file: Path | None = None,
     google: bool = False,
+    microsoft: bool = False,
 ) -> Iterator[World]:
     """Both simulators (``sandbox``, or made from ``scenario``), a runtime on
-    ``database_url`` and the sandbox account added; with ``google``, the Google Calendar
-    simulator too, and the ``google_*`` settings pointing at it."""
-    with sandbox or Sandbox.create(scenario, google=google) as sandbox:
+    ``database_url`` and the sandbox account added; with ``google`` / ``microsoft``, the
+    Google Calendar / Microsoft 365 simulator too, and zdcal's settings pointing at it."""
+    with sandbox or Sandbox.create(scenario, google=google, microsoft=microsoft) as sandbox:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             data_dir=data_dir,
@@ -311,7 +312,7 @@ def open_world(
             cronofy_client_id=sandbox.cronofy_config.client_id,
             cronofy_client_secret=sandbox.cronofy_config.client_secret,
             caldav_ca_file=caldav_ca_file,
-            **sandbox.google_settings(),
+            **sandbox.calendar_settings(),
         )
         with (
             httpx.Client(base_url=sandbox.zendesk.base_url, auth=ADMIN, timeout=30) as zd,
@@ -336,7 +337,7 @@ def zdcal_env(world: World) -> dict[str, str]:
         "ZDCAL_CRONOFY_CLIENT_ID": s.cronofy_client_id,
         "ZDCAL_CRONOFY_CLIENT_SECRET": s.cronofy_client_secret.get_secret_value(),
         **{f"ZDCAL_{name.upper()}": str(value)
-           for name, value in world.sandbox.google_settings().items()},
+           for name, value in world.sandbox.calendar_settings().items()},
     }
 
 

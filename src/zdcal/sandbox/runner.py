@@ -120,6 +120,24 @@ class Sandbox(Background):
             "google_revoke_url": f"{base}/revoke",
         }
 
+    def microsoft_settings(self) -> dict[str, Any]:
+        """zdcal's ``microsoft_*`` settings that point it at this simulated Microsoft 365
+        (its identity platform and Graph on one host; none when it was not started)."""
+        if self.microsoft is None or self.microsoft_config is None:
+            return {}
+        base = self.microsoft.base_url
+        return {
+            "microsoft_client_id": self.microsoft_config.client_id,
+            "microsoft_client_secret": self.microsoft_config.client_secret,
+            "microsoft_tenant": "common",
+            "microsoft_login_url": base,
+            "microsoft_graph_url": base,
+        }
+
+    def calendar_settings(self) -> dict[str, Any]:
+        """The settings for every direct calendar simulator that was started."""
+        return {**self.google_settings(), **self.microsoft_settings()}
+
     def _servers(self) -> list[ServerThread]:
         servers = (self.zendesk, self.cronofy, self.google, self.microsoft)
         return [s for s in servers if s is not None]

@@ -9,7 +9,8 @@ import socket
 import subprocess
 import time
 import uuid
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+
+from zdcal.domain import Delete, DesiredEntry, RecordedEntry, Upsert
+from zdcal.domain.entries import content_hash
+from zdcal.store import Agent, CalendarTokens
+from zdcal.store.tables import AgentStatus
 
 
 class ManualClock:
@@ -147,3 +153,50 @@ class PostgresDatabases:
                 await engine.dispose()
 
         asyncio.run(run())
+
+
+# A calendar backend's inputs, as sync gives them (the Google and Microsoft backend tests).
+
+TASK_ACCOUNT_KEY = "k7q2mx4pn5r3ws6t"
+TASK_AGENT_ID = 1002
+
+
+def task_event_id(ticket_id: int) -> str:
+    """zdcal's event id of a ticket of the test account."""
+    return f"zdcal-{TASK_ACCOUNT_KEY}-{ticket_id}"
+
+
+def task_body(ticket_id: int, start: str = "2026-03-08", end: str = "2026-03-09",
+              **extra: Any) -> dict[str, Any]:
+    """The domain's event body (zdcal.domain.event_body's shape)."""
+    link = f"https://acme.zendesk.com/agent/tickets/{ticket_id}"
+    return {
+        "event_id": task_event_id(ticket_id), "summary": f"#{ticket_id} Call the customer",
+        "description": f"{link}\n\nThey asked for a call back.", "start": start, "end": end,
+        "tzid": "Europe/Berlin", "url": link, "transparency": "transparent",
+        "event_private": False, **extra,
+    }
+
+
+def task_upsert(ticket_id: int, calendar_id: str, **kwargs: Any) -> Upsert:
+    event = task_body(ticket_id, **kwargs)
+    return Upsert(DesiredEntry(ticket_id, TASK_AGENT_ID, calendar_id, event["event_id"], event,
+                               content_hash(calendar_id, event)))
+
+
+def task_delete(ticket_id: int, calendar_id: str) -> Delete:
+    return Delete(RecordedEntry(ticket_id, TASK_AGENT_ID, calendar_id,
+                                task_event_id(ticket_id), ""))
+
+
+def oauth_agent(tokens: CalendarTokens, backend: str, email: str, **changes: Any) -> Agent:
+    """An active agent of the test account linked to ``backend`` with ``tokens``."""
+    now = datetime.now(UTC)
+    base = Agent(
+        id=7, account_id=1, zendesk_user_id=TASK_AGENT_ID, name="Agent", email=email,
+        time_zone="Europe/Berlin", time_zone_override=None, calendar_account_id=email,
+        data_center=None, tokens=tokens, calendar_id=None, calendar_name=None,
+        style={}, status=AgentStatus.ACTIVE, status_reason=None, status_since=now,
+        last_synced_at=None, created_at=now, updated_at=now, calendar_backend=backend,
+    )
+    return replace(base, **changes)

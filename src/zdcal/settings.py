@@ -81,6 +81,32 @@ class Settings(BaseSettings):
         "connected Google account.",
     )
 
+    microsoft_client_id: str = Field(
+        default="", description="The Microsoft Entra app's (client) id."
+    )
+    microsoft_client_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="The Entra app's client secret (its value); also keys the "
+        "subscriptions' clientState.",
+    )
+    microsoft_tenant: str = Field(
+        default="common",
+        description="Who may connect: common (any work or personal account), "
+        "organizations (work accounts), or one tenant's id or domain.",
+    )
+    microsoft_login_url: str = Field(
+        default="https://login.microsoftonline.com",
+        description="The identity platform (/{tenant}/oauth2/v2.0/authorize and /token).",
+    )
+    microsoft_graph_url: str = Field(
+        default="https://graph.microsoft.com", description="Where Microsoft Graph (/v1.0) lives."
+    )
+    microsoft_requests_per_10_minutes_per_mailbox: int = Field(
+        default=10_000, gt=0,
+        description="Outlook's per-app, per-mailbox limit (requests in any 10 minutes), "
+        "paced per connected mailbox.",
+    )
+
     http_timeout_seconds: float = 20.0
     webhook_replay_window_seconds: int = 300
     sweep_interval_seconds: int = 120
@@ -214,6 +240,8 @@ class Settings(BaseSettings):
         self.cronofy_app_url = (self.cronofy_app_url or app).rstrip("/")
         self.google_api_url = self.google_api_url.rstrip("/")
         self.google_oauth_url = self.google_oauth_url.rstrip("/")
+        self.microsoft_login_url = self.microsoft_login_url.rstrip("/")
+        self.microsoft_graph_url = self.microsoft_graph_url.rstrip("/")
         self.public_url = self.public_url.rstrip("/")
         if not self.smtp_port:
             self.smtp_port = {"starttls": 587, "ssl": 465, "none": 25}[self.smtp_security]

@@ -20,6 +20,22 @@ def calendar_receiver_path(backend: str) -> str:
     return WEBHOOKS_PREFIX + backend + "/{account_key}/{user_id}"
 
 
+LIFECYCLE_SUFFIX = "/lifecycle"
+"""After a receiver's path: where a service sends notices about the channel itself
+(Microsoft Graph's lifecycle notifications), as opposed to changes."""
+
+
+def calendar_lifecycle_path(backend: str) -> str:
+    """The route of the channel-lifecycle receiver of ``backend`` (same placeholders)."""
+    return calendar_receiver_path(backend) + LIFECYCLE_SUFFIX
+
+
+def lifecycle_url(callback_url: str) -> str:
+    """The lifecycle address beside a channel's callback URL
+    (:func:`calendar_receiver_url`)."""
+    return callback_url.rstrip("/") + LIFECYCLE_SUFFIX
+
+
 def zendesk_receiver_url(public_url: str, account_key: str) -> str:
     """Where the account's Zendesk webhook posts."""
     return public_url.rstrip("/") + ZENDESK_RECEIVER.format(account_key=account_key)

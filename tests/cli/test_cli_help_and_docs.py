@@ -118,7 +118,7 @@ def test_docs_configuration_md_describes_every_setting_with_its_default() -> Non
     rows = {
         name: line
         for line in text.splitlines()
-        if (found := re.match(r"\| `(ZDCAL_[A-Z_]+)` \|", line)) and (name := found.group(1))
+        if (found := re.match(r"\| `(ZDCAL_[A-Z0-9_]+)` \|", line)) and (name := found.group(1))
     }
     expected = {f"ZDCAL_{name.upper()}" for name in Settings.model_fields}
     assert set(rows) >= expected, sorted(expected - set(rows))

@@ -52,11 +52,12 @@ def wait_until_answering(url: str, process: subprocess.Popen[str]) -> None:
 
 @pytest.fixture
 def sandbox_process(clean_environment: Path) -> Iterator[tuple[subprocess.Popen[str], int, int]]:
-    """``zdcal sandbox`` with the example scenario, on two free ports."""
+    """``zdcal sandbox`` with the example scenario, every simulator on a free port."""
     zendesk_port, cronofy_port = free_port(), free_port()
     process = subprocess.Popen(
         [*ZDCAL, "sandbox", "--zendesk-port", str(zendesk_port),
-         "--cronofy-port", str(cronofy_port), "--scenario", str(EXAMPLE)],
+         "--cronofy-port", str(cronofy_port), "--google-port", str(free_port()),
+         "--microsoft-port", str(free_port()), "--scenario", str(EXAMPLE)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=child_environment(clean_environment),
     )
@@ -87,6 +88,8 @@ def test_sandbox_serves_both_simulators_until_terminated(
     assert f"Zendesk simulator: {zendesk}  (control: /_sandbox)" in stdout
     assert f"Zendesk agent page: {zendesk}/agent/tasks" in stdout
     assert f"Cronofy simulator: {cronofy}  (control: /_sandbox)" in stdout
+    assert re.search(r"Microsoft Graph simulator: http://127\.0\.0\.1:\d+  \(control: "
+                     r"/_sandbox\)", stdout)
     assert "Traceback" not in stderr
 
 

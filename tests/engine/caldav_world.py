@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,32 @@ class CalDAVWorld(World):
                 "alarms": len(event.walk("VALARM")),
             }
         return view
+
+    def move_event(self, calendar_id: str, event_id: str, start: str, end: str) -> None:
+        """The agent's calendar app moves the event (a PUT over its version)."""
+        event = self.events(calendar_id)[event_id]
+        data = self.objects(calendar_id)[event["href"]][1]
+        calendar = icalendar.Calendar.from_ical(data)
+        vevent = calendar.walk("VEVENT")[0]
+
+        def value(text: str) -> date | datetime:
+            if "T" in text:
+                return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+            return date.fromisoformat(text)
+
+        for name, text in (("DTSTART", start), ("DTEND", end)):
+            del vevent[name]
+            vevent.add(name, value(text))
+        with self.dav.http() as http:
+            response = http.put(event["href"], content=calendar.to_ical(), headers={
+                "Content-Type": "text/calendar", "If-Match": event["etag"]})
+        assert response.status_code in (201, 204), response.text
+
+    def delete_event(self, calendar_id: str, event_id: str) -> None:
+        """The agent's calendar app deletes the event's object."""
+        event = self.events(calendar_id)[event_id]
+        with self.dav.http() as http:
+            assert http.delete(event["href"]).status_code in (200, 204)
 
 
 @contextmanager

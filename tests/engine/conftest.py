@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from caldav_world import CalDAVWorld, open_caldav_world
+from google_world import GoogleWorld, open_google_world
 from world import World, open_world
 
 from caldav_backend.caldav_servers import CalDAVServer
@@ -24,4 +25,12 @@ def caldav_world(tmp_path: Path, caldav_server_running: CalDAVServer) -> Iterato
     store's dialects are covered by the Cronofy worlds and the store tests)."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'zdcal.db'}"
     with open_caldav_world(tmp_path, url, caldav_server_running) as world:
+        yield world
+
+
+@pytest.fixture
+def google_world(tmp_path: Path) -> Iterator[GoogleWorld]:
+    """A world whose agents connect with Google Calendar (the simulator), on SQLite like
+    the CalDAV worlds."""
+    with open_google_world(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'zdcal.db'}") as world:
         yield world

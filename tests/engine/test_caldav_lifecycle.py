@@ -4,14 +4,13 @@ from the server."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 from caldav_world import CalDAVWorld
 from test_lifecycle import ON_EVERY_BACKEND
-from world import NIA, World, due
+from world import NIA, World, due, same_sync
 
 from zdcal.calendars.caldav.ical import task_ics
 from zdcal.runtime import Runtime
@@ -90,7 +89,7 @@ def test_a_refused_password_marks_the_agent_and_reconnecting_repairs(
     async def reconnect(sync: AccountSync) -> Linked:
         backend = sync.calendars.of(broken)  # type: ignore[attr-defined]
         return await connect_after_credentials(
-            lambda: _same(sync), backend, broken, provider="generic",
+            lambda: same_sync(sync), backend, broken, provider="generic",
             url=world.dav.url, username=world.dav.username, password=world.dav.password,
         )
 
@@ -99,8 +98,3 @@ def test_a_refused_password_marks_the_agent_and_reconnecting_repairs(
     assert linked.agent.status.value == "active"
     (event,) = world.events(world.calendar("ada")).values()
     assert event["start"] == "2030-04-05"
-
-
-@asynccontextmanager
-async def _same(sync: AccountSync) -> AsyncIterator[AccountSync]:
-    yield sync

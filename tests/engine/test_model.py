@@ -1,6 +1,7 @@
 """Model-based: random histories of ticket and agent changes, then one sync; every
 calendar must then hold exactly what the rules say for Zendesk's current state. With
-Cronofy agents (the simulator), and with CalDAV agents on a real Radicale."""
+Cronofy agents (the simulator), with CalDAV agents on a real Radicale, and with Google
+Calendar agents (the simulator)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from caldav_world import open_caldav_world
+from google_world import open_google_world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from world import KENJI, LENA, NIA, World, open_world
@@ -145,4 +147,18 @@ def test_after_a_sync_every_caldav_calendar_equals_the_rules(
     data_dir = tmp_path / uuid.uuid4().hex
     url = f"sqlite+aiosqlite:///{data_dir / 'zdcal.db'}"
     with open_caldav_world(data_dir, url, caldav_server_running) as world:
+        replay(world, history)
+
+
+@settings(
+    max_examples=int(os.environ.get("ZDCAL_GOOGLE_MODEL_EXAMPLES", "5")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=st.lists(STEPS, min_size=1, max_size=20))
+def test_after_a_sync_every_google_calendar_equals_the_rules(
+    tmp_path: Path, history: list[tuple[object, ...]]
+) -> None:
+    data_dir = tmp_path / uuid.uuid4().hex
+    with open_google_world(data_dir, f"sqlite+aiosqlite:///{data_dir / 'zdcal.db'}") as world:
         replay(world, history)

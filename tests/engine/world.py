@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +86,14 @@ class World:
             account = await tx.accounts.get_by_subdomain("sandbox")
         assert account is not None
         return account
+
+    def account_key(self) -> str:
+        """The sandbox account's key (in its event ids and receivers' paths)."""
+
+        async def key(runtime: Runtime) -> str:
+            return (await self._account(runtime)).key
+
+        return self.run(key)
 
     def add_account(self) -> Account:
         async def work(runtime: Runtime) -> Account:
@@ -239,6 +247,18 @@ class World:
             if e.get("event_id") and not e.get("deleted")
         }
 
+    def move_event(self, calendar_id: str, event_id: str, start: str, end: str) -> None:
+        """The agent moves the event in their calendar app (dates, or UTC instants)."""
+        self.cr.post("/_sandbox/events/change", json={
+            "calendar_id": calendar_id, "event_id": event_id, "start": start, "end": end,
+        }).raise_for_status()
+
+    def delete_event(self, calendar_id: str, event_id: str) -> None:
+        """The agent deletes the event in their calendar app."""
+        self.cr.post("/_sandbox/events/change", json={
+            "calendar_id": calendar_id, "event_id": event_id, "deleted": True,
+        }).raise_for_status()
+
     def all_managed(self, calendars: list[str]) -> dict[str, dict[str, str]]:
         """Every calendar's managed events: {calendar: {event_id: summary}}."""
         return {c: {eid: e["summary"] for eid, e in self.events(c).items()} for c in calendars}
@@ -275,10 +295,13 @@ def open_world(
     *,
     sandbox: Sandbox | None = None,
     caldav_ca_file: Path | None = None,
+    google: bool = False,
+    microsoft: bool = False,
 ) -> Iterator[World]:
     """Both simulators (``sandbox``, or made from ``scenario``), a runtime on
-    ``database_url`` and the sandbox account added."""
-    with sandbox or Sandbox.create(scenario) as sandbox:
+    ``database_url`` and the sandbox account added; with ``google`` / ``microsoft``, the
+    Google Calendar / Microsoft 365 simulator too, and zdcal's settings pointing at it."""
+    with sandbox or Sandbox.create(scenario, google=google, microsoft=microsoft) as sandbox:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             data_dir=data_dir,
@@ -289,6 +312,7 @@ def open_world(
             cronofy_client_id=sandbox.cronofy_config.client_id,
             cronofy_client_secret=sandbox.cronofy_config.client_secret,
             caldav_ca_file=caldav_ca_file,
+            **sandbox.calendar_settings(),
         )
         with (
             httpx.Client(base_url=sandbox.zendesk.base_url, auth=ADMIN, timeout=30) as zd,
@@ -312,7 +336,15 @@ def zdcal_env(world: World) -> dict[str, str]:
         "ZDCAL_CRONOFY_APP_URL": s.cronofy_app_url,
         "ZDCAL_CRONOFY_CLIENT_ID": s.cronofy_client_id,
         "ZDCAL_CRONOFY_CLIENT_SECRET": s.cronofy_client_secret.get_secret_value(),
+        **{f"ZDCAL_{name.upper()}": str(value)
+           for name, value in world.sandbox.calendar_settings().items()},
     }
+
+
+@asynccontextmanager
+async def same_sync(sync: AccountSync) -> AsyncIterator[AccountSync]:
+    """The account's work for a use-case (which opens its own) when ``sync`` holds it."""
+    yield sync
 
 
 def due(day: str, time: str = "17:00:00") -> str:

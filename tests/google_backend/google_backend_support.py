@@ -3,8 +3,6 @@ registry builds it, an agent linked through the simulator's consent page, domain
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,21 +11,30 @@ import httpx
 from zdcal.calendars.google.connector import GoogleBackend
 from zdcal.calendars.google.oauth import GoogleOAuthClient
 from zdcal.clock import Clock, SystemClock
-from zdcal.domain import Delete, DesiredEntry, RecordedEntry, Upsert
-from zdcal.domain.entries import content_hash
+from zdcal.domain import Delete, Upsert
 from zdcal.http import RetryPolicy
 from zdcal.http.oauth import make_pkce_pair
 from zdcal.http.retry import Sleep
 from zdcal.store import Agent, CalendarTokens
-from zdcal.store.tables import AgentStatus
+from zdcal_testing import (
+    TASK_ACCOUNT_KEY,
+    TASK_AGENT_ID,
+    oauth_agent,
+    task_body,
+    task_delete,
+    task_event_id,
+    task_upsert,
+)
 
 CLIENT_ID = "sandbox-client.apps.googleusercontent.com"
 CLIENT_SECRET = "sandbox-client-secret"
 USER = "agent@example.com"
 CALENDAR = USER  # the primary calendar's id is the user's email
 REDIRECT_URI = "http://127.0.0.1:9/oauth/google/callback"
-KEY = "k7q2mx4pn5r3ws6t"
-AGENT_ID = 1002
+KEY = TASK_ACCOUNT_KEY
+AGENT_ID = TASK_AGENT_ID
+event_id = task_event_id
+body = task_body
 QUICK = RetryPolicy(max_attempts=3, base_delay=0.0, max_total_wait=0.0)
 """Tests want the first failure, not minutes of backoff."""
 
@@ -73,41 +80,16 @@ async def link_agent(backend: GoogleBackend, http: httpx.AsyncClient, **changes:
 
 
 def agent(tokens: CalendarTokens, **changes: Any) -> Agent:
-    now = datetime.now(UTC)
-    base = Agent(
-        id=7, account_id=1, zendesk_user_id=AGENT_ID, name="Agent", email=USER,
-        time_zone="Europe/Berlin", time_zone_override=None, calendar_account_id=USER,
-        data_center=None, tokens=tokens, calendar_id=CALENDAR, calendar_name="Primary",
-        style={}, status=AgentStatus.ACTIVE, status_reason=None, status_since=now,
-        last_synced_at=None, created_at=now, updated_at=now, calendar_backend="google",
-    )
-    return replace(base, **changes)
-
-
-def event_id(ticket_id: int) -> str:
-    return f"zdcal-{KEY}-{ticket_id}"
-
-
-def body(ticket_id: int, start: str = "2026-03-08", end: str = "2026-03-09",
-         **extra: Any) -> dict[str, Any]:
-    """The domain's event body (zdcal.domain.event_body's shape)."""
-    link = f"https://acme.zendesk.com/agent/tickets/{ticket_id}"
-    return {
-        "event_id": event_id(ticket_id), "summary": f"#{ticket_id} Call the customer",
-        "description": f"{link}\n\nThey asked for a call back.", "start": start, "end": end,
-        "tzid": "Europe/Berlin", "url": link, "transparency": "transparent",
-        "event_private": False, **extra,
-    }
+    return oauth_agent(tokens, "google", USER,
+                       **{"calendar_id": CALENDAR, "calendar_name": "Primary", **changes})
 
 
 def upsert(ticket_id: int, calendar_id: str = CALENDAR, **kwargs: Any) -> Upsert:
-    event = body(ticket_id, **kwargs)
-    return Upsert(DesiredEntry(ticket_id, AGENT_ID, calendar_id, event["event_id"], event,
-                               content_hash(calendar_id, event)))
+    return task_upsert(ticket_id, calendar_id, **kwargs)
 
 
 def delete(ticket_id: int, calendar_id: str = CALENDAR) -> Delete:
-    return Delete(RecordedEntry(ticket_id, AGENT_ID, calendar_id, event_id(ticket_id), ""))
+    return task_delete(ticket_id, calendar_id)
 
 
 async def sim_events(http: httpx.AsyncClient, calendar_id: str = CALENDAR) -> list[Any]:

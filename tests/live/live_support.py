@@ -60,6 +60,17 @@ def eventually(check: Callable[[], bool], timeout: float = 15.0, every: float = 
         time.sleep(every)
 
 
+def queue_empty(live: Live) -> bool:
+    """Whether zdcal has nothing waiting: no queued ticket notification, no calendar read."""
+
+    async def depth(runtime: Runtime) -> bool:
+        async with runtime.store.transaction() as tx:
+            return (await tx.notifications.depth() == 0
+                    and not await tx.calendar_reads.waiting())
+
+    return live.world.run(depth)
+
+
 def serve(world: World, **workers: float) -> ServerThread:
     """zdcal's whole app on a free port; its public URL (channels, bootstrap) set to it."""
     options = {"collect_window": 0.1, "tick": 0.2, "sweep_interval": 3600.0, **workers}
@@ -73,14 +84,23 @@ def serve(world: World, **workers: float) -> ServerThread:
 @contextmanager
 def live_world(data_dir: Path, scenario: Scenario | None = None) -> Iterator[Live]:
     """A world on SQLite in ``data_dir`` with zdcal's app served and bootstrapped."""
-    with open_world(data_dir, f"sqlite+aiosqlite:///{data_dir / 'zdcal.db'}", scenario) as world:
-        server = serve(world).start()
-        live = Live(world, server)
-        try:
-            live.bootstrap()
-            yield live
-        finally:
-            server.stop()
+    with (
+        open_world(data_dir, f"sqlite+aiosqlite:///{data_dir / 'zdcal.db'}", scenario) as world,
+        served(world) as live,
+    ):
+        yield live
+
+
+@contextmanager
+def served(world: World) -> Iterator[Live]:
+    """zdcal's whole app served beside ``world`` (its public URL) and bootstrapped."""
+    server = serve(world).start()
+    live = Live(world, server)
+    try:
+        live.bootstrap()
+        yield live
+    finally:
+        server.stop()
 
 
 def serve_process(world: World, port: int, log: Path | None = None) -> subprocess.Popen[bytes]:

@@ -17,7 +17,6 @@ import httpx
 from live_support import Live, eventually
 from world import KENJI, NIA, World
 
-from zdcal.runtime import Runtime
 from zdcal.store import AgentStatus
 
 
@@ -30,15 +29,8 @@ def signed(world: World, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]
                   "Cronofy-HMAC-SHA256": base64.b64encode(digest).decode()}
 
 
-def account_key(world: World) -> str:
-    async def key(runtime: Runtime) -> str:
-        return (await world._account(runtime)).key
-
-    return world.run(key)
-
-
 def push_path(world: World, user_id: int) -> str:
-    return f"/webhooks/cronofy/{account_key(world)}/{user_id}"
+    return f"/webhooks/cronofy/{world.account_key()}/{user_id}"
 
 
 def calendar_reads(world: World) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from live_support import Live, eventually
+from live_support import Live, eventually, queue_empty
 from world import NIA, World, calendar, due
 
 from zdcal.runtime import Runtime
@@ -64,7 +64,7 @@ def test_moving_an_all_day_event_moves_the_due_date_without_echo(live: Live) -> 
     move(world, task, "2030-03-12", "2030-03-13")
     eventually(lambda: ticket(world, task)["due_at"] == "2030-03-12T16:00:00Z")
     # Give the echo (Zendesk's webhook for our own update) time to come and go.
-    eventually(lambda: _queue_empty(live), timeout=10)
+    eventually(lambda: queue_empty(live), timeout=10)
     after = writes(world)
     assert after[1] - before[1] == 1, "exactly one Zendesk update"
     assert after[0] == before[0], "no calendar write: no echo"
@@ -97,7 +97,7 @@ def test_moving_a_timed_event_sets_the_exact_time(
     before = writes(world)
     move(world, task, new_start, new_end)
     eventually(lambda: ticket(world, task)["due_at"] == new_start)
-    eventually(lambda: _queue_empty(live), timeout=10)
+    eventually(lambda: queue_empty(live), timeout=10)
     event = event_of(world, task)
     assert event is not None
     assert (event["start"], event["end"]) == (new_start, new_end), "the moved time is kept"
@@ -112,7 +112,7 @@ def test_zendesk_wins_when_the_ticket_changes_right_after_a_move(live: Live) -> 
     move(world, task, "2030-04-07", "2030-04-08")
     world.update(task, due_at=due("2030-04-20"))
     eventually(lambda: (event_of(world, task) or {}).get("start") == "2030-04-20")
-    eventually(lambda: _queue_empty(live), timeout=10)
+    eventually(lambda: queue_empty(live), timeout=10)
     assert ticket(world, task)["due_at"] == due("2030-04-20")
     assert event_of(world, task)["start"] == "2030-04-20"  # type: ignore[index]
 
@@ -141,7 +141,7 @@ def test_a_deleted_event_keeps_the_task_off_until_it_changes(live: Live) -> None
     world.cr.post("/_sandbox/events/change", json={
         "calendar_id": NIA_CAL, "event_id": event["event_id"], "deleted": True,
     }).raise_for_status()
-    eventually(lambda: _queue_empty(live), timeout=10)
+    eventually(lambda: queue_empty(live), timeout=10)
     world.update(task, subject="Renamed")  # not the date, assignee or type
     world.sync(tick=True)
     assert event_of(world, task) is None
@@ -165,7 +165,7 @@ def test_with_the_switch_off_the_event_is_put_back(live: Live) -> None:
     eventually(lambda: event_of(world, task) is not None)
     move(world, task, "2030-04-05", "2030-04-06")
     eventually(lambda: (event_of(world, task) or {}).get("start") == "2030-04-01"
-               and _queue_empty(live), timeout=10)
+               and queue_empty(live), timeout=10)
     assert ticket(world, task)["due_at"] == due("2030-04-01")
 
 
@@ -181,17 +181,9 @@ def test_forged_calendar_notifications_are_refused(live: Live) -> None:
         assert http.post(url, content=body).status_code == 401
         assert http.post(url, content=body,
                          headers={"Cronofy-HMAC-SHA256": "AAAA"}).status_code == 401
-    assert _queue_empty(live)
+    assert queue_empty(live)
 
 
 async def _key(sync: Any) -> str:
     return str(sync.account.key)
 
-
-def _queue_empty(live: Live) -> bool:
-    async def depth(runtime: Runtime) -> bool:
-        async with runtime.store.transaction() as tx:
-            return (await tx.notifications.depth() == 0
-                    and not await tx.calendar_reads.waiting())
-
-    return live.world.run(depth)

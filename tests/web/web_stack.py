@@ -162,10 +162,12 @@ def _add_sandbox_account(settings: Settings, zendesk_url: str) -> int:
 def open_stack(
     data_dir: Path, *, with_account: bool = True, public_url: str | None = None,
     tasks: list[tuple[int, str, str]] | None = None, overrides: Mapping[str, Any] | None = None,
-    clock: Clock | None = None,
+    clock: Clock | None = None, google: bool = False, microsoft: bool = False,
 ) -> Iterator[Stack]:
     """Start everything; ``tasks`` (assignee, due_at, subject) exist before the backfill;
-    ``overrides`` replace the stack's own settings; ``clock`` is zdcal's (the system's)."""
+    ``overrides`` replace the stack's own settings; ``clock`` is zdcal's (the system's);
+    ``google`` / ``microsoft`` start the Google Calendar / Microsoft 365 simulator too,
+    and set zdcal up for it."""
     logs = LogCapture()
     root = logging.getLogger()
     previous_level = root.level
@@ -173,11 +175,12 @@ def open_stack(
     root.setLevel(logging.DEBUG)
     try:
         with (
-            Sandbox.create() as sandbox,
+            Sandbox.create(google=google, microsoft=microsoft) as sandbox,
             httpx.Client(base_url=sandbox.zendesk.base_url, auth=ADMIN_AUTH, timeout=30) as zd,
             httpx.Client(base_url=sandbox.cronofy.base_url, timeout=30) as cr,
         ):
-            settings = _settings(data_dir, sandbox, "http://127.0.0.1:0", overrides or {})
+            settings = _settings(data_dir, sandbox, "http://127.0.0.1:0",
+                                 {**sandbox.calendar_settings(), **(overrides or {})})
             app = create_app(settings, workers_options=FAST_WORKERS, clock=clock)
             server = ServerThread(app)
             # The port is known once the socket is bound; the lifespan reads settings later.

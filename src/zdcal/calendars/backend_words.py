@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from zdcal.store import Agent
 
-BACKEND_WORDS = {"cronofy": "Cronofy", "caldav": "CalDAV", "google": "Google Calendar"}
+BACKEND_WORDS = {
+    "cronofy": "Cronofy", "caldav": "CalDAV", "google": "Google Calendar",
+    "microsoft": "Microsoft 365",
+}
 """Each writing backend's name for people (``agents.calendar_backend`` → words)."""
 
 SUBSCRIPTION_WORDS = "Calendar subscription (ICS)"

@@ -23,6 +23,7 @@ import enum
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
 from zdcal.domain import Action
@@ -215,7 +216,11 @@ class PushKind(enum.StrEnum):
     DISCONNECTED = "disconnected"
     """The calendar says the account was unlinked (a hint: confirm before believing)."""
     VERIFICATION = "verification"
-    """The channel was just made; nothing to do."""
+    """The channel was just made; nothing to do (but send :attr:`PushNotice.answer`,
+    when there is one)."""
+    RENEW = "renew"
+    """The service asks for the channel to be renewed or made again now (Graph's
+    lifecycle notifications); changes may have been missed meanwhile: read them too."""
     OTHER = "other"
 
 
@@ -230,6 +235,9 @@ class PushNotice:
     callback_url: str | None
     """The address the notice says it was sent to (None: the service does not say; the
     channel id alone then ties it to the agent)."""
+    answer: str | None = None
+    """A plain-text body the service expects back, with 200 (Graph's validation
+    handshake echoes its ``validationToken``); None: the receiver answers as usual."""
 
 
 @dataclass(frozen=True)
@@ -253,6 +261,10 @@ such channels every ``channel_renewal_seconds``; a day leaves many chances)."""
 def channel_due_for_renewal(expires_at: datetime | None, now: datetime) -> bool:
     """Whether a channel expiring at ``expires_at`` must be replaced now."""
     return expires_at is not None and expires_at - now <= CHANNEL_RENEW_BEFORE
+
+
+NO_QUERY: Mapping[str, str] = MappingProxyType({})
+"""A push request without a query string."""
 
 
 class PushRefused(Exception):
@@ -408,9 +420,12 @@ class PushChannels(Protocol):
         """Close the agent's channels to ``callback_url`` (no error when there are none)."""
         ...
 
-    def read_push(self, body: bytes, headers: Mapping[str, str]) -> PushNotice:
-        """Verify and parse a push request; :class:`PushRefused` when it is not genuine
-        or not well-formed. Checks the signature before anything else."""
+    def read_push(
+        self, body: bytes, headers: Mapping[str, str], query: Mapping[str, str] = NO_QUERY
+    ) -> PushNotice:
+        """Verify and parse a push request (its body, headers and query string);
+        :class:`PushRefused` when it is not genuine or not well-formed. Checks the
+        signature before anything else."""
         ...
 
 

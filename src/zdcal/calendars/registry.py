@@ -35,6 +35,7 @@ BACKENDS: dict[str, str] = {
     "cronofy": "zdcal.calendars.cronofy.kind:CRONOFY",
     "caldav": "zdcal.calendars.caldav.kind:CALDAV",
     "google": "zdcal.calendars.google.kind:GOOGLE",
+    "microsoft": "zdcal.calendars.microsoft.kind:MICROSOFT",
 }
 """Each backend's name and where its :class:`BackendKind` lives ("module:attribute")."""
 

@@ -58,6 +58,16 @@ def _work(runtime: Runtime, account: Account, report: SyncReport) -> AccountWork
     help="Or ZDCAL_CRONOFY_REFRESH_TOKEN; prompted for when absent (Cronofy agents).",
 )
 @click.option(
+    "--google-access-token", envvar="ZDCAL_GOOGLE_ACCESS_TOKEN",
+    help="Or ZDCAL_GOOGLE_ACCESS_TOKEN: connect Google Calendar directly instead of "
+    "Cronofy (with --google-refresh-token; zdcal's Google OAuth client must have issued "
+    "them).",
+)
+@click.option(
+    "--google-refresh-token", envvar="ZDCAL_GOOGLE_REFRESH_TOKEN",
+    help="Or ZDCAL_GOOGLE_REFRESH_TOKEN; prompted for when absent (Google agents).",
+)
+@click.option(
     "--caldav-provider", type=click.Choice(CALDAV_PROVIDERS),
     help="Connect with CalDAV instead of Cronofy: icloud and fastmail need no URL; "
     "nextcloud takes the instance's URL, generic the server's (--caldav-url).",
@@ -84,6 +94,8 @@ def agents_add(
     user_id: int,
     cronofy_access_token: str | None,
     cronofy_refresh_token: str | None,
+    google_access_token: str | None,
+    google_refresh_token: str | None,
     caldav_provider: str | None,
     caldav_url: str | None,
     caldav_username: str | None,
@@ -95,12 +107,19 @@ def agents_add(
     private: bool,
     time_zone: str | None,
 ) -> None:
-    """Connect an agent's calendar (Cronofy tokens, or a CalDAV account) and write
-    their open tasks."""
+    """Connect an agent's calendar (Cronofy or Google tokens, or a CalDAV account) and
+    write their open tasks."""
     style = _style(timed, duration, reminders, private)
     if time_zone:
         effective_time_zone(None, time_zone)  # validates
-    if caldav_provider is None:
+    google = google_access_token is not None or google_refresh_token is not None
+    if google and caldav_provider is not None:
+        raise click.UsageError("give Google tokens or a CalDAV account, not both")
+    backend = "caldav" if caldav_provider else "google" if google else DEFAULT_BACKEND
+    if backend == "google":
+        access = google_access_token or click.prompt("Google access token", hide_input=True)
+        refresh = google_refresh_token or click.prompt("Google refresh token", hide_input=True)
+    elif backend == DEFAULT_BACKEND:
         access = cronofy_access_token or click.prompt("Cronofy access token", hide_input=True)
         refresh = cronofy_refresh_token or click.prompt(
             "Cronofy refresh token", hide_input=True
@@ -117,7 +136,7 @@ def agents_add(
             # Its refusals are ValueErrors: the CLI shows their words as they are.
             if caldav_provider is None:
                 agent = await connect_with_tokens(
-                    sync, runtime.calendar_backend(DEFAULT_BACKEND, calendar_http), user_id,
+                    sync, runtime.calendar_backend(backend, calendar_http), user_id,
                     access_token=access, refresh_token=refresh, calendar_id=calendar_id,
                     style=style, time_zone_override=time_zone,
                 )

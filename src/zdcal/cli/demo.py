@@ -1,12 +1,12 @@
 """``zdcal demo``: the whole product on one machine, with nothing to configure.
 
-With no Cronofy credentials in the environment it starts the simulated Zendesk and
-Cronofy, seeds them (an account, agents, tasks), wires zdcal into the simulated Zendesk
-(webhook and trigger) and serves zdcal, on SQLite in ``var/demo``. Where Radicale (a
-development dependency) is installed it also starts one, a real CalDAV server on
-loopback with a demo user, for the CalDAV form; the ICS feed needs nothing. With real
-credentials
-(``ZDCAL_CRONOFY_CLIENT_ID`` set) it serves zdcal against the real services instead.
+With no Cronofy credentials in the environment it starts the simulated Zendesk, Cronofy,
+Google Calendar and Microsoft 365, seeds them (an account, agents, tasks), wires zdcal
+into the simulated Zendesk (webhook and trigger) and serves zdcal, on SQLite in
+``var/demo``. Where Radicale (a development dependency) is installed it also starts one,
+a real CalDAV server on loopback with a demo user, for the CalDAV form; the ICS feed
+needs nothing. With real credentials (``ZDCAL_CRONOFY_CLIENT_ID`` set) it serves zdcal
+against the real services instead.
 
 The simulators keep their state in memory, so every start begins afresh: zdcal's demo
 database is emptied too, or a restart would pair remembered agents, events and counts
@@ -62,6 +62,7 @@ def sandbox_settings(
     smtp: dict[str, Any] = {} if mail is None else {"smtp_host": mail.host, "smtp_port": mail.port,
                                     "smtp_security": "none", "smtp_from": DEMO_MAIL_FROM}
     return Settings(
+        **smtp, **sandbox.calendar_settings(),
         _env_file=None,
         data_dir=data_dir,
         database_url="",  # SQLite in data_dir, which the demo empties; never ZDCAL_DATABASE_URL
@@ -77,7 +78,6 @@ def sandbox_settings(
         web_custom_zendesk_hosts=[urlsplit(sandbox.zendesk.base_url).netloc],
         log_format="text",
         log_level=os.environ.get("ZDCAL_LOG_LEVEL", "WARNING"),
-        **smtp,
     )
 
 
@@ -155,8 +155,12 @@ def start_fresh(data_dir: Path) -> None:
     mark.write_text("zdcal demo data: emptied at every start of 'zdcal demo'\n")
 
 
-def write_cli_environment(settings: Settings, path: Path) -> None:
-    """The ZDCAL_* variables that point the CLI at this demo, as a shell file to source."""
+def write_cli_environment(
+    settings: Settings, path: Path, calendars: dict[str, Any] | None = None
+) -> None:
+    """The ZDCAL_* variables that point the CLI at this demo, as a shell file to source
+    (``calendars``: the direct calendar simulators' settings)."""
+    calendars = calendars or {}
     values = {
         "ZDCAL_DATA_DIR": str(settings.data_dir.resolve()),
         "ZDCAL_DATABASE_URL": settings.database_url,
@@ -166,6 +170,7 @@ def write_cli_environment(settings: Settings, path: Path) -> None:
         "ZDCAL_CRONOFY_CLIENT_ID": settings.cronofy_client_id,
         "ZDCAL_CRONOFY_CLIENT_SECRET": settings.cronofy_client_secret.get_secret_value(),
     }
+    values |= {f"ZDCAL_{name.upper()}": str(value) for name, value in calendars.items()}
     lines = [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
@@ -182,8 +187,9 @@ def serve(settings: Settings, sock: socket.socket) -> None:
         click.echo("zdcal demo stopped.")
 
 
-def caldav_steps(dav: RadicaleProcess | None) -> str:
-    """The other calendar backends: what to enter on the CalDAV form, and the ICS feed."""
+def caldav_steps(dav: RadicaleProcess | None, sandbox: Sandbox) -> str:
+    """The other calendar backends: Google Calendar directly, what to enter on the CalDAV
+    form, and the ICS feed."""
     if dav is None:
         caldav = ("CalDAV: not offered here, Radicale is not installed.\n"
                   f"     To try it: {INSTALL_HINT}.")
@@ -194,8 +200,18 @@ def caldav_steps(dav: RadicaleProcess | None) -> str:
        Username       {dav.username}
        App password   {dav.password}
      then choose the calendar "Tasks"."""
+    direct = ""
+    if sandbox.google is not None:
+        direct += f"""
+   - Google Calendar directly: "Connect Google Calendar", then pick agent@example.com
+     on the simulated Google's consent page (its calendars and control API:
+     {sandbox.google.base_url}/_sandbox/, docs/sandbox.md)."""
+    if sandbox.microsoft is not None:
+        direct += f"""
+   - Outlook (Microsoft 365) directly: "Connect Outlook (Microsoft 365)", then pick a
+     user on the simulated Microsoft sign-in page ({sandbox.microsoft.base_url}/_sandbox/)."""
     return f"""
-  Other calendars, instead of step 2:
+  Other calendars, instead of step 2:{direct}
    - {caldav}
    - Subscribe with any calendar app (ICS feed), nothing to set up: on your page,
      "Make my subscription link"."""
@@ -211,7 +227,7 @@ def demo_steps(
 zdcal demo is running: open {url}
 
   1. Sign in: pick a sample agent (Nia Agent) on the simulated Zendesk page.
-  2. Connect a calendar: pick "Ada Agent" on the simulated Cronofy page.{caldav_steps(dav)}
+  2. Connect a calendar: pick "Ada Agent" on the simulated Cronofy page.{caldav_steps(dav, sandbox)}
   3. Watch the simulated calendars: {sandbox.cronofy.base_url}/_sandbox/
   4. Change a task on the simulated Zendesk's agent page (each event's link opens
      its ticket there): {zendesk}/agent/tasks
@@ -235,11 +251,19 @@ database in {data_dir} is emptied too. Press Ctrl+C to stop."""
               help="The simulated Zendesk's port.")
 @click.option("--cronofy-port", type=int, default=8102, show_default=True,
               help="The simulated Cronofy's port.")
+@click.option("--google-port", type=int, default=8103, show_default=True,
+              help="The simulated Google Calendar's port.")
+@click.option("--microsoft-port", type=int, default=8104, show_default=True,
+              help="The simulated Microsoft 365 (Graph)'s port.")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA_DIR,
               show_default=True,
               help="Where the demo's SQLite database and key live; emptied at every start.")
-def demo_command(port: int, zendesk_port: int, cronofy_port: int, data_dir: Path) -> None:
-    """Run the whole product locally: simulated Zendesk and Cronofy, seeded, and zdcal.
+def demo_command(
+    port: int, zendesk_port: int, cronofy_port: int, google_port: int, microsoft_port: int,
+    data_dir: Path,
+) -> None:
+    """Run the whole product locally: simulated Zendesk, Cronofy, Google Calendar and
+    Microsoft 365, seeded, and zdcal.
 
     Every start begins afresh: the simulators keep their data in memory, so zdcal's demo
     database is emptied too. With ZDCAL_CRONOFY_CLIENT_ID in the environment (real
@@ -255,16 +279,19 @@ def demo_command(port: int, zendesk_port: int, cronofy_port: int, data_dir: Path
         return
     sock = claim_port(port, "--port")
     # Checked before the data directory is emptied: a demo already running keeps its data.
-    for wanted, option in ((zendesk_port, "--zendesk-port"), (cronofy_port, "--cronofy-port")):
+    for wanted, option in ((zendesk_port, "--zendesk-port"), (cronofy_port, "--cronofy-port"),
+                           (google_port, "--google-port"),
+                           (microsoft_port, "--microsoft-port")):
         claim_port(wanted, option).close()
     start_fresh(data_dir)
     try:
         sandbox = Sandbox.create(Scenario(), zendesk_port=zendesk_port,
-                                 cronofy_port=cronofy_port)
+                                 cronofy_port=cronofy_port, google=True, google_port=google_port,
+                                 microsoft=True, microsoft_port=microsoft_port)
     except OSError as exc:
         raise click.ClickException(
             f"a demo port is taken ({exc.strerror}); choose others with --port, "
-            "--zendesk-port and --cronofy-port"
+            "--zendesk-port, --cronofy-port, --google-port and --microsoft-port"
         ) from exc
     mail = MailSink(on_mail=_echo_mail)
     mailbox = ServerThread(mail.page_app())
@@ -278,7 +305,7 @@ def demo_command(port: int, zendesk_port: int, cronofy_port: int, data_dir: Path
         settings = sandbox_settings(data_dir.resolve(), sock.getsockname()[1], sandbox, mail)
         configure_logging(settings.log_level, "text")
         asyncio.run(prepare(settings, sandbox))
-        write_cli_environment(settings, data_dir / CLI_ENV)
+        write_cli_environment(settings, data_dir / CLI_ENV, sandbox.calendar_settings())
         click.echo(demo_steps(settings.public_url, sandbox, mailbox.base_url, data_dir, dav),
                    err=False)
         serve(settings, sock)

@@ -1,4 +1,5 @@
-"""``zdcal sandbox``: the simulated Zendesk and Cronofy, for demos, tests and tools."""
+"""``zdcal sandbox``: the simulated Zendesk, Cronofy, Google Calendar and Microsoft Graph, for
+demos, tests and tools."""
 
 from __future__ import annotations
 
@@ -39,18 +40,26 @@ def wait_for_signal() -> None:
 @click.command("sandbox")
 @click.option("--zendesk-port", type=int, default=8101, show_default=True)
 @click.option("--cronofy-port", type=int, default=8102, show_default=True)
+@click.option("--google-port", type=int, default=8103, show_default=True)
+@click.option("--microsoft-port", type=int, default=8104, show_default=True)
 @click.option(
     "--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML/JSON scenario to seed both simulators (docs/sandbox.md).",
+    help="YAML/JSON scenario to seed the simulators (docs/sandbox.md).",
 )
-def sandbox_command(zendesk_port: int, cronofy_port: int, scenario: Path | None) -> None:
-    """Run the Zendesk and Cronofy simulators on 127.0.0.1 until stopped (Ctrl+C).
+def sandbox_command(
+    zendesk_port: int, cronofy_port: int, google_port: int, microsoft_port: int,
+    scenario: Path | None,
+) -> None:
+    """Run the Zendesk, Cronofy, Google Calendar and Microsoft Graph simulators on 127.0.0.1
+    until stopped (Ctrl+C).
 
     The control API of each is under /_sandbox (see docs/sandbox.md).
     """
     loaded = load_scenario(scenario) if scenario else Scenario()
     try:
-        sandbox = Sandbox.create(loaded, zendesk_port=zendesk_port, cronofy_port=cronofy_port)
+        sandbox = Sandbox.create(loaded, zendesk_port=zendesk_port, cronofy_port=cronofy_port,
+                                 google=True, google_port=google_port,
+                                 microsoft=True, microsoft_port=microsoft_port)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on the port: {exc.strerror}") from exc
     except ZendeskApiError as exc:
@@ -62,5 +71,11 @@ def sandbox_command(zendesk_port: int, cronofy_port: int, scenario: Path | None)
         click.echo(f"Zendesk simulator: {sandbox.zendesk.base_url}  (control: /_sandbox)")
         click.echo(f"Zendesk agent page: {sandbox.zendesk.base_url}/agent/tasks")
         click.echo(f"Cronofy simulator: {sandbox.cronofy.base_url}  (control: /_sandbox)")
+        if sandbox.google is not None:
+            click.echo(f"Google Calendar simulator: {sandbox.google.base_url}  "
+                       "(control: /_sandbox)")
+        if sandbox.microsoft is not None:
+            click.echo(f"Microsoft Graph simulator: {sandbox.microsoft.base_url}  "
+                       "(control: /_sandbox)")
         click.echo("Press Ctrl+C to stop.")
         wait_for_signal()

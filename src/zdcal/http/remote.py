@@ -150,6 +150,7 @@ class RemoteApi(AsyncClosing):
         json: Any = None,
         content: bytes | None = None,
         content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
         authorization: Callable[[Credential], str],
         expiring: Callable[[Credential, datetime], bool],
         refreshable: Callable[[Credential], bool] = lambda _: True,
@@ -157,7 +158,7 @@ class RemoteApi(AsyncClosing):
     ) -> httpx.Response:
         """:meth:`send` to a JSON API with ``credential`` as the ``Authorization`` header
         (``content`` of ``content_type`` instead of ``json`` for other bodies, such as a
-        multipart batch).
+        multipart batch); ``headers`` are added (e.g. an API's ``Prefer``).
 
         A refreshable credential is refreshed first when ``expiring`` now, and once after
         a 401, then the request is sent once more: tokens die early (revocation, clock
@@ -165,11 +166,12 @@ class RemoteApi(AsyncClosing):
         """
 
         async def send_as(current: Credential) -> httpx.Response:
-            headers = {"Authorization": authorization(current), "Accept": "application/json"}
+            sent = {**(headers or {}), "Authorization": authorization(current),
+                    "Accept": "application/json"}
             if content_type is not None:
-                headers["Content-Type"] = content_type
+                sent["Content-Type"] = content_type
             return await self.send(
-                method, url, headers=headers, params=params, json=json, content=content,
+                method, url, headers=sent, params=params, json=json, content=content,
                 idempotent=idempotent, weight=weight,
             )
 

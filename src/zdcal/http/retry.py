@@ -209,3 +209,35 @@ async def send(
         )
         await sleep(delay)
         waited += delay
+
+
+class RetryRounds:
+    """The policy applied to the parts of a batch request (Google's batches, Graph's
+    ``$batch``): each part fails alone, so the parts that may pass later are sent again
+    together, in rounds, under the same bounds as :func:`send` (``max_attempts`` rounds,
+    ``max_total_wait`` seconds of sleeping)."""
+
+    def __init__(self, policy: RetryPolicy, sleep: Sleep, rng: random.Random | None) -> None:
+        self._policy = policy
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._rounds = 0
+        self._waited = 0.0
+
+    async def again(self, requested: float | None = None) -> bool:
+        """Before another round: wait ``requested`` seconds (the longest ``Retry-After``
+        the parts carry) or else the policy's backoff, and answer True; False (no wait)
+        when the policy is spent or the service asks for longer than it has left."""
+        self._rounds += 1
+        remaining = self._policy.max_total_wait - self._waited
+        if requested is None:
+            delay = min(self._policy.backoff(self._rounds - 1, self._rng), remaining)
+            if delay <= 0:
+                return False
+        else:
+            delay = requested
+        if self._rounds >= self._policy.max_attempts or delay > remaining:
+            return False
+        await self._sleep(delay)
+        self._waited += delay
+        return True

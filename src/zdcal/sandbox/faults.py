@@ -1,4 +1,4 @@
-"""Fault knobs shared by both simulators, settable at start and at run time.
+"""Fault knobs shared by the simulators, settable at start and at run time.
 
 Faults apply to the simulated API only; the control API under ``/_sandbox`` is never
 delayed or failed, so a test can always steer and inspect a simulator.
@@ -11,13 +11,18 @@ import fnmatch
 import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from zdcal.clock import SystemClock
+from zdcal.sandbox.request_stats import path_within_app
+
 CONTROL_PREFIX = "/_sandbox"
+E = TypeVar("E")
 
 
 @dataclass
@@ -158,6 +163,51 @@ class FaultInjector:
         return [self.random.uniform(0, f.webhook_delay_ms) / 1000.0 for _ in range(copies)]
 
 
+def decide_fault(
+    injector: FaultInjector,
+    method: str,
+    path: str,
+    *,
+    envelope: bool,
+    error: Callable[[int, str | None], E],
+) -> E | None:
+    """The injected error a gated request meets, in the vendor's shape (``error(status,
+    reason)``), or None: a scripted failure first, then the random knobs (429 bursts, 503s).
+    A batch ``envelope`` fails only by a script naming its path; otherwise faults hit its
+    inner calls one by one, as the vendors count them."""
+    scripted = injector.take_scripted(method, path, named_only=envelope)
+    if scripted is not None:
+        return error(scripted.status, scripted.reason)
+    if envelope:
+        return None
+    if injector.take_429():
+        return error(429, None)
+    if injector.take_error():
+        return error(503, None)
+    return None
+
+
+class FaultedClock:
+    """The fault knobs and the shifted clock of one simulator, kept in step: the
+    ``clock_offset_seconds`` knob and the clock's offset are one setting."""
+
+    def __init__(self, faults: Faults) -> None:
+        self.injector = FaultInjector(faults)
+        self.clock = SystemClock(faults.clock_offset_seconds)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def configure_faults(self, values: dict[str, Any]) -> None:
+        self.injector.configure(values)
+        self.clock.offset_seconds = self.injector.faults.clock_offset_seconds
+
+    def set_clock_offset(self, seconds: float) -> None:
+        """Shift the clock (tokens, channels, windows follow); the fault knob follows too."""
+        self.clock.offset_seconds = seconds
+        self.injector.faults.clock_offset_seconds = seconds
+
+
 def knobs_from_json(values: object) -> dict[str, Any]:
     """The body of ``PUT /_sandbox/faults``, checked to be an object (its knobs are checked
     by :meth:`Faults.update`)."""
@@ -180,13 +230,6 @@ def clock_offset_from(body: object, current: float) -> float:
     raise ValueError("give advance_seconds or offset_seconds")
 
 
-def _local_path(scope: Scope) -> str:
-    """The request path below the app's mount point (a mounted app sees its root_path)."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path
-
-
 class FaultMiddleware:
     """ASGI middleware applying latency, 429 bursts and 5xx errors to API requests."""
 
@@ -203,7 +246,7 @@ class FaultMiddleware:
         self.server_error = server_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _local_path(scope).startswith(CONTROL_PREFIX):
+        if scope["type"] != "http" or path_within_app(scope).startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
         faults = self.injector.faults

@@ -1,19 +1,20 @@
 """Scenario files: what the simulators start with.
 
-A scenario is a YAML (or JSON) mapping with up to five keys, all optional::
+A scenario is a YAML (or JSON) mapping with up to six keys, all optional::
 
     zendesk:   {users: [...], tickets: [...], oauth_clients: [...]}   # Zendesk seed
     cronofy:   {accounts: [...]}                                      # Cronofy seed
     google:    {users: [{email: ..., calendars: [...]}]}              # Google users
+    microsoft: {users: [{email: ..., displayName: ..., calendars: [...]}]}  # Graph users
     faults:    {zendesk: {latency_ms: 50}, cronofy: {error_rate: 0.1}}
     settings:  {zendesk: {subdomain: acme}, cronofy: {requests_per_minute: 500}}
 
 ``zendesk`` and ``cronofy`` are the bodies each simulator's ``POST /_sandbox/seed``
-accepts (docs/sandbox-zendesk.md, docs/sandbox-cronofy.md), ``google`` the body of the
-Google simulator's ``POST /_sandbox/users`` (used only when the runner starts the Google
-simulator, see :class:`zdcal.sandbox.runner.Sandbox`); ``faults`` are the knobs of
-:class:`zdcal.sandbox.faults.Faults`; ``settings`` override fields of the simulators'
-config dataclasses. A missing seed means the simulator's documented default seed.
+accepts (docs/sandbox-zendesk.md, docs/sandbox-cronofy.md), ``google`` and ``microsoft``
+the bodies of the Google and Microsoft simulators' ``POST /_sandbox/users`` (used only when
+the runner starts that simulator, see :class:`zdcal.sandbox.runner.Sandbox`); ``faults``
+are the knobs of :class:`zdcal.sandbox.faults.Faults`; ``settings`` override fields of the
+simulators' config dataclasses. A missing seed means the simulator's documented default seed.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 import yaml
 
-SIMULATORS = ("zendesk", "cronofy", "google")
+SIMULATORS = ("zendesk", "cronofy", "google", "microsoft")
 
 
 class ScenarioError(ValueError):
@@ -59,7 +60,8 @@ def parse_scenario(data: object, source: str = "scenario") -> Scenario:
         section = data.get(key) or {}
         if not isinstance(section, dict) or set(section) - set(SIMULATORS):
             raise ScenarioError(
-                f"{source}: '{key}' takes 'zendesk', 'cronofy' and/or 'google' mappings"
+                f"{source}: '{key}' takes 'zendesk', 'cronofy', 'google' and/or "
+                "'microsoft' mappings"
             )
         for name, values in section.items():
             if not isinstance(values, dict):

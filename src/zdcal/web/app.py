@@ -34,7 +34,12 @@ from zdcal.web.ics_feed import FEED_PATH, ics_feed
 from zdcal.web.pages import create_pages_app
 from zdcal.web.refusals import WebhookRefusals
 from zdcal.web.webhooks import ZendeskWebhookReceiver
-from zdcal.webhook_urls import WEBHOOKS_PREFIX, ZENDESK_RECEIVER, calendar_receiver_path
+from zdcal.webhook_urls import (
+    WEBHOOKS_PREFIX,
+    ZENDESK_RECEIVER,
+    calendar_lifecycle_path,
+    calendar_receiver_path,
+)
 
 
 class AnyMethod:
@@ -101,9 +106,10 @@ def create_app(
     calendar_receivers = [
         route
         for backend in registry.names()
+        for path in (calendar_receiver_path(backend), calendar_lifecycle_path(backend))
         for route in (
-            Route(calendar_receiver_path(backend), calendar_push(backend), methods=["POST"]),
-            Route(calendar_receiver_path(backend), AnyMethod(post_only)),
+            Route(path, calendar_push(backend), methods=["POST"]),
+            Route(path, AnyMethod(post_only)),
         )
     ]
     return Starlette(

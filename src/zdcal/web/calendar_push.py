@@ -5,9 +5,12 @@ backend's :meth:`~zdcal.calendars.base.CalendarBackend.read_push`.
 Notifications carry no credentials: the path says whose calendar it is, the backend
 checks that the calendar service sent it (Cronofy: an HMAC of the body with our client
 secret) before anything is read from the database, so forged requests cost nothing.
-Then: a verification is acknowledged, a change queues the agent's calendar for reading,
-a disconnection has the agent's calendar checked (below), anything else is acknowledged
-and ignored.
+Then: a verification is acknowledged (a handshake whose notice carries an ``answer``,
+Graph's ``validationToken``, gets it back as plain text before anything is looked up), a
+change queues the agent's calendar for reading, a renewal request (Graph's lifecycle
+notifications, on the same route plus ``/lifecycle``) makes the agent's channel due now
+for the worker's renewal round and queues a read, a disconnection has the agent's
+calendar checked (below), anything else is acknowledged and ignored.
 
 One secret signs every account's notifications and the signature covers the body only,
 so a genuine notification could be replayed to another agent's path: changes and
@@ -26,7 +29,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from zdcal.calendars.base import PushKind, PushNotice, PushRefused, push_channels
 from zdcal.live.services import Services
@@ -40,7 +43,7 @@ from zdcal.webhook_urls import calendar_receiver_url
 MAX_BODY_BYTES = 64 * 1024
 RECHECK_AFTER_SECONDS = 60.0
 # The notifications that act on an agent; the others only get an answer.
-BOUND_KINDS = frozenset({PushKind.CHANGE, PushKind.DISCONNECTED})
+BOUND_KINDS = frozenset({PushKind.CHANGE, PushKind.DISCONNECTED, PushKind.RENEW})
 
 
 class DisconnectionChecks:
@@ -106,9 +109,14 @@ async def _receive(request: Request, backend: str) -> Response:
         channels = push_channels(services.calendars.backend(backend))
         if channels is None:
             raise PushRefused(404, "this calendar backend does not push")
-        notification = channels.read_push(body, request.headers)
+        notification = channels.read_push(body, request.headers, request.query_params)
     except (BodyRefused, PushRefused) as refused:
         return refusals.refuse(backend, refused.status, refused.reason)
+    if notification.answer is not None:
+        # A handshake (Graph's validation): the service wants its token back, as is,
+        # within seconds; nothing is looked up or changed.
+        services.metrics.webhooks.labels(backend, "accepted", notification.type[:32]).inc()
+        return PlainTextResponse(notification.answer)
     key = request.path_params["account_key"]
     user_id = zendesk_id(request.path_params["user_id"])
     if not plausible_account_key(key) or user_id is None:
@@ -121,10 +129,16 @@ async def _receive(request: Request, backend: str) -> Response:
             return refusals.refuse(backend, 404, "unknown agent")
         if kind in BOUND_KINDS and not _own_channel(notification, agent, services, key):
             return refusals.refuse(backend, 403, "not this agent's channel")
-        if kind is PushKind.CHANGE:
+        if kind in (PushKind.CHANGE, PushKind.RENEW):
             await tx.calendar_reads.add(account.id, agent.zendesk_user_id)
+        if kind is PushKind.RENEW:
+            # Due now: the worker's next renewal round renews or remakes the channel.
+            await tx.agents.set_channel(
+                agent.id, agent.channel_id, resource_id=agent.channel_resource_id,
+                expires_at=services.clock.now(),
+            )
     services.metrics.webhooks.labels(backend, "accepted", notification.type[:32]).inc()
-    if kind is PushKind.CHANGE:
+    if kind in (PushKind.CHANGE, PushKind.RENEW):
         workers.notify_calendar()
         return JSONResponse({"status": "queued"}, status_code=202)
     if kind is PushKind.DISCONNECTED:

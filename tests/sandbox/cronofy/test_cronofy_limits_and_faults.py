@@ -13,7 +13,7 @@ import pytest
 from cronofy_sim_support import Receiver, Sim, load_fixture
 
 from zdcal.sandbox.cronofy import CronofySimConfig, create_app
-from zdcal.sandbox.cronofy.rate_limit import ApplicationRateLimiter
+from zdcal.sandbox.rate_limit import ApplicationRateLimiter
 from zdcal.sandbox.server import ServerThread
 
 

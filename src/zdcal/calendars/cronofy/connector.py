@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import httpx
 
 from zdcal.calendars.base import (
+    NO_QUERY,
     AgentCalendar,
     CalendarAuthorizationExpired,
     CalendarAuthorizationLost,
@@ -226,7 +227,9 @@ class CronofyBackend:
         calendars = await CronofyAgentCalendar(client).calendars()
         return LinkedAccount(info.sub, self._data_center, _stored_tokens(client.tokens)), calendars
 
-    def read_push(self, body: bytes, headers: Mapping[str, str]) -> PushNotice:
+    def read_push(
+        self, body: bytes, headers: Mapping[str, str], query: Mapping[str, str] = NO_QUERY
+    ) -> PushNotice:
         return read_notification(self._client_secret, body, headers)
 
 

@@ -9,7 +9,6 @@ the account's per-user one, every call inside a batch counted) and typed errors.
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Unpack
@@ -41,7 +40,7 @@ from zdcal.calendars.google.errors import (
 from zdcal.calendars.google.oauth import GoogleOAuthClient
 from zdcal.http.credentials import RefreshingCredential
 from zdcal.http.remote import HttpOptions, RemoteApi, unreachable_text
-from zdcal.http.retry import is_retryable_status
+from zdcal.http.retry import RetryRounds, is_retryable_status
 from zdcal.store import CalendarTokens
 
 API_PATH = "/calendar/v3"
@@ -160,8 +159,7 @@ class GoogleClient(RemoteApi):
         answers: list[BatchAnswer] = [BatchAnswer(0, b"")] * len(calls)
         pending = list(range(len(calls)))
         refreshed = False
-        waited, round_no = 0.0, 0
-        rng = self.rng or random.Random()
+        rounds = RetryRounds(self.policy, self.sleep, self.rng)
         while pending:
             used = self._tokens.current
             got = await self._send_batch([calls[i] for i in pending])
@@ -178,15 +176,8 @@ class GoogleClient(RemoteApi):
                                        f"(POST {BATCH_PATH})", status=401)
                 await self._tokens.refresh(used)
                 refreshed = True
-            if again:
-                round_no += 1
-                delay = min(self.policy.backoff(round_no - 1, rng),
-                            self.policy.max_total_wait - waited)
-                if round_no >= self.policy.max_attempts or delay <= 0:
-                    again = []
-                else:
-                    await self.sleep(delay)
-                    waited += delay
+            if again and not await rounds.again():
+                again = []
             pending = sorted(unauthorized + again)
         return answers
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import httpx
 
 from zdcal.calendars.base import (
+    NO_QUERY,
     AgentCalendar,
     CalendarError,
     CalendarInfo,
@@ -248,7 +249,9 @@ class GoogleBackend:
         except (GoogleError, CalendarError) as exc:
             log.info("could not stop replaced Google channel: %s", exc)
 
-    def read_push(self, body: bytes, headers: Mapping[str, str]) -> PushNotice:
+    def read_push(
+        self, body: bytes, headers: Mapping[str, str], query: Mapping[str, str] = NO_QUERY
+    ) -> PushNotice:
         return read_notification(self._oauth.client_secret, body, headers)
 
 

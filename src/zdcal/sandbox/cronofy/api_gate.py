@@ -10,12 +10,12 @@ from collections.abc import Sequence
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from zdcal.sandbox.cronofy.rate_limit import ApplicationRateLimiter
-from zdcal.sandbox.cronofy.request_stats import RequestStats
 from zdcal.sandbox.faults import CONTROL_PREFIX, FaultInjector, FaultMiddleware
+from zdcal.sandbox.rate_limit import ApplicationRateLimiter
+from zdcal.sandbox.request_stats import RequestStats, path_within_app, route_template
 from zdcal.sandbox.sent_status import SentStatus
 
 
@@ -25,24 +25,6 @@ def _rate_limited(_: Request) -> Response:
 
 def _server_error(_: Request) -> Response:
     return Response(status_code=503)
-
-
-def route_template(routes: Sequence[BaseRoute], scope: Scope) -> str:
-    """The matching route's path template (``/v1/calendars/{calendar_id}/events``)."""
-    for route in routes:
-        match, _ = route.matches(scope)
-        if match is Match.FULL and isinstance(route, Route):
-            return route.path
-    return "(unmatched)"
-
-
-def path_within_app(scope: Scope) -> str:
-    """The request path below the mount point (``root_path``) of this app."""
-    path: str = scope["path"]
-    root_path: str = scope.get("root_path", "")
-    if root_path and path.startswith(root_path):
-        return path[len(root_path) :] or "/"
-    return path
 
 
 class ApiGate:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from zdcal.sandbox.cronofy import assumptions
-from zdcal.sandbox.cronofy.api_gate import ApiGate, path_within_app
+from zdcal.sandbox.cronofy.api_gate import ApiGate
 from zdcal.sandbox.cronofy.config import CronofySimConfig
 from zdcal.sandbox.cronofy.errors import CronofyApiError, OAuthError
 from zdcal.sandbox.cronofy.routes_api import CronofyApi
@@ -19,7 +16,9 @@ from zdcal.sandbox.cronofy.routes_control import SandboxControl
 from zdcal.sandbox.cronofy.routes_oauth import CronofyOAuth
 from zdcal.sandbox.cronofy.simulator import CronofySimulator
 from zdcal.sandbox.faults import CONTROL_PREFIX
+from zdcal.sandbox.lifespan import closing_lifespan
 from zdcal.sandbox.oauth_errors import oauth_error_response
+from zdcal.sandbox.request_stats import path_within_app
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -42,11 +41,6 @@ def create_app(config: CronofySimConfig | None = None) -> Starlette:
         *SandboxControl(sim).routes(),
     ]
 
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        await sim.notifier.aclose()
-
     app = Starlette(
         routes=routes,
         middleware=[
@@ -59,7 +53,7 @@ def create_app(config: CronofySimConfig | None = None) -> Starlette:
             )
         ],
         exception_handlers={CronofyApiError: _api_error, OAuthError: oauth_error_response},
-        lifespan=lifespan,
+        lifespan=closing_lifespan(sim.notifier.aclose),
     )
     app.state.simulator = sim
     return app

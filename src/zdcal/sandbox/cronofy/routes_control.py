@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from zdcal.sandbox.control_routes import FaultControl, problem
 from zdcal.sandbox.cronofy.errors import ResourceNotFound, SeedError
 from zdcal.sandbox.cronofy.event_query import render_event
 from zdcal.sandbox.cronofy.event_times import format_instant
@@ -18,7 +19,7 @@ from zdcal.sandbox.cronofy.pages import render_page
 from zdcal.sandbox.cronofy.request_bodies import json_body
 from zdcal.sandbox.cronofy.seeding import describe_account
 from zdcal.sandbox.cronofy.simulator import CronofySimulator
-from zdcal.sandbox.faults import CONTROL_PREFIX, clock_offset_from, knobs_from_json
+from zdcal.sandbox.faults import CONTROL_PREFIX
 
 
 def stored_event_json(event: StoredEvent) -> dict[str, Any]:
@@ -36,10 +37,6 @@ def stored_event_json(event: StoredEvent) -> dict[str, Any]:
         "updated": format_instant(event.updated),
         "user_modified": format_instant(event.user_modified) if event.user_modified else None,
     }
-
-
-def _problem(message: str, status: int = 422) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
 
 
 class SandboxControl:
@@ -61,9 +58,8 @@ class SandboxControl:
             Route(f"{p}/accounts/{{account_id}}/notify", self.notify_account, methods=["POST"]),
             Route(f"{p}/calendars/{{calendar_id}}/events", self.calendar_events, methods=["GET"]),
             Route(f"{p}/events/change", self.change_event, methods=["POST"]),
-            Route(f"{p}/faults", self.faults, methods=["GET", "PUT"]),
             Route(f"{p}/behaviour", self.behaviour, methods=["GET", "PUT"]),
-            Route(f"{p}/clock", self.clock, methods=["POST"]),
+            *FaultControl(self.sim, format_instant, read_body=json_body, scripted=False).routes(),
             Route(f"{p}/stats", self.stats, methods=["GET"]),
             Route(f"{p}/stats/reset", self.reset_stats, methods=["POST"]),
             Route(f"{p}/notifications", self.notifications, methods=["GET"]),
@@ -102,7 +98,7 @@ class SandboxControl:
         try:
             accounts = self.sim.seed(await json_body(request))
         except SeedError as exc:
-            return _problem(str(exc))
+            return problem(str(exc))
         return self._accounts_json(accounts)
 
     async def reset(self, request: Request) -> Response:
@@ -111,7 +107,7 @@ class SandboxControl:
         try:
             accounts = self.sim.reset(empty=empty)
         except SeedError as exc:
-            return _problem(str(exc))
+            return problem(str(exc))
         return self._accounts_json(accounts)
 
     async def accounts(self, request: Request) -> Response:
@@ -141,7 +137,7 @@ class SandboxControl:
         account = self._account(request)
         body = await json_body(request)
         if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
-            return _problem('give the notification as {"type": "<type>", ...}')
+            return problem('give the notification as {"type": "<type>", ...}')
         return JSONResponse({"channels": self.sim.notify_account(account, body)})
 
     async def calendar_events(self, request: Request) -> Response:
@@ -164,36 +160,16 @@ class SandboxControl:
         self.sim.notify_change(event)
         return JSONResponse({"event": stored_event_json(event)})
 
-    async def faults(self, request: Request) -> Response:
-        """GET or PUT the shared fault knobs (``zdcal.sandbox.faults.Faults``)."""
-        if request.method == "PUT":
-            try:
-                self.sim.configure_faults(knobs_from_json(await json_body(request)))
-            except (TypeError, ValueError) as exc:
-                return _problem(str(exc))
-        return JSONResponse(self.sim.injector.faults.as_dict())
-
     async def behaviour(self, request: Request) -> Response:
         if request.method == "PUT":
             values = await json_body(request)
             if not isinstance(values, dict):
-                return _problem("behaviour is a JSON object of knob names to values")
+                return problem("behaviour is a JSON object of knob names to values")
             try:
                 self.sim.behaviour.update(values)
             except (TypeError, ValueError) as exc:
-                return _problem(str(exc))
+                return problem(str(exc))
         return JSONResponse(self.sim.behaviour.as_dict())
-
-    async def clock(self, request: Request) -> Response:
-        """``{"advance_seconds": n}`` or ``{"offset_seconds": n}``: shift the simulator's clock."""
-        try:
-            offset = clock_offset_from(await json_body(request), self.sim.clock.offset_seconds)
-        except ValueError as exc:
-            return _problem(str(exc))
-        self.sim.set_clock_offset(offset)
-        return JSONResponse(
-            {"offset_seconds": self.sim.clock.offset_seconds, "now": format_instant(self.sim.now())}
-        )
 
     async def stats(self, request: Request) -> Response:
         return JSONResponse(self.sim.stats.snapshot())

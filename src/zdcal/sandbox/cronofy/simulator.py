@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime
 from typing import Any
 
-from zdcal.clock import SystemClock
 from zdcal.sandbox.cronofy.config import CronofySimConfig
 from zdcal.sandbox.cronofy.event_query import PageBook
 from zdcal.sandbox.cronofy.model import Account, StoredEvent
 from zdcal.sandbox.cronofy.notifications import NotificationSender
-from zdcal.sandbox.cronofy.rate_limit import ApplicationRateLimiter
-from zdcal.sandbox.cronofy.request_stats import RequestStats
 from zdcal.sandbox.cronofy.seeding import apply_seed, default_seed
 from zdcal.sandbox.cronofy.store import SandboxState
-from zdcal.sandbox.faults import FaultInjector
+from zdcal.sandbox.faults import FaultedClock
+from zdcal.sandbox.rate_limit import ApplicationRateLimiter
+from zdcal.sandbox.request_stats import RequestStats
 
 
-class CronofySimulator:
+class CronofySimulator(FaultedClock):
     """Shared by the API, OAuth and control routes of one app."""
 
     def __init__(self, config: CronofySimConfig) -> None:
+        super().__init__(config.faults)
         self.config = config
-        self.injector = FaultInjector(config.faults)
-        self.clock = SystemClock(config.faults.clock_offset_seconds)
         self.state = SandboxState()
         self.pages = PageBook(config.page_size)
         self.stats = RequestStats()
@@ -40,9 +37,6 @@ class CronofySimulator:
             self.behaviour,
         )
         self.reset()
-
-    def now(self) -> datetime:
-        return self.clock.now()
 
     def reset(self, *, empty: bool = False) -> list[Account]:
         """Forget everything, then apply the configured (or default) seed unless ``empty``."""
@@ -63,15 +57,6 @@ class CronofySimulator:
         accounts = apply_seed(candidate, seed, self.now(), self.config.access_token_ttl_seconds)
         self.state = candidate
         return accounts
-
-    def set_clock_offset(self, seconds: float) -> None:
-        """Shift the clock; the ``clock_offset_seconds`` fault knob follows."""
-        self.clock.offset_seconds = seconds
-        self.injector.faults.clock_offset_seconds = seconds
-
-    def configure_faults(self, values: dict[str, Any]) -> None:
-        self.injector.configure(values)
-        self.clock.offset_seconds = self.injector.faults.clock_offset_seconds
 
     def notify_change(self, event: StoredEvent) -> None:
         """Tell every channel watching ``event`` that something changed."""

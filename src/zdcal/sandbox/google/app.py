@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -19,6 +16,7 @@ from zdcal.sandbox.google.routes_control import GoogleControl
 from zdcal.sandbox.google.routes_oauth import GoogleOAuth
 from zdcal.sandbox.google.routes_push import GooglePush
 from zdcal.sandbox.google.simulator import GoogleSimulator
+from zdcal.sandbox.lifespan import closing_lifespan
 from zdcal.sandbox.oauth_errors import oauth_error_response
 
 
@@ -42,17 +40,12 @@ def create_app(config: GoogleSimConfig | None = None) -> Starlette:
         *GoogleOAuth(sim).routes(),
         *GoogleControl(sim).routes(),
     ]
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        await sim.push.aclose()
-        await batch.aclose()
 
     app = Starlette(
         routes=routes,
         middleware=[Middleware(GoogleGate, routes=routes, sim=sim)],
         exception_handlers={GoogleApiError: _api_error, OAuthError: oauth_error_response},
-        lifespan=lifespan,
+        lifespan=closing_lifespan(sim.push.aclose, batch.inner.aclose),
     )
     app.state.simulator = sim
     return app

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from zdcal.clock import Clock
-from zdcal.sandbox.cronofy.rate_limit import ApplicationRateLimiter
 from zdcal.sandbox.google import assumptions
 from zdcal.sandbox.google.errors import GoogleApiError
+from zdcal.sandbox.rate_limit import ApplicationRateLimiter
 
 
 def _per_minute(limit: int, clock: Clock) -> ApplicationRateLimiter:

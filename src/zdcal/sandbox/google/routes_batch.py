@@ -11,18 +11,15 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http import HTTPStatus
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp
 
+from zdcal.sandbox.batch_inner import InnerClient
 from zdcal.sandbox.google import assumptions
 from zdcal.sandbox.google.errors import invalid
 
 BATCH_PATH = "/batch/calendar/v3"
-INNER_HOST = "batch.inner"
-"""The host inner calls are addressed to: tells them apart from requests over HTTP."""
 
 
 def _split_http_request(raw: bytes) -> tuple[str, str, dict[str, str], bytes]:
@@ -42,16 +39,10 @@ def _split_http_request(raw: bytes) -> tuple[str, str, dict[str, str], bytes]:
 
 class GoogleBatch:
     def __init__(self) -> None:
-        self._client: httpx.AsyncClient | None = None
+        self.inner = InnerClient()
 
     def routes(self) -> list[BaseRoute]:
         return [Route(BATCH_PATH, self.batch, methods=["POST"])]
-
-    def _inner(self, app: ASGIApp) -> httpx.AsyncClient:
-        if self._client is None:
-            transport = httpx.ASGITransport(app=app)
-            self._client = httpx.AsyncClient(transport=transport, base_url=f"http://{INNER_HOST}")
-        return self._client
 
     async def batch(self, request: Request) -> Response:
         content_type = request.headers.get("content-type", "")
@@ -63,7 +54,7 @@ class GoogleBatch:
         if len(parts) > assumptions.BATCH_MAX_CALLS:
             raise invalid(f"A batch holds at most {assumptions.BATCH_MAX_CALLS} calls.")
         outer_auth = request.headers.get("authorization")
-        client = self._inner(request.scope["app"])
+        client = self.inner.of(request.scope["app"])
         boundary = "batch_" + secrets.token_hex(12)
         out: list[bytes] = []
         for part in parts:
@@ -87,8 +78,3 @@ class GoogleBatch:
             )
         out.append(f"--{boundary}--\r\n".encode())
         return Response(b"".join(out), media_type=f"multipart/mixed; boundary={boundary}")
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None

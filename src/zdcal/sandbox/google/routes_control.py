@@ -12,12 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from zdcal.sandbox.faults import (
-    CONTROL_PREFIX,
-    ScriptedFailure,
-    clock_offset_from,
-    knobs_from_json,
-)
+from zdcal.sandbox.control_routes import FaultControl, problem, read_json
+from zdcal.sandbox.faults import CONTROL_PREFIX, ScriptedFailure
 from zdcal.sandbox.google import assumptions
 from zdcal.sandbox.google.config import parse_users
 from zdcal.sandbox.google.errors import GoogleApiError, injected_error
@@ -36,23 +32,17 @@ LINK_SCOPES = (
 """What a minted token pair carries unless asked otherwise: what zdcal asks for."""
 
 
-async def _json(request: Request) -> Any:
-    try:
-        return json.loads(await request.body() or b"{}")
-    except ValueError:
-        return None
-
-
-def _problem(message: str, status: int = 422) -> JSONResponse:
-    return JSONResponse({"error": message}, status)
-
-
 def _channel_json(channel: Channel) -> dict[str, Any]:
     return {
         "id": channel.channel_id, "resourceId": channel.resource_id,
         "calendarId": channel.calendar_id, "user": channel.email, "address": channel.address,
         "expiration": rfc3339(channel.expiration), "messageNumber": channel.message_number,
     }
+
+
+def _answerable(failure: ScriptedFailure) -> None:
+    """A scripted failure must name a reason Google sends (a ValueError otherwise)."""
+    injected_error(failure.status, failure.reason)
 
 
 class GoogleControl:
@@ -68,10 +58,8 @@ class GoogleControl:
             Route(CONTROL_PREFIX + "/users", self.users, methods=["GET", "POST"]),
             Route(CONTROL_PREFIX + "/users/{email}/tokens", self.mint_tokens, methods=["POST"]),
             Route(CONTROL_PREFIX + "/quotas", self.quotas, methods=["GET", "PUT"]),
-            Route(CONTROL_PREFIX + "/faults", self.faults, methods=["GET", "PUT"]),
-            Route(CONTROL_PREFIX + "/faults/failures", self.failures,
-                  methods=["GET", "POST", "DELETE"]),
-            Route(CONTROL_PREFIX + "/clock", self.clock, methods=["POST"]),
+            *FaultControl(self.sim, rfc3339, check_failure=_answerable,
+                          reasons=assumptions.FAULT_REASONS).routes(),
             Route(CONTROL_PREFIX + "/channels", self.channels, methods=["GET"]),
             Route(CONTROL_PREFIX + "/channels/{channel_id}/expire", self.expire_channel,
                   methods=["POST"]),
@@ -108,14 +96,14 @@ class GoogleControl:
         state = self.sim.state
         if request.method == "POST":
             try:
-                users = parse_users(await _json(request))
+                users = parse_users(await read_json(request))
             except ValueError as exc:
-                return _problem(str(exc))
+                return problem(str(exc))
             with state.lock:
                 emails = [u.email for u in users]
                 taken = [e for e in emails if e in state.calendar_lists]
                 if taken or len(set(emails)) < len(emails):
-                    return _problem(f"users already exist or repeat: {taken or emails}")
+                    return problem(f"users already exist or repeat: {taken or emails}")
                 for user in users:
                     state.add_user(user)
         with state.lock:
@@ -126,17 +114,17 @@ class GoogleControl:
         """A token pair for the user without the consent page, as if they had consented
         (offline) to ``scopes`` (default: what zdcal asks for). For tests and benchmarks that
         link accounts by tokens; answered in the token endpoint's shape."""
-        body = await _json(request)
+        body = await read_json(request)
         scopes = body.get("scopes", list(LINK_SCOPES)) if isinstance(body, dict) else None
         if not isinstance(scopes, list) or not scopes or not all(
             isinstance(s, str) and s for s in scopes
         ):
-            return _problem('give {"scopes": ["https://www.googleapis.com/auth/...", ...]}')
+            return problem('give {"scopes": ["https://www.googleapis.com/auth/...", ...]}')
         email = request.path_params["email"]
         state = self.sim.state
         with state.lock:
             if email not in state.calendar_lists:
-                return _problem("no such user", 404)
+                return problem("no such user", 404)
             grant = state.grant_for(email)
             if grant is None:
                 grant = state.new_grant(email, frozenset(scopes))
@@ -149,57 +137,15 @@ class GoogleControl:
         """GET or PUT the per-minute quota figures (``requests_per_minute_per_user``,
         ``requests_per_minute_per_project``, ``quota_status`` 403 or 429)."""
         if request.method == "PUT":
-            body = await _json(request)
+            body = await read_json(request)
             if not isinstance(body, dict):
-                return _problem("quotas are a JSON object of figure names to numbers")
+                return problem("quotas are a JSON object of figure names to numbers")
             try:
                 with self.sim.state.lock:
                     self.sim.set_quotas(body)
             except ValueError as exc:
-                return _problem(str(exc))
+                return problem(str(exc))
         return JSONResponse(self.sim.quota_figures)
-
-    async def faults(self, request: Request) -> Response:
-        """GET or PUT the shared fault knobs (``zdcal.sandbox.faults.Faults``)."""
-        if request.method == "PUT":
-            try:
-                self.sim.configure_faults(knobs_from_json(await _json(request)))
-            except (TypeError, ValueError) as exc:
-                return _problem(str(exc))
-        return JSONResponse(self.sim.injector.faults.as_dict())
-
-    async def failures(self, request: Request) -> Response:
-        """POST ``{"status": 503, "count": 2, "method": "POST", "path": "/calendar/v3/*",
-        "reason": "backendError"}``: the next matching API requests fail so (a JSON list of
-        these adds several). GET lists what is pending; DELETE drops it all."""
-        injector = self.sim.injector
-        if request.method == "DELETE":
-            injector.scripted.clear()
-        elif request.method == "POST":
-            body = await _json(request)
-            try:
-                wanted = [ScriptedFailure.from_json(b) for b in (
-                    body if isinstance(body, list) else [body]
-                )]
-                for failure in wanted:
-                    injected_error(failure.status, failure.reason)  # refuse unknown reasons now
-            except ValueError as exc:
-                return _problem(str(exc))
-            for failure in wanted:
-                injector.script(failure)
-        return JSONResponse({"pending": [vars(f) for f in injector.scripted],
-                             "reasons": sorted(assumptions.FAULT_REASONS)})
-
-    async def clock(self, request: Request) -> Response:
-        """``{"advance_seconds": n}`` or ``{"offset_seconds": n}``: shift the simulator's clock."""
-        try:
-            offset = clock_offset_from(await _json(request), self.sim.clock.offset_seconds)
-        except ValueError as exc:
-            return _problem(str(exc))
-        self.sim.set_clock_offset(offset)
-        return JSONResponse(
-            {"offset_seconds": self.sim.clock.offset_seconds, "now": rfc3339(self.sim.now())}
-        )
 
     async def channels(self, _: Request) -> Response:
         """Live channels (expired ones are dropped as they are found)."""
@@ -214,7 +160,7 @@ class GoogleControl:
         with self.sim.state.lock:
             channel = self.sim.state.channels.pop(request.path_params["channel_id"], None)
             if channel is None:
-                return _problem("no such channel", 404)
+                return problem("no such channel", 404)
             channel.expiration = min(channel.expiration, self.sim.now())
             channel.stopped = True
             return JSONResponse(_channel_json(channel))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import html
 from datetime import timedelta
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -18,21 +16,24 @@ from zdcal.sandbox.google.errors import OAuthError
 from zdcal.sandbox.google.model import AuthorizationCode, Grant
 from zdcal.sandbox.google.simulator import GoogleSimulator
 from zdcal.sandbox.google.store import new_token
+from zdcal.sandbox.oauth import (
+    PkceFailure,
+    hidden_inputs,
+    pkce_failure,
+    redirect_allowed,
+)
 
 AUTHORIZE_PATH = "/o/oauth2/v2/auth"
 TOKEN_PATH = "/token"  # noqa: S105 - a path
 REVOKE_PATH = "/revoke"
+_PKCE_DESCRIPTION = {
+    PkceFailure.MISSING: "Missing code verifier.",
+    PkceFailure.MISMATCH: "Invalid code verifier.",
+}
 _PASSED_ON = (
     "client_id", "redirect_uri", "response_type", "scope", "state", "access_type", "prompt",
     "code_challenge", "code_challenge_method",
 )
-
-
-def pkce_challenge(verifier: str, method: str) -> str:
-    if method == "plain":
-        return verifier
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def token_answer(
@@ -123,11 +124,7 @@ class GoogleOAuth:
         """A reason to refuse the authorization request outright, or None."""
         if params.get("client_id") != self.sim.config.client_id:
             return "invalid_client: The OAuth client was not found."
-        redirect = params.get("redirect_uri", "")
-        registered = self.sim.config.redirect_uris
-        if (registered and redirect not in registered) or (
-            urlsplit(redirect).scheme not in ("http", "https")
-        ):
+        if not redirect_allowed(params.get("redirect_uri", ""), self.sim.config.redirect_uris):
             return "redirect_uri_mismatch"
         if params.get("response_type") != "code" or not params.get("scope", "").split():
             return "invalid_request: response_type=code and a scope are required."
@@ -141,10 +138,7 @@ class GoogleOAuth:
         problem = self._check_request(params)
         if problem:
             return HTMLResponse(f"<h1>Error 400</h1><p>{html.escape(problem)}</p>", 400)
-        hidden = "".join(
-            f'<input type="hidden" name="{k}" value="{html.escape(params[k])}">'
-            for k in _PASSED_ON if k in params
-        )
+        hidden = hidden_inputs(params, _PASSED_ON)
         with self.sim.state.lock:
             emails = list(self.sim.state.calendar_lists)
         return HTMLResponse(consent_page(hidden, emails, params["scope"].split()))
@@ -195,13 +189,10 @@ class GoogleOAuth:
             raise OAuthError("invalid_grant", "Malformed auth code.")
         if form.get("redirect_uri") != code.redirect_uri:
             raise OAuthError("redirect_uri_mismatch", "Bad Request")
-        if code.code_challenge is not None:
-            verifier = form.get("code_verifier")
-            if not verifier:
-                raise OAuthError("invalid_grant", "Missing code verifier.")
-            expected = pkce_challenge(verifier, code.code_challenge_method)
-            if not hmac.compare_digest(expected, code.code_challenge):
-                raise OAuthError("invalid_grant", "Invalid code verifier.")
+        failure = pkce_failure(code.code_challenge, code.code_challenge_method,
+                               form.get("code_verifier"))
+        if failure is not None:
+            raise OAuthError("invalid_grant", _PKCE_DESCRIPTION[failure])
         state = self.sim.state
         grant = state.grant_for(code.email)
         first_consent = grant is None

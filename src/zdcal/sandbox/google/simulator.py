@@ -4,13 +4,11 @@ and the bearer-token check."""
 from __future__ import annotations
 
 import copy
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 
-from zdcal.clock import SystemClock
-from zdcal.sandbox.faults import FaultInjector
+from zdcal.sandbox.faults import FaultedClock
 from zdcal.sandbox.google import assumptions
 from zdcal.sandbox.google.config import GoogleSimConfig, check_quota_status
 from zdcal.sandbox.google.errors import GoogleApiError
@@ -21,13 +19,12 @@ from zdcal.sandbox.google.request_stats import GoogleRequestStats
 from zdcal.sandbox.google.store import GoogleState
 
 
-class GoogleSimulator:
+class GoogleSimulator(FaultedClock):
     """Shared by the API, OAuth and control routes of one app."""
 
     def __init__(self, config: GoogleSimConfig) -> None:
+        super().__init__(copy.deepcopy(config.faults))
         self.config = config
-        self.injector = FaultInjector(copy.deepcopy(config.faults))
-        self.clock = SystemClock(config.faults.clock_offset_seconds)
         self.state = GoogleState(config.users)
         self.quota_figures = self._configured_quota_figures()
         self.quotas = self._new_quotas()
@@ -51,9 +48,6 @@ class GoogleSimulator:
         return Quotas(figures["requests_per_minute_per_user"],
                       figures["requests_per_minute_per_project"], figures["quota_status"],
                       self.clock)
-
-    def now(self) -> datetime:
-        return self.clock.now()
 
     def reset(self) -> None:
         """Back to the start: the configured users and calendars only (users added at run time
@@ -84,16 +78,6 @@ class GoogleSimulator:
         self.quota_figures = figures
         self.quotas = self._new_quotas()
         return figures
-
-    def configure_faults(self, values: dict[str, Any]) -> None:
-        self.injector.configure(values)
-        self.clock.offset_seconds = self.injector.faults.clock_offset_seconds
-
-    def set_clock_offset(self, seconds: float) -> None:
-        """Shift the clock (tokens, channels and quota windows follow); the
-        ``clock_offset_seconds`` fault knob follows too."""
-        self.clock.offset_seconds = seconds
-        self.injector.faults.clock_offset_seconds = seconds
 
     def notify(self, calendar_id: str) -> None:
         """Tell every live channel watching the calendar's events that something changed.

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -13,6 +12,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zdcal.sandbox.faults import CONTROL_PREFIX, FaultMiddleware
+from zdcal.sandbox.lifespan import closing_lifespan
 from zdcal.sandbox.zendesk.account import Account
 from zdcal.sandbox.zendesk.agent_pages import AGENT_PREFIX, HOME, AgentPages
 from zdcal.sandbox.zendesk.api_account import account_routes
@@ -171,16 +171,11 @@ def create_app(config: ZendeskSimConfig | None = None) -> Starlette:
         *AgentPages().routes(),
     ]
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        await account.deliverer.close()
-
     app = Starlette(
         routes=routes,
         middleware=[Middleware(SandboxGate, account=account, stats=stats, routes=routes)],
         exception_handlers={ZendeskApiError: _api_error, 404: _not_found},
-        lifespan=lifespan,
+        lifespan=closing_lifespan(account.deliverer.close),
     )
     app.state.account = account
     app.state.stats = stats

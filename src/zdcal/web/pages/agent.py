@@ -86,22 +86,39 @@ async def agent_page(request: Request) -> Response:
         new_link=take_new_link(request),
         caldav_tried=take_tried(request),
         connect_buttons=connect_buttons(services),
+        max_reminders=max_reminders(services, agent),
     )
+
+
+def max_reminders(services: Services, agent: Agent) -> int | None:
+    """How many reminders the agent's calendar keeps per event (None: no calendar
+    linked): the style form says so when it keeps only one (Outlook)."""
+    if not agent.has_credentials:
+        return None
+    return services.calendars.capabilities(agent).max_reminders
 
 
 CONNECT_BUTTONS = {
     "google": ("connect-google", "Connect Google Calendar"),
+    "microsoft": ("connect-microsoft", "Connect Outlook (Microsoft 365)"),
     "cronofy": ("connect-calendar", "Connect a calendar"),
 }
 """Each OAuth backend's button on the agent page: its element id and words."""
+THROUGH_CRONOFY = "Other calendars (Cronofy)"
+"""Cronofy's words beside a direct backend's button: it serves the other services."""
 
 
 def connect_buttons(services: Services) -> list[tuple[str, str, str]]:
-    """(backend, button id, words) for each OAuth backend the operator set up."""
-    return [
-        (name, *CONNECT_BUTTONS.get(name, (f"connect-{name}", f"Connect {name}")))
-        for name in registry.offered(services.settings, Connection.OAUTH)
-    ]
+    """(backend, button id, words) for each OAuth backend the operator set up, direct
+    services first."""
+    offered = registry.offered(services.settings, Connection.OAUTH)
+    buttons = []
+    for name in sorted(offered, key=lambda n: n == "cronofy"):
+        button_id, words = CONNECT_BUTTONS.get(name, (f"connect-{name}", f"Connect {name}"))
+        if name == "cronofy" and len(offered) > 1:
+            words = THROUGH_CRONOFY
+        buttons.append((name, button_id, words))
+    return buttons
 
 
 async def style_preview_fragment(request: Request) -> Response:
@@ -134,7 +151,7 @@ async def style_preview_page(request: Request) -> Response:
     })
     return render(
         request, "agent_preview.html", style=values, preview=preview, error=error,
-        time_zone=agent.effective_time_zone,
+        time_zone=agent.effective_time_zone, max_reminders=max_reminders(services, agent),
     )
 
 

@@ -1,4 +1,5 @@
-"""Cronofy's per-application budget: 50 requests a second and 500 a minute (sliding windows)."""
+"""A two-window sliding budget (per second and per minute), shared by the simulators: Cronofy's
+per-application limit (50 a second, 500 a minute) and Google's per-minute quotas use it."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Microsoft 365 (Outlook calendars through Microsoft Graph) as a calendar backend."""

@@ -1,0 +1,414 @@
+"""Microsoft 365 (Outlook through Graph) as a calendar backend: domain actions in,
+``$batch`` requests out; changes read back by ``calendarView/delta``.
+
+Graph names events itself (``EventIds.SERVER``). The id Graph gave each event is what
+its upsert's outcome says (``stored_as``: href = Graph's id, etag = its ``changeKey``);
+sync records it with the entry and gives it back (``stored``) for the next write.
+
+* Upsert with a known id: PATCH it. 404 (the agent deleted it, or an id that never
+  made it into the record) → find, then create.
+* Upsert without one: FIND zdcal's event by its extended property (``$filter``): a crash
+  between a create and its record left an event behind, which is then PATCHed, never
+  duplicated; none → create (POST with a ``transactionId``, so Graph drops a repeat).
+* Delete: DELETE the known id (404: done); without one, find it first (none: done).
+* Each step of every action of a chunk of :data:`BATCH_SIZE` goes in one ``$batch``;
+  the next steps (after a 404, after a find) in the next one. Per-request answers: 2xx
+  done; 404 for a find or a create → the calendar is gone; 403 → not writable (the
+  calendar is gone for zdcal: the agent picks another); 400 → refused with Graph's
+  message; 429/503/5xx → retried after their ``Retry-After`` under the retry policy,
+  then ``RETRY``; 401 after a refresh → the whole account (reconnect).
+* Reads: ``/me/calendars/{id}/calendarView/delta`` over a window of
+  :data:`WINDOW_BACK` before and :data:`WINDOW_AHEAD` after the full read; zdcal's events
+  are told by their ``transactionId``. The read state per calendar is the delta link
+  and the Graph ids of zdcal's events seen (removed events come back as an id only).
+  A removed id not seen before (an event created and deleted between two reads) has
+  the recorded events not seen yet looked for by their property: those not found are
+  reported deleted. No state, a read of everything (verify), or a delta link Graph no
+  longer knows (410 / ``syncStateNotFound``) → a full read of a fresh window.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from zdcal.calendars.base import (
+    CalendarAuthorizationExpired,
+    CalendarAuthorizationLost,
+    CalendarInfo,
+    CalendarRateLimited,
+    CalendarRejected,
+    CalendarUnavailable,
+    EventObject,
+    FailureKind,
+    ManagedEvent,
+    WriteOutcome,
+    WriteStatus,
+)
+from zdcal.calendars.microsoft.client import (
+    BATCH_MAX,
+    BatchAnswer,
+    BatchCall,
+    GraphClient,
+    answer_error,
+    calendar_path,
+    event_path,
+    find_query,
+)
+from zdcal.calendars.microsoft.errors import (
+    Forbidden,
+    GraphError,
+    Invalid,
+    RateLimited,
+    ResyncRequired,
+    TokenRefreshFailed,
+    Unauthorized,
+)
+from zdcal.calendars.microsoft.event_shape import (
+    created_event,
+    event_id_of,
+    graph_event,
+    time_text,
+)
+from zdcal.domain import Action, Delete, Upsert
+
+BATCH_SIZE = BATCH_MAX
+WINDOW_BACK = timedelta(days=365)
+WINDOW_AHEAD = timedelta(days=730)
+"""The delta window: tasks are due around now; a year back keeps recent history
+readable, two years ahead covers every plausible due date."""
+MAX_STEPS = 4
+"""At most: PATCH (404) → find → create, or find → PATCH (404) → create."""
+
+
+@dataclass
+class _Step:
+    """The next request of one action: ``patch``, ``find``, ``create`` or ``delete``."""
+
+    kind: str
+    graph_id: str | None = None
+    found_once: bool = False
+
+
+class MicrosoftAgentCalendar:
+    """One agent's Microsoft 365 mailbox, speaking the :class:`AgentCalendar` protocol."""
+
+    def __init__(self, client: GraphClient, *, read_state: str | None) -> None:
+        self._client = client
+        self._states = _read_states(read_state)
+        self._have_read = False
+
+    async def calendars(self) -> list[CalendarInfo]:
+        try:
+            entries = await self._client.calendars()
+        except GraphError as exc:
+            raise connection_error(exc) from exc
+        return calendar_infos(entries, "")
+
+    # Writing ---------------------------------------------------------------------------
+
+    async def apply(
+        self,
+        actions: Sequence[Action],
+        stored: Mapping[tuple[str, str], EventObject] | None = None,
+    ) -> list[WriteOutcome]:
+        known = stored or {}
+        outcomes: list[WriteOutcome] = []
+        for start in range(0, len(actions), BATCH_SIZE):
+            chunk = actions[start : start + BATCH_SIZE]
+            try:
+                outcomes.extend(await self._apply_chunk(chunk, known))
+            except GraphError as exc:
+                raise connection_error(exc) from exc
+        return outcomes
+
+    async def _apply_chunk(
+        self, actions: Sequence[Action], known: Mapping[tuple[str, str], EventObject]
+    ) -> list[WriteOutcome]:
+        steps: dict[int, _Step] = {}
+        for i, action in enumerate(actions):
+            entry = action.entry
+            href = known.get((entry.calendar_id, entry.event_id))
+            if isinstance(action, Upsert):
+                steps[i] = _Step("patch", href.href) if href else _Step("find")
+            else:
+                steps[i] = _Step("delete", href.href) if href else _Step("find")
+        outcomes: dict[int, WriteOutcome] = {}
+        for _ in range(MAX_STEPS):
+            if not steps:
+                break
+            order = sorted(steps)
+            answers = await self._client.batch([_call(actions[i], steps[i]) for i in order])
+            for i, answer in zip(order, answers, strict=True):
+                step = steps.pop(i)
+                result = _next(actions[i], step, answer)
+                if isinstance(result, WriteOutcome):
+                    outcomes[i] = result
+                else:
+                    steps[i] = result
+        for i in steps:
+            outcomes[i] = WriteOutcome(WriteStatus.RETRY, "Graph kept moving the event",
+                                       FailureKind.UNAVAILABLE)
+        return [outcomes[i] for i in range(len(actions))]
+
+    # Reading ---------------------------------------------------------------------------
+
+    async def managed_events(
+        self,
+        calendar_ids: Sequence[str],
+        *,
+        last_modified: datetime | None = None,
+        recorded: Collection[tuple[str, str]] = (),
+    ) -> AsyncIterator[ManagedEvent]:
+        try:
+            for calendar_id in calendar_ids:
+                state = self._states.get(calendar_id) if last_modified is not None else None
+                async for event in self._read_calendar(calendar_id, state, recorded):
+                    yield event
+        except GraphError as exc:
+            raise connection_error(exc) from exc
+
+    async def _read_calendar(
+        self, calendar_id: str, state: _CalendarState | None,
+        recorded: Collection[tuple[str, str]],
+    ) -> AsyncIterator[ManagedEvent]:
+        if state is not None:
+            try:
+                fresh = _CalendarState("", dict(state.ids))
+                async for event in self._delta(calendar_id, state.link, fresh):
+                    yield event
+                if fresh.unknown_removed:
+                    async for event in self._vanished(calendar_id, fresh, recorded):
+                        yield event
+                self._keep(calendar_id, fresh)
+                return
+            except ResyncRequired:
+                pass  # the delta link expired: read the whole window again
+        now = self._client.clock.now()
+        start = self._client.delta_start(calendar_id, now - WINDOW_BACK, now + WINDOW_AHEAD)
+        fresh = _CalendarState("", {})
+        async for event in self._delta(calendar_id, start, fresh):
+            yield event
+        self._keep(calendar_id, fresh)
+
+    async def _delta(
+        self, calendar_id: str, url: str, state: _CalendarState
+    ) -> AsyncIterator[ManagedEvent]:
+        async for page in self._client.delta(url):
+            for item in page.items:
+                event = _managed(calendar_id, item, state)
+                if event is not None:
+                    yield event
+            if page.delta_link:
+                state.link = page.delta_link
+
+    async def _vanished(
+        self, calendar_id: str, state: _CalendarState, recorded: Collection[tuple[str, str]]
+    ) -> AsyncIterator[ManagedEvent]:
+        """Recorded events of the calendar the delta never showed: looked for by their
+        property (in batches); those not found are gone."""
+        seen = set(state.ids.values())
+        missing = sorted(e for c, e in recorded if c == calendar_id and e not in seen)
+        for start in range(0, len(missing), BATCH_SIZE):
+            chunk = missing[start : start + BATCH_SIZE]
+            answers = await self._client.batch(
+                [BatchCall("GET", calendar_path(calendar_id, "/events") + find_query(e))
+                 for e in chunk]
+            )
+            for event_id, answer in zip(chunk, answers, strict=True):
+                if not answer.ok:
+                    raise answer_error(answer, "GET find event")
+                if not _found(answer):
+                    yield ManagedEvent(calendar_id, event_id, "", "", True, None)
+
+    def _keep(self, calendar_id: str, state: _CalendarState) -> None:
+        if state.link:
+            self._states[calendar_id] = state
+            self._have_read = True
+
+    def read_state(self) -> str | None:
+        if not self._have_read:
+            return None
+        return json.dumps(
+            {c: {"link": s.link, "ids": s.ids} for c, s in self._states.items()},
+            sort_keys=True,
+        )
+
+
+@dataclass
+class _CalendarState:
+    link: str
+    ids: dict[str, str]
+    """Graph id → zdcal's event id, of zdcal's events the delta showed."""
+    unknown_removed: bool = False
+
+
+def _managed(calendar_id: str, item: Mapping[str, Any], state: _CalendarState
+             ) -> ManagedEvent | None:
+    graph_id = str(item.get("id", ""))
+    if "@removed" in item:
+        event_id = state.ids.pop(graph_id, None)
+        if event_id is None:
+            state.unknown_removed = True
+            return None
+        return ManagedEvent(calendar_id, event_id, "", "", True, None)
+    event_id = event_id_of(item)
+    if event_id is None or not graph_id:
+        return None  # the agent's own event
+    state.ids[graph_id] = event_id
+    if item.get("isCancelled"):
+        return ManagedEvent(calendar_id, event_id, "", "", True, None)
+    all_day = bool(item.get("isAllDay"))
+    start, end = time_text(item.get("start"), all_day), time_text(item.get("end"), all_day)
+    change_key = item.get("changeKey")
+    return ManagedEvent(
+        calendar_id=calendar_id, event_id=event_id, start=start, end=end, deleted=False,
+        updated=_instant(item.get("lastModifiedDateTime")),
+        stored_as=EventObject(graph_id, change_key if isinstance(change_key, str) else None,
+                              start, end),
+    )
+
+
+def _instant(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value[:26].rstrip("Z") + "+00:00")
+    except ValueError:
+        return None
+
+
+def calendar_infos(entries: Sequence[Mapping[str, Any]], profile: str) -> list[CalendarInfo]:
+    """The mailbox's calendars (the default one is the primary)."""
+    if not profile:
+        own = next((e for e in entries if e.get("isDefaultCalendar")), None)
+        owner = own.get("owner") if own else None
+        profile = str(owner.get("address") or "") if isinstance(owner, Mapping) else ""
+    return [
+        CalendarInfo(
+            calendar_id=str(e["id"]),
+            name=str(e.get("name") or e["id"]),
+            writable=bool(e.get("canEdit")),
+            primary=bool(e.get("isDefaultCalendar")),
+            provider="Microsoft 365",
+            profile=profile,
+        )
+        for e in entries
+        if e.get("id")
+    ]
+
+
+# One action's steps -------------------------------------------------------------------
+
+
+def _call(action: Action, step: _Step) -> BatchCall:
+    entry = action.entry
+    if step.kind == "find":
+        return BatchCall("GET", calendar_path(entry.calendar_id, "/events")
+                         + find_query(entry.event_id))
+    if step.kind == "delete":
+        assert step.graph_id is not None
+        return BatchCall("DELETE", event_path(step.graph_id))
+    assert isinstance(action, Upsert)
+    body = action.entry.body
+    if step.kind == "patch":
+        assert step.graph_id is not None
+        return BatchCall("PATCH", event_path(step.graph_id), graph_event(body))
+    return BatchCall("POST", calendar_path(entry.calendar_id, "/events"), created_event(body))
+
+
+def _next(action: Action, step: _Step, answer: BatchAnswer) -> WriteOutcome | _Step:
+    """What an answer means for its action: its outcome, or the next step."""
+    status = answer.status
+    if step.kind == "find" and answer.ok:
+        found = _found(answer)
+        if isinstance(action, Delete):
+            return _Step("delete", found) if found else _DONE
+        return _Step("patch", found, found_once=True) if found else _Step("create")
+    if answer.ok:
+        if isinstance(action, Upsert):
+            return WriteOutcome(WriteStatus.DONE, stored_as=_stored(answer))
+        return _DONE
+    if status == 404 and step.kind == "delete":
+        return _DONE  # never there, or already deleted
+    if status == 404 and step.kind == "patch":
+        # Deleted in Outlook (Zendesk wins: it comes back) or never recorded right.
+        return _Step("create") if step.found_once else _Step("find")
+    return _failure(answer)
+
+
+_DONE = WriteOutcome(WriteStatus.DONE)
+
+
+def _found(answer: BatchAnswer) -> str | None:
+    body = answer.body if isinstance(answer.body, dict) else {}
+    items = [i for i in body.get("value", []) if isinstance(i, dict) and i.get("id")]
+    return str(items[0]["id"]) if items else None
+
+
+def _stored(answer: BatchAnswer) -> EventObject | None:
+    body = answer.body if isinstance(answer.body, dict) else {}
+    graph_id = body.get("id")
+    if not isinstance(graph_id, str) or not graph_id:
+        return None
+    change_key = body.get("changeKey")
+    all_day = bool(body.get("isAllDay"))
+    return EventObject(graph_id, change_key if isinstance(change_key, str) else None,
+                       time_text(body.get("start"), all_day) or None,
+                       time_text(body.get("end"), all_day) or None)
+
+
+def _failure(answer: BatchAnswer) -> WriteOutcome:
+    error = answer_error(answer, "$batch")
+    status = answer.status
+    if status == 401:
+        raise CalendarAuthorizationLost("Microsoft refused the access token")
+    if status == 404:
+        return WriteOutcome(WriteStatus.REJECTED, "the chosen calendar no longer exists",
+                            FailureKind.CALENDAR_GONE)
+    if status == 403:
+        return WriteOutcome(WriteStatus.REJECTED,
+                            "the chosen calendar is no longer writable for this account",
+                            FailureKind.CALENDAR_GONE)
+    if status == 400:
+        return WriteOutcome(WriteStatus.REJECTED,
+                            f"Microsoft refused the event: {error.detail or error.code}",
+                            FailureKind.REJECTED)
+    return WriteOutcome(WriteStatus.RETRY, str(error), FailureKind.UNAVAILABLE)
+
+
+def _read_states(text: str | None) -> dict[str, _CalendarState]:
+    """The stored delta state by calendar; an unreadable one counts as none (a full
+    read, then a fresh state)."""
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    states: dict[str, _CalendarState] = {}
+    for calendar_id, value in (data.items() if isinstance(data, dict) else ()):
+        if not isinstance(value, dict) or not isinstance(value.get("link"), str):
+            continue
+        ids = value.get("ids")
+        known = ids.items() if isinstance(ids, dict) else ()
+        states[str(calendar_id)] = _CalendarState(
+            value["link"], {str(k): v for k, v in known if isinstance(v, str)}
+        )
+    return states
+
+
+def connection_error(exc: GraphError) -> Exception:
+    """Map a whole-request failure to what the engine acts on."""
+    if isinstance(exc, TokenRefreshFailed):
+        return CalendarAuthorizationExpired(str(exc))
+    if isinstance(exc, Unauthorized | Forbidden):
+        return CalendarAuthorizationLost(str(exc))
+    if isinstance(exc, RateLimited):
+        return CalendarRateLimited(str(exc))
+    if isinstance(exc, Invalid):
+        return CalendarRejected(str(exc), reason=exc.detail)
+    return CalendarUnavailable(str(exc))

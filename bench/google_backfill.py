@@ -33,7 +33,7 @@ import httpx
 
 import zdcal.calendars.google.backend as google_backend
 from backfill import DUE_START, bare_reading
-from google_world import add_users, google_link, google_settings
+from google_population import add_users, google_link, google_settings
 from population import BenchAgent, agents, install, scenario, zdcal_settings
 from report_table import count, table, verdict
 from simulators import SimulatorProcess
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
               "google": {"latency_ms": args.latency_ms}}
     world = scenario(agents(args.agents), faults=faults)
     with tempfile.TemporaryDirectory(prefix="zdcal-bench-") as tmp, \
-            SimulatorProcess(world, Path(tmp), google=True) as sims:
+            SimulatorProcess(world, Path(tmp)) as sims:
         reading, runs = asyncio.run(measure(sims, Path(tmp), args.tasks, args.agents, sizes,
                                             args.repeat, per_user, per_project))
     print(f"Google backfill: {args.tasks:,} open tasks over {args.agents} agents, fresh SQLite "

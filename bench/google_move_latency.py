@@ -21,17 +21,18 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from google_population import add_users, google_link, google_settings
-from move_latency import CalendarSide, arguments, measure, prepare_account
-from population import agents, scenario
-from simulators import SimulatorProcess, Task, free_port
+from move_latency import CalendarSide, prepare_account, run
+from population import BenchAgent
+from simulators import SimulatorProcess, Task
 from zdcal.calendars.google.event_ids import google_event_id
+from zdcal.sandbox.background import free_port
 from zdcal.sandbox.google import assumptions
+from zdcal.settings import Settings
 from zdcal_serve import served_settings
 
 
@@ -58,7 +59,7 @@ def google_side(sim: SimulatorProcess) -> CalendarSide:
         return None
 
     def refused(stats: dict[str, Any]) -> int:
-        return int(stats["by_status"].get("429", 0)) + sum(stats["quota_refused"].values())
+        return int(stats["by_status"].get("429", 0)) + int(sum(stats["quota_refused"].values()))
 
     return CalendarSide(
         "Google", sim.google_url, sim.google,
@@ -70,23 +71,23 @@ def google_side(sim: SimulatorProcess) -> CalendarSide:
     )
 
 
-def main() -> None:
-    args = arguments(__doc__)
-    team = agents(args.agents)
-    with tempfile.TemporaryDirectory(prefix="zdcal-moves-") as tmp:
-        work_dir = Path(tmp)
-        with SimulatorProcess(scenario(team), work_dir) as sim:
-            tokens = add_users(sim.google, team)
-            settings = google_settings(
-                served_settings(work_dir, sim.cronofy_url, free_port()), sim.google_url,
-                per_user=assumptions.REQUESTS_PER_MINUTE_PER_USER,
-                per_project=assumptions.REQUESTS_PER_MINUTE_PER_PROJECT,
-            )
-            key = asyncio.run(
-                prepare_account(settings, sim.zendesk_url, team, google_link(tokens))
-            )
-            text = measure(sim, google_side(sim), settings, work_dir, team, key, args)
-        print(text)
+def google_setup(
+    sim: SimulatorProcess, work_dir: Path, team: list[BenchAgent]
+) -> tuple[CalendarSide, Settings, str]:
+    """The agents as Google users, linked in zdcal's store; zdcal paced at Google's quotas."""
+    tokens = add_users(sim.google, team)
+    settings = google_settings(
+        served_settings(work_dir, sim.cronofy_url, free_port()), sim.google_url,
+        per_user=assumptions.REQUESTS_PER_MINUTE_PER_USER,
+        per_project=assumptions.REQUESTS_PER_MINUTE_PER_PROJECT,
+    )
+    key = asyncio.run(prepare_account(settings, sim.zendesk_url, team, google_link(tokens)))
+    return google_side(sim), settings, key
+
+
+def main() -> int:
+    run(__doc__, google_setup)
+    return 0
 
 
 if __name__ == "__main__":

@@ -523,16 +523,33 @@ def measure(sim: SimulatorProcess, side: CalendarSide, settings: Settings, work_
     return report(probe, flow, positions, idle)
 
 
-def main() -> None:
-    args = arguments(__doc__)
+Setup = Callable[[SimulatorProcess, Path, list[BenchAgent]], tuple[CalendarSide, Settings, str]]
+"""Prepares zdcal's account for the calendar service measured: its side, zdcal's settings
+and the account key."""
+
+
+def run(doc: str, setup: Setup) -> None:
+    """The whole benchmark for one calendar service: simulators, setup, measure, report."""
+    args = arguments(doc)
     team = agents(args.agents)
     with tempfile.TemporaryDirectory(prefix="zdcal-moves-") as tmp:
         work_dir = Path(tmp)
         with SimulatorProcess(scenario(team), work_dir) as sim:
-            settings = served_settings(work_dir, sim.cronofy_url, free_port())
-            key = asyncio.run(prepare_account(settings, sim.zendesk_url, team))
-            text = measure(sim, cronofy_side(sim), settings, work_dir, team, key, args)
+            side, settings, key = setup(sim, work_dir, team)
+            text = measure(sim, side, settings, work_dir, team, key, args)
         print(text)
+
+
+def cronofy_setup(
+    sim: SimulatorProcess, work_dir: Path, team: list[BenchAgent]
+) -> tuple[CalendarSide, Settings, str]:
+    settings = served_settings(work_dir, sim.cronofy_url, free_port())
+    key = asyncio.run(prepare_account(settings, sim.zendesk_url, team))
+    return cronofy_side(sim), settings, key
+
+
+def main() -> None:
+    run(__doc__, cronofy_setup)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -44,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from population import BenchAgent, agents, install, scenario
+from population import BenchAgent, CalendarLink, agents, cronofy_link, install, scenario
 from report_table import count, percentile, table, verdict
 from simulators import (
     SetupError,
@@ -53,7 +54,6 @@ from simulators import (
     create_tasks,
     events_by_id,
     free_port,
-    wait_for_backfill,
 )
 from zdcal.runtime import Runtime
 from zdcal.settings import Settings
@@ -77,10 +77,47 @@ IDLE_TIMEOUT_SECONDS = 60.0
 # zdcal is idle when its queues stay empty and both simulators have nothing in flight for
 # this long (longer than its 0.5 s collect window and 1 s tick).
 IDLE_QUIET_SECONDS = 3.0
-CALENDAR_WRITE_ROUTES = (
-    "POST /v1/batch", "POST /v1/calendars/", "DELETE /v1/calendars/",
-)
 TICKET_UPDATE_ROUTE = "PUT /api/v2/tickets/{ticket_id}"
+
+
+@dataclass(frozen=True)
+class CalendarSide:
+    """The calendar service the user moves events in, as the probe and the counts see it:
+    Cronofy here (:func:`cronofy_side`), Google in ``google_move_latency.py``."""
+
+    name: str
+    url: str
+    control: httpx.Client
+    write_routes: tuple[str, ...]
+    """Route templates (prefixes) of calendar writes in its ``/_sandbox/stats``."""
+    move: Callable[[Task, date], tuple[str, str, dict[str, Any]]]
+    """The control call (method, path, JSON body) that drags the task's all-day event to a day."""
+    event_day: Callable[[Task], str | None]
+    """The day the task's all-day event starts on now (None: not there)."""
+    is_change_push: Callable[[dict[str, Any]], bool]
+    """Whether a line of its ``/_sandbox/notifications`` log is a delivered change push."""
+    refused: Callable[[dict[str, Any]], int]
+    """Requests its ``/_sandbox/stats`` shows refused for the rate limits or quotas."""
+
+
+def cronofy_side(sim: SimulatorProcess) -> CalendarSide:
+    def move(task: Task, day: date) -> tuple[str, str, dict[str, Any]]:
+        return "POST", "/_sandbox/events/change", {
+            "calendar_id": task.calendar_id, "event_id": task.event_id,
+            "start": day.isoformat(), "end": (day + timedelta(days=1)).isoformat(),
+        }
+
+    def event_day(task: Task) -> str | None:
+        day = events_by_id(sim.cronofy, task.calendar_id).get(task.event_id, {}).get("start")
+        return str(day) if day is not None else None
+
+    return CalendarSide(
+        "Cronofy", sim.cronofy_url, sim.cronofy,
+        ("POST /v1/batch", "POST /v1/calendars/", "DELETE /v1/calendars/"),
+        move, event_day,
+        lambda push: bool(push["type"] == "change" and push["outcome"] == "delivered"),
+        lambda stats: int(stats["by_status"].get("429", 0)),
+    )
 
 
 @dataclass(frozen=True)
@@ -124,12 +161,15 @@ class Move:
 # Setup ------------------------------------------------------------------------------------
 
 
-async def prepare_account(settings: Settings, zendesk_url: str, team: list[BenchAgent]) -> str:
+async def prepare_account(
+    settings: Settings, zendesk_url: str, team: list[BenchAgent],
+    link: Callable[[BenchAgent], CalendarLink] = cronofy_link,
+) -> str:
     """The account and connected agents in zdcal's store; returns the account key.
 
     Like connecting does, each agent's calendar changes are read from now on."""
     async with await Runtime.open(settings) as runtime:
-        account = await install(runtime, zendesk_url, team)
+        account = await install(runtime, zendesk_url, team, link)
         async with runtime.store.transaction() as tx:
             for agent in await tx.agents.for_account(account.id):
                 await tx.agents.set_events_read_at(agent.id, runtime.clock.now())
@@ -137,7 +177,7 @@ async def prepare_account(settings: Settings, zendesk_url: str, team: list[Bench
 
 
 async def open_channels(settings: Settings) -> int:
-    """Each agent's Cronofy push channel to zdcal (as connecting makes it); returns how
+    """Each agent's push channel to zdcal (as connecting makes it); returns how
     many agents have one."""
     async with await Runtime.open(settings) as runtime:
         async with runtime.store.transaction() as tx:
@@ -156,9 +196,10 @@ async def open_channels(settings: Settings) -> int:
 class MoveProbe:
     """Moves events at a fixed rate and watches the Zendesk simulator for the due dates."""
 
-    def __init__(self, sim: SimulatorProcess, tasks: list[MovableTask], *, moves: int,
-                 rate: float) -> None:
+    def __init__(self, sim: SimulatorProcess, side: CalendarSide, tasks: list[MovableTask], *,
+                 moves: int, rate: float) -> None:
         self.sim = sim
+        self.side = side
         self.rate = rate
         self.moves = [
             Move(n, task, day, task.due_at_after_move(day))
@@ -178,14 +219,14 @@ class MoveProbe:
         limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
         async with (
             httpx.AsyncClient(base_url=self.sim.zendesk_url, limits=limits, timeout=30) as zd,
-            httpx.AsyncClient(base_url=self.sim.cronofy_url, limits=limits, timeout=30) as cr,
+            httpx.AsyncClient(base_url=self.side.url, limits=limits, timeout=30) as calendar,
         ):
             pollers = [asyncio.create_task(self._poll(zd)) for _ in range(POLLS_IN_FLIGHT)]
-            await self._send(cr)
+            await self._send(calendar)
             self._moving_done = True
             await asyncio.gather(*pollers)
 
-    async def _send(self, cronofy: httpx.AsyncClient) -> None:
+    async def _send(self, calendar: httpx.AsyncClient) -> None:
         """One move every 1/rate seconds on a fixed schedule (a slow call delays no other)."""
         started = self.started_at = time.perf_counter()
         calls: set[asyncio.Task[None]] = set()
@@ -193,19 +234,15 @@ class MoveProbe:
             pause = started + move.number / self.rate - time.perf_counter()
             if pause > 0:
                 await asyncio.sleep(pause)
-            call = asyncio.create_task(self._move(cronofy, move))
+            call = asyncio.create_task(self._move(calendar, move))
             calls.add(call)
             call.add_done_callback(calls.discard)
         await asyncio.gather(*calls)
 
-    async def _move(self, cronofy: httpx.AsyncClient, move: Move) -> None:
-        task = move.task.task
-        body = {
-            "calendar_id": task.calendar_id, "event_id": task.event_id,
-            "start": move.day.isoformat(), "end": (move.day + timedelta(days=1)).isoformat(),
-        }
+    async def _move(self, calendar: httpx.AsyncClient, move: Move) -> None:
+        method, path, body = self.side.move(move.task.task, move.day)
         sent = time.perf_counter()
-        response = await cronofy.post("/_sandbox/events/change", json=body)
+        response = await calendar.request(method, path, json=body)
         move.moved_at = time.perf_counter()
         move.call_seconds = move.moved_at - sent
         if response.status_code == 200:
@@ -260,7 +297,7 @@ async def zdcal_queues(settings: Settings) -> tuple[int, int]:
         return await tx.notifications.depth(), len(await tx.calendar_reads.waiting())
 
 
-def wait_until_idle(sim: SimulatorProcess, settings: Settings) -> float:
+def wait_until_idle(sim: SimulatorProcess, side: CalendarSide, settings: Settings) -> float:
     """Wait until nothing is in flight anywhere for IDLE_QUIET_SECONDS; seconds waited.
 
     Zendesk's webhooks for zdcal's own updates (the would-be echo) must have arrived and
@@ -268,7 +305,7 @@ def wait_until_idle(sim: SimulatorProcess, settings: Settings) -> float:
     started = quiet_since = time.monotonic()
     while time.monotonic() - started < IDLE_TIMEOUT_SECONDS:
         deliveries = sim.zendesk.get("/_sandbox/deliveries").json()["deliveries"]
-        pushes = sim.cronofy.get("/_sandbox/notifications").json()["pending"]
+        pushes = side.control.get("/_sandbox/notifications").json()["pending"]
         busy = (
             any(d["final_status"] == "pending" for d in deliveries)
             or pushes
@@ -296,21 +333,21 @@ class Traffic:
     webhooks_delivered: int
 
 
-def traffic(sim: SimulatorProcess, deliveries_before: int, pushes_before: int) -> Traffic:
-    cronofy, zendesk = sim.cronofy_stats(), sim.zendesk_stats()
-    calendar_requests: Counter[str] = Counter(cronofy["by_route"])
+def traffic(sim: SimulatorProcess, side: CalendarSide, deliveries_before: int,
+            pushes_before: int) -> Traffic:
+    calendar, zendesk = side.control.get("/_sandbox/stats").json(), sim.zendesk_stats()
+    calendar_requests: Counter[str] = Counter(calendar["by_route"])
     zendesk_requests: Counter[str] = Counter(zendesk["by_route"])
     deliveries = sim.zendesk.get("/_sandbox/deliveries").json()["deliveries"][deliveries_before:]
-    pushes = sim.cronofy.get("/_sandbox/notifications").json()["deliveries"][pushes_before:]
+    pushes = side.control.get("/_sandbox/notifications").json()["deliveries"][pushes_before:]
     return Traffic(
         calendar_writes=sum(n for route, n in calendar_requests.items()
-                            if route.startswith(CALENDAR_WRITE_ROUTES)),
+                            if route.startswith(side.write_routes)),
         calendar_requests=calendar_requests,
         ticket_updates=zendesk_requests[TICKET_UPDATE_ROUTE],
         zendesk_requests=zendesk_requests,
-        refused=int(cronofy["by_status"].get("429", 0)) + int(zendesk["by_status"].get("429", 0)),
-        pushes_delivered=sum(p["type"] == "change" and p["outcome"] == "delivered"
-                             for p in pushes),
+        refused=side.refused(calendar) + int(zendesk["by_status"].get("429", 0)),
+        pushes_delivered=sum(side.is_change_push(p) for p in pushes),
         webhooks_delivered=sum(d["final_status"] == "delivered" for d in deliveries),
     )
 
@@ -321,12 +358,7 @@ def final_positions(sim: SimulatorProcess, probe: MoveProbe) -> tuple[int, int]:
     state = sim.zendesk.get("/_sandbox/state").json()["tickets"]
     due = {t["id"]: t["due_at"] for t in state}
     tickets = sum(due.get(tid) == m.expected_due_at for tid, m in last.items())
-    calendars = {m.task.task.calendar_id for m in last.values()}
-    events = {eid: e for c in calendars for eid, e in events_by_id(sim.cronofy, c).items()}
-    placed = sum(
-        events.get(m.task.task.event_id, {}).get("start") == m.day.isoformat()
-        for m in last.values()
-    )
+    placed = sum(probe.side.event_day(m.task.task) == m.day.isoformat() for m in last.values())
     return tickets, placed
 
 
@@ -361,6 +393,7 @@ def windows(started_at: float, seen: list[Move]) -> list[tuple[float, list[float
 
 
 def report(probe: MoveProbe, flow: Traffic, positions: tuple[int, int], idle: float) -> str:
+    calendar = probe.side.name
     sent = [m for m in probe.moves if m.moved_at]
     seen = [m for m in sent if m.seen_at is not None]
     superseded, never = unseen_moves(probe)
@@ -414,7 +447,7 @@ def report(probe: MoveProbe, flow: Traffic, positions: tuple[int, int], idle: fl
                  moves],
                 ["Zendesk webhooks delivered (the would-be echo)",
                  count(flow.webhooks_delivered), len(seen)],
-                ["requests refused with 429 (both)", count(flow.refused), 0],
+                ["requests refused (429, quotas) on either side", count(flow.refused), 0],
                 ["tickets due where their last move put them", positions[0],
                  len({m.task.task.ticket_id for m in sent})],
                 ["events where their last move put them", positions[1],
@@ -424,13 +457,15 @@ def report(probe: MoveProbe, flow: Traffic, positions: tuple[int, int], idle: fl
         "",
         "API requests by route:",
         *(f"  Zendesk {route:<46} {n:6,}" for route, n in sorted(flow.zendesk_requests.items())),
-        *(f"  Cronofy {route:<46} {n:6,}" for route, n in sorted(flow.calendar_requests.items())),
+        *(f"  {calendar:<7} {route:<46} {n:6,}"
+          for route, n in sorted(flow.calendar_requests.items())),
     ]
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(doc: str) -> argparse.Namespace:
+    """The command line of this script and of ``google_move_latency.py``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="50 moves over 10 agents with one task each (~30 s)")
     parser.add_argument("--moves", type=int, default=200)
@@ -440,42 +475,65 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.moves, args.agents, args.tasks_per_agent = 50, 10, 1
+    return args
+
+
+def wait_for_events(side: CalendarSide, tasks: list[MovableTask], timeout: float = 60.0) -> float:
+    """Wait until every task's event is in its calendar (zdcal's first sweep); seconds."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if all(side.event_day(t.task) is not None for t in tasks):
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise SetupError(f"zdcal did not backfill the {len(tasks)} tasks within {timeout:.0f} s")
+
+
+def measure(sim: SimulatorProcess, side: CalendarSide, settings: Settings, work_dir: Path,
+            tasks: list[MovableTask], args: argparse.Namespace) -> str:
+    """Start ``zdcal serve`` for the prepared account, wait for its backfill, move the events
+    and watch Zendesk; the report."""
+    team = {t.agent.index for t in tasks}
+    port = int(settings.public_url.rsplit(":", 1)[1])
+    with ZdcalServeProcess(settings, work_dir, port, workers=True):
+        asyncio.run(bootstrap(settings, settings.public_url))
+        channels = asyncio.run(open_channels(settings))
+        if channels != len(team):
+            raise SetupError(f"{channels} of {len(team)} agents have a push channel")
+        backfill = wait_for_events(side, tasks)
+        wait_until_idle(sim, side, settings)
+        print(f"{len(team)} agents, {len(tasks)} tasks in their calendars after "
+              f"{backfill:.1f} s, {channels} push channels; API latency "
+              f"{API_LATENCY_MS} ms on Zendesk and {side.name}; {args.moves} moves at "
+              f"{args.rate:g}/s\n")
+        for client in (sim.zendesk, side.control):
+            client.put("/_sandbox/faults", json={"latency_ms": API_LATENCY_MS})
+        deliveries_before = len(sim.zendesk.get("/_sandbox/deliveries").json()["deliveries"])
+        pushes_before = len(side.control.get("/_sandbox/notifications").json()["deliveries"])
+        for client in (sim.zendesk, side.control):
+            client.post("/_sandbox/stats/reset").raise_for_status()
+        probe = MoveProbe(sim, side, tasks, moves=args.moves, rate=args.rate)
+        asyncio.run(probe.run())
+        idle = wait_until_idle(sim, side, settings)
+        flow = traffic(sim, side, deliveries_before, pushes_before)
+        positions = final_positions(sim, probe)
+    return report(probe, flow, positions, idle)
+
+
+def main() -> None:
+    args = arguments(__doc__)
     team = agents(args.agents)
     with tempfile.TemporaryDirectory(prefix="zdcal-moves-") as tmp:
         work_dir = Path(tmp)
         with SimulatorProcess(scenario(team), work_dir) as sim:
-            port = free_port()
-            settings = served_settings(work_dir, sim.cronofy_url, port)
+            settings = served_settings(work_dir, sim.cronofy_url, free_port())
             key = asyncio.run(prepare_account(settings, sim.zendesk_url, team))
             tasks = [
                 MovableTask(task) for task in create_tasks(
                     sim, team, key, per_agent=args.tasks_per_agent, due_at=SETUP_DUE_AT
                 )
             ]
-            with ZdcalServeProcess(settings, work_dir, port, workers=True):
-                asyncio.run(bootstrap(settings, settings.public_url))
-                channels = asyncio.run(open_channels(settings))
-                if channels != len(team):
-                    raise SetupError(f"{channels} of {len(team)} agents have a push channel")
-                backfill = wait_for_backfill(sim, [t.task for t in tasks])
-                wait_until_idle(sim, settings)
-                print(f"{len(team)} agents, {len(tasks)} tasks in their calendars after "
-                      f"{backfill:.1f} s, {channels} push channels; API latency "
-                      f"{API_LATENCY_MS} ms on both simulators; {args.moves} moves at "
-                      f"{args.rate:g}/s\n")
-                for client in (sim.zendesk, sim.cronofy):
-                    client.put("/_sandbox/faults", json={"latency_ms": API_LATENCY_MS})
-                deliveries_before = len(sim.zendesk.get("/_sandbox/deliveries").json()
-                                        ["deliveries"])
-                pushes_before = len(sim.cronofy.get("/_sandbox/notifications").json()
-                                    ["deliveries"])
-                sim.reset_stats()
-                probe = MoveProbe(sim, tasks, moves=args.moves, rate=args.rate)
-                asyncio.run(probe.run())
-                idle = wait_until_idle(sim, settings)
-                flow = traffic(sim, deliveries_before, pushes_before)
-                positions = final_positions(sim, probe)
-        print(report(probe, flow, positions, idle))
+            text = measure(sim, cronofy_side(sim), settings, work_dir, tasks, args)
+        print(text)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Cronofy rate limit: the benchmarks measure syncing, not onboarding.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from zdcal.runtime import Runtime
 from zdcal.settings import Settings
 from zdcal.store import Account, CalendarTokens, ZendeskApiToken, generate_key
+from zdcal.store.tables import DEFAULT_CALENDAR_BACKEND
 
 ADMIN_ID = 1001
 ADMIN_EMAIL = "admin@bench.example"
@@ -98,8 +100,34 @@ def zdcal_settings(data_dir: Path, cronofy_url: str) -> Settings:
     )
 
 
-async def install(runtime: Runtime, zendesk_url: str, team: list[BenchAgent]) -> Account:
-    """Add the account and connect every agent's calendar, straight in the store."""
+@dataclass(frozen=True)
+class CalendarLink:
+    """What connecting one agent's calendar leaves in the store."""
+
+    backend: str
+    account_id: str
+    tokens: CalendarTokens
+    calendar_id: str
+    calendar_name: str
+
+
+def cronofy_link(member: BenchAgent) -> CalendarLink:
+    """The agent's Cronofy account of :func:`scenario`, its calendar chosen."""
+    return CalendarLink(
+        DEFAULT_CALENDAR_BACKEND, f"acc_bench_{member.index}",
+        CalendarTokens(member.access_token, f"bench-refresh-{member.index}", None),
+        member.calendar_id, "Work",
+    )
+
+
+async def install(
+    runtime: Runtime,
+    zendesk_url: str,
+    team: list[BenchAgent],
+    link: Callable[[BenchAgent], CalendarLink] = cronofy_link,
+) -> Account:
+    """Add the account and connect every agent's calendar (``link`` says which), straight
+    in the store."""
     async with runtime.store.transaction() as tx:
         account = await tx.accounts.add(
             subdomain="sandbox", base_url=zendesk_url, admin_email=ADMIN_EMAIL,
@@ -110,9 +138,10 @@ async def install(runtime: Runtime, zendesk_url: str, team: list[BenchAgent]) ->
                 account.id, member.zendesk_user_id, name=f"Agent {member.index}",
                 email=member.email, time_zone=member.time_zone,
             )
+            linked = link(member)
             await tx.agents.connect(
-                agent.id, calendar_account_id=f"acc_bench_{member.index}", data_center="us",
-                tokens=CalendarTokens(member.access_token, f"bench-refresh-{member.index}", None),
+                agent.id, calendar_account_id=linked.account_id, data_center="us",
+                tokens=linked.tokens, calendar_backend=linked.backend,
             )
-            await tx.agents.set_calendar(agent.id, member.calendar_id, "Work")
+            await tx.agents.set_calendar(agent.id, linked.calendar_id, linked.calendar_name)
     return account

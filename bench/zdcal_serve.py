@@ -47,6 +47,16 @@ def serve_environment(settings: Settings) -> dict[str, str]:
         "ZDCAL_CRONOFY_APP_URL": settings.cronofy_app_url,
         "ZDCAL_CRONOFY_CLIENT_ID": settings.cronofy_client_id,
         "ZDCAL_CRONOFY_CLIENT_SECRET": settings.cronofy_client_secret.get_secret_value(),
+        "ZDCAL_GOOGLE_API_URL": settings.google_api_url,
+        "ZDCAL_GOOGLE_OAUTH_URL": settings.google_oauth_url,
+        "ZDCAL_GOOGLE_TOKEN_URL": settings.google_token_url,
+        "ZDCAL_GOOGLE_REVOKE_URL": settings.google_revoke_url,
+        "ZDCAL_GOOGLE_CLIENT_ID": settings.google_client_id,
+        "ZDCAL_GOOGLE_CLIENT_SECRET": settings.google_client_secret.get_secret_value(),
+        "ZDCAL_GOOGLE_REQUESTS_PER_MINUTE_PER_USER":
+            str(settings.google_requests_per_minute_per_user),
+        "ZDCAL_GOOGLE_REQUESTS_PER_MINUTE_PER_PROJECT":
+            str(settings.google_requests_per_minute_per_project),
         "ZDCAL_SWEEP_INTERVAL_SECONDS": str(settings.sweep_interval_seconds),
         "ZDCAL_WEB_MAX_CONNECTIONS": str(settings.web_max_connections),
         "ZDCAL_WEB_HEADER_TIMEOUT_SECONDS": str(settings.web_header_timeout_seconds),

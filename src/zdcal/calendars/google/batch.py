@@ -10,11 +10,11 @@ never by position. The outer ``Authorization`` applies to every part.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from email.parser import BytesParser
-from email.policy import HTTP
+from email.message import Message
 from typing import Any
 
 
@@ -67,22 +67,59 @@ def encode_batch(calls: Sequence[BatchCall]) -> tuple[bytes, str]:
 
 
 def decode_batch(content_type: str, content: bytes, count: int) -> list[BatchAnswer]:
-    """The answers of ``count`` calls, in the order they were sent."""
+    """The answers of ``count`` calls, in the order they were sent.
+
+    The multipart body is split on its boundary here rather than by :mod:`email`'s
+    parser: that parser builds a header object per part header and cost ~1.3 ms of CPU
+    per call (64 ms per 50-call answer, 80% of zdcal's CPU in a Google backfill, measured
+    with bench/google_backfill.py); a batch answer needs only each part's Content-ID and
+    its inner response."""
     if not content_type.lower().startswith("multipart/mixed"):
         raise BatchFormatError(f"a batch answer must be multipart/mixed, not {content_type!r}")
-    raw = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + content
-    message = BytesParser(policy=HTTP).parsebytes(raw)
+    boundary = _boundary(content_type)
     answers: dict[int, BatchAnswer] = {}
-    for part in message.iter_parts():
-        index = _index(str(part.get("Content-ID", "")))
-        payload = part.get_payload(decode=True)
-        if index is None or not isinstance(payload, bytes):
-            continue
-        answers[index] = _inner_response(payload)
+    # A delimiter is a line of its own: CRLF "--" boundary (the CRLF belongs to it).
+    sections = (b"\r\n" + content).split(b"\n--" + boundary)
+    for section in sections[1:]:
+        if section.startswith(b"--"):
+            break  # the close delimiter; what follows is the epilogue
+        _, _, part = section.partition(b"\n")  # the rest of the delimiter line
+        headers, payload = _part(part.removesuffix(b"\r"))
+        index = _index(headers.get("content-id", ""))
+        if index is not None:
+            answers[index] = _inner_response(payload)
     missing = [i for i in range(count) if i not in answers]
     if missing:
         raise BatchFormatError(f"the batch answer misses {len(missing)} of {count} calls")
     return [answers[i] for i in range(count)]
+
+
+def _boundary(content_type: str) -> bytes:
+    header = Message()
+    header["Content-Type"] = content_type
+    boundary = header.get_param("boundary")
+    if not isinstance(boundary, str) or not boundary:
+        raise BatchFormatError("a batch answer without a multipart boundary")
+    return boundary.encode("latin-1")
+
+
+def _part(raw: bytes) -> tuple[dict[str, str], bytes]:
+    """One body part's headers (lower-case names) and its content."""
+    blank = _BLANK_LINE.search(raw)
+    head, payload = (raw[: blank.start()], raw[blank.end():]) if blank else (raw, b"")
+    headers: dict[str, str] = {}
+    for line in head.split(b"\n"):
+        name, colon, value = line.decode("latin-1").partition(":")
+        if colon:
+            headers[name.strip().lower()] = value.strip()
+    encoding = headers.get("content-transfer-encoding", "binary").lower()
+    if encoding not in _IDENTITY_ENCODINGS:
+        raise BatchFormatError(f"a batch part encoded as {encoding!r}")
+    return headers, payload
+
+
+_IDENTITY_ENCODINGS = ("7bit", "8bit", "binary")
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
 def _index(content_id: str) -> int | None:

@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
               "google": {"latency_ms": args.latency_ms}}
     world = scenario(agents(args.agents), faults=faults)
     with tempfile.TemporaryDirectory(prefix="zdcal-bench-") as tmp, \
-            SimulatorProcess(world, Path(tmp), google=True) as sims:
+            SimulatorProcess(world, Path(tmp)) as sims:
         reading, runs = asyncio.run(measure(sims, Path(tmp), args.tasks, args.agents, sizes,
                                             args.repeat, per_user, per_project))
     print(f"Google backfill: {args.tasks:,} open tasks over {args.agents} agents, fresh SQLite "

@@ -1,7 +1,7 @@
 """From a move in the agent's Google calendar to the task's due date in Zendesk: how long?
 
 ``move_latency.py`` with Google Calendar in Cronofy's place. Three processes: the
-simulators (``google_sandbox.py``: Zendesk, Cronofy and Google; Google's quotas on at its
+simulators (``zdcal sandbox``: Zendesk, Cronofy and Google among them; Google's quotas on at its
 published figures, 600 a minute per user and 10,000 per project), zdcal (``zdcal serve``,
 workers on, default collect window and tick, its Zendesk webhook and trigger
 bootstrapped, one Google push channel (``events.watch``) per agent's calendar), and this
@@ -82,7 +82,7 @@ def main() -> None:
     team = agents(args.agents)
     with tempfile.TemporaryDirectory(prefix="zdcal-moves-") as tmp:
         work_dir = Path(tmp)
-        with SimulatorProcess(scenario(team), work_dir, google=True) as sim:
+        with SimulatorProcess(scenario(team), work_dir) as sim:
             tokens = add_users(sim.google, team)
             settings = google_settings(
                 served_settings(work_dir, sim.cronofy_url, free_port()), sim.google_url,

@@ -19,7 +19,6 @@ must cause no calendar write. Timing, polling and counts as in ``move_latency.py
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import tempfile
 from datetime import date, timedelta
@@ -27,16 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from google_world import add_users, google_link, google_settings
-from move_latency import (
-    SETUP_DUE_AT,
-    CalendarSide,
-    MovableTask,
-    arguments,
-    measure,
-    prepare_account,
-)
+from move_latency import CalendarSide, arguments, prepare_and_measure
 from population import agents, scenario
-from simulators import SimulatorProcess, Task, create_tasks, free_port
+from simulators import SimulatorProcess, Task, free_port
 from zdcal.calendars.google.event_ids import google_event_id
 from zdcal.sandbox.google import assumptions
 from zdcal_serve import served_settings
@@ -89,15 +81,8 @@ def main() -> None:
                 per_user=assumptions.REQUESTS_PER_MINUTE_PER_USER,
                 per_project=assumptions.REQUESTS_PER_MINUTE_PER_PROJECT,
             )
-            key = asyncio.run(
-                prepare_account(settings, sim.zendesk_url, team, google_link(tokens))
-            )
-            tasks = [
-                MovableTask(task) for task in create_tasks(
-                    sim, team, key, per_agent=args.tasks_per_agent, due_at=SETUP_DUE_AT
-                )
-            ]
-            text = measure(sim, google_side(sim), settings, work_dir, tasks, args)
+            text = prepare_and_measure(sim, google_side(sim), settings, work_dir, team,
+                                       args, google_link(tokens))
         print(text)
 
 

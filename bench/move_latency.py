@@ -520,6 +520,22 @@ def measure(sim: SimulatorProcess, side: CalendarSide, settings: Settings, work_
     return report(probe, flow, positions, idle)
 
 
+def prepare_and_measure(
+    sim: SimulatorProcess, side: CalendarSide, settings: Settings, work_dir: Path,
+    team: list[BenchAgent], args: argparse.Namespace,
+    link: Callable[[BenchAgent], CalendarLink] = cronofy_link,
+) -> str:
+    """The account and its agents (``link``: which calendars) in zdcal's store, their open
+    tasks in Zendesk, then :func:`measure`; the report."""
+    key = asyncio.run(prepare_account(settings, sim.zendesk_url, team, link))
+    tasks = [
+        MovableTask(task) for task in create_tasks(
+            sim, team, key, per_agent=args.tasks_per_agent, due_at=SETUP_DUE_AT
+        )
+    ]
+    return measure(sim, side, settings, work_dir, tasks, args)
+
+
 def main() -> None:
     args = arguments(__doc__)
     team = agents(args.agents)
@@ -527,13 +543,7 @@ def main() -> None:
         work_dir = Path(tmp)
         with SimulatorProcess(scenario(team), work_dir) as sim:
             settings = served_settings(work_dir, sim.cronofy_url, free_port())
-            key = asyncio.run(prepare_account(settings, sim.zendesk_url, team))
-            tasks = [
-                MovableTask(task) for task in create_tasks(
-                    sim, team, key, per_agent=args.tasks_per_agent, due_at=SETUP_DUE_AT
-                )
-            ]
-            text = measure(sim, cronofy_side(sim), settings, work_dir, tasks, args)
+            text = prepare_and_measure(sim, cronofy_side(sim), settings, work_dir, team, args)
         print(text)
 
 

@@ -16,7 +16,6 @@ at once) measures it, in the same run, after zdcal.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import cProfile
 import math
@@ -31,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from backfill import DUE_START, bare_reading
+from backfill import DUE_START, bare_reading, size_arguments, sized
 from microsoft_world import (
     microsoft_link,
     microsoft_settings,
@@ -129,9 +128,7 @@ async def backfill(sims: SimulatorProcess, data_dir: Path, team: list[BenchAgent
             wall, cpu = time.perf_counter() - started, time.process_time() - cpu_before
             if profiler:
                 profiler.disable()
-                stats = pstats.Stats(profiler, stream=sys.stderr)
-                stats.sort_stats("tottime").print_stats(40)
-                stats.print_callers("find_spec|_find_and_load")
+                pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(40)
     stats: dict[str, Any] = sims.microsoft.get("/_sandbox/stats").json()
     mailboxes: dict[str, dict[str, Any]] = stats["mailboxes"]
     inner_routes = Counter({route: n for route, n in stats["by_route"].items()
@@ -148,16 +145,10 @@ async def backfill(sims: SimulatorProcess, data_dir: Path, team: list[BenchAgent
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tasks", type=int, default=10_000)
-    parser.add_argument("--agents", type=int, default=200)
-    parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--quick", action="store_true", help="2,000 tasks over 40 agents")
+    parser = size_arguments(__doc__)
     parser.add_argument("--profile", action="store_true",
                         help="a cProfile of zdcal's sweep to stderr (slows it down)")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.tasks, args.agents = 2_000, 40
+    args = sized(parser.parse_args(argv))
     latency = args.latency_ms / 1000
     team = agents(args.agents)
     world = scenario(team, faults={"zendesk": {"latency_ms": args.latency_ms},

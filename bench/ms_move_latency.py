@@ -20,7 +20,6 @@ calendar write. Timing, polling and counts as in ``move_latency.py``.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import tempfile
 from datetime import date, timedelta
@@ -34,16 +33,10 @@ from microsoft_world import (
     mint_links,
     zdcal_events,
 )
-from move_latency import (
-    SETUP_DUE_AT,
-    CalendarSide,
-    MovableTask,
-    arguments,
-    measure,
-    prepare_account,
-)
+from move_latency import CalendarSide, arguments, prepare_and_measure
 from population import agents, scenario
-from simulators import SimulatorProcess, Task, create_tasks, free_port
+from simulators import SimulatorProcess, Task
+from zdcal.sandbox.background import free_port
 from zdcal_serve import served_settings
 
 
@@ -86,7 +79,7 @@ def microsoft_side(sim: SimulatorProcess) -> CalendarSide:
     )
 
 
-def main() -> None:
+def main() -> int:
     args = arguments(__doc__)
     team = agents(args.agents)
     world = scenario(team)
@@ -96,15 +89,10 @@ def main() -> None:
         with SimulatorProcess(world, work_dir) as sim:
             settings = microsoft_settings(
                 served_settings(work_dir, sim.cronofy_url, free_port()), sim.microsoft_url)
-            key = asyncio.run(prepare_account(
-                settings, sim.zendesk_url, team, microsoft_link(mint_links(sim.microsoft))))
-            tasks = [
-                MovableTask(task) for task in create_tasks(
-                    sim, team, key, per_agent=args.tasks_per_agent, due_at=SETUP_DUE_AT
-                )
-            ]
-            text = measure(sim, microsoft_side(sim), settings, work_dir, tasks, args)
+            text = prepare_and_measure(sim, microsoft_side(sim), settings, work_dir, team,
+                                       args, microsoft_link(mint_links(sim.microsoft)))
         print(text)
+    return 0
 
 
 if __name__ == "__main__":

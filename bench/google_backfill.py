@@ -33,7 +33,7 @@ import httpx
 
 import zdcal.calendars.google.backend as google_backend
 from backfill import DUE_START, bare_reading
-from google_world import add_users, google_link, google_settings
+from google_population import add_users, google_link, google_settings
 from population import BenchAgent, agents, install, scenario, zdcal_settings
 from report_table import count, table, verdict
 from simulators import SimulatorProcess

@@ -1,7 +1,7 @@
 """From a move in the agent's Google calendar to the task's due date in Zendesk: how long?
 
 ``move_latency.py`` with Google Calendar in Cronofy's place. Three processes: the
-simulators (``zdcal sandbox``: Zendesk, Cronofy and Google among them; Google's quotas on at its
+simulators (``zdcal sandbox``, Google among them; Google's quotas on at its
 published figures, 600 a minute per user and 10,000 per project), zdcal (``zdcal serve``,
 workers on, default collect window and tick, its Zendesk webhook and trigger
 bootstrapped, one Google push channel (``events.watch``) per agent's calendar), and this
@@ -19,14 +19,15 @@ must cause no calendar write. Timing, polling and counts as in ``move_latency.py
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from google_world import add_users, google_link, google_settings
-from move_latency import CalendarSide, arguments, prepare_and_measure
+from google_population import add_users, google_link, google_settings
+from move_latency import CalendarSide, arguments, measure, prepare_account
 from population import agents, scenario
 from simulators import SimulatorProcess, Task, free_port
 from zdcal.calendars.google.event_ids import google_event_id
@@ -81,8 +82,10 @@ def main() -> None:
                 per_user=assumptions.REQUESTS_PER_MINUTE_PER_USER,
                 per_project=assumptions.REQUESTS_PER_MINUTE_PER_PROJECT,
             )
-            text = prepare_and_measure(sim, google_side(sim), settings, work_dir, team,
-                                       args, google_link(tokens))
+            key = asyncio.run(
+                prepare_account(settings, sim.zendesk_url, team, google_link(tokens))
+            )
+            text = measure(sim, google_side(sim), settings, work_dir, team, key, args)
         print(text)
 
 

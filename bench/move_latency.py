@@ -490,10 +490,14 @@ def wait_for_events(side: CalendarSide, tasks: list[MovableTask], timeout: float
 
 
 def measure(sim: SimulatorProcess, side: CalendarSide, settings: Settings, work_dir: Path,
-            tasks: list[MovableTask], args: argparse.Namespace) -> str:
-    """Start ``zdcal serve`` for the prepared account, wait for its backfill, move the events
-    and watch Zendesk; the report."""
-    team = {t.agent.index for t in tasks}
+            team: list[BenchAgent], key: str, args: argparse.Namespace) -> str:
+    """Create the tasks of the prepared account ``key``, start ``zdcal serve``, wait for its
+    backfill, move the events and watch Zendesk; the report."""
+    tasks = [
+        MovableTask(task) for task in create_tasks(
+            sim, team, key, per_agent=args.tasks_per_agent, due_at=SETUP_DUE_AT
+        )
+    ]
     port = int(settings.public_url.rsplit(":", 1)[1])
     with ZdcalServeProcess(settings, work_dir, port, workers=True):
         asyncio.run(bootstrap(settings, settings.public_url))
@@ -520,22 +524,6 @@ def measure(sim: SimulatorProcess, side: CalendarSide, settings: Settings, work_
     return report(probe, flow, positions, idle)
 
 
-def prepare_and_measure(
-    sim: SimulatorProcess, side: CalendarSide, settings: Settings, work_dir: Path,
-    team: list[BenchAgent], args: argparse.Namespace,
-    link: Callable[[BenchAgent], CalendarLink] = cronofy_link,
-) -> str:
-    """The account and its agents (``link``: which calendars) in zdcal's store, their open
-    tasks in Zendesk, then :func:`measure`; the report."""
-    key = asyncio.run(prepare_account(settings, sim.zendesk_url, team, link))
-    tasks = [
-        MovableTask(task) for task in create_tasks(
-            sim, team, key, per_agent=args.tasks_per_agent, due_at=SETUP_DUE_AT
-        )
-    ]
-    return measure(sim, side, settings, work_dir, tasks, args)
-
-
 def main() -> None:
     args = arguments(__doc__)
     team = agents(args.agents)
@@ -543,7 +531,8 @@ def main() -> None:
         work_dir = Path(tmp)
         with SimulatorProcess(scenario(team), work_dir) as sim:
             settings = served_settings(work_dir, sim.cronofy_url, free_port())
-            text = prepare_and_measure(sim, cronofy_side(sim), settings, work_dir, team, args)
+            key = asyncio.run(prepare_account(settings, sim.zendesk_url, team))
+            text = measure(sim, cronofy_side(sim), settings, work_dir, team, key, args)
         print(text)
 
 

@@ -20,6 +20,7 @@ calendar write. Timing, polling and counts as in ``move_latency.py``.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import tempfile
 from datetime import date, timedelta
@@ -33,7 +34,7 @@ from microsoft_world import (
     mint_links,
     zdcal_events,
 )
-from move_latency import CalendarSide, arguments, prepare_and_measure
+from move_latency import CalendarSide, arguments, measure, prepare_account
 from population import agents, scenario
 from simulators import SimulatorProcess, Task
 from zdcal.sandbox.background import free_port
@@ -89,8 +90,9 @@ def main() -> int:
         with SimulatorProcess(world, work_dir) as sim:
             settings = microsoft_settings(
                 served_settings(work_dir, sim.cronofy_url, free_port()), sim.microsoft_url)
-            text = prepare_and_measure(sim, microsoft_side(sim), settings, work_dir, team,
-                                       args, microsoft_link(mint_links(sim.microsoft)))
+            key = asyncio.run(prepare_account(
+                settings, sim.zendesk_url, team, microsoft_link(mint_links(sim.microsoft))))
+            text = measure(sim, microsoft_side(sim), settings, work_dir, team, key, args)
         print(text)
     return 0
 

@@ -82,6 +82,39 @@ async def test_concurrent_waiters_are_served_one_at_a_time() -> None:
     assert sleep.total == pytest.approx(3.0)
 
 
+@pytest.mark.anyio
+async def test_a_request_counted_several_times_takes_its_sends_together() -> None:
+    # Google counts each call inside a batch: concurrent batches of 4 under 10 a minute.
+    # Taken one by one, three batches would each hold 3 of the first window's sends, then
+    # all go out together when the window frees (12 calls at once); taken together, two
+    # go now and the third waits for room for all of its 4.
+    clock = SettableClock()
+    limiter, sleep = limiter_on(clock, Rate(10, 60.0))
+    start = clock.monotonic()
+    sent: list[float] = []
+
+    async def batch() -> None:
+        await limiter.acquire(4)
+        sent.extend([clock.monotonic() - start] * 4)
+
+    await asyncio.gather(batch(), batch(), batch())
+    assert sent[:8] == [0.0] * 8
+    assert sent[8:] == [60.0] * 4
+    assert most_in_any_window(sorted(sent), 60.0) == 8
+    assert sleep.total == pytest.approx(60.0)
+
+
+@pytest.mark.anyio
+async def test_a_request_heavier_than_a_window_waits_for_an_empty_one() -> None:
+    clock = SettableClock()
+    limiter, sleep = limiter_on(clock, Rate(3, 1.0))
+    await limiter.acquire()
+    await limiter.acquire(5)  # cannot ever fit: it takes a whole window
+    assert sleep.total == pytest.approx(1.0)
+    await limiter.acquire()
+    assert sleep.total == pytest.approx(2.0)
+
+
 def test_rates_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least one request"):
         Rate(0, 1.0)

@@ -110,9 +110,11 @@ class RemoteApi(AsyncClosing):
         params: Any = None,
         json: Any = None,
         content: bytes | None = None,
+        weight: int = 1,
     ) -> httpx.Response:
         """Send one request (our User-Agent added) per :func:`zdcal.http.send`; return
-        the final response, whatever its status, or raise ``on_failure``'s error."""
+        the final response, whatever its status, or raise ``on_failure``'s error.
+        ``weight``: how many sends the limiter counts it as (a batch of calls)."""
         request = self.http.build_request(
             method,
             url,
@@ -128,6 +130,7 @@ class RemoteApi(AsyncClosing):
                 policy=self.policy,
                 idempotent=idempotent,
                 limiter=self.limiter,
+                weight=weight,
                 sleep=self.sleep,
                 rng=self.rng,
                 clock=self.clock,
@@ -151,6 +154,7 @@ class RemoteApi(AsyncClosing):
         authorization: Callable[[Credential], str],
         expiring: Callable[[Credential, datetime], bool],
         refreshable: Callable[[Credential], bool] = lambda _: True,
+        weight: int = 1,
     ) -> httpx.Response:
         """:meth:`send` to a JSON API with ``credential`` as the ``Authorization`` header
         (``content`` of ``content_type`` instead of ``json`` for other bodies, such as a
@@ -168,7 +172,7 @@ class RemoteApi(AsyncClosing):
                 sent["Content-Type"] = content_type
             return await self.send(
                 method, url, headers=sent, params=params, json=json, content=content,
-                idempotent=idempotent,
+                idempotent=idempotent, weight=weight,
             )
 
         current = credential.current

@@ -137,6 +137,7 @@ async def send(
     policy: RetryPolicy,
     idempotent: bool,
     limiter: Pacer | None = None,
+    weight: int = 1,
     sleep: Sleep = asyncio.sleep,
     rng: random.Random | None = None,
     clock: Clock | None = None,
@@ -147,7 +148,8 @@ async def send(
     Raises the last ``httpx.TransportError`` when no attempt produced a response (at
     once for a failed TLS handshake: :func:`is_tls_failure`). A
     retryable status that outlasts the policy is returned as is, for the caller to map.
-    ``limiter`` (if any) is awaited before every attempt, retries included. A response
+    ``limiter`` (if any) is awaited before every attempt, retries included, for
+    ``weight`` sends (what the service counts the request as). A response
     ``slow_down`` recognises is retried like a 429.
     """
     rng = rng or random.Random()
@@ -157,7 +159,7 @@ async def send(
     while True:
         attempt += 1
         if limiter is not None:
-            await limiter.acquire()
+            await limiter.acquire(weight)
         try:
             response = await client.send(request)
         except httpx.TransportError as exc:

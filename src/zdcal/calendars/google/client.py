@@ -186,13 +186,10 @@ class GoogleClient(RemoteApi):
             BatchCall(c.method, self._path_prefix + API_PATH + c.path, c.body) for c in calls
         ]
         content, content_type = encode_batch(inner)
-        if self.limiter is not None:
-            # Every call inside counts against Google's quotas; the send itself takes one.
-            for _ in range(len(calls) - 1):
-                await self.limiter.acquire()
         response = await self._send(
             "POST", self.url(BATCH_PATH), content=content, content_type=content_type,
             idempotent=True,  # our calls are: insert by our id (409 after), PUT, DELETE
+            weight=len(calls),  # Google's quotas count every call inside, at every attempt
         )
         if not response.is_success:
             raise error_from_response(response)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from zdcal.calendars.base import Connection
-from zdcal.calendars.google.connector import GoogleBackend
+from zdcal.calendars.google.connector import GoogleBackend, quota_limiter
 from zdcal.calendars.google.oauth import GoogleOAuthClient
 from zdcal.calendars.registry import BackendWiring
 from zdcal.http.pacing import Rate, RateLimiter
@@ -21,7 +21,7 @@ class GoogleKind:
         """Google's per-project quota, for the whole process (the settings' figure;
         Google publishes 10,000 a minute)."""
         per_minute = settings.google_requests_per_minute_per_project
-        return RateLimiter((Rate(per_minute, 60.0),))
+        return quota_limiter(Rate(per_minute, 60.0))
 
     def build(self, wiring: BackendWiring) -> GoogleBackend:
         settings = wiring.settings

@@ -188,15 +188,25 @@ async def backfill(
     return wall, last_page, served, written, zendesk, cronofy
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def size_arguments(doc: str) -> argparse.ArgumentParser:
+    """The command line this script shares with ``ms_backfill.py``: how many tasks over how
+    many agents (``--quick``: 2,000 over 40), and the latency."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--quick", action="store_true", help="2,000 tasks over 40 agents")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def sized(args: argparse.Namespace) -> argparse.Namespace:
     if args.quick:
         args.tasks, args.agents = 2_000, 40
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sized(size_arguments(__doc__).parse_args(argv))
     latency = args.latency_ms / 1000
     world = scenario(agents(args.agents), faults={"zendesk": {"latency_ms": args.latency_ms},
                                                   "cronofy": {"latency_ms": args.latency_ms}})

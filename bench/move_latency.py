@@ -64,11 +64,12 @@ API_LATENCY_MS = 50
 TARGET_P99_SECONDS = 2.0  # the same target as the Zendesk → calendar direction
 # Tasks are due at noon UTC on SETUP_DATE: the same calendar date in every agent's time
 # zone (UTC-5 to UTC+9), so the all-day event's day is the due date's day everywhere.
-SETUP_DATE = date(2031, 1, 1)
+# Near today: Microsoft 365 reads changes over a window (a year back, two years ahead).
+SETUP_DATE = date.today() + timedelta(days=60)
 SETUP_DUE_AT = f"{SETUP_DATE.isoformat()}T12:00:00Z"
 # Move number n drags its event to FIRST_MOVE_DATE + n days: every move asks for a due
 # date no other move asks for, so the Zendesk state tells which move it shows.
-FIRST_MOVE_DATE = date(2031, 2, 1)
+FIRST_MOVE_DATE = SETUP_DATE + timedelta(days=31)
 POLL_INTERVAL_SECONDS = 0.010
 POLLS_IN_FLIGHT = 2
 WINDOW_SECONDS = 10.0

@@ -33,9 +33,10 @@ class SetupError(RuntimeError):
 class SimulatorProcess(Background):
     """``zdcal sandbox --scenario FILE`` as a child process. Use as a context manager.
 
-    ``zendesk``, ``cronofy`` and ``google`` are plain HTTP clients on each simulator's
-    base URL, meant for the control API (``/_sandbox/...``), which is never limited or
-    faulted. ``zdcal sandbox`` serves Microsoft Graph too, on a free port of its own.
+    ``zdcal sandbox`` serves all four simulators (Zendesk, Cronofy, Google Calendar and
+    Microsoft Graph), each on a free port; ``zendesk``, ``cronofy``, ``google`` and
+    ``microsoft`` are plain HTTP clients on each one's base URL, meant for the control API
+    (``/_sandbox/...``), which is never limited or faulted.
     """
 
     def __init__(self, scenario: dict[str, Any], work_dir: Path) -> None:
@@ -45,11 +46,15 @@ class SimulatorProcess(Background):
         self.zendesk_url = f"http://127.0.0.1:{free_port()}"
         self.cronofy_url = f"http://127.0.0.1:{free_port()}"
         self.google_url = f"http://127.0.0.1:{free_port()}"
-        self.microsoft_port = free_port()
+        self.microsoft_url = f"http://127.0.0.1:{free_port()}"
         self._process: subprocess.Popen[bytes] | None = None
         self.zendesk = httpx.Client(base_url=self.zendesk_url, timeout=120)
         self.cronofy = httpx.Client(base_url=self.cronofy_url, timeout=120)
         self.google = httpx.Client(base_url=self.google_url, timeout=120)
+        self.microsoft = httpx.Client(base_url=self.microsoft_url, timeout=120)
+
+    def _clients(self) -> tuple[httpx.Client, ...]:
+        return self.zendesk, self.cronofy, self.google, self.microsoft
 
     def start(self) -> Self:
         command = [
@@ -57,7 +62,7 @@ class SimulatorProcess(Background):
             "--zendesk-port", self.zendesk_url.rsplit(":", 1)[1],
             "--cronofy-port", self.cronofy_url.rsplit(":", 1)[1],
             "--google-port", self.google_url.rsplit(":", 1)[1],
-            "--microsoft-port", str(self.microsoft_port),
+            "--microsoft-port", self.microsoft_url.rsplit(":", 1)[1],
             "--scenario", str(self.scenario_file),
         ]
         with self.log_file.open("wb") as log:
@@ -69,9 +74,8 @@ class SimulatorProcess(Background):
             if self._process.poll() is not None:
                 break
             try:
-                self.zendesk.get("/_sandbox/stats").raise_for_status()
-                self.cronofy.get("/_sandbox/stats").raise_for_status()
-                self.google.get("/_sandbox/stats").raise_for_status()
+                for client in self._clients():
+                    client.get("/_sandbox/stats").raise_for_status()
                 return self
             except httpx.TransportError:
                 time.sleep(0.1)
@@ -79,9 +83,8 @@ class SimulatorProcess(Background):
         raise SimulatorStartError(self.log_file.read_text(encoding="utf-8", errors="replace"))
 
     def stop(self) -> None:
-        self.zendesk.close()
-        self.cronofy.close()
-        self.google.close()
+        for client in self._clients():
+            client.close()
         stop_child(self._process, timeout=10)
 
     # Control API ---------------------------------------------------------------------

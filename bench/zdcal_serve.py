@@ -57,6 +57,13 @@ def serve_environment(settings: Settings) -> dict[str, str]:
             str(settings.google_requests_per_minute_per_user),
         "ZDCAL_GOOGLE_REQUESTS_PER_MINUTE_PER_PROJECT":
             str(settings.google_requests_per_minute_per_project),
+        "ZDCAL_MICROSOFT_CLIENT_ID": settings.microsoft_client_id,
+        "ZDCAL_MICROSOFT_CLIENT_SECRET": settings.microsoft_client_secret.get_secret_value(),
+        "ZDCAL_MICROSOFT_TENANT": settings.microsoft_tenant,
+        "ZDCAL_MICROSOFT_LOGIN_URL": settings.microsoft_login_url,
+        "ZDCAL_MICROSOFT_GRAPH_URL": settings.microsoft_graph_url,
+        "ZDCAL_MICROSOFT_REQUESTS_PER_10_MINUTES_PER_MAILBOX":
+            str(settings.microsoft_requests_per_10_minutes_per_mailbox),
         "ZDCAL_SWEEP_INTERVAL_SECONDS": str(settings.sweep_interval_seconds),
         "ZDCAL_WEB_MAX_CONNECTIONS": str(settings.web_max_connections),
         "ZDCAL_WEB_HEADER_TIMEOUT_SECONDS": str(settings.web_header_timeout_seconds),

@@ -140,9 +140,47 @@ async def test_more_than_twenty_actions_go_in_batches_of_twenty(
     assert sorted(marker(e) or "" for e in await mailbox(sim)) == sorted(
         event_id(100 + i) for i in range(45))
     by_route = await routes(sim)
-    # 3 chunks of at most 20, each a round of finds and a round of creates: 6 envelopes.
-    assert by_route["POST /v1.0/$batch"] == 6
+    # One request finds none of zdcal's events in the calendar, so no event is looked for
+    # one by one: that envelope, then 3 chunks of at most 20 creates.
+    assert by_route["POST /v1.0/$batch"] == 4
+    assert by_route["GET /v1.0/me/calendars/{calendar_id}/events"] == 1
     assert by_route["POST /v1.0/me/calendars/{calendar_id}/events"] == 45
+
+
+async def test_unknown_ids_in_a_calendar_without_events_of_ours_cost_one_request_each(
+    backend: MicrosoftBackend, linked: Agent, sim: httpx.AsyncClient
+) -> None:
+    assert linked.calendar_id is not None
+    calendar = backend.for_agent(linked)
+    await sim.post("/_sandbox/stats/reset")
+
+    outcomes = await calendar.apply([upsert(61, linked.calendar_id),
+                                     upsert(62, linked.calendar_id),
+                                     delete(63, linked.calendar_id)])
+
+    assert [o.status for o in outcomes] == [WriteStatus.DONE] * 3
+    assert sorted(marker(e) or "" for e in await mailbox(sim)) == [event_id(61), event_id(62)]
+    by_route = await routes(sim)
+    assert by_route["GET /v1.0/me/calendars/{calendar_id}/events"] == 1  # the one look
+    assert by_route["POST /v1.0/me/calendars/{calendar_id}/events"] == 2
+    assert not [r for r in by_route if r.startswith("DELETE")], by_route
+
+
+async def test_a_crash_in_a_first_sync_is_mended_by_finding_each_event(
+    backend: MicrosoftBackend, linked: Agent, sim: httpx.AsyncClient
+) -> None:
+    assert linked.calendar_id is not None
+    calendar = backend.for_agent(linked)
+    # Some creates went through before a crash; none was recorded.
+    await calendar.apply([upsert(71, linked.calendar_id), upsert(72, linked.calendar_id)])
+
+    again = await calendar.apply([upsert(i, linked.calendar_id, summary="renamed")
+                                  for i in (71, 72, 73)] + [delete(74, linked.calendar_id)])
+
+    assert [o.status for o in again] == [WriteStatus.DONE] * 4
+    held = await mailbox(sim)
+    assert sorted(marker(e) or "" for e in held) == [event_id(i) for i in (71, 72, 73)]
+    assert {e["subject"] for e in held} == {"renamed"}
 
 
 async def test_per_request_failures_are_per_action_outcomes(

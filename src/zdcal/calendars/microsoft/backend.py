@@ -11,6 +11,11 @@ sync records it with the entry and gives it back (``stored``) for the next write
   between a create and its record left an event behind, which is then PATCHed, never
   duplicated; none → create (POST with a ``transactionId``, so Graph drops a repeat).
 * Delete: DELETE the known id (404: done); without one, find it first (none: done).
+* Several actions of one calendar without a known id (a first sync): one request first
+  asks whether the calendar holds any event of zdcal's with their ids' common prefix.
+  None (the usual answer then): no event of theirs can exist, so upserts are created
+  straight away and deletes are done, without a find each: one request per event
+  instead of two. Any other answer: the finds as above.
 * Each step of every action of a chunk of :data:`BATCH_SIZE` goes in one ``$batch``;
   the next steps (after a 404, after a find) in the next one. Per-request answers: 2xx
   done; 404 for a find or a create → the calendar is gone; 403 → not writable (the
@@ -54,6 +59,7 @@ from zdcal.calendars.microsoft.client import (
     BatchCall,
     GraphClient,
     answer_error,
+    any_query,
     calendar_path,
     event_path,
     find_query,
@@ -80,6 +86,9 @@ WINDOW_BACK = timedelta(days=365)
 WINDOW_AHEAD = timedelta(days=730)
 """The delta window: tasks are due around now; a year back keeps recent history
 readable, two years ahead covers every plausible due date."""
+PROBE_FROM = 2
+"""Actions without a known id in one calendar from which one request asking whether it
+holds any of zdcal's events is cheaper than a find each (one find costs as much)."""
 MAX_STEPS = 4
 """At most: PATCH (404) → find → create, or find → PATCH (404) → create."""
 
@@ -117,26 +126,58 @@ class MicrosoftAgentCalendar:
     ) -> list[WriteOutcome]:
         known = stored or {}
         outcomes: list[WriteOutcome] = []
-        for start in range(0, len(actions), BATCH_SIZE):
-            chunk = actions[start : start + BATCH_SIZE]
-            try:
-                outcomes.extend(await self._apply_chunk(chunk, known))
-            except GraphError as exc:
-                raise connection_error(exc) from exc
+        try:
+            empty = await self._without_ours(actions, known)
+            for start in range(0, len(actions), BATCH_SIZE):
+                chunk = actions[start : start + BATCH_SIZE]
+                outcomes.extend(await self._apply_chunk(chunk, known, empty))
+        except GraphError as exc:
+            raise connection_error(exc) from exc
         return outcomes
 
-    async def _apply_chunk(
+    async def _without_ours(
         self, actions: Sequence[Action], known: Mapping[tuple[str, str], EventObject]
+    ) -> set[str]:
+        """The calendars where :data:`PROBE_FROM` or more actions have no known id and
+        Graph finds none of zdcal's events starting with their common prefix. An answer
+        other than an empty 2xx (an event found, an error) leaves the calendar out: its
+        actions then find their events one by one, and meet the error there."""
+        unknown: dict[str, list[str]] = {}
+        for action in actions:
+            entry = action.entry
+            if (entry.calendar_id, entry.event_id) not in known:
+                unknown.setdefault(entry.calendar_id, []).append(entry.event_id)
+        probes = [(c, _common_prefix(ids)) for c, ids in unknown.items()
+                  if len(ids) >= PROBE_FROM]
+        probes = [(c, prefix) for c, prefix in probes if prefix]
+        empty: set[str] = set()
+        for start in range(0, len(probes), BATCH_SIZE):
+            chunk = probes[start : start + BATCH_SIZE]
+            answers = await self._client.batch(
+                [BatchCall("GET", calendar_path(c, "/events") + any_query(prefix))
+                 for c, prefix in chunk]
+            )
+            empty.update(c for (c, _), answer in zip(chunk, answers, strict=True)
+                         if answer.ok and _found(answer) is None)
+        return empty
+
+    async def _apply_chunk(
+        self, actions: Sequence[Action], known: Mapping[tuple[str, str], EventObject],
+        empty: set[str],
     ) -> list[WriteOutcome]:
         steps: dict[int, _Step] = {}
+        outcomes: dict[int, WriteOutcome] = {}
         for i, action in enumerate(actions):
             entry = action.entry
             href = known.get((entry.calendar_id, entry.event_id))
+            none_there = href is None and entry.calendar_id in empty
             if isinstance(action, Upsert):
-                steps[i] = _Step("patch", href.href) if href else _Step("find")
+                steps[i] = (_Step("patch", href.href) if href
+                            else _Step("create") if none_there else _Step("find"))
+            elif none_there:
+                outcomes[i] = _DONE  # nothing of zdcal's in that calendar to delete
             else:
                 steps[i] = _Step("delete", href.href) if href else _Step("find")
-        outcomes: dict[int, WriteOutcome] = {}
         for _ in range(MAX_STEPS):
             if not steps:
                 break
@@ -341,6 +382,15 @@ def _next(action: Action, step: _Step, answer: BatchAnswer) -> WriteOutcome | _S
 
 
 _DONE = WriteOutcome(WriteStatus.DONE)
+
+
+def _common_prefix(texts: Sequence[str]) -> str:
+    """The longest text every one of ``texts`` starts with (character by character)."""
+    first, last = min(texts), max(texts)
+    size = 0
+    while size < len(first) and first[size] == last[size]:
+        size += 1
+    return first[:size]
 
 
 def _found(answer: BatchAnswer) -> str | None:

@@ -63,10 +63,24 @@ def event_path(graph_id: str) -> str:
 
 def find_query(event_id: str) -> str:
     """The query that finds zdcal's event ``event_id`` by its extended property."""
-    value = event_id.replace("'", "''")
+    return _property_query(f"ep/value eq '{_literal(event_id)}'",
+                           "$select=id,changeKey,start,end,isAllDay&$top=5")
+
+
+def any_query(prefix: str) -> str:
+    """The query that finds one event whose zdcal property starts with ``prefix`` (the
+    value comparison is case-insensitive at Graph: it may find more, never less)."""
+    return _property_query(f"startswith(ep/value, '{_literal(prefix)}')", "$select=id&$top=1")
+
+
+def _literal(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _property_query(value_condition: str, rest: str) -> str:
     condition = f"singleValueExtendedProperties/Any(ep: ep/id eq '{PROPERTY_ID}' and " \
-                f"ep/value eq '{value}')"
-    return f"?$filter={quote(condition, safe='')}&$select=id,changeKey,start,end,isAllDay&$top=5"
+                f"{value_condition})"
+    return f"?$filter={quote(condition, safe='')}&{rest}"
 
 
 @dataclass(frozen=True)

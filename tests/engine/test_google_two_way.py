@@ -14,7 +14,7 @@ import pytest
 from google_world import GoogleWorld
 from two_way_cases import (
     ON_EVERY_TWO_WAY_BACKEND,
-    event_of,
+    a_move_read_before_zendesks_change_is_put_back,
     move,
     read_changes,
     ticket,
@@ -38,21 +38,7 @@ def expired_reads(world: GoogleWorld) -> int:
 def test_zendesk_wins_when_the_ticket_changed_before_the_move_is_read(
     google_world: GoogleWorld,
 ) -> None:
-    world = google_world
-    world.connect(NIA, "ada")
-    task = world.create_task(NIA, due("2030-04-01"), "Contested")
-    world.sync()
-    move(world, task, "2030-04-07", "2030-04-08")
-    world.update(task, due_at=due("2030-04-20"))
-    # The move is read before zdcal hears of Zendesk's change: the ticket no longer has
-    # the due date the event was written from, so the event is put back by the rules.
-    moves, _ = read_changes(world)
-    assert moves.put_back == 1
-    assert moves.due_dates_updated == 0
-    assert event_of(world, task)["start"] == "2030-04-20"  # type: ignore[index]
-    world.sync()
-    assert ticket(world, task)["due_at"] == due("2030-04-20")
-    assert event_of(world, task)["start"] == "2030-04-20"  # type: ignore[index]
+    a_move_read_before_zendesks_change_is_put_back(google_world)
 
 
 def test_changes_are_read_by_sync_token_and_an_expired_one_reads_everything_again(

@@ -1,5 +1,5 @@
 """The two-way scenarios every backend whose changes zdcal reads must pass (run by
-test_caldav_two_way.py and test_google_two_way.py on their worlds): the agent moves or
+test_caldav_two_way.py, test_google_two_way.py and test_ms_two_way.py on their worlds): the agent moves or
 deletes a task's event in their calendar, one read of the agent's changes (what a poll
 or a push notice leads to) hands it to the planner, and the due date follows, with no
 echo; a deleted event keeps the task off; Zendesk wins."""
@@ -143,6 +143,24 @@ def our_own_writes_read_back_are_no_moves(world: World) -> None:
     assert moves == MoveReport()
     assert ticket_updates(world) == updates
     assert event_of(world, task)["start"] == "2030-04-09"  # type: ignore[index]
+
+
+def a_move_read_before_zendesks_change_is_put_back(world: World) -> None:
+    """With a backend that reads a move as soon as it is told (push): the move is read
+    before zdcal hears of Zendesk's change; the ticket no longer has the due date the
+    event was written from, so the event is put back by the rules."""
+    world.connect(NIA, "ada")
+    task = world.create_task(NIA, due("2030-04-01"), "Contested")
+    world.sync()
+    move(world, task, "2030-04-07", "2030-04-08")
+    world.update(task, due_at=due("2030-04-20"))
+    moves, _ = read_changes(world)
+    assert moves.put_back == 1
+    assert moves.due_dates_updated == 0
+    assert event_of(world, task)["start"] == "2030-04-20"  # type: ignore[index]
+    world.sync()
+    assert ticket(world, task)["due_at"] == due("2030-04-20")
+    assert event_of(world, task)["start"] == "2030-04-20"  # type: ignore[index]
 
 
 ON_EVERY_TWO_WAY_BACKEND: tuple[Callable[[World], None], ...] = (

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from zdcal.clock import Clock
 from zdcal.domain import (
     AccountInfo,
     desired_entries,
@@ -57,6 +58,8 @@ class World:
     cr: httpx.Client
     backend = "cronofy"
     """The calendar backend the world's agents connect with (its requests' label)."""
+    clock: Clock | None = None
+    """zdcal's clock (None: the machine's)."""
 
     def calendar(self, owner: str, name: str = "work") -> str:
         """The id of ``owner``'s calendar called ``name``."""
@@ -66,7 +69,7 @@ class World:
 
     def run(self, work: Callable[[Runtime], Awaitable[T]]) -> T:
         async def runner() -> T:
-            async with await Runtime.open(self.settings) as runtime:
+            async with await Runtime.open(self.settings, clock=self.clock) as runtime:
                 return await work(runtime)
 
         return asyncio.run(runner())

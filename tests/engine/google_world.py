@@ -33,7 +33,8 @@ def google_id(event_id: str) -> str:
     return base64.b32hexencode(event_id.encode()).decode().rstrip("=").lower()
 
 
-def _zdcal_id(google_event_id: str) -> str | None:
+def zdcal_id(google_event_id: str) -> str | None:
+    """zdcal's event id of a Google event id; None: not one zdcal chose."""
     text = google_event_id.upper()
     try:
         decoded = base64.b32hexdecode(text + "=" * (-len(text) % 8)).decode()
@@ -122,7 +123,7 @@ class GoogleWorld(World):
         """The live events zdcal named, by zdcal's event id."""
         view: dict[str, dict[str, Any]] = {}
         for item in self.raw_events(calendar_id):
-            event_id = _zdcal_id(item["id"])
+            event_id = zdcal_id(item["id"])
             if event_id is None or item.get("status") == "cancelled":
                 continue
             view[event_id] = {

@@ -1,8 +1,8 @@
 """The two-way scenarios every backend whose changes zdcal reads must pass (run by
-test_caldav_two_way.py, test_google_two_way.py and test_ms_two_way.py on their worlds): the agent moves or
-deletes a task's event in their calendar, one read of the agent's changes (what a poll
-or a push notice leads to) hands it to the planner, and the due date follows, with no
-echo; a deleted event keeps the task off; Zendesk wins."""
+test_caldav_two_way.py, test_google_two_way.py and test_ms_two_way.py on their worlds):
+the agent moves or deletes a task's event in their calendar, one read of the agent's
+changes (what a poll or a push notice leads to) hands it to the planner, and the due
+date follows, with no echo; a deleted event keeps the task off; Zendesk wins."""
 
 from __future__ import annotations
 

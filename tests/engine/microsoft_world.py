@@ -190,6 +190,14 @@ class MicrosoftWorld(World):
         )
         assert response.status_code == 201, response.text
 
+    def advance(self, seconds: float) -> None:
+        """Time passes for zdcal, Zendesk and Graph alike."""
+        assert isinstance(self.clock, SystemClock)
+        self.clock.offset_seconds += seconds
+        for simulator in (self.graph, self.zd):
+            simulator.post("/_sandbox/clock", json={"advance_seconds": seconds}
+                           ).raise_for_status()
+
     def graph_stats(self) -> dict[str, Any]:
         stats: dict[str, Any] = self.graph.get("/_sandbox/stats").json()
         return stats

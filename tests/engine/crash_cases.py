@@ -12,8 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from google_world import GoogleWorld
-from microsoft_world import MicrosoftWorld
+from direct_world import DirectWorld
 from world import NIA, World, due, zdcal_env
 
 from zdcal.runtime import Runtime
@@ -23,10 +22,6 @@ ZDCAL = [sys.executable, "-m", "zdcal.cli"]
 Placed = Callable[[], Counter[str]]
 """Every event the calendar holds in Nia's calendar ("ada") that zdcal named, by zdcal's
 event id, each as often as the calendar holds it."""
-DirectWorld = GoogleWorld | MicrosoftWorld
-"""A world whose agents' events zdcal creates at the calendar directly."""
-Slow = Callable[[int], None]
-"""Make each request to the calendar take this many milliseconds (0: back to normal)."""
 
 
 def recorded(world: World) -> int:
@@ -57,7 +52,7 @@ def a_create_whose_record_was_lost_is_taken_over(world: DirectWorld, placed: Pla
 
 
 def sync_killed_between_the_creates_and_their_commit(
-    world: DirectWorld, placed: Placed, slow: Slow, tasks: int, latency_ms: int
+    world: DirectWorld, placed: Placed, tasks: int, latency_ms: int
 ) -> None:
     """``tasks`` for one agent, in several batches, recorded only once all are answered;
     each batch waits ``latency_ms`` before the calendar processes it, so the first ones are
@@ -66,7 +61,7 @@ def sync_killed_between_the_creates_and_their_commit(
     world.zd.post("/_sandbox/tickets/bulk", json={
         "count": tasks, "type": "task", "status": "open", "assignee_ids": [NIA],
         "due_at_start": "2030-06-01T12:00:00Z"}).raise_for_status()
-    slow(latency_ms)
+    world.slow(latency_ms)
     world.advance_zendesk(61)
     process = subprocess.Popen([*ZDCAL, "sync"], env=zdcal_env(world),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -80,7 +75,7 @@ def sync_killed_between_the_creates_and_their_commit(
     created = sum(placed().values())
     assert 0 < created < tasks, "killed after the first batch, before the last"
     assert recorded(world) == 0, "killed before the commit"
-    slow(0)
+    world.slow(0)
     report = world.sync(verify=True)
     assert report.events_failed == 0
     assert recorded(world) == tasks

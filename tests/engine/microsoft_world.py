@@ -15,14 +15,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from world import World, open_world
+from direct_world import DirectWorld
+from world import open_world
 
-from microsoft_backend.ms_backend_support import marker
+from microsoft_backend.ms_backend_support import consent, marker
 from zdcal.calendars.microsoft.event_shape import PROPERTY_ID
 from zdcal.clock import SystemClock
-from zdcal.store import Agent, CalendarTokens, EventStyleOptions
-from zdcal.sync.agents import connect_agent
-from zdcal.sync.engine import AccountSync
+from zdcal.store import CalendarTokens
 
 CALENDAR_NAMES = {"work": "Calendar", "tasks": "Tasks"}
 NOW = datetime(2029, 10, 1, tzinfo=UTC)
@@ -51,17 +50,18 @@ def _link_of(item: dict[str, Any]) -> str:
 
 
 @dataclass
-class MicrosoftWorld(World):
+class MicrosoftWorld(DirectWorld):
     gc: httpx.Client | None = None
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Each owner's mailbox as the simulator lists it (its id and calendar ids)."""
     backend = "microsoft"
 
     @property
-    def graph(self) -> httpx.Client:
-        """A plain client on the Microsoft simulator (Graph, sign-in and control routes)."""
+    def simulator(self) -> httpx.Client:
         assert self.gc is not None
         return self.gc
+
+    graph = simulator
 
     def calendar(self, owner: str, name: str = "work") -> str:
         """Graph's id of ``owner``'s calendar ``name`` (the mailbox is added if new)."""
@@ -69,7 +69,8 @@ class MicrosoftWorld(World):
         work, tasks = self.users[owner]["calendars"][:2]
         return str(work if name == "work" else tasks)
 
-    def mailbox_id(self, owner: str) -> str:
+    def account_id(self, owner: str) -> str:
+        """The mailbox's Graph id (``/me``'s ``id``)."""
         self.add_user(owner)
         return str(self.users[owner]["id"])
 
@@ -94,27 +95,6 @@ class MicrosoftWorld(World):
         assert self.clock is not None
         expires = self.clock.now() + timedelta(seconds=int(body["expires_in"]))
         return CalendarTokens(body["access_token"], body["refresh_token"], expires)
-
-    def connect(
-        self,
-        user_id: int,
-        owner: str,
-        *,
-        calendar_id: str | None = None,
-        style: EventStyleOptions | None = None,
-    ) -> Agent:
-        tokens = self.authorize(owner)
-        user = self.zd.get(f"/api/v2/users/{user_id}").json()["user"]
-
-        async def work(sync: AccountSync) -> Agent:
-            return await connect_agent(
-                sync, zendesk_user_id=user_id, name=user["name"], email=user["email"],
-                time_zone=user["iana_time_zone"], calendar_account_id=self.mailbox_id(owner),
-                data_center="", tokens=tokens, calendar_backend="microsoft",
-                calendar_id=calendar_id or self.calendar(owner), style=style,
-            )
-
-        return self.with_sync(work)
 
     def _owner_of(self, calendar_id: str) -> str | None:
         return next((o for o, u in self.users.items() if calendar_id in u["calendars"]), None)
@@ -198,9 +178,15 @@ class MicrosoftWorld(World):
             simulator.post("/_sandbox/clock", json={"advance_seconds": seconds}
                            ).raise_for_status()
 
-    def graph_stats(self) -> dict[str, Any]:
-        stats: dict[str, Any] = self.graph.get("/_sandbox/stats").json()
-        return stats
+    def revoke(self, owner: str) -> None:
+        self.graph.post(f"/_sandbox/users/{ms_email(owner)}/revoke").raise_for_status()
+
+    async def sign_in(self, authorize_url: str, owner: str) -> str:
+        async with httpx.AsyncClient(base_url=str(self.graph.base_url), timeout=10) as http:
+            return (await consent(http, authorize_url, ms_email(owner)))["code"][0]
+
+    def expire_read_tokens(self) -> None:
+        self.graph.post("/_sandbox/delta-tokens/expire").raise_for_status()
 
 
 @contextmanager

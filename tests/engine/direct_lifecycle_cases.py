@@ -1,18 +1,37 @@
-"""Lifecycle scenarios of the calendar services zdcal writes to directly (run by
-test_google_lifecycle.py and test_ms_lifecycle.py on their worlds): verify repairs a lost
-event and removes a stray; a revoked grant marks the agent, and linking the same account
-again repairs."""
+"""Lifecycle scenarios of the calendar services zdcal writes to directly, without Cronofy
+(run by test_caldav_lifecycle.py, test_google_lifecycle.py and test_ms_lifecycle.py on
+their worlds): a private timed task's event; verify repairs a lost event and removes a
+stray; a revoked grant marks the agent, and linking the same account again repairs."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from direct_world import DirectWorld
-from world import NIA, due, same_sync
+from world import NIA, World, due, same_sync
 
 from zdcal.http.oauth import make_pkce_pair
 from zdcal.sync.engine import AccountSync
 from zdcal.usecases.calendars import Linked, connect_after_oauth
 
 REDIRECT_URI = "http://127.0.0.1:9/calendar/callback"
+
+
+def a_private_timed_task_with_two_reminders(world: World) -> dict[str, Any]:
+    """Nia's task at 09:00 her time, private, reminded 10 and 60 minutes before: its one
+    event as the world shows it, once what every service shows alike is checked."""
+    world.connect(NIA, "ada", style={"all_day": False, "local_time": "09:00",
+                                     "duration_minutes": 30, "reminders_minutes": [10, 60],
+                                     "private": True})
+    ticket = world.create_task(NIA, due("2030-04-01"), "Secret subject")
+    world.sync()
+    (event,) = world.events(world.calendar("ada")).values()
+    assert event["event_id"].endswith(f"-{ticket}")
+    assert "Secret subject" not in event["summary"]
+    assert event["private"]
+    # 09:00 in New York on the due date, as the Cronofy event says.
+    assert (event["start"], event["end"]) == ("2030-04-01T13:00:00Z", "2030-04-01T13:30:00Z")
+    return event
 
 
 def verify_rewrites_a_lost_event_and_removes_a_stray(world: DirectWorld) -> str:

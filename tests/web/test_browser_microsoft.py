@@ -14,8 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
-from test_browser_agent_pages import shoot
-from test_browser_journeys import Journey
+from test_browser_agent_pages import journey_on, shoot
 from web_stack import NIA, eventually, open_stack
 
 pytestmark = pytest.mark.browser
@@ -30,12 +29,13 @@ def test_agent_connects_outlook_and_a_move_in_outlook_changes_the_due_date(
     chromium: Browser, tmp_path: Path, screenshots: Path
 ) -> None:
     tasks = [(NIA, f"{DAY}T17:00:00Z", "Renew the contract")]
-    with open_stack(tmp_path, tasks=tasks, microsoft=True) as stack:
+    with (
+        open_stack(tmp_path, tasks=tasks, microsoft=True) as stack,
+        journey_on(chromium, stack, screenshots) as journey,
+    ):
         assert stack.sandbox.microsoft is not None
         graph = httpx.Client(base_url=stack.sandbox.microsoft.base_url, timeout=30)
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        try:
-            journey = Journey(stack, context.new_page(), screenshots)
+        with graph:
             page = journey.page
             journey.sign_in(NIA)
             expect(page.locator("#connect-calendar")).to_be_visible()  # Cronofy, as before
@@ -78,10 +78,6 @@ def test_agent_connects_outlook_and_a_move_in_outlook_changes_the_due_date(
             assert eventually(lambda: _due_at(stack.zd, 1).startswith(str(later)), timeout=20)
             (moved_event,) = _events(graph)
             assert moved_event["changeKey"] == moved.json()["changeKey"], "no echo"
-        finally:
-            context.close()
-            graph.close()
-
 
 def _events(graph: httpx.Client) -> list[dict[str, Any]]:
     listed: list[dict[str, Any]] = graph.get(f"/_sandbox/users/{USER}/events").json()["value"]

@@ -29,7 +29,9 @@ sync records it with the entry and gives it back (``stored``) for the next write
   A removed id not seen before (an event created and deleted between two reads) has
   the recorded events not seen yet looked for by their property: those not found are
   reported deleted. No state, a read of everything (verify), or a delta link Graph no
-  longer knows (410 / ``syncStateNotFound``) → a full read of a fresh window.
+  longer knows (410 / ``syncStateNotFound``) → a full read of a fresh window, after
+  which the recorded events it did not show are looked for the same way (a first round
+  has no tombstones: a deletion before it is known only by the event's absence).
 """
 
 from __future__ import annotations
@@ -232,6 +234,11 @@ class MicrosoftAgentCalendar:
         start = self._client.delta_start(calendar_id, now - WINDOW_BACK, now + WINDOW_AHEAD)
         fresh = _CalendarState("", {})
         async for event in self._delta(calendar_id, start, fresh):
+            yield event
+        # A first round shows no tombstones: an event the agent deleted before it (or
+        # while the link had expired) is only known by its absence, so recorded events it
+        # did not show are looked up, and those not found are reported deleted.
+        async for event in self._vanished(calendar_id, fresh, recorded):
             yield event
         self._keep(calendar_id, fresh)
 

@@ -22,6 +22,7 @@ from zdcal.sandbox.zendesk.api_search import search_routes
 from zdcal.sandbox.zendesk.api_tickets import ticket_routes
 from zdcal.sandbox.zendesk.api_users import user_routes
 from zdcal.sandbox.zendesk.api_webhooks import automation_routes
+from zdcal.sandbox.zendesk.apps import app_control_routes, app_routes
 from zdcal.sandbox.zendesk.assumptions import (
     SUPPORT_API_LIMIT_HEADERS,
     WEBHOOKS_API_LIMIT_HEADERS,
@@ -167,6 +168,8 @@ def create_app(config: ZendeskSimConfig | None = None) -> Starlette:
         *incremental_routes(),
         *automation_routes(),
         *oauth_routes(),
+        *app_routes(),
+        *app_control_routes(),
         *control_routes(),
         *AgentPages().routes(),
     ]

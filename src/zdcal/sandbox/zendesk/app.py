@@ -16,13 +16,13 @@ from zdcal.sandbox.lifespan import closing_lifespan
 from zdcal.sandbox.zendesk.account import Account
 from zdcal.sandbox.zendesk.agent_pages import AGENT_PREFIX, HOME, AgentPages
 from zdcal.sandbox.zendesk.api_account import account_routes
+from zdcal.sandbox.zendesk.api_apps import app_control_routes, app_routes
 from zdcal.sandbox.zendesk.api_incremental import incremental_routes
 from zdcal.sandbox.zendesk.api_oauth import oauth_routes
 from zdcal.sandbox.zendesk.api_search import search_routes
 from zdcal.sandbox.zendesk.api_tickets import ticket_routes
 from zdcal.sandbox.zendesk.api_users import user_routes
 from zdcal.sandbox.zendesk.api_webhooks import automation_routes
-from zdcal.sandbox.zendesk.apps import app_control_routes, app_routes
 from zdcal.sandbox.zendesk.assumptions import (
     SUPPORT_API_LIMIT_HEADERS,
     WEBHOOKS_API_LIMIT_HEADERS,

@@ -1,0 +1,108 @@
+"""The ticket sidebar's words over real HTTP, for each state a task can be in, read from
+zdcal's own records; resync queues the ticket for the workers; the settings view saves
+a style through the agent page's use-case."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from web_stack import KENJI, NIA, Stack, connected_agent, eventually, open_stack
+from zendesk_app_kit import app_api, app_token, install_app, open_view, signed_token
+
+from zdcal.runtime import Runtime
+
+DUE = "2030-05-01T15:00:00Z"
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    tasks = [(NIA, DUE, "On the calendar"), (KENJI, DUE, "Kenji's task"),
+             (NIA, DUE, "Deleted from the calendar"), (NIA, DUE, "Refused by the calendar")]
+    with open_stack(tmp_path, tasks=tasks) as stack:
+        yield stack
+
+
+def in_store(stack: Stack, work: object) -> None:
+    """Record, through zdcal's store, what a sync would have recorded."""
+
+    async def run() -> None:
+        async with await Runtime.open(stack.settings) as runtime:
+            async with runtime.store.transaction() as tx:
+                await work(tx, stack.account_id)  # type: ignore[operator]
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+def test_the_sidebar_says_where_each_task_is(stack: Stack) -> None:
+    on, kenji, kept, failed = 1, 2, 3, 4  # the tasks' ids, in creation order
+    with connected_agent(stack, NIA, "ada"):
+        installation = install_app(stack)
+        token = app_token(open_view(stack, signed_token(stack, installation, NIA)))
+
+        async def states(tx: object, account_id: int) -> None:
+            await tx.suppressions.add(account_id, kept, NIA,  # type: ignore[attr-defined]
+                                      due_at=datetime(2030, 5, 1, 15, tzinfo=UTC),
+                                      assignee_id=NIA, type="task")
+            await tx.failures.record(account_id, failed, "422: too long",  # type: ignore[attr-defined]
+                                     agent_id=NIA, kind="rejected")
+
+        with app_api(stack, token) as api:
+            assert eventually(lambda: api.get(f"/tickets/{on}").json()["state"] == "on-calendar")
+            in_store(stack, states)
+            said = {t: api.get(f"/tickets/{t}").json() for t in (on, kenji, kept, failed, 999)}
+    assert said[on]["words"].startswith("On your calendar")
+    assert said[on]["date"] and said[on]["whose"] == "your calendar"
+    assert said[on]["connect"] is False
+    assert said[kenji]["state"] == "off"
+    assert "has not connected a calendar" in said[kenji]["words"]
+    assert said[kept]["state"] == "kept-off"
+    assert "you deleted its event" in said[kept]["words"]
+    assert said[failed]["state"] == "failed"
+    assert "Your calendar refused this event." in said[failed]["words"]
+    assert "tries again" in said[failed]["words"]
+    assert "422" not in said[failed]["words"]  # the detail is for admins
+    assert said[999]["words"] == "Not on a calendar: this ticket is not a task."
+
+
+def test_an_agent_without_a_calendar_is_offered_to_connect(stack: Stack) -> None:
+    installation = install_app(stack)
+    token = app_token(open_view(stack, signed_token(stack, installation, NIA)))
+    with app_api(stack, token) as api:
+        status = api.get("/tickets/1").json()
+        handoff = api.post("/handoff").json()
+    assert status["connect"] is True
+    assert status["words"] == "Not on a calendar: connect your calendar."
+    assert handoff["url"].startswith(stack.url + "/zendesk-app/open?h=")
+
+
+def test_resync_queues_the_ticket_for_the_workers(stack: Stack) -> None:
+    installation = install_app(stack)
+    token = app_token(open_view(stack, signed_token(stack, installation, NIA)))
+    with app_api(stack, token) as api:
+        answer = api.post("/tickets/1/resync")
+        assert answer.status_code == 200
+        assert "reading this ticket again" in answer.json()["message"]
+        assert api.post("/tickets/abc/resync").status_code == 400
+
+
+def test_the_settings_view_saves_a_style(stack: Stack) -> None:
+    with connected_agent(stack, NIA, "ada"):
+        installation = install_app(stack)
+        page = open_view(stack, signed_token(stack, installation, NIA, "nav_bar"), "settings")
+        assert page.status_code == 200
+        assert 'id="style-form"' in page.text and 'id="calendar-form"' in page.text
+        with app_api(stack, app_token(page)) as api:
+            saved = api.post("/style", json={"mode": "timed", "local_time": "09:30",
+                                             "duration_minutes": "45", "reminders": "10"})
+            bad = api.post("/style", json={"mode": "timed", "local_time": "25:00"})
+            two_way = api.post("/two-way", json={"two_way": "on"})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["error"] is False
+    assert bad.status_code == 400 and bad.json()["message"].startswith("Not saved:")
+    assert "changes its due date in Zendesk" in two_way.json()["message"]

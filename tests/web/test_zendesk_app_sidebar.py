@@ -31,9 +31,9 @@ def in_store(stack: Stack, work: object) -> None:
     """Record, through zdcal's store, what a sync would have recorded."""
 
     async def run() -> None:
-        async with await Runtime.open(stack.settings) as runtime:
-            async with runtime.store.transaction() as tx:
-                await work(tx, stack.account_id)  # type: ignore[operator]
+        async with (await Runtime.open(stack.settings) as runtime,
+                    runtime.store.transaction() as tx):
+            await work(tx, stack.account_id)  # type: ignore[operator]
 
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, run()).result()
@@ -57,7 +57,8 @@ def test_the_sidebar_says_where_each_task_is(stack: Stack) -> None:
             in_store(stack, states)
             said = {t: api.get(f"/tickets/{t}").json() for t in (on, kenji, kept, failed, 999)}
     assert said[on]["words"].startswith("On your calendar")
-    assert said[on]["date"] and said[on]["whose"] == "your calendar"
+    assert said[on]["date"]
+    assert said[on]["whose"] == "your calendar"
     assert said[on]["connect"] is False
     assert said[kenji]["state"] == "off"
     assert "has not connected a calendar" in said[kenji]["words"]
@@ -96,7 +97,8 @@ def test_the_settings_view_saves_a_style(stack: Stack) -> None:
         installation = install_app(stack)
         page = open_view(stack, signed_token(stack, installation, NIA, "nav_bar"), "settings")
         assert page.status_code == 200
-        assert 'id="style-form"' in page.text and 'id="calendar-form"' in page.text
+        assert 'id="style-form"' in page.text
+        assert 'id="calendar-form"' in page.text
         with app_api(stack, app_token(page)) as api:
             saved = api.post("/style", json={"mode": "timed", "local_time": "09:30",
                                              "duration_minutes": "45", "reminders": "10"})
@@ -104,5 +106,6 @@ def test_the_settings_view_saves_a_style(stack: Stack) -> None:
             two_way = api.post("/two-way", json={"two_way": "on"})
     assert saved.status_code == 200, saved.text
     assert saved.json()["error"] is False
-    assert bad.status_code == 400 and bad.json()["message"].startswith("Not saved:")
+    assert bad.status_code == 400
+    assert bad.json()["message"].startswith("Not saved:")
     assert "changes its due date in Zendesk" in two_way.json()["message"]

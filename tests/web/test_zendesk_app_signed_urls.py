@@ -70,13 +70,15 @@ def test_a_token_signed_with_another_key_is_refused(stack: Stack) -> None:
 def test_tokens_for_another_account_or_installation_are_refused(stack: Stack) -> None:
     installation = install_app(stack)
     other = open_view(stack, forged(installation, iss="elsewhere.zendesk.com"))
-    assert other.status_code == 401 and "not connected" in other.text
+    assert other.status_code == 401
+    assert "not connected" in other.text
     mixed = open_view(stack, forged(installation, aud_host="elsewhere.zendesk.com"))
     assert mixed.status_code == 401
     # An installation of the app made for another zdcal: its key is never fetched.
     foreign = install_app(stack, zdcal_url="https://other-zdcal.example")
     refused = open_view(stack, signed_token(stack, foreign, NIA))
-    assert refused.status_code == 401 and "not installed for this zdcal" in refused.text
+    assert refused.status_code == 401
+    assert "not installed for this zdcal" in refused.text
 
 
 def test_garbage_and_missing_tokens_are_refused(stack: Stack) -> None:

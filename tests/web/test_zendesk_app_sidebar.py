@@ -4,17 +4,21 @@ a style through the agent page's use-case."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
 from web_stack import KENJI, NIA, Stack, connected_agent, eventually, open_stack
-from zendesk_app_kit import app_api, app_token, install_app, open_view, signed_token
-
-from zdcal.runtime import Runtime
+from zendesk_app_kit import (
+    app_api,
+    app_token,
+    in_store,
+    install_app,
+    keep_off_and_fail,
+    open_view,
+    signed_token,
+)
 
 DUE = "2030-05-01T15:00:00Z"
 
@@ -27,34 +31,16 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         yield stack
 
 
-def in_store(stack: Stack, work: object) -> None:
-    """Record, through zdcal's store, what a sync would have recorded."""
-
-    async def run() -> None:
-        async with (await Runtime.open(stack.settings) as runtime,
-                    runtime.store.transaction() as tx):
-            await work(tx, stack.account_id)  # type: ignore[operator]
-
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, run()).result()
-
-
 def test_the_sidebar_says_where_each_task_is(stack: Stack) -> None:
     on, kenji, kept, failed = 1, 2, 3, 4  # the tasks' ids, in creation order
     with connected_agent(stack, NIA, "ada"):
         installation = install_app(stack)
         token = app_token(open_view(stack, signed_token(stack, installation, NIA)))
 
-        async def states(tx: object, account_id: int) -> None:
-            await tx.suppressions.add(account_id, kept, NIA,  # type: ignore[attr-defined]
-                                      due_at=datetime(2030, 5, 1, 15, tzinfo=UTC),
-                                      assignee_id=NIA, type="task")
-            await tx.failures.record(account_id, failed, "422: too long",  # type: ignore[attr-defined]
-                                     agent_id=NIA, kind="rejected")
-
         with app_api(stack, token) as api:
             assert eventually(lambda: api.get(f"/tickets/{on}").json()["state"] == "on-calendar")
-            in_store(stack, states)
+            in_store(stack, partial(keep_off_and_fail, kept=kept, failed=failed,
+                                     agent=NIA))
             said = {t: api.get(f"/tickets/{t}").json() for t in (on, kenji, kept, failed, 999)}
     assert said[on]["words"].startswith("On your calendar")
     assert said[on]["date"]

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from zdcal.sandbox.zendesk.app_host import app_host_page
 from zdcal.sandbox.zendesk.assumptions import APP_KEY_PER_APP
 from zdcal.sandbox.zendesk.errors import BadRequest, RecordNotFound
 from zdcal.sandbox.zendesk.http_common import account_of, json_body, json_response, principal
@@ -43,10 +44,13 @@ async def show_installation(request: Request) -> Response:
 
 async def control_install(request: Request) -> Response:
     body = await json_body(request)
-    if not isinstance(body, dict) or not isinstance(body.get("settings", {}), dict):
-        raise BadRequest("invalid", "send {\"name\": ..., \"settings\": {...}}")
+    if not isinstance(body, dict) or not all(
+        isinstance(body.get(part, {}), dict) for part in ("settings", "locations")
+    ):
+        raise BadRequest("invalid", "send {\"name\", \"settings\": {..}, \"locations\": {..}}")
     installation = account_of(request).apps.install(
-        str(body.get("name", "zdcal")), body.get("settings", {})
+        str(body.get("name", "zdcal")), body.get("settings", {}),
+        {str(k): str(v) for k, v in body.get("locations", {}).items()},
     )
     return json_response({"app_id": installation.app_id, "installation_id": installation.id}, 201)
 
@@ -80,6 +84,7 @@ def app_control_routes() -> list[Route]:
     """Installing an app and minting the JWT Zendesk would POST to it."""
     return [
         Route("/_sandbox/apps", control_install, methods=["POST"]),
+        Route("/agent/apps/{installation_id:int}", app_host_page, methods=["GET"]),
         Route("/_sandbox/apps/installations/{installation_id:int}/signed_token",
               control_signed_token, methods=["POST"]),
     ]

@@ -47,6 +47,8 @@ class Installation:
     id: int
     app_id: int
     settings: dict[str, Any]
+    locations: dict[str, str] = field(default_factory=dict)
+    """The manifest's location URLs by location name (remote URLs of a server-side app)."""
     enabled: bool = True
 
 
@@ -63,12 +65,15 @@ class AppBook:
         self.apps.clear()
         self.installations.clear()
 
-    def install(self, name: str, settings: dict[str, Any]) -> Installation:
+    def install(
+        self, name: str, settings: dict[str, Any], locations: dict[str, str]
+    ) -> Installation:
         """Upload an app and install it (what an admin does with the app's zip)."""
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         app = App(next(self._app_ids), name, key)
         self.apps[app.id] = app
-        installation = Installation(next(self._installation_ids), app.id, dict(settings))
+        installation = Installation(next(self._installation_ids), app.id, dict(settings),
+                                    dict(locations))
         self.installations[installation.id] = installation
         return installation
 

@@ -97,6 +97,9 @@ def test_the_sidebar_and_settings_inside_a_zendesk_frame(
         # Signed in there: first-party, so the session cookie works.
         assert popup.locator("#connect-calendar").count() == 1
         popup.close()
+        page.goto(host_url(stack, installation, "nav_bar", KENJI))
+        page.frame_locator("#app").locator("#style-form").wait_for()
+        shoot(page, screenshots, "settings-not-connected")
 
         with connected_agent(stack, NIA, "ada"):
             in_store(stack, partial(keep_off_and_fail, kept=KEPT, failed=FAILED, agent=NIA))

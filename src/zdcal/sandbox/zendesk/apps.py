@@ -8,6 +8,7 @@ remote URL. The routes are in ``api_apps``.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
@@ -92,6 +93,7 @@ class AppBook:
             "exp": int(now) + SIGNED_URL_TOKEN_LIFETIME_SECONDS,
             SIGNED_URL_USER_CLAIM: str(user_id),
             "context": {"product": "support", "location": location},
+            "jti": secrets.token_urlsafe(16),
         }
         return jwt.encode(claims, self.apps[installation.app_id].private_key, algorithm="RS256")
 

@@ -262,6 +262,8 @@ SIGNED_URL_TOKEN_LIFETIME_SECONDS: Final = 300
 # GUESS: the viewing user's id travels in `sub`, as a string (no claims table could be
 # read; zdcal refuses a token without it rather than trusting the browser's word).
 SIGNED_URL_USER_CLAIM: Final = "sub"
+# GUESS: each token carries a random `jti`, so two loads by one user in one second differ
+# (zdcal accepts each token once, by its digest, and does not read `jti` itself).
 # GUESS: GET /api/v2/apps/installations/{id}.json answers the installation object itself
 # (`id`, `app_id`, `settings` without secure ones, `enabled`: the attributes of
 # zendesk_apps_support's Installation), unwrapped; agents may read it.

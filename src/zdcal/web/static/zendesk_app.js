@@ -30,7 +30,8 @@
   function say(text, error) {
     var line = document.getElementById("app-message");
     line.textContent = text || "";
-    line.className = error ? "flash error" : "hint";
+    line.className = error ? "flash error" : "flash ok";
+    if (text) { line.scrollIntoView({ block: "nearest" }); }
   }
 
   function connect() {
@@ -52,7 +53,8 @@
       document.getElementById("status-detail").textContent =
         status.whose && status.date ? "Due " + status.date + " · " + status.whose : "";
       document.getElementById("connect").hidden = !status.connect;
-      if (client) { client.invoke("resize", { width: "100%", height: document.body.scrollHeight + "px" }); }
+      if (client) { client.invoke("resize", { width: "100%",
+        height: (document.documentElement.scrollHeight + 16) + "px" }); }
     });
   }
 

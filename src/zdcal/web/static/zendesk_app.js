@@ -51,15 +51,24 @@
       words.textContent = status.words;
       words.className = "state " + status.state;
       document.getElementById("status-detail").textContent =
-        status.whose && status.date ? "Due " + status.date + " · " + status.whose : "";
+        status.date ? "Due " + status.date : "";
       document.getElementById("connect").hidden = !status.connect;
-      if (client) { client.invoke("resize", { width: "100%",
-        height: (document.documentElement.scrollHeight + 16) + "px" }); }
     });
+  }
+
+  // Zendesk's sidebar frame takes the height the app asks for: ask again whenever the
+  // content's height changes (new words, a narrower sidebar).
+  function fitFrame() {
+    var main = document.querySelector("main");
+    var fit = function () {
+      client.invoke("resize", { width: "100%", height: (main.offsetHeight + 16) + "px" });
+    };
+    if (window.ResizeObserver) { new ResizeObserver(fit).observe(main); } else { fit(); }
   }
 
   function sidebar() {
     if (!client) { say("Open zdcal from its app inside Zendesk.", true); return; }
+    fitFrame();
     client.get("ticket.id").then(function (data) {
       var ticketId = data["ticket.id"];
       showTicket(ticketId);

@@ -80,8 +80,8 @@ async def ticket_status(
         return said("kept-off", f"Kept off {whose}: {who} deleted its event.", whose=whose,
                     date=date)
     if any(e.agent_id == ticket.assignee_id for e in entries):
-        where = f" ({assignee.calendar_name})" if assignee.calendar_name else ""
-        return said("on-calendar", f"On {whose}{where}, {date}.", whose=whose, date=date)
+        where = f": {assignee.calendar_name}" if assignee.calendar_name else ""
+        return said("on-calendar", f"On {whose}{where}.", whose=whose, date=date)
     return said("waiting", f"Being written to {whose}.", whose=whose, date=date)
 
 

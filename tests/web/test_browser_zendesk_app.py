@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHROMIUM
 from web_stack import KENJI, NIA, Stack, _add_sandbox_account, connected_agent, open_stack
 from zendesk_app_kit import in_store, install_app, keep_off_and_fail
+
+from conftest import CHROMIUM
 
 DUE = "2030-05-01T15:00:00Z"
 WIDE, NARROW = 1280, 320

@@ -10,18 +10,15 @@ new one.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 
 import jwt
 from starlette.requests import Request
 
 from zdcal.live.services import Services
-from zdcal.runtime import KEY_FILE
 from zdcal.settings import Settings
-from zdcal.store import load_or_create_key
 from zdcal.web.pages.errors import PageError
+from zdcal.web.pages.sessions import derived_key
 
 LIFETIME_SECONDS = 15 * 60
 AUDIENCE = "zdcal-zendesk-app"
@@ -45,11 +42,7 @@ class AppSession:
 
 
 def _key(settings: Settings) -> bytes:
-    if settings.secret_key is not None and settings.secret_key.get_secret_value():
-        material = settings.secret_key.get_secret_value()
-    else:
-        material = load_or_create_key(settings.data_dir / KEY_FILE)
-    return hmac.new(material.strip().encode(), _KEY_CONTEXT, hashlib.sha256).digest()
+    return derived_key(settings, _KEY_CONTEXT)
 
 
 def issue(services: Services, session: AppSession, *, lifetime: int = LIFETIME_SECONDS) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from html import escape
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -80,7 +81,7 @@ async def app_host_page(request: Request) -> Response:
                      "name": "app", "settings": installation.settings},
         "values": {"ticket.id": ticket_id, "currentUser": current_user},
     }
-    src = f"{url}?origin={escape(origin)}&app_guid={guid}"
+    src = f"{url}?{urlencode({'origin': origin, 'app_guid': guid})}"
     height = "640px" if location == "nav_bar" else "360px"
     # "<" escaped as \u003c: the JSON cannot close the script element it sits in.
     setup_json = json.dumps(setup).replace("<", "\\u003c")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
+import httpx
 import pytest
 from web_stack import KENJI, NIA, Stack, connected_agent, eventually, open_stack
 from zendesk_app_kit import (
@@ -66,6 +67,13 @@ def test_an_agent_without_a_calendar_is_offered_to_connect(stack: Stack) -> None
     assert status["connect"] is True
     assert status["words"] == "Not on a calendar: connect your calendar."
     assert handoff["url"].startswith(stack.url + "/zendesk-app/open?h=")
+    with httpx.Client(timeout=30) as window:
+        opened = window.get(handoff["url"])
+        assert opened.status_code == 303
+        assert opened.headers["location"] == "/agent"
+        assert 'id="connect-calendar"' in window.get(stack.url + "/agent").text
+    with httpx.Client(timeout=30) as thief:
+        assert thief.get(handoff["url"]).status_code == 401  # single use
 
 
 def test_resync_queues_the_ticket_for_the_workers(stack: Stack) -> None:

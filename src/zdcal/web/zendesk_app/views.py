@@ -21,9 +21,11 @@ from zdcal.store import Account, Agent
 from zdcal.usecases import settings as choices
 from zdcal.usecases.calendars import LOST, CalendarChoiceError, offered_calendars, switch
 from zdcal.usecases.maintenance import request_ticket_resync
+from zdcal.web.bodies import BodyRefused, decode_json, read_capped_body
 from zdcal.web.pages.agent import BUSY, LOCK_WAIT_SECONDS, max_reminders
 from zdcal.web.pages.agent_records import overview
-from zdcal.web.pages.errors import BadPageRequest
+from zdcal.web.pages.csrf import MAX_FORM_BYTES, capped_form
+from zdcal.web.pages.errors import BadPageRequest, FormRefused
 from zdcal.web.pages.event_style_form import form_values, style_options_from_form
 from zdcal.web.pages.headers import FRAME_ORIGINS_KEY, account_origins
 from zdcal.web.pages.identity import SignedIn, sign_in
@@ -42,7 +44,6 @@ from zdcal.zendesk.errors import ZendeskError
 PREFIX = "/zendesk-app"
 VIEWS = {"sidebar": "ticket_sidebar", "settings": "nav_bar"}
 HANDOFF_SECONDS = 60
-MAX_FORM_BYTES = 16_384
 
 
 def _keys(request: Request) -> PublicKeys:
@@ -57,10 +58,7 @@ async def app_view(request: Request) -> Response:
     view = request.path_params["view"]
     if view not in VIEWS:
         raise BadPageRequest("The zdcal app has a sidebar and a settings view.")
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-        raise SignedUrlRefused("Open zdcal from its app inside Zendesk.")
-    form = await request.form()
-    token = form.get("token")
+    token = (await capped_form(request)).get("token")
     viewer = await verify_signed_url(services, _keys(request), str(token or ""))
     agent = await _agent_profile(services, viewer.account, viewer.zendesk_user_id)
     session = AppSession(viewer.account.id, viewer.zendesk_user_id, viewer.installation_id)
@@ -139,14 +137,13 @@ async def resync(request: Request) -> Response:
 
 
 async def _json_form(request: Request) -> dict[str, Any]:
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-        raise BadPageRequest("This form is too large.")
+    """The JSON object the app's script posts, read with the forms' cap."""
     try:
-        body = await request.json()
-    except ValueError as exc:
-        raise BadPageRequest("This form could not be read.") from exc
+        body = decode_json(await read_capped_body(request, MAX_FORM_BYTES))
+    except BodyRefused as refused:
+        raise FormRefused(refused.status, "This form could not be read.") from refused
     if not isinstance(body, dict):
-        raise BadPageRequest("This form could not be read.")
+        raise FormRefused(400, "This form could not be read.")
     return body
 
 

@@ -4,6 +4,7 @@ a style through the agent page's use-case."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -98,8 +99,15 @@ def test_the_settings_view_saves_a_style(stack: Stack) -> None:
                                              "duration_minutes": "45", "reminders": "10"})
             bad = api.post("/style", json={"mode": "timed", "local_time": "25:00"})
             two_way = api.post("/two-way", json={"two_way": "on"})
+            not_json = api.post("/style", content=b"{", headers={"Content-Type": "text/plain"})
+            too_big = api.post("/style", content=b"[" * 20_000)
+            not_object = api.post("/two-way", json=["on"])
+        again = open_view(stack, signed_token(stack, installation, NIA, "nav_bar"), "settings")
+    assert re.search(r'id="mode-timed"\s+checked', again.text)  # stored, as on the agent page
+    assert 'value="09:30"' in again.text
     assert saved.status_code == 200, saved.text
     assert saved.json()["error"] is False
     assert bad.status_code == 400
     assert bad.json()["message"].startswith("Not saved:")
     assert "changes its due date in Zendesk" in two_way.json()["message"]
+    assert (not_json.status_code, too_big.status_code, not_object.status_code) == (400, 413, 400)

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from web_stack import KENJI, NIA, Stack, connected_agent, eventually, open_stack
+from web_stack import (
+    KENJI,
+    NIA,
+    Stack,
+    calendar,
+    connected_agent,
+    eventually,
+    open_stack,
+)
 from zendesk_app_kit import (
     app_api,
     app_token,
@@ -77,14 +85,26 @@ def test_an_agent_without_a_calendar_is_offered_to_connect(stack: Stack) -> None
         assert thief.get(handoff["url"]).status_code == 401  # single use
 
 
-def test_resync_queues_the_ticket_for_the_workers(stack: Stack) -> None:
-    installation = install_app(stack)
-    token = app_token(open_view(stack, signed_token(stack, installation, NIA)))
-    with app_api(stack, token) as api:
-        answer = api.post("/tickets/1/resync")
+def test_resync_rereads_the_ticket_from_zendesk(stack: Stack) -> None:
+    with connected_agent(stack, NIA, "ada"):
+        installation = install_app(stack)
+        token = app_token(open_view(stack, signed_token(stack, installation, NIA)))
+
+        def starts() -> set[str]:
+            return {e["start"] for e in stack.events(calendar("ada")).values()}
+
+        assert eventually(lambda: "2030-05-01" in starts())
+        # Zendesk changes the due date; no webhook comes (none was set up), and the
+        # export withholds changes younger than a minute: only the resync brings it.
+        moved = stack.zd.put("/api/v2/tickets/1",
+                             json={"ticket": {"due_at": "2030-06-02T15:00:00Z"}})
+        assert moved.status_code == 200, moved.text
+        with app_api(stack, token) as api:
+            answer = api.post("/tickets/1/resync")
+            assert api.post("/tickets/abc/resync").status_code == 400
         assert answer.status_code == 200
         assert "reading this ticket again" in answer.json()["message"]
-        assert api.post("/tickets/abc/resync").status_code == 400
+        assert eventually(lambda: "2030-06-02" in starts())
 
 
 def test_the_settings_view_saves_a_style(stack: Stack) -> None:

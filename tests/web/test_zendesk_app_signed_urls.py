@@ -60,6 +60,9 @@ def test_a_token_is_accepted_once(stack: Stack) -> None:
     again = open_view(stack, token)
     assert again.status_code == 401
     assert "already opened once" in again.text
+    # The refusal shows inside the account's Zendesk, not as a blocked frame.
+    assert "frame-ancestors https://sandbox.zendesk.com" in again.headers[
+        "content-security-policy"]
 
 
 def test_a_token_signed_with_another_key_is_refused(stack: Stack) -> None:

@@ -45,6 +45,8 @@ class SignedUrlRefused(PageError):
 
     status = 401
     title = "This app view could not be verified"
+    account: Account | None = None
+    """The account the token claimed, once known: its Zendesk may frame the refusal."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,19 @@ async def verify_signed_url(services: Services, keys: PublicKeys, token: str) ->
         account = await tx.accounts.get_by_subdomain(issued.group(1))
     if account is None:
         raise SignedUrlRefused("This Zendesk account is not connected to zdcal.")
-    installation_id = int(aimed.group(2))
+    try:
+        return await _verify_for(services, keys, token, account, int(aimed.group(2)))
+    except SignedUrlRefused as refused:
+        refused.account = account
+        raise
+
+
+async def _verify_for(
+    services: Services, keys: PublicKeys, token: str, account: Account, installation_id: int
+) -> AppViewer:
+    """The rest of :func:`verify_signed_url`, once the claimed account is known."""
+    issuer = f"{account.subdomain}.zendesk.com"
+    audience = f"https://{issuer}/api/v2/apps/installations/{installation_id}.json"
     pem = await keys.key(services, account, installation_id)
     try:
         claims = jwt.decode(

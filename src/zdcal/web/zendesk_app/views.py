@@ -59,17 +59,27 @@ async def app_view(request: Request) -> Response:
     if view not in VIEWS:
         raise BadPageRequest("The zdcal app has a sidebar and a settings view.")
     token = (await capped_form(request)).get("token")
-    viewer = await verify_signed_url(services, _keys(request), str(token or ""))
+    try:
+        viewer = await verify_signed_url(services, _keys(request), str(token or ""))
+    except SignedUrlRefused as refused:
+        if refused.account is not None:  # the refusal shows inside that account's Zendesk
+            _framed_by(request, refused.account)
+        raise
+    _framed_by(request, viewer.account)
     agent = await _agent_profile(services, viewer.account, viewer.zendesk_user_id)
     session = AppSession(viewer.account.id, viewer.zendesk_user_id, viewer.installation_id)
-    setattr(request.state, FRAME_ORIGINS_KEY,
-            account_origins(viewer.account.subdomain, viewer.account.base_url))
     context: dict[str, Any] = {"view": view, "app_token": app_tokens.issue(services, session),
                                "agent": agent, "account": viewer.account}
     if view == "settings":
         context.update(await _settings_context(services, viewer.account, agent))
     response: HTMLResponse = templates.TemplateResponse(request, "zendesk_app.html", context)
     return response
+
+
+def _framed_by(request: Request, account: Account) -> None:
+    """Let the account's Zendesk frame this answer (the app lives in its iframe)."""
+    setattr(request.state, FRAME_ORIGINS_KEY, account_origins(account.subdomain,
+                                                              account.base_url))
 
 
 async def _agent_profile(services: Services, account: Account, user_id: int) -> Agent:

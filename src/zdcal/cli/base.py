@@ -57,6 +57,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "zdcal.cli.sync:sync_command",
         "Read every change since the last sync and write it to the calendars.",
     ),
+    "zendesk-app": (
+        "zdcal.cli.zendesk_app:zendesk_app",
+        "Build the Zendesk app (ticket sidebar and agent settings) for this zdcal.",
+    ),
     "teardown": (
         "zdcal.cli.serve:teardown_command",
         "Remove zdcal's webhook and trigger from Zendesk.",

@@ -7,6 +7,7 @@ Bootstrap (webhook and trigger) is :func:`zdcal.live.bootstrap.bootstrap_account
 
 from __future__ import annotations
 
+from zdcal.live.intake import NotificationIntake
 from zdcal.live.locks import AccountLocks
 from zdcal.runtime import Runtime
 from zdcal.store import Account, Agent, Store
@@ -43,3 +44,11 @@ async def request_agent_resync(
         raise AgentNotFound("no such agent in this account")
     later.request_agent_sync(account_id, agent.zendesk_user_id)
     return agent
+
+
+async def request_ticket_resync(
+    intake: NotificationIntake, account_id: int, ticket_id: int
+) -> None:
+    """Have the workers re-read one ticket from Zendesk and apply it, as its webhook
+    would (asked for from the Zendesk app's sidebar)."""
+    await intake.record(account_id, ticket_id)

@@ -13,6 +13,7 @@ import httpx
 from zdcal.zendesk.errors import ZendeskError
 from zdcal.zendesk.models import (
     AccountLocalization,
+    AppInstallation,
     IncrementalExportBody,
     IncrementalPage,
     SearchExportBody,
@@ -41,6 +42,7 @@ NEEDS_ACCOUNT_READ = "an agent (OAuth scope read)"
 NEEDS_EXPORT = "an admin (OAuth scope read or tickets:read)"
 NEEDS_WEBHOOKS = "an admin (OAuth scope write or webhooks:write)"
 NEEDS_TRIGGERS = "an admin (OAuth scope write or triggers:write)"
+NEEDS_APPS_READ = "an agent (OAuth scope read or apps:read)"
 
 # `type:` inside an export query is an error (the type goes in filter[type]);
 # `ticket_type:` is a different, valid keyword.
@@ -74,6 +76,20 @@ class ZendeskClient(ZendeskTransport):
         return await self.request(
             "GET", self.url(path), params=params, idempotent=True, needs=needs
         )
+
+    # Apps -----------------------------------------------------------------------------
+
+    async def app_installation(self, installation_id: int) -> AppInstallation:
+        """An installation of an app in this account (whose app, enabled, its settings)."""
+        data = await self._get(
+            f"/api/v2/apps/installations/{int(installation_id)}.json", needs=NEEDS_APPS_READ
+        )
+        return AppInstallation.model_validate(data)
+
+    async def app_public_key(self, app_id: int) -> str:
+        """The PEM public key that verifies the app's signed-URL tokens."""
+        response = await self._get_response(f"/api/v2/apps/{int(app_id)}/public_key.pem")
+        return response.text
 
     # Users ----------------------------------------------------------------------------
 

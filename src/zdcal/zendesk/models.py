@@ -100,6 +100,15 @@ class User(ZendeskModel):
         return self.role in ("agent", "admin")
 
 
+class AppInstallation(ZendeskModel):
+    """An installed Zendesk app: which app it is, whether it runs, its non-secure settings."""
+
+    id: int
+    app_id: int
+    enabled: bool = True
+    settings: dict[str, Any] = {}
+
+
 class AccountLocalization(ZendeskModel):
     """``settings.localization`` of ``GET /api/v2/account/settings``: the account's time
     zone as a Rails name and as an IANA id (Zendesk's Account Settings reference)."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from zdcal.clock import SystemClock
 from zdcal.sandbox.faults import FaultInjector
+from zdcal.sandbox.zendesk.apps import AppBook
 from zdcal.sandbox.zendesk.config import ZendeskSimConfig
 from zdcal.sandbox.zendesk.default_seed import default_seed
 from zdcal.sandbox.zendesk.delivery import DeliveryRecord, WebhookDeliverer
@@ -39,6 +40,7 @@ class Account:
         self.search = SearchIndex(self.tickets, lambda: self.config.search_index_lag_seconds)
         self.oauth = OAuthService(config.access_token_ttl_seconds)
         self.webhooks = WebhookRegistry()
+        self.apps = AppBook()
         self.triggers = TriggerBook(self.webhooks)
         self.renderer = PlaceholderRenderer(self.users, config.subdomain, self.agent_ticket_url)
         self.deliverer = WebhookDeliverer(
@@ -93,6 +95,7 @@ class Account:
             self.search,
             self.oauth,
             self.webhooks,
+            self.apps,
             self.triggers,
             self.deliverer,
         ):

@@ -16,6 +16,7 @@ from zdcal.sandbox.lifespan import closing_lifespan
 from zdcal.sandbox.zendesk.account import Account
 from zdcal.sandbox.zendesk.agent_pages import AGENT_PREFIX, HOME, AgentPages
 from zdcal.sandbox.zendesk.api_account import account_routes
+from zdcal.sandbox.zendesk.api_apps import app_control_routes, app_routes
 from zdcal.sandbox.zendesk.api_incremental import incremental_routes
 from zdcal.sandbox.zendesk.api_oauth import oauth_routes
 from zdcal.sandbox.zendesk.api_search import search_routes
@@ -167,6 +168,8 @@ def create_app(config: ZendeskSimConfig | None = None) -> Starlette:
         *incremental_routes(),
         *automation_routes(),
         *oauth_routes(),
+        *app_routes(),
+        *app_control_routes(),
         *control_routes(),
         *AgentPages().routes(),
     ]

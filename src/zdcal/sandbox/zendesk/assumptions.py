@@ -248,3 +248,22 @@ WEBHOOK_RETRY_BACKOFF_SECONDS: Final = 0.2
 #   missing values (no assignee, no due date) -> ""
 PLACEHOLDER_DATE_FORMAT: Final = "%B %d, %Y"
 PLACEHOLDER_TIMESTAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
+
+# --- Apps with signed URLs (src/zdcal/sandbox/zendesk/apps.py) --------------------------
+# FACT: GET /api/v2/apps/{app_id}/public_key.pem serves the key that verifies an app's
+# signed-URL JWTs (Apps API "Get App Public Key", allowed for anonymous users). GUESS:
+# one key pair per app, not per installation (the endpoint names only the app).
+APP_KEY_PER_APP: Final = True
+# FACT (public verifiers, Zendesk's server-side app tutorial): RS256; `iss` is
+# "<subdomain>.zendesk.com"; `aud` is the installation's API URL
+# "https://<subdomain>.zendesk.com/api/v2/apps/installations/<id>.json"; `iat`, `exp`.
+# GUESS: the token lives 5 minutes (no lifetime is documented; it is used at once).
+SIGNED_URL_TOKEN_LIFETIME_SECONDS: Final = 300
+# GUESS: the viewing user's id travels in `sub`, as a string (no claims table could be
+# read; zdcal refuses a token without it rather than trusting the browser's word).
+SIGNED_URL_USER_CLAIM: Final = "sub"
+# GUESS: each token carries a random `jti`, so two loads by one user in one second differ
+# (zdcal accepts each token once, by its digest, and does not read `jti` itself).
+# GUESS: GET /api/v2/apps/installations/{id}.json answers the installation object itself
+# (`id`, `app_id`, `settings` without secure ones, `enabled`: the attributes of
+# zendesk_apps_support's Installation), unwrapped; agents may read it.

@@ -35,6 +35,8 @@ from zdcal.web.pages.headers import SecurityHeaders
 from zdcal.web.pages.rendering import STATIC_DIR, render
 from zdcal.web.pages.server_sessions import ServerSessions
 from zdcal.web.pages.sessions import SessionCookies
+from zdcal.web.zendesk_app import views as zendesk_app
+from zdcal.web.zendesk_app.signed_urls import PublicKeys
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,16 @@ def create_pages_app() -> Starlette:
         Route("/admin/due-dates", admin.save_due_date_reading, methods=["POST"]),
         Route("/admin/verify", admin.run_verify, methods=["POST"]),
         Route("/admin/bootstrap", admin.run_bootstrap, methods=["POST"]),
+        Route(zendesk_app.PREFIX + "/open", zendesk_app.open_agent_page),
+        Route(zendesk_app.PREFIX + "/api/tickets/{ticket_id}", zendesk_app.ticket),
+        Route(zendesk_app.PREFIX + "/api/tickets/{ticket_id}/resync", zendesk_app.resync,
+              methods=["POST"]),
+        Route(zendesk_app.PREFIX + "/api/style", zendesk_app.save_style, methods=["POST"]),
+        Route(zendesk_app.PREFIX + "/api/two-way", zendesk_app.save_two_way, methods=["POST"]),
+        Route(zendesk_app.PREFIX + "/api/calendar", zendesk_app.choose_calendar,
+              methods=["POST"]),
+        Route(zendesk_app.PREFIX + "/api/handoff", zendesk_app.handoff, methods=["POST"]),
+        Route(zendesk_app.PREFIX + "/{view}", zendesk_app.app_view, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
     app = Starlette(
@@ -107,4 +119,5 @@ def create_pages_app() -> Starlette:
         exception_handlers={PageError: page_error, HTTPException: http_error},
     )
     app.state.agent_directory = AgentDirectory()
+    app.state.zendesk_app_keys = PublicKeys()
     return app

@@ -68,14 +68,19 @@ class CookiePolicy:
         return "; ".join(parts)
 
 
-def cookie_policy(settings: Settings) -> CookiePolicy:
-    """The cookie policy for these settings (key derived from the secret key)."""
+def derived_key(settings: Settings, context: bytes) -> bytes:
+    """A key of its own for ``context``, derived from zdcal's secret key (HMAC as a KDF):
+    the vault's key never encrypts or signs anything else."""
     if settings.secret_key is not None and settings.secret_key.get_secret_value():
         material = settings.secret_key.get_secret_value()
     else:
         material = load_or_create_key(settings.data_dir / KEY_FILE)
-    # A key of its own (HMAC as a KDF): the vault's key never encrypts anything else.
-    derived = hmac.new(material.strip().encode(), _KEY_CONTEXT, hashlib.sha256).digest()
+    return hmac.new(material.strip().encode(), context, hashlib.sha256).digest()
+
+
+def cookie_policy(settings: Settings) -> CookiePolicy:
+    """The cookie policy for these settings (key derived from the secret key)."""
+    derived = derived_key(settings, _KEY_CONTEXT)
     return CookiePolicy(
         fernet=Fernet(base64.urlsafe_b64encode(derived)),
         max_age=settings.web_session_max_age_seconds,

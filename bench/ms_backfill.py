@@ -128,7 +128,9 @@ async def backfill(sims: SimulatorProcess, data_dir: Path, team: list[BenchAgent
             wall, cpu = time.perf_counter() - started, time.process_time() - cpu_before
             if profiler:
                 profiler.disable()
-                pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(40)
+                profiled = pstats.Stats(profiler, stream=sys.stderr)
+                profiled.sort_stats("tottime").print_stats(40)
+                profiled.sort_stats("cumulative").print_stats("zdcal", 40)
     stats: dict[str, Any] = sims.microsoft.get("/_sandbox/stats").json()
     mailboxes: dict[str, dict[str, Any]] = stats["mailboxes"]
     inner_routes = Counter({route: n for route, n in stats["by_route"].items()

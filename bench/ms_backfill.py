@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 
 from backfill import DUE_START, bare_reading, size_arguments, sized
-from microsoft_world import (
+from ms_population import (
     microsoft_link,
     microsoft_settings,
     microsoft_users,

@@ -27,14 +27,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from microsoft_world import (
+from move_latency import CalendarSide, arguments, measure, prepare_account
+from ms_population import (
     microsoft_link,
     microsoft_settings,
     microsoft_users,
     mint_links,
     zdcal_events,
 )
-from move_latency import CalendarSide, arguments, measure, prepare_account
 from population import agents, scenario
 from simulators import SimulatorProcess, Task
 from zdcal.sandbox.background import free_port

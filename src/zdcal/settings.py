@@ -113,8 +113,8 @@ class Settings(BaseSettings):
     verify_interval_seconds: int = 86_400
     channel_renewal_seconds: int = Field(
         default=3600, ge=60,
-        description="How often each account's push channels that expire (Google's) are "
-        "looked at; one due within a day is replaced.",
+        description="How often each account's push channels that expire (Google's, "
+        "Microsoft's) are looked at; one due within a day is replaced.",
     )
     caldav_poll_seconds: float = Field(
         default=60.0, gt=0,

@@ -70,3 +70,22 @@ def test_refused_google_tokens_and_mixed_options_store_nothing(google_cli: CliHa
     assert mixed.exit_code == 2  # a usage error
     assert "give Google tokens or a CalDAV account, not both" in mixed.output
     assert "no agents" in cli.ok("agents", "list")
+
+
+def test_tokens_without_write_access_are_refused(google_cli: CliHarness) -> None:
+    """A read-only grant would list calendars and then fail every write: refused at once."""
+    cli = google_cli
+    cli.add_account()
+    assert cli.sandbox.google is not None
+    minted = httpx.post(
+        f"{cli.sandbox.google.base_url}/_sandbox/users/{USER}/tokens",
+        json={"scopes": ["https://www.googleapis.com/auth/calendar.readonly",
+                         "https://www.googleapis.com/auth/calendar.calendarlist.readonly"]},
+    )
+    minted.raise_for_status()
+    access, refresh = minted.json()["access_token"], minted.json()["refresh_token"]
+    cli.secrets |= {access, refresh}
+    refused = cli.fails("agents", "add", "--account", "sandbox", "--user-id", str(NIA),
+                        ZDCAL_GOOGLE_ACCESS_TOKEN=access, ZDCAL_GOOGLE_REFRESH_TOKEN=refresh)
+    assert "Google did not grant zdcal access to calendar.events" in refused
+    assert "no agents" in cli.ok("agents", "list")

@@ -19,9 +19,7 @@ from world import World, open_world
 from caldav_backend.caldav_servers import CalDAVServer, make_calendar
 from zdcal.calendars.caldav.client import CalDAVClient
 from zdcal.calendars.caldav.ical import read_task_times
-from zdcal.store import Agent, CalDAVAccount, EventStyleOptions
-from zdcal.sync.agents import connect_agent
-from zdcal.sync.engine import AccountSync
+from zdcal.store import CalDAVAccount, CalendarTokens
 
 CALENDAR_NAMES = ("work", "tasks")
 
@@ -41,32 +39,19 @@ class CalDAVWorld(World):
     def calendar(self, owner: str, name: str = "work") -> str:
         return f"{self.dav.calendar_home_url}{self.prefix}-{owner}-{name}/"
 
-    def connect(
-        self,
-        user_id: int,
-        owner: str,
-        *,
-        calendar_id: str | None = None,
-        style: EventStyleOptions | None = None,
-    ) -> Agent:
+    def link(self, owner: str) -> tuple[str, str, CalendarTokens | CalDAVAccount]:
+        """The server's one account, which holds every agent's calendars (``owner``'s
+        made on first use)."""
         if owner not in self.made:
             with self.dav.http() as http:
                 for name in CALENDAR_NAMES:
                     make_calendar(http, self.calendar(owner, name), name.title())
             self.made.add(owner)
-        user = self.zd.get(f"/api/v2/users/{user_id}").json()["user"]
         account = CalDAVAccount(self.dav.calendar_home_url, self.dav.username, self.dav.password)
+        return account.url, "", account
 
-        async def work(sync: AccountSync) -> Agent:
-            return await connect_agent(
-                sync, zendesk_user_id=user_id, name=user["name"], email=user["email"],
-                time_zone=user["iana_time_zone"], calendar_account_id=account.url,
-                data_center="", tokens=account, calendar_backend="caldav",
-                # The server's one account holds every agent's calendars: name it.
-                calendar_id=calendar_id or self.calendar(owner), style=style,
-            )
-
-        return self.with_sync(work)
+    def default_calendar(self, owner: str) -> str:
+        return self.calendar(owner)
 
     def objects(self, calendar_id: str) -> dict[str, tuple[str, bytes]]:
         """Every object of a calendar on the server: {href: (etag, data)}."""

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from world import World, open_world
+from direct_world import DirectWorld
+from world import open_world
 
-from zdcal.store import Agent, CalendarTokens, EventStyleOptions
-from zdcal.sync.agents import connect_agent
-from zdcal.sync.engine import AccountSync
+from google_backend.google_backend_support import consent
+from zdcal.store import CalendarTokens
 
 
 def google_email(owner: str) -> str:
@@ -33,7 +33,8 @@ def google_id(event_id: str) -> str:
     return base64.b32hexencode(event_id.encode()).decode().rstrip("=").lower()
 
 
-def _zdcal_id(google_event_id: str) -> str | None:
+def zdcal_id(google_event_id: str) -> str | None:
+    """zdcal's event id of a Google event id; None: not one zdcal chose."""
     text = google_event_id.upper()
     try:
         decoded = base64.b32hexdecode(text + "=" * (-len(text) % 8)).decode()
@@ -51,16 +52,17 @@ def _time_text(when: dict[str, str]) -> str:
 
 
 @dataclass
-class GoogleWorld(World):
+class GoogleWorld(DirectWorld):
     gc: httpx.Client | None = None
     made: set[str] = field(default_factory=set)
     backend = "google"
 
     @property
-    def google(self) -> httpx.Client:
-        """A plain client on the Google simulator (its API and its control routes)."""
+    def simulator(self) -> httpx.Client:
         assert self.gc is not None
         return self.gc
+
+    google = simulator
 
     def calendar(self, owner: str, name: str = "work") -> str:
         email = google_email(owner)
@@ -87,26 +89,8 @@ class GoogleWorld(World):
         expires = datetime.now(UTC) + timedelta(seconds=int(body["expires_in"]))
         return CalendarTokens(body["access_token"], body["refresh_token"], expires)
 
-    def connect(
-        self,
-        user_id: int,
-        owner: str,
-        *,
-        calendar_id: str | None = None,
-        style: EventStyleOptions | None = None,
-    ) -> Agent:
-        tokens = self.authorize(owner)
-        user = self.zd.get(f"/api/v2/users/{user_id}").json()["user"]
-
-        async def work(sync: AccountSync) -> Agent:
-            return await connect_agent(
-                sync, zendesk_user_id=user_id, name=user["name"], email=user["email"],
-                time_zone=user["iana_time_zone"], calendar_account_id=google_email(owner),
-                data_center="", tokens=tokens, calendar_backend="google",
-                calendar_id=calendar_id or self.calendar(owner), style=style,
-            )
-
-        return self.with_sync(work)
+    def account_id(self, owner: str) -> str:
+        return google_email(owner)
 
     def raw_events(self, calendar_id: str) -> list[dict[str, Any]]:
         """Every event of a simulated calendar as the API shows it (cancelled ones too);
@@ -122,7 +106,7 @@ class GoogleWorld(World):
         """The live events zdcal named, by zdcal's event id."""
         view: dict[str, dict[str, Any]] = {}
         for item in self.raw_events(calendar_id):
-            event_id = _zdcal_id(item["id"])
+            event_id = zdcal_id(item["id"])
             if event_id is None or item.get("status") == "cancelled":
                 continue
             view[event_id] = {
@@ -168,9 +152,15 @@ class GoogleWorld(World):
         )
         assert response.status_code == 200, response.text
 
-    def google_stats(self) -> dict[str, Any]:
-        stats: dict[str, Any] = self.google.get("/_sandbox/stats").json()
-        return stats
+    def revoke(self, owner: str) -> None:
+        self.google.post(f"/_sandbox/users/{google_email(owner)}/revoke").raise_for_status()
+
+    async def sign_in(self, authorize_url: str, owner: str) -> str:
+        async with httpx.AsyncClient(timeout=10) as http:
+            return await consent(http, authorize_url, google_email(owner))
+
+    def expire_read_tokens(self) -> None:
+        self.google.post("/_sandbox/sync-tokens/expire").raise_for_status()
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from caldav_world import CalDAVWorld
+from direct_lifecycle_cases import a_private_timed_task_with_two_reminders
 from test_lifecycle import ON_EVERY_BACKEND
 from world import NIA, World, due, same_sync
 
@@ -25,20 +26,9 @@ def test_lifecycle_on_caldav(caldav_world: CalDAVWorld, case: Callable[[World], 
 
 
 def test_each_task_is_one_object_named_by_its_event_id(caldav_world: CalDAVWorld) -> None:
-    world = caldav_world
-    world.connect(NIA, "ada", style={"all_day": False, "local_time": "09:00",
-                                     "duration_minutes": 30, "reminders_minutes": [10, 60],
-                                     "private": True})
-    ticket = world.create_task(NIA, due("2030-04-01"), "Secret subject")
-    world.sync()
-    (event,) = world.events(world.calendar("ada")).values()
-    assert event["href"] == f"{world.calendar('ada')}{event['event_id']}.ics"
-    assert event["event_id"].endswith(f"-{ticket}")
-    assert "Secret subject" not in event["summary"]
-    assert event["private"]
+    event = a_private_timed_task_with_two_reminders(caldav_world)
+    assert event["href"] == f"{caldav_world.calendar('ada')}{event['event_id']}.ics"
     assert event["alarms"] == 2
-    # 09:00 in New York on the due date, as the Cronofy event says.
-    assert (event["start"], event["end"]) == ("2030-04-01T13:00:00Z", "2030-04-01T13:30:00Z")
 
 
 def test_verify_rewrites_a_lost_event_and_removes_a_stray(caldav_world: CalDAVWorld) -> None:

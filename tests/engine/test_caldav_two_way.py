@@ -29,7 +29,9 @@ def test_two_way_on_caldav(caldav_world: CalDAVWorld, case: Callable[[World], No
 def test_the_worker_polls_caldav_agents_and_not_push_ones(caldav_world: CalDAVWorld) -> None:
     world = caldav_world
     world.connect(NIA, "ada")
-    World.connect(world, KENJI, "bob")  # a Cronofy agent: their calendar pushes
+    # A Cronofy agent of the same account (a plain world on the same simulators and
+    # database): their calendar pushes.
+    World(world.sandbox, world.settings, world.zd, world.cr).connect(KENJI, "bob")
     task = world.create_task(NIA, due("2030-04-01"), "Moved on the phone")
     world.sync()
     move(world, task, "2030-04-03", "2030-04-04")

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
 import pytest
+from direct_lifecycle_cases import (
+    a_private_timed_task_with_two_reminders,
+    a_revoked_grant_marks_the_agent_and_relinking_repairs,
+    verify_rewrites_a_lost_event_and_removes_a_stray,
+)
 from google_world import GoogleWorld, google_id
 from test_lifecycle import ON_EVERY_BACKEND
-from world import NIA, World, due, same_sync
-
-from google_backend.google_backend_support import REDIRECT_URI, consent
-from zdcal.http.oauth import make_pkce_pair
-from zdcal.sync.engine import AccountSync
-from zdcal.usecases.calendars import Linked, connect_after_oauth
+from world import World
 
 
 @pytest.mark.parametrize("case", ON_EVERY_BACKEND, ids=lambda case: case.__name__[5:])
@@ -24,74 +23,23 @@ def test_lifecycle_on_google(google_world: GoogleWorld, case: Callable[[World], 
 
 
 def test_each_task_is_one_google_event_named_by_its_event_id(google_world: GoogleWorld) -> None:
-    world = google_world
-    world.connect(NIA, "ada", style={"all_day": False, "local_time": "09:00",
-                                     "duration_minutes": 30, "reminders_minutes": [10, 60],
-                                     "private": True})
-    ticket = world.create_task(NIA, due("2030-04-01"), "Secret subject")
-    world.sync()
-    (item,) = world.raw_events(world.calendar("ada"))
-    (event,) = world.events(world.calendar("ada")).values()
+    event = a_private_timed_task_with_two_reminders(google_world)
+    (item,) = google_world.raw_events(google_world.calendar("ada"))
     assert item["id"] == google_id(event["event_id"])
-    assert event["event_id"].endswith(f"-{ticket}")
-    assert "Secret subject" not in event["summary"]
-    assert event["private"]
     assert event["reminders"] == {"useDefault": False, "overrides": [
         {"method": "popup", "minutes": 10}, {"method": "popup", "minutes": 60}]}
-    # 09:00 in New York on the due date, as the other backends' events say.
-    assert (event["start"], event["end"]) == ("2030-04-01T13:00:00Z", "2030-04-01T13:30:00Z")
     assert item["start"]["timeZone"] == "America/New_York"
 
 
 def test_verify_rewrites_a_lost_event_and_removes_a_stray(google_world: GoogleWorld) -> None:
-    world = google_world
-    world.connect(NIA, "ada")
-    ticket = world.create_task(NIA, due("2030-04-01"))
-    world.sync()
-    ((event_id, _),) = world.events(world.calendar("ada")).items()
-    stray_id = event_id.rsplit("-", 1)[0] + "-999999"  # this account's, recorded nowhere
-    world.delete_event(world.calendar("ada"), event_id)  # lost
-    world.insert("ada", stray_id, "#999999 Left over", "2030-04-02")
-    report = world.sync(verify=True)
-    assert report.strays_removed == 1
-    assert report.events_rewritten == 1
-    assert list(world.events(world.calendar("ada"))) == [event_id]
-    assert event_id.endswith(f"-{ticket}")
+    stray_id = verify_rewrites_a_lost_event_and_removes_a_stray(google_world)
     # The stray is cancelled at Google (its id stays taken), not left live.
-    states = {i["id"]: i["status"] for i in world.raw_events(world.calendar("ada"))}
+    states = {i["id"]: i["status"]
+              for i in google_world.raw_events(google_world.calendar("ada"))}
     assert states[google_id(stray_id)] == "cancelled"
 
 
 def test_a_revoked_grant_marks_the_agent_and_relinking_repairs(
     google_world: GoogleWorld,
 ) -> None:
-    world = google_world
-    world.connect(NIA, "ada")
-    first = world.create_task(NIA, due("2030-04-01"))
-    world.sync()
-    # The user removes zdcal's access in their Google account: tokens die, refreshing
-    # is refused with invalid_grant.
-    world.google.post("/_sandbox/users/ada@gmail.test/revoke").raise_for_status()
-    world.update(first, due_at=due("2030-05-01"))
-    second = world.create_task(NIA, due("2030-05-02"))
-    report = world.sync()
-    assert report.agents_needing_reconnect == 1
-    assert world.agent(NIA).status.value == "needs_reconnect"
-    # They link the same Google account again on the agent page (consent page, PKCE).
-    broken = world.agent(NIA)
-
-    async def relink(sync: AccountSync) -> Linked:
-        backend = sync.calendars.backend("google")  # type: ignore[attr-defined]
-        pkce = make_pkce_pair()
-        url = backend.authorize_url(REDIRECT_URI, "st4te", pkce.challenge)
-        async with httpx.AsyncClient(timeout=10) as http:
-            code = await consent(http, url, "ada@gmail.test")
-        return await connect_after_oauth(lambda: same_sync(sync), backend, broken, code,
-                                         REDIRECT_URI, pkce.verifier)
-
-    linked = world.with_sync(relink)
-    assert linked.repaired
-    assert linked.agent.status.value == "active"
-    starts = {e["summary"].split()[0]: e["start"]
-              for e in world.events(world.calendar("ada")).values()}
-    assert starts == {f"#{first}": "2030-05-01", f"#{second}": "2030-05-02"}
+    a_revoked_grant_marks_the_agent_and_relinking_repairs(google_world)

@@ -15,6 +15,7 @@ from caldav_world import open_caldav_world
 from google_world import open_google_world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from microsoft_world import open_microsoft_world
 from world import KENJI, LENA, NIA, World, open_world
 
 from caldav_backend.caldav_servers import CalDAVServer
@@ -161,4 +162,19 @@ def test_after_a_sync_every_google_calendar_equals_the_rules(
 ) -> None:
     data_dir = tmp_path / uuid.uuid4().hex
     with open_google_world(data_dir, f"sqlite+aiosqlite:///{data_dir / 'zdcal.db'}") as world:
+        replay(world, history)
+
+
+@settings(
+    max_examples=int(os.environ.get("ZDCAL_MICROSOFT_MODEL_EXAMPLES", "5")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=st.lists(STEPS, min_size=1, max_size=20))
+def test_after_a_sync_every_microsoft_calendar_equals_the_rules(
+    tmp_path: Path, history: list[tuple[object, ...]]
+) -> None:
+    data_dir = tmp_path / uuid.uuid4().hex
+    url = f"sqlite+aiosqlite:///{data_dir / 'zdcal.db'}"
+    with open_microsoft_world(data_dir, url) as world:
         replay(world, history)

@@ -1,14 +1,16 @@
 """The two-way scenarios every backend whose changes zdcal reads must pass (run by
-test_caldav_two_way.py and test_google_two_way.py on their worlds): the agent moves or
-deletes a task's event in their calendar, one read of the agent's changes (what a poll
-or a push notice leads to) hands it to the planner, and the due date follows, with no
-echo; a deleted event keeps the task off; Zendesk wins."""
+test_caldav_two_way.py, test_google_two_way.py and test_ms_two_way.py on their worlds):
+the agent moves or deletes a task's event in their calendar, one read of the agent's
+changes (what a poll or a push notice leads to) hands it to the planner, and the due
+date follows, with no echo; a deleted event keeps the task off; Zendesk wins."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
+from direct_world import DirectWorld
 from world import NIA, World, due
 
 from zdcal.sync.calendar_moves import MoveReport, TicketUpdateBudget, read_calendar_changes
@@ -144,6 +146,71 @@ def our_own_writes_read_back_are_no_moves(world: World) -> None:
     assert ticket_updates(world) == updates
     assert event_of(world, task)["start"] == "2030-04-09"  # type: ignore[index]
 
+
+def a_move_read_before_zendesks_change_is_put_back(world: World) -> None:
+    """With a backend that reads a move as soon as it is told (push): the move is read
+    before zdcal hears of Zendesk's change; the ticket no longer has the due date the
+    event was written from, so the event is put back by the rules."""
+    world.connect(NIA, "ada")
+    task = world.create_task(NIA, due("2030-04-01"), "Contested")
+    world.sync()
+    move(world, task, "2030-04-07", "2030-04-08")
+    world.update(task, due_at=due("2030-04-20"))
+    moves, _ = read_changes(world)
+    assert moves.put_back == 1
+    assert moves.due_dates_updated == 0
+    assert event_of(world, task)["start"] == "2030-04-20"  # type: ignore[index]
+    world.sync()
+    assert ticket(world, task)["due_at"] == due("2030-04-20")
+    assert event_of(world, task)["start"] == "2030-04-20"  # type: ignore[index]
+
+
+def expired_reads(world: DirectWorld) -> int:
+    """How often the service answered 410 (a sync token or delta link no longer valid)."""
+    return int(world.stats()["by_status"].get("410", 0))
+
+
+def changes_are_read_incrementally_and_an_expired_token_reads_everything_again(
+    world: DirectWorld,
+) -> None:
+    """With a service that reads changes from a token it gave (Google's sync token,
+    Graph's delta link): a read by the kept token is one request; an expired one (410)
+    means one full read, with the same result."""
+    world.connect(NIA, "ada")
+    tasks = [world.create_task(NIA, due(f"2030-04-0{day}"), f"Task {day}")
+             for day in (1, 2, 3)]
+    world.sync()
+    read_changes(world)
+    state = json.loads(world.agent(NIA).read_state or "{}")
+    assert list(state) == [world.calendar("ada")], "a token per calendar"
+    # A read by the kept token: one request, nothing expired, nothing to do.
+    moves, read = read_changes(world)
+    assert (moves, read.requests[world.backend], expired_reads(world)) == (MoveReport(), 1, 0)
+    # The service forgets every token; meanwhile the user moves one event.
+    world.expire_read_tokens()
+    move(world, tasks[1], "2030-04-12", "2030-04-13")
+    updates = ticket_updates(world)
+    moves, read = read_changes(world)
+    assert expired_reads(world) == 1
+    assert read.requests[world.backend] == 2, "the refused read, then one full read"
+    # The full read holds all three events; only the moved one changes Zendesk.
+    assert moves == MoveReport(due_dates_updated=1)
+    assert ticket_updates(world) - updates == 1
+    assert ticket(world, tasks[1])["due_at"] == due("2030-04-12")
+    assert [ticket(world, t)["due_at"] for t in (tasks[0], tasks[2])] == [
+        due("2030-04-01"), due("2030-04-03")]
+    # A new token was kept: the next read is incremental again.
+    assert json.loads(world.agent(NIA).read_state or "{}") != state
+    moves, read = read_changes(world)
+    assert (moves, read.requests[world.backend], expired_reads(world)) == (MoveReport(), 1, 1)
+    assert world.sync().requests.get(world.backend, 0) == 0
+
+
+ON_DIRECT_BACKENDS: tuple[Callable[[DirectWorld], None], ...] = (
+    a_move_read_before_zendesks_change_is_put_back,
+    changes_are_read_incrementally_and_an_expired_token_reads_everything_again,
+)
+"""The cases of the services zdcal writes to directly and hears from by push."""
 
 ON_EVERY_TWO_WAY_BACKEND: tuple[Callable[[World], None], ...] = (
     moving_an_all_day_event_moves_the_due_date_without_echo,

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from zdcal.clock import Clock
 from zdcal.domain import (
     AccountInfo,
     desired_entries,
@@ -27,6 +28,7 @@ from zdcal.settings import Settings
 from zdcal.store import (
     Account,
     Agent,
+    CalDAVAccount,
     CalendarTokens,
     EventStyleOptions,
     ZendeskApiToken,
@@ -57,6 +59,8 @@ class World:
     cr: httpx.Client
     backend = "cronofy"
     """The calendar backend the world's agents connect with (its requests' label)."""
+    clock: Clock | None = None
+    """zdcal's clock (None: the machine's)."""
 
     def calendar(self, owner: str, name: str = "work") -> str:
         """The id of ``owner``'s calendar called ``name``."""
@@ -66,7 +70,7 @@ class World:
 
     def run(self, work: Callable[[Runtime], Awaitable[T]]) -> T:
         async def runner() -> T:
-            async with await Runtime.open(self.settings) as runtime:
+            async with await Runtime.open(self.settings, clock=self.clock) as runtime:
                 return await work(runtime)
 
         return asyncio.run(runner())
@@ -115,17 +119,30 @@ class World:
         calendar_id: str | None = None,
         style: EventStyleOptions | None = None,
     ) -> Agent:
+        """Connect Zendesk user ``user_id`` to ``owner``'s calendar account, writing to
+        ``calendar_id`` (or :meth:`default_calendar`)."""
         user = self.zd.get(f"/api/v2/users/{user_id}").json()["user"]
-        tokens = self.authorize(owner)
+        account_id, data_center, credentials = self.link(owner)
 
         async def work(sync: AccountSync) -> Agent:
             return await connect_agent(
                 sync, zendesk_user_id=user_id, name=user["name"], email=user["email"],
-                time_zone=user["iana_time_zone"], calendar_account_id=f"acc_sandbox_{owner}",
-                data_center="us", tokens=tokens, calendar_id=calendar_id, style=style,
+                time_zone=user["iana_time_zone"], calendar_account_id=account_id,
+                data_center=data_center, tokens=credentials, calendar_backend=self.backend,
+                calendar_id=calendar_id or self.default_calendar(owner), style=style,
             )
 
         return self.with_sync(work)
+
+    def link(self, owner: str) -> tuple[str, str, CalendarTokens | CalDAVAccount]:
+        """What linking ``owner``'s calendar account yields: its id at the calendar
+        service, its data center, and zdcal's credentials for it."""
+        return f"acc_sandbox_{owner}", "us", self.authorize(owner)
+
+    def default_calendar(self, owner: str) -> str | None:
+        """The calendar an agent connects to when none is named (None: the service's
+        primary one, as zdcal finds it)."""
+        return None
 
     def authorize(self, owner: str) -> CalendarTokens:
         """Fresh tokens for ``owner``'s Cronofy account through the simulator's consent page

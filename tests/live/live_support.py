@@ -74,7 +74,7 @@ def queue_empty(live: Live) -> bool:
 def serve(world: World, **workers: float) -> ServerThread:
     """zdcal's whole app on a free port; its public URL (channels, bootstrap) set to it."""
     options = {"collect_window": 0.1, "tick": 0.2, "sweep_interval": 3600.0, **workers}
-    server = ServerThread(create_app(world.settings, workers_options=options))
+    server = ServerThread(create_app(world.settings, clock=world.clock, workers_options=options))
     world.settings.public_url = server.base_url
     return server
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from live_support import Live, eventually
-from test_two_way import _queue_empty, event_of, move, ticket
+from live_support import Live, eventually, queue_empty
+from test_two_way import event_of, move, ticket
 from world import NIA, World, due
 
 from zdcal.store import AgentStatus
@@ -42,7 +42,7 @@ def test_notification_types_zdcal_does_not_use_are_acknowledged_and_ignored(
     for kind in UNUSED_TYPES:
         assert [d["status"] for d in deliveries(world, kind)] == [200], kind
     assert world.agent(NIA).status is AgentStatus.ACTIVE
-    assert _queue_empty(live)  # no calendar read was queued for them
+    assert queue_empty(live)  # no calendar read was queued for them
 
 
 def test_a_notification_signed_by_two_secrets_is_accepted_when_one_matches(live: Live) -> None:

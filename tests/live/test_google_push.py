@@ -63,7 +63,7 @@ def start_of(world: GoogleWorld, ticket_id: int) -> str | None:
 
 
 def calendar_writes(world: GoogleWorld) -> int:
-    stats = world.google_stats()["by_route"]
+    stats = world.stats()["by_route"]
     return sum(n for route, n in stats.items() if route.startswith(("POST /batch", "PUT ")))
 
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_support import Live, eventually, live_world
-from test_two_way import NIA_CAL, TIMED, _queue_empty, event_of, move, set_time_zone, ticket, writes
+from live_support import Live, eventually, live_world, queue_empty
+from test_two_way import NIA_CAL, TIMED, event_of, move, set_time_zone, ticket, writes
 from world import NIA, World
 
 from zdcal.domain import DueDateReading
@@ -46,7 +46,7 @@ def test_an_all_day_move_keeps_noon_utc_under_the_utc_reading(live: Live) -> Non
     before = writes(world)
     move(world, task, "2030-05-07", "2030-05-08")
     eventually(lambda: ticket(world, task)["due_at"] == "2030-05-07T12:00:00Z")
-    eventually(lambda: _queue_empty(live), timeout=10)
+    eventually(lambda: queue_empty(live), timeout=10)
     after = writes(world)
     assert after[1] - before[1] == 1, "exactly one Zendesk update"
     assert after[0] == before[0], "no calendar write: no echo"
@@ -68,6 +68,6 @@ def test_a_timed_move_changes_only_the_date_under_the_account_zone_reading(
     eventually(lambda: ticket(world, task)["due_at"] == "2030-05-06T22:00:00Z")
     # The event goes to Nia's own time of day on the new date.
     eventually(lambda: (event_of(world, task) or {}).get("start") == "2030-05-05T21:00:00Z")
-    eventually(lambda: _queue_empty(honolulu_live), timeout=10)
+    eventually(lambda: queue_empty(honolulu_live), timeout=10)
     event = world.events(NIA_CAL)[event_of(world, task)["event_id"]]  # type: ignore[index]
     assert (event["start"], event["end"]) == ("2030-05-05T21:00:00Z", "2030-05-05T21:30:00Z")

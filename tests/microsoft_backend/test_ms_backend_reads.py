@@ -169,3 +169,27 @@ async def test_a_move_out_of_the_window_is_a_move_not_a_delete(
     again, _ = await _read(backend, replace(linked, read_state=state))
     assert sorted((e.event_id, e.start, e.deleted) for e in again) == [
         (event_id(11), "2032-01-02T09:00:00Z", False), (event_id(12), "", True)]
+
+
+async def test_an_event_outside_the_window_at_a_full_read_has_its_next_move_seen(
+    backend: MicrosoftBackend, linked: Agent, sim: httpx.AsyncClient
+) -> None:
+    assert linked.calendar_id is not None
+    cal = linked.calendar_id
+    actions = [upsert(14, cal)]
+    known = stored(actions, await backend.for_agent(linked).apply(actions))
+    href = known[(cal, event_id(14))].href
+    recorded = [(cal, event_id(14))]
+
+    async def move(day: str) -> None:
+        answer = await sim.patch(f"/_sandbox/events/{href}", json={
+            "start": {"dateTime": f"{day}T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": f"{day}T09:30:00", "timeZone": "UTC"}, "isAllDay": False})
+        assert answer.status_code == 200, answer.text
+
+    await move("2031-05-06")  # before the first (full) read: it cannot show the event
+    first, state = await _read(backend, linked, recorded=recorded)
+    assert first == []  # not shown, but found by its property: not deleted
+    await move("2032-01-02")
+    later, _ = await _read(backend, replace(linked, read_state=state), recorded=recorded)
+    assert [(e.start, e.deleted) for e in later] == [("2032-01-02T09:00:00Z", False)]

@@ -23,6 +23,12 @@ from zdcal.usecases.settings import TwoWaySetting, set_agent_two_way
 CALDAV_PROVIDERS = ("icloud", "fastmail", "nextcloud", "generic")
 """The CalDAV backend's provider presets (its ``providers``), named here so that
 ``--help`` needs no backend loaded."""
+TOKEN_SERVICES = {DEFAULT_BACKEND: "Cronofy", "google": "Google", "microsoft": "Microsoft"}
+"""The backends an agent connects with a token pair, by registry name: the service the
+prompts name."""
+CONNECTIONS = {"google": "Google tokens", "microsoft": "Microsoft tokens",
+               "caldav": "a CalDAV account"}
+"""What each way off Cronofy is given as, for the refusal of two at once."""
 
 
 @click.group()
@@ -68,6 +74,16 @@ def _work(runtime: Runtime, account: Account, report: SyncReport) -> AccountWork
     help="Or ZDCAL_GOOGLE_REFRESH_TOKEN; prompted for when absent (Google agents).",
 )
 @click.option(
+    "--microsoft-access-token", envvar="ZDCAL_MICROSOFT_ACCESS_TOKEN",
+    help="Or ZDCAL_MICROSOFT_ACCESS_TOKEN: connect Microsoft 365 (Outlook) directly instead "
+    "of Cronofy (with --microsoft-refresh-token; zdcal's Microsoft app must have issued "
+    "them).",
+)
+@click.option(
+    "--microsoft-refresh-token", envvar="ZDCAL_MICROSOFT_REFRESH_TOKEN",
+    help="Or ZDCAL_MICROSOFT_REFRESH_TOKEN; prompted for when absent (Microsoft agents).",
+)
+@click.option(
     "--caldav-provider", type=click.Choice(CALDAV_PROVIDERS),
     help="Connect with CalDAV instead of Cronofy: icloud and fastmail need no URL; "
     "nextcloud takes the instance's URL, generic the server's (--caldav-url).",
@@ -96,6 +112,8 @@ def agents_add(
     cronofy_refresh_token: str | None,
     google_access_token: str | None,
     google_refresh_token: str | None,
+    microsoft_access_token: str | None,
+    microsoft_refresh_token: str | None,
     caldav_provider: str | None,
     caldav_url: str | None,
     caldav_username: str | None,
@@ -107,26 +125,30 @@ def agents_add(
     private: bool,
     time_zone: str | None,
 ) -> None:
-    """Connect an agent's calendar (Cronofy or Google tokens, or a CalDAV account) and
-    write their open tasks."""
+    """Connect an agent's calendar (Cronofy, Google or Microsoft tokens, or a CalDAV
+    account) and write their open tasks."""
     style = _style(timed, duration, reminders, private)
     if time_zone:
         effective_time_zone(None, time_zone)  # validates
-    google = google_access_token is not None or google_refresh_token is not None
-    if google and caldav_provider is not None:
-        raise click.UsageError("give Google tokens or a CalDAV account, not both")
-    backend = "caldav" if caldav_provider else "google" if google else DEFAULT_BACKEND
-    if backend == "google":
-        access = google_access_token or click.prompt("Google access token", hide_input=True)
-        refresh = google_refresh_token or click.prompt("Google refresh token", hide_input=True)
-    elif backend == DEFAULT_BACKEND:
-        access = cronofy_access_token or click.prompt("Cronofy access token", hide_input=True)
-        refresh = cronofy_refresh_token or click.prompt(
-            "Cronofy refresh token", hide_input=True
-        )
-    else:
+    given = {
+        "google": (google_access_token, google_refresh_token),
+        "microsoft": (microsoft_access_token, microsoft_refresh_token),
+    }
+    chosen = [name for name, pair in given.items() if pair != (None, None)]
+    if caldav_provider is not None:
+        chosen.append("caldav")
+    if len(chosen) > 1:
+        named = " or ".join(CONNECTIONS[name] for name in chosen)
+        raise click.UsageError(f"give {named}, not {'both' if len(chosen) == 2 else 'several'}")
+    backend = chosen[0] if chosen else DEFAULT_BACKEND
+    if backend == "caldav":
         username = caldav_username or click.prompt("CalDAV username")
         password = caldav_password or click.prompt("CalDAV app password", hide_input=True)
+    else:
+        pair = given.get(backend, (cronofy_access_token, cronofy_refresh_token))
+        service = TOKEN_SERVICES[backend]
+        access: str = pair[0] or click.prompt(f"{service} access token", hide_input=True)
+        refresh: str = pair[1] or click.prompt(f"{service} refresh token", hide_input=True)
 
     async def work(runtime: Runtime) -> Agent:
         (account,) = await find_account(runtime, subdomain)
@@ -134,13 +156,14 @@ def agents_add(
         sync = _work(runtime, account, report)
         async with runtime.calendar_http() as calendar_http:
             # Its refusals are ValueErrors: the CLI shows their words as they are.
-            if caldav_provider is None:
+            if backend in TOKEN_SERVICES:
                 agent = await connect_with_tokens(
                     sync, runtime.calendar_backend(backend, calendar_http), user_id,
                     access_token=access, refresh_token=refresh, calendar_id=calendar_id,
                     style=style, time_zone_override=time_zone,
                 )
             else:
+                assert caldav_provider is not None
                 agent = await connect_with_credentials(
                     sync, runtime.calendar_backend("caldav", calendar_http), user_id,
                     provider=caldav_provider, url=caldav_url, username=username,

@@ -172,20 +172,21 @@ class GoogleBackend:
                 self._http, code=code, redirect_uri=redirect_uri, code_verifier=code_verifier,
                 clock=self._clock,
             )
-        missing = missing_scopes(granted.scope)
-        if missing:
-            raise CalendarRejected(
-                "Google did not grant zdcal access to "
-                + " and ".join(m.rsplit("/", 1)[-1] for m in missing)
-                + ": connect again and allow every access asked for"
-            )
+        _refuse_missing_scopes(granted.scope)
         linked, _ = await self._account(granted.tokens)
         return linked
 
     async def link_tokens(
         self, access_token: str, refresh_token: str
     ) -> tuple[LinkedAccount, list[CalendarInfo]]:
-        return await self._account(CalendarTokens(access_token, refresh_token, None))
+        # Tokens brought from elsewhere say nothing of their scopes: one refresh does
+        # (a read-only grant would list calendars and then fail every write).
+        with _mapped():
+            granted = await self._oauth.refresh_granted(
+                self._http, refresh_token, clock=self._clock
+            )
+        _refuse_missing_scopes(granted.scope)
+        return await self._account(granted.tokens)
 
     async def _account(
         self, tokens: CalendarTokens
@@ -253,6 +254,16 @@ class GoogleBackend:
         self, body: bytes, headers: Mapping[str, str], query: Mapping[str, str] = NO_QUERY
     ) -> PushNotice:
         return read_notification(self._oauth.client_secret, body, headers)
+
+
+def _refuse_missing_scopes(granted: str | None) -> None:
+    missing = missing_scopes(granted)
+    if missing:
+        raise CalendarRejected(
+            "Google did not grant zdcal access to "
+            + " and ".join(m.rsplit("/", 1)[-1] for m in missing)
+            + ": connect again and allow every access asked for"
+        )
 
 
 def _text(value: object) -> str | None:

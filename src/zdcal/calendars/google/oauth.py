@@ -78,6 +78,14 @@ class GoogleOAuthClient:
     ) -> CalendarTokens:
         """A new access token (Google keeps the refresh token); a refused refresh token
         (``invalid_grant``) raises :class:`TokenRefreshFailed`."""
+        return (await self.refresh_granted(http, refresh_token, clock=clock, sleep=sleep)).tokens
+
+    async def refresh_granted(
+        self, http: httpx.AsyncClient, refresh_token: str, *, clock: Clock,
+        sleep: Sleep = asyncio.sleep,
+    ) -> Granted:
+        """:meth:`refresh`, with the scopes the grant holds (Google says them in every
+        token answer)."""
         body = grant("refresh_token", self.client_id, self.client_secret,
                      refresh_token=refresh_token)
         try:
@@ -87,7 +95,7 @@ class GoogleOAuthClient:
                 raise TokenRefreshFailed(str(error), status=error.status,
                                          reason=error.reason) from error
             raise
-        return _granted(data, clock, previous_refresh_token=refresh_token).tokens
+        return _granted(data, clock, previous_refresh_token=refresh_token)
 
     async def revoke(
         self, http: httpx.AsyncClient, token: str, *, sleep: Sleep = asyncio.sleep

@@ -31,7 +31,9 @@ sync records it with the entry and gives it back (``stored``) for the next write
   A removed id not seen before (an event created and deleted between two reads) has
   the recorded events not seen yet looked for by their property: those not found are
   reported deleted. No state, a read of everything (verify), or a delta link Graph no
-  longer knows (410 / ``syncStateNotFound``) → a full read of a fresh window.
+  longer knows (410 / ``syncStateNotFound``) → a full read of a fresh window, after
+  which the recorded events it did not show are looked for the same way (a first round
+  has no tombstones: a deletion before it is known only by the event's absence).
 """
 
 from __future__ import annotations
@@ -240,6 +242,11 @@ class MicrosoftAgentCalendar:
             yield event
         async for event in self._left_window(calendar_id, fresh):
             yield event
+        # A first round shows no tombstones: an event the agent deleted before it (or
+        # while the link had expired) is only known by its absence, so recorded events it
+        # did not show are looked up, and those not found are reported deleted.
+        async for event in self._vanished(calendar_id, fresh, recorded):
+            yield event
         self._keep(calendar_id, fresh)
 
     async def _delta(
@@ -285,7 +292,9 @@ class MicrosoftAgentCalendar:
         self, calendar_id: str, state: _CalendarState, recorded: Collection[tuple[str, str]]
     ) -> AsyncIterator[ManagedEvent]:
         """Recorded events of the calendar the delta never showed: looked for by their
-        property (in batches); those not found are gone."""
+        property (in batches); those not found are gone. Those found lie outside the
+        window: their ids are kept, so a later change of one (reported as a removal) is
+        read again by id (:meth:`_left_window`)."""
         seen = set(state.ids.values())
         missing = sorted(e for c, e in recorded if c == calendar_id and e not in seen)
         for start in range(0, len(missing), BATCH_SIZE):
@@ -297,8 +306,11 @@ class MicrosoftAgentCalendar:
             for event_id, answer in zip(chunk, answers, strict=True):
                 if not answer.ok:
                     raise answer_error(answer, "GET find event")
-                if not _found(answer):
+                graph_id = _found(answer)
+                if graph_id is None:
                     yield ManagedEvent(calendar_id, event_id, "", "", True, None)
+                else:
+                    state.ids[graph_id] = event_id
 
     def _keep(self, calendar_id: str, state: _CalendarState) -> None:
         if state.link:

@@ -86,6 +86,15 @@ def _mapped() -> Iterator[None]:
         raise connection_error(exc) from exc
 
 
+NO_WRITE_SCOPE = ("Microsoft did not grant zdcal access to write calendars: connect again "
+                  "and accept every permission asked for")
+
+
+def _check_write_scope(granted: str | None) -> None:
+    if not has_write_scope(granted):
+        raise CalendarRejected(NO_WRITE_SCOPE)
+
+
 def subscription_resource(calendar_id: str) -> str:
     return f"me/calendars/{calendar_id}/events"
 
@@ -169,18 +178,25 @@ class MicrosoftBackend:
                 self._http, code=code, redirect_uri=redirect_uri, code_verifier=code_verifier,
                 clock=self._clock,
             )
-        if not has_write_scope(granted.scope):
-            raise CalendarRejected(
-                "Microsoft did not grant zdcal access to write calendars: connect again "
-                "and accept every permission asked for"
-            )
+        _check_write_scope(granted.scope)
         linked, _ = await self._account(granted.tokens)
         return linked
 
     async def link_tokens(
         self, access_token: str, refresh_token: str
     ) -> tuple[LinkedAccount, list[CalendarInfo]]:
-        return await self._account(CalendarTokens(access_token, refresh_token, None))
+        """Tokens brought from elsewhere do not say what they may do (an access token is
+        opaque to its client): one refresh answers their scope, and proves the refresh
+        token, before anything is stored; its fresh pair is the one kept."""
+        try:
+            granted = await self._oauth.refresh_granted(
+                self._http, refresh_token, clock=self._clock)
+        except GraphError as exc:
+            if exc.code == "invalid_scope":  # zdcal's scopes asked for, the grant lacks one
+                raise CalendarRejected(NO_WRITE_SCOPE) from exc
+            raise connection_error(exc) from exc
+        _check_write_scope(granted.scope)
+        return await self._account(granted.tokens)
 
     async def _account(
         self, tokens: CalendarTokens

@@ -92,6 +92,13 @@ class MicrosoftOAuthClient:
     ) -> CalendarTokens:
         """New tokens, the refresh token included (it rotates); a refusal only the user
         can mend raises :class:`TokenRefreshFailed`."""
+        return (await self.refresh_granted(http, refresh_token, clock=clock, sleep=sleep)).tokens
+
+    async def refresh_granted(
+        self, http: httpx.AsyncClient, refresh_token: str, *, clock: Clock,
+        sleep: Sleep = asyncio.sleep,
+    ) -> Granted:
+        """:meth:`refresh`, with the scope the answer says the tokens carry."""
         body = grant("refresh_token", self.client_id, self.client_secret,
                      refresh_token=refresh_token, scope=" ".join(SCOPES))
         try:
@@ -101,7 +108,7 @@ class MicrosoftOAuthClient:
                 raise TokenRefreshFailed(str(error), status=error.status,
                                          code=error.code) from error
             raise
-        return _granted(data, clock, previous_refresh_token=refresh_token).tokens
+        return _granted(data, clock, previous_refresh_token=refresh_token)
 
     async def _post(
         self, http: httpx.AsyncClient, body: dict[str, Any], clock: Clock, sleep: Sleep,

@@ -129,3 +129,67 @@ async def test_a_full_read_asks_for_large_pages(
     assert len(events) == 30
     delta = {k: v for k, v in (await routes(sim)).items() if "delta" in k}
     assert sum(delta.values()) == 1, delta  # one page of up to 100, not three of 10
+
+
+async def test_a_move_out_of_the_window_is_a_move_not_a_delete(
+    backend: MicrosoftBackend, linked: Agent, sim: httpx.AsyncClient
+) -> None:
+    """Graph reports an event moved beyond the delta window as removed, like a deleted
+    one: zdcal reads it again by id and sees the move, to any date, and still sees a
+    later move or delete out there."""
+    assert linked.calendar_id is not None
+    cal = linked.calendar_id
+    actions = [upsert(t, cal) for t in (11, 12, 13)]
+    known = stored(actions, await backend.for_agent(linked).apply(actions))
+    _, state = await _read(backend, linked)
+    far, past, gone = (known[(cal, event_id(t))].href for t in (11, 12, 13))
+
+    async def move(href: str | None, day: str) -> None:
+        answer = await sim.patch(f"/_sandbox/events/{href}", json={
+            "start": {"dateTime": f"{day}T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": f"{day}T09:30:00", "timeZone": "UTC"}, "isAllDay": False})
+        assert answer.status_code == 200, answer.text
+
+    await move(far, "2031-05-06")  # 4+ years ahead: beyond the window
+    await move(past, "2019-02-03")  # years back: before it
+    assert (await sim.delete(f"/_sandbox/events/{gone}")).status_code == 204
+
+    changes, state = await _read(backend, replace(linked, read_state=state))
+    by_id = {e.event_id: e for e in changes}
+    assert set(by_id) == {event_id(11), event_id(12), event_id(13)}
+    eleven, twelve = by_id[event_id(11)], by_id[event_id(12)]
+    assert (eleven.start, eleven.deleted) == ("2031-05-06T09:00:00Z", False)
+    assert eleven.stored_as is not None
+    assert eleven.stored_as.href == far
+    assert (twelve.start, twelve.deleted) == ("2019-02-03T09:00:00Z", False)
+    assert by_id[event_id(13)].deleted
+
+    await move(far, "2032-01-02")  # moved again, still outside
+    assert (await sim.delete(f"/_sandbox/events/{past}")).status_code == 204
+    again, _ = await _read(backend, replace(linked, read_state=state))
+    assert sorted((e.event_id, e.start, e.deleted) for e in again) == [
+        (event_id(11), "2032-01-02T09:00:00Z", False), (event_id(12), "", True)]
+
+
+async def test_an_event_outside_the_window_at_a_full_read_has_its_next_move_seen(
+    backend: MicrosoftBackend, linked: Agent, sim: httpx.AsyncClient
+) -> None:
+    assert linked.calendar_id is not None
+    cal = linked.calendar_id
+    actions = [upsert(14, cal)]
+    known = stored(actions, await backend.for_agent(linked).apply(actions))
+    href = known[(cal, event_id(14))].href
+    recorded = [(cal, event_id(14))]
+
+    async def move(day: str) -> None:
+        answer = await sim.patch(f"/_sandbox/events/{href}", json={
+            "start": {"dateTime": f"{day}T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": f"{day}T09:30:00", "timeZone": "UTC"}, "isAllDay": False})
+        assert answer.status_code == 200, answer.text
+
+    await move("2031-05-06")  # before the first (full) read: it cannot show the event
+    first, state = await _read(backend, linked, recorded=recorded)
+    assert first == []  # not shown, but found by its property: not deleted
+    await move("2032-01-02")
+    later, _ = await _read(backend, replace(linked, read_state=state), recorded=recorded)
+    assert [(e.start, e.deleted) for e in later] == [("2032-01-02T09:00:00Z", False)]

@@ -111,3 +111,27 @@ async def test_an_entry_remembers_its_object_and_version(store: Store, clock: Ma
     assert (found.content_hash, found.object_href, found.object_etag) == (
         "h2", "https://dav.example/cal_a/k-10.ics", '"e1"'
     )
+
+
+async def test_many_entries_remember_their_objects_at_once(store: Store) -> None:
+    """``set_objects`` sets each entry's own object and nothing else: other entries, other
+    accounts and places never recorded are untouched (one statement for all rows)."""
+    account_id = await _account_with_agents(store)
+    other = await add_account(store, subdomain="other")
+    await add_agent(store, other, ANN, "Ann")
+    entries = [RecordedEntry(t, ANN, "cal_a", f"k-{t}", "h") for t in range(1, 2001)]
+    async with store.transaction() as tx:
+        await tx.entries.upsert_many(account_id, entries)
+        await tx.entries.upsert(other, entries[0])
+        await tx.entries.set_objects(
+            account_id,
+            [(e, f"graph-{e.ticket_id}", f"ck-{e.ticket_id}") for e in entries[:1500]]
+            + [(RecordedEntry(9999, ANN, "cal_a", "k-9999", "h"), "never", "never")],
+        )
+        found = await tx.entries.for_agent(account_id, ANN)
+        (elsewhere,) = await tx.entries.for_agent(other, ANN)
+    assert len(found) == 2000
+    assert all((e.object_href, e.object_etag) == (f"graph-{e.ticket_id}", f"ck-{e.ticket_id}")
+               for e in found[:1500])
+    assert all((e.object_href, e.object_etag) == (None, None) for e in found[1500:])
+    assert (elsewhere.object_href, elsewhere.object_etag) == (None, None)

@@ -357,10 +357,9 @@ class TicketApplier:
                 report.events_deleted += 1
         async with ctx.store.transaction() as tx:
             await tx.entries.upsert_many(ctx.account.id, written)
-            for entry, stored_as in objects:
-                await tx.entries.set_object(
-                    ctx.account.id, entry, stored_as.href, stored_as.etag
-                )
+            await tx.entries.set_objects(
+                ctx.account.id, [(entry, obj.href, obj.etag) for entry, obj in objects]
+            )
             await tx.entries.delete_many(ctx.account.id, removed)
             for action, outcome in failures:
                 await tx.failures.record(

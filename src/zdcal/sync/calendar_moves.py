@@ -185,10 +185,9 @@ async def _remember_versions(
     ]
     if fresh:
         async with sync.store.transaction() as tx:
-            for entry, stored_as in fresh:
-                await tx.entries.set_object(
-                    sync.account.id, entry, stored_as.href, stored_as.etag
-                )
+            await tx.entries.set_objects(
+                sync.account.id, [(entry, obj.href, obj.etag) for entry, obj in fresh]
+            )
 
 
 def _settings(sync: TwoWayHost, agent: Agent) -> TwoWaySettings:

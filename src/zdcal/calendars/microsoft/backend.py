@@ -26,6 +26,8 @@ sync records it with the entry and gives it back (``stored``) for the next write
   :data:`WINDOW_BACK` before and :data:`WINDOW_AHEAD` after the full read; zdcal's events
   are told by their ``transactionId``. The read state per calendar is the delta link
   and the Graph ids of zdcal's events seen (removed events come back as an id only).
+  Graph reports an event moved out of the window as removed too: each removed event of
+  zdcal's is read again by id (in ``$batch``es); found, it moved (any date); 404, gone.
   A removed id not seen before (an event created and deleted between two reads) has
   the recorded events not seen yet looked for by their property: those not found are
   reported deleted. No state, a read of everything (verify), or a delta link Graph no
@@ -38,9 +40,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from zdcal.calendars.base import (
     CalendarAuthorizationExpired,
@@ -223,6 +226,8 @@ class MicrosoftAgentCalendar:
                 fresh = _CalendarState("", dict(state.ids))
                 async for event in self._delta(calendar_id, state.link, fresh):
                     yield event
+                async for event in self._left_window(calendar_id, fresh):
+                    yield event
                 if fresh.unknown_removed:
                     async for event in self._vanished(calendar_id, fresh, recorded):
                         yield event
@@ -234,6 +239,8 @@ class MicrosoftAgentCalendar:
         start = self._client.delta_start(calendar_id, now - WINDOW_BACK, now + WINDOW_AHEAD)
         fresh = _CalendarState("", {})
         async for event in self._delta(calendar_id, start, fresh):
+            yield event
+        async for event in self._left_window(calendar_id, fresh):
             yield event
         # A first round shows no tombstones: an event the agent deleted before it (or
         # while the link had expired) is only known by its absence, so recorded events it
@@ -253,11 +260,41 @@ class MicrosoftAgentCalendar:
             if page.delta_link:
                 state.link = page.delta_link
 
+    async def _left_window(
+        self, calendar_id: str, state: _CalendarState
+    ) -> AsyncIterator[ManagedEvent]:
+        """zdcal's events the delta reported removed, read again by id (in batches): Graph
+        reports an event moved out of the window exactly as a deleted one, so an agent's
+        move to any date (a Zendesk due date has no bound) would otherwise look like a
+        delete. Found: its new time, and its id kept (a later change outside the window
+        comes as removed again); 404: gone."""
+        removed = sorted(state.removed.items())
+        state.removed.clear()
+        for start in range(0, len(removed), BATCH_SIZE):
+            chunk = removed[start : start + BATCH_SIZE]
+            answers = await self._client.batch(
+                [BatchCall("GET", calendar_path(calendar_id, "/events/")
+                           + quote(graph_id, safe="")) for graph_id, _ in chunk]
+            )
+            for (_, event_id), answer in zip(chunk, answers, strict=True):
+                body = answer.body
+                if answer.ok and isinstance(body, Mapping) and event_id_of(body) == event_id:
+                    event = _managed(calendar_id, body, state)
+                    if event is not None:
+                        yield event
+                        continue
+                if answer.ok or answer.status == 404:
+                    yield ManagedEvent(calendar_id, event_id, "", "", True, None)
+                else:
+                    raise answer_error(answer, "GET event")
+
     async def _vanished(
         self, calendar_id: str, state: _CalendarState, recorded: Collection[tuple[str, str]]
     ) -> AsyncIterator[ManagedEvent]:
         """Recorded events of the calendar the delta never showed: looked for by their
-        property (in batches); those not found are gone."""
+        property (in batches); those not found are gone. Those found lie outside the
+        window: their ids are kept, so a later change of one (reported as a removal) is
+        read again by id (:meth:`_left_window`)."""
         seen = set(state.ids.values())
         missing = sorted(e for c, e in recorded if c == calendar_id and e not in seen)
         for start in range(0, len(missing), BATCH_SIZE):
@@ -269,8 +306,11 @@ class MicrosoftAgentCalendar:
             for event_id, answer in zip(chunk, answers, strict=True):
                 if not answer.ok:
                     raise answer_error(answer, "GET find event")
-                if not _found(answer):
+                graph_id = _found(answer)
+                if graph_id is None:
                     yield ManagedEvent(calendar_id, event_id, "", "", True, None)
+                else:
+                    state.ids[graph_id] = event_id
 
     def _keep(self, calendar_id: str, state: _CalendarState) -> None:
         if state.link:
@@ -292,6 +332,9 @@ class _CalendarState:
     ids: dict[str, str]
     """Graph id → zdcal's event id, of zdcal's events the delta showed."""
     unknown_removed: bool = False
+    removed: dict[str, str] = field(default_factory=dict)
+    """Graph id → zdcal's event id, of this round's removed events of zdcal's: deleted,
+    or moved out of the window (Graph does not say which)."""
 
 
 def _managed(calendar_id: str, item: Mapping[str, Any], state: _CalendarState
@@ -301,8 +344,9 @@ def _managed(calendar_id: str, item: Mapping[str, Any], state: _CalendarState
         event_id = state.ids.pop(graph_id, None)
         if event_id is None:
             state.unknown_removed = True
-            return None
-        return ManagedEvent(calendar_id, event_id, "", "", True, None)
+        else:
+            state.removed[graph_id] = event_id  # deleted or moved away: read again by id
+        return None
     event_id = event_id_of(item)
     if event_id is None or not graph_id:
         return None  # the agent's own event

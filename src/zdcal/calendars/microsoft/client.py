@@ -161,11 +161,12 @@ class GraphClient(RemoteApi):
 
     async def request_url(
         self, method: str, url: str, *, body: Any = None, idempotent: bool = True,
-        slots: int = 1, prefer: str | None = None,
+        slots: int = 1, prefer: str | None = None, weight: int = 1,
     ) -> httpx.Response:
         """Send to ``url`` (on Graph's origin only: paging and delta links are followed
         as Graph gives them) holding ``slots`` of the mailbox's concurrent requests;
-        ``prefer`` is asked beside immutable ids."""
+        ``prefer`` is asked beside immutable ids; ``weight``: how many requests the
+        limiters count it as (a ``$batch`` counts each inside)."""
         headers = {"Prefer": f"{IMMUTABLE_IDS}, {prefer}" if prefer else IMMUTABLE_IDS}
         if not self.same_origin(url):
             raise GraphError(f"Microsoft pointed zdcal away from Graph ({method})")
@@ -173,7 +174,7 @@ class GraphClient(RemoteApi):
             response = await self.send_authorized(
                 self._tokens, method, url, json=body, idempotent=idempotent, headers=headers,
                 authorization=lambda tokens: f"Bearer {tokens.access_token}",
-                expiring=_expiring,
+                expiring=_expiring, weight=weight,
             )
         if response.is_success:
             return response
@@ -247,14 +248,12 @@ class GraphClient(RemoteApi):
                 item["body"] = dict(call.body)
                 item["headers"]["Content-Type"] = "application/json"
             requests.append(item)
-        limiter = self.limiter
-        if limiter is not None:
-            # Every request inside counts against the mailbox's budget; the send takes one.
-            for _ in range(len(calls) - 1):
-                await limiter.acquire()
         response = await self.request_url(
             "POST", self.url(API_PATH + "/$batch"), body={"requests": requests},
             slots=len(calls),
+            # Every request inside counts against the mailbox's budget, at every attempt:
+            # taken at once, so concurrent batches never each hold part of a window.
+            weight=len(calls),
         )
         return _batch_answers(response, len(calls))
 

@@ -205,7 +205,7 @@ class GraphCalendarApi:
                 "040000008200E00074C5B7101A82E008" + outlook_id("")[:32].encode().hex().upper(),
                 transaction_id or None,
             )
-            state.events[event_id] = event
+            state.add_event(event)
             self.sim.notify(event, "created")
             return self._answer(event, user, request, 201)
 

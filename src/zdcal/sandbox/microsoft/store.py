@@ -46,6 +46,9 @@ class MicrosoftState:
         self.users: dict[str, User] = {}
         self.calendars: dict[str, Calendar] = {}
         self.events: dict[str, StoredEvent] = {}
+        # (mailbox, transactionId) → the event last created with it: a create's repeat
+        # check without a scan of every mailbox's events (quadratic in a backfill).
+        self.transactions: dict[tuple[str, str], StoredEvent] = {}
         self.grants: dict[str, Grant] = {}
         self.codes: dict[str, AuthorizationCode] = {}
         self.access_tokens: dict[str, str] = {}
@@ -94,13 +97,16 @@ class MicrosoftState:
         return [e for e in self.events.values() if e.user_id == user_id and not e.deleted
                 and (calendar_id is None or e.calendar_id == calendar_id)]
 
+    def add_event(self, event: StoredEvent) -> None:
+        self.events[event.event_id] = event
+        if event.transaction_id:
+            self.transactions[(event.user_id, event.transaction_id)] = event
+
     def by_transaction_id(self, user_id: str, transaction_id: str) -> StoredEvent | None:
-        for event in self.events.values():
-            if event.user_id == user_id and not event.deleted and (
-                event.transaction_id == transaction_id
-            ):
-                return event
-        return None
+        """The live event of the mailbox created with ``transaction_id``, if any (a deleted
+        one's id may be used again: the newer create replaces it in the index)."""
+        event = self.transactions.get((user_id, transaction_id))
+        return event if event is not None and not event.deleted else None
 
     def invalidate_delta_tokens(self) -> None:
         self.generation = secrets.token_hex(4)

@@ -39,11 +39,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("zdcal.cli.db:db", "Manage the database schema."),
     "demo": (
         "zdcal.cli.demo:demo_command",
-        "Run the whole product locally: simulated Zendesk and Cronofy, seeded, and zdcal.",
+        "Run the whole product locally: simulated Zendesk, Cronofy, Google Calendar and "
+        "Microsoft 365, seeded, and zdcal.",
     ),
     "sandbox": (
         "zdcal.cli.sandbox:sandbox_command",
-        "Run the Zendesk and Cronofy simulators on 127.0.0.1 until stopped (Ctrl+C).",
+        "Run the Zendesk, Cronofy, Google Calendar and Microsoft Graph simulators on "
+        "127.0.0.1 until stopped (Ctrl+C).",
     ),
     "serve": (
         "zdcal.cli.serve:serve_command",

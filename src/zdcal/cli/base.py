@@ -57,6 +57,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "zdcal.cli.sync:sync_command",
         "Read every change since the last sync and write it to the calendars.",
     ),
+    "worker": (
+        "zdcal.cli.serve:worker_command",
+        "Run background jobs from PostgreSQL: the worker tier (run as many as needed).",
+    ),
     "teardown": (
         "zdcal.cli.serve:teardown_command",
         "Remove zdcal's webhook and trigger from Zendesk.",

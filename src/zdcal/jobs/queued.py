@@ -258,6 +258,12 @@ class QueuedWork:
         ``install_signal_handlers``, else cancelling): it finishes the jobs in flight
         (up to ``worker_shutdown_grace_seconds``) before it returns."""
         await self.open()
+        # What happened while no worker ran (webhooks lost while zdcal was down) is
+        # found by a sweep of every account at once, as the in-process loops do.
+        async with self.services.store.transaction() as tx:
+            accounts = await tx.accounts.all()
+        for account in accounts:
+            await self.defer("sweep", account.id)
         recovery = asyncio.create_task(self._recovery_loop(), name="zdcal-job-recovery")
         try:
             await self.app.run_worker_async(

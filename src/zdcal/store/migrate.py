@@ -151,6 +151,15 @@ def _upgrade_on(connection: Connection, revision: str) -> None:
             raise MigrationError(f"migration broke foreign keys in: {', '.join(tables)}")
 
 
+JOB_TABLE_PREFIX = "procrastinate_"
+
+
+def owned_by_alembic(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name``: the job engine's tables are procrastinate's, not
+    zdcal's migrations' (autogenerate must neither drop nor compare them)."""
+    return not (type_ == "table" and (name or "").startswith(JOB_TABLE_PREFIX))
+
+
 def _has_job_schema(connection: Connection) -> bool:
     """Whether procrastinate's tables exist (docs/scale.md: the job engine)."""
     found = connection.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar()

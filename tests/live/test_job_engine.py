@@ -64,7 +64,7 @@ def runs(world: World) -> list[tuple[int, str, datetime, datetime]]:
 
 
 def settled(world: World) -> bool:
-    return all(job["status"] in {"succeeded", "failed"} for job in jobs(world)
+    return all(job["status"] in {"succeeded", "failed", "aborted"} for job in jobs(world)
                if job["task"] != "zdcal.tick")
 
 
@@ -203,10 +203,13 @@ def test_a_killed_workers_job_runs_again_and_nothing_is_lost(
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=60)
-    sweeps = [j for j in jobs(world) if j["task"] == "zdcal.sweep"]
-    assert sweeps
-    assert {j["status"] for j in sweeps} == {"succeeded"}
-    assert "stalled: its worker is gone" in log.read_text()
+    sweeps = [j["status"] for j in jobs(world) if j["task"] == "zdcal.sweep"]
+    # Run again, or ended in favour of the sweep the second worker deferred at its start.
+    assert "succeeded" in sweeps
+    assert set(sweeps) <= {"succeeded", "aborted"}
+    text = log.read_text()
+    assert "stalled: its worker is gone" in text
+    assert "could not look for stalled jobs" not in text
 
 
 def test_sigterm_lets_the_job_in_flight_finish(world: World, tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ from datetime import timedelta
 from typing import Any
 
 from procrastinate import App, PsycopgConnector
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
 from procrastinate.jobs import Status
 from procrastinate.tasks import Task
 
@@ -220,9 +220,17 @@ class QueuedWork:
             queue=QUEUE, seconds_since_heartbeat=STALLED_AFTER_SECONDS
         ))
         for job in stalled:
-            log.warning("job %s (%s) stalled: its worker is gone; running it again",
-                        job.id, job.task_name)
-            await manager.retry_job(job)
+            try:
+                await manager.retry_job(job)
+            except UniqueViolation:
+                # A job of the same kind and account waits already (its queueing lock):
+                # that one does the work; this one ends.
+                await manager.finish_job(job, status=Status.ABORTED, delete_job=False)
+                log.warning("job %s (%s) stalled: its worker is gone; a job waiting does "
+                            "its work", job.id, job.task_name)
+            else:
+                log.warning("job %s (%s) stalled: its worker is gone; running it again",
+                            job.id, job.task_name)
         return len(stalled)
 
     async def _recovery_loop(self) -> None:

@@ -263,3 +263,38 @@ def test_worker_on_sqlite_says_it_needs_postgresql(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "zdcal worker needs PostgreSQL" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_cli_command_holding_the_account_keeps_worker_jobs_off_it(
+    world: World, tmp_path: Path
+) -> None:
+    world.create_task(NIA, due("2030-08-01"))
+    world.advance_zendesk(61)
+    log = tmp_path / "worker.log"
+
+    async def hold_while_a_sweep_waits(runtime: Runtime) -> list[int]:
+        services = Services(runtime)
+        queued = QueuedWork(services, run_worker=False)
+        written_meanwhile = []
+        worker = worker_process(world, log)
+        try:
+            await queued.open()
+            # What `zdcal sync` and the other account commands do: hold the account.
+            async with services.account_work(1):
+                await queued.defer("sweep", 1)
+                for _ in range(8):
+                    await asyncio.sleep(0.5)
+                    written_meanwhile.append(len(world.all_managed(CALENDARS)[calendar("ada")]))
+        finally:
+            await queued.stop()
+            await services.close()
+        try:
+            await asyncio.to_thread(eventually, lambda: world.all_managed(CALENDARS)
+                                    == world.expected(CALENDARS), 30, 0.5)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=60)
+        return written_meanwhile
+
+    assert set(world.run(hold_while_a_sweep_waits)) == {0}
+    assert world.expected(CALENDARS)[calendar("ada")]

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from live_support import bootstrap, eventually, serve_process
@@ -68,12 +69,22 @@ def settled(world: World) -> bool:
                if job["task"] != "zdcal.tick")
 
 
-def worker_process(world: World, log: Path) -> subprocess.Popen[bytes]:
+def worker_process(
+    world: World, log: Path, health_port: int | None = None
+) -> subprocess.Popen[bytes]:
+    health = [] if health_port is None else ["--health-port", str(health_port)]
     with log.open("ab") as stderr:
         return subprocess.Popen(
-            [sys.executable, "-m", "zdcal.cli", "worker", "--concurrency", "4"],
+            [sys.executable, "-m", "zdcal.cli", "worker", "--concurrency", "4", *health],
             env=zdcal_env(world), stdout=subprocess.DEVNULL, stderr=stderr,
         )
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -217,9 +228,12 @@ def test_sigterm_lets_the_job_in_flight_finish(world: World, tmp_path: Path) -> 
         world.create_task(KENJI, due(f"2030-11-{i + 1:02d}"))
     world.advance_zendesk(61)
     world.cronofy_faults(latency_ms=700)
-    log = tmp_path / "worker.log"
-    worker = worker_process(world, log)
+    log, port = tmp_path / "worker.log", free_port()
+    worker = worker_process(world, log, health_port=port)
     try:
+        eventually(lambda: answers(f"http://127.0.0.1:{port}/readyz"), timeout=30)
+        assert 'target_info{tier="worker"} 1.0' in httpx.get(
+            f"http://127.0.0.1:{port}/metrics").text
         eventually(lambda: any(j["task"] == "zdcal.sweep" and j["status"] == "doing"
                                for j in jobs(world)), timeout=30, every=0.1)
         worker.send_signal(signal.SIGTERM)

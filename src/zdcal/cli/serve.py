@@ -42,7 +42,10 @@ def serve_command(host: str, port: int, no_workers: bool) -> None:
 @click.command("worker")
 @click.option("--concurrency", type=click.IntRange(min=1),
               help="Jobs run at once (default ZDCAL_WORKER_CONCURRENCY).")
-def worker_command(concurrency: int | None) -> None:
+@click.option("--health-port", type=int,
+              help="Serve /healthz, /readyz and /metrics on this port (default: none).")
+@click.option("--health-host", default="127.0.0.1", show_default=True)
+def worker_command(concurrency: int | None, health_port: int | None, health_host: str) -> None:
     """Run background jobs from PostgreSQL: the worker tier (run as many as needed).
 
     Takes jobs (drain notifications, read calendar changes, sweeps, verifies, mail, ...)
@@ -53,6 +56,8 @@ def worker_command(concurrency: int | None) -> None:
     """
     from zdcal.jobs.queued import QueuedWork
     from zdcal.jobs.scheduler import uses_job_engine
+    from zdcal.web.app import create_health_app
+    from zdcal.web.http_server import serve_beside
 
     config = settings()
     if not uses_job_engine(config.database_url):
@@ -64,10 +69,14 @@ def worker_command(concurrency: int | None) -> None:
 
     async def work() -> None:
         async with await Runtime.open(config) as runtime:
-            services = Services(runtime)
+            services = Services(runtime, tier="worker")
             queued = QueuedWork(services, concurrency=concurrency, worker_name="worker")
             try:
-                await queued.run()
+                if health_port is None:
+                    await queued.run()
+                else:
+                    await serve_beside(create_health_app(services, queued), host=health_host,
+                                       port=health_port, until=queued.run())
             finally:
                 await queued.stop()
                 await services.close()

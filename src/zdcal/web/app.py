@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from zdcal.calendars import registry
 from zdcal.clock import Clock
-from zdcal.jobs.scheduler import scheduler_for
+from zdcal.jobs.scheduler import Scheduler, scheduler_for
 from zdcal.live.intake import NotificationIntake
 from zdcal.live.services import Services
 from zdcal.runtime import Runtime
@@ -40,6 +40,21 @@ from zdcal.webhook_urls import (
     calendar_lifecycle_path,
     calendar_receiver_path,
 )
+
+
+def create_health_app(services: Services, workers: Scheduler) -> Starlette:
+    """``/healthz``, ``/readyz`` and ``/metrics`` of a process that serves nothing else
+    (``zdcal worker --health-port``): the same endpoints as the web tier's."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        yield {"services": services, "workers": workers}
+
+    return Starlette(
+        routes=[Route("/healthz", healthz), Route("/readyz", readyz),
+                Route("/metrics", metrics)],
+        lifespan=lifespan,
+    )
 
 
 class AnyMethod:
@@ -68,7 +83,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         runtime = await Runtime.open(settings, clock=clock)
-        services = Services(runtime)
+        services = Services(runtime, tier="all" if run_workers else "web")
         workers = scheduler_for(services, run_workers=run_workers, options=workers_options)
         intake = NotificationIntake(
             runtime.store, runtime.clock, on_committed=workers.notify,

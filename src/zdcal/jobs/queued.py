@@ -188,9 +188,14 @@ class QueuedWork:
             latest = {a.id: await tx.sync_runs.latest(a.id) for a in accounts}
         if falls_due(settings.caldav_poll_seconds):
             reads |= await bodies.queue_polls(self.services)
+        # A sweep running now counts as done: a long one is not followed by another.
+        sweeping = {job.lock for job in await app.job_manager.list_jobs_async(
+            task="zdcal.sweep", status=Status.DOING.value)}
         for account in accounts:
             sweep = latest[account.id].get(RunKind.SWEEP)
-            if sweep is None or (now - sweep.finished_at).total_seconds() >= \
+            if f"account:{account.id}" in sweeping:
+                pass
+            elif sweep is None or (now - sweep.finished_at).total_seconds() >= \
                     settings.sweep_interval_seconds:
                 await self.defer("sweep", account.id)
             elif account.id in retries:

@@ -99,6 +99,7 @@ class QueuedWork:
         self._loops: dict[str, asyncio.Task[None]] = {}
         self._spawned: set[asyncio.Task[None]] = set()
         self._opened = False
+        self._opening = asyncio.Lock()
         self._tasks: dict[str, Task[..., Any, Any]] = {}
         self._register()
 
@@ -250,9 +251,10 @@ class QueuedWork:
 
     async def open(self) -> None:
         """Open the job engine's connection pool (defers need it)."""
-        if not self._opened:
-            await self.app.open_async()
-            self._opened = True
+        async with self._opening:  # the loops and the pages' requests open it at once
+            if not self._opened:
+                await self.app.open_async()
+                self._opened = True
 
     def start(self) -> None:
         """Start deferring what the receivers commit and, with ``run_worker``, a worker."""
@@ -292,11 +294,15 @@ class QueuedWork:
                 await recovery
 
     async def stop(self, grace: float = 30.0) -> None:
-        """Stop deferring, let the worker finish its jobs, close the pool."""
+        """Defer the requests in hand, stop deferring, let the worker finish its jobs
+        (cancelling procrastinate's worker is its graceful stop), close the pool."""
         self.pacing.stopping.set()
-        for task in [*self._loops.values(), *self._spawned]:
+        if self._spawned:  # the pages' requests being deferred: a moment each
+            await asyncio.wait(list(self._spawned), timeout=grace)
+        for task in self._loops.values():
             task.cancel()
         for task in [*self._loops.values(), *self._spawned]:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self._opened:

@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"sync"},
     {"runtime"},
     {"live"},
+    {"jobs"},
     {"usecases"},
     {"web"},
     {"cli"},

@@ -24,6 +24,7 @@ from sqlalchemy.pool import NullPool
 from zdcal.domain import Delete, DesiredEntry, RecordedEntry, Upsert
 from zdcal.domain.entries import content_hash
 from zdcal.store import Agent, CalendarTokens
+from zdcal.store.engine import database_url
 from zdcal.store.tables import AgentStatus
 
 
@@ -145,7 +146,9 @@ class PostgresDatabases:
 
     def _admin(self, statement: str) -> None:
         async def run() -> None:
-            engine = create_async_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+            engine = create_async_engine(  # CI's asyncpg URL, on zdcal's one driver
+                database_url(self.url), isolation_level="AUTOCOMMIT", poolclass=NullPool
+            )
             try:
                 async with engine.connect() as connection:
                     await connection.execute(text(statement))

@@ -126,6 +126,16 @@ class Settings(BaseSettings):
         description="A PEM file of certificates to trust for CalDAV servers besides the "
         "usual ones (a self-hosted server with its own certificate authority).",
     )
+    worker_concurrency: int = Field(
+        default=8, ge=1,
+        description="Jobs one worker process runs at once (PostgreSQL's job engine; "
+        "`zdcal worker --concurrency` overrides it).",
+    )
+    worker_shutdown_grace_seconds: float = Field(
+        default=30.0, ge=0,
+        description="On SIGTERM, how long a worker lets its jobs in flight finish before "
+        "it aborts them (they run again on another worker).",
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 

@@ -26,7 +26,7 @@ API_AND_WEB = ["httpx", "starlette", "uvicorn", "jinja2", "zdcal.sandbox", "zdca
                "zdcal.http", "zdcal.mail", "alembic"]
 # What a SQLite database does not need: the PostgreSQL driver. (SQLAlchemy's PostgreSQL
 # dialect does load: the tickets table's partial index names a 'postgresql_where'.)
-POSTGRESQL_DRIVER = ["asyncpg"]
+POSTGRESQL_DRIVER = ["psycopg", "procrastinate"]
 
 PROBE = """
 import json, sys

@@ -15,8 +15,8 @@ from caldav_world import CalDAVWorld
 from two_way_cases import ON_EVERY_TWO_WAY_BACKEND, move, ticket
 from world import KENJI, NIA, World, due
 
+from zdcal.jobs.inprocess import Workers
 from zdcal.live.services import Services
-from zdcal.live.worker import Workers
 from zdcal.runtime import Runtime
 from zdcal.store import Agent
 

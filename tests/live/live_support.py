@@ -103,11 +103,15 @@ def served(world: World) -> Iterator[Live]:
         server.stop()
 
 
-def serve_process(world: World, port: int, log: Path | None = None) -> subprocess.Popen[bytes]:
+def serve_process(
+    world: World, port: int, log: Path | None = None, *, workers: bool = True
+) -> subprocess.Popen[bytes]:
     """``zdcal serve`` in a process of its own on the world's database and simulators,
-    once it answers. Its stderr goes to ``log`` (appended) if given, else to a pipe."""
+    once it answers (``workers=False``: the web tier, ``--no-workers``). Its stderr goes
+    to ``log`` (appended) if given, else to a pipe."""
     env = {**zdcal_env(world), "ZDCAL_PUBLIC_URL": f"http://127.0.0.1:{port}"}
-    command = [sys.executable, "-m", "zdcal.cli", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "zdcal.cli", "serve", "--port", str(port),
+               *([] if workers else ["--no-workers"])]
     if log is None:
         process = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

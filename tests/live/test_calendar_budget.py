@@ -4,8 +4,8 @@ than the per-minute allowance, whatever the burst."""
 from __future__ import annotations
 
 from zdcal.calendars.cronofy.transport import CRONOFY_RATES
+from zdcal.jobs.bodies import CalendarBudget, calendar_requests
 from zdcal.live.metrics import Metrics
-from zdcal.live.worker import CalendarBudget, calendar_requests
 
 
 class SteppedClock:

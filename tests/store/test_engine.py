@@ -21,8 +21,10 @@ pytestmark = pytest.mark.anyio
     [
         ("sqlite:///var/zdcal.db", "sqlite+aiosqlite:///var/zdcal.db"),
         ("sqlite+aiosqlite:///var/zdcal.db", "sqlite+aiosqlite:///var/zdcal.db"),
-        ("postgres://u:p@db/zdcal", "postgresql+asyncpg://u:p@db/zdcal"),
-        ("postgresql://u@db:5433/zdcal", "postgresql+asyncpg://u@db:5433/zdcal"),
+        ("postgres://u:p@db/zdcal", "postgresql+psycopg://u:p@db/zdcal"),
+        ("postgresql://u@db:5433/zdcal", "postgresql+psycopg://u@db:5433/zdcal"),
+        ("postgresql+asyncpg://u@db/zdcal", "postgresql+psycopg://u@db/zdcal"),
+        ("postgresql+psycopg://u@db/zdcal", "postgresql+psycopg://u@db/zdcal"),
     ],
 )
 def test_urls_get_the_async_driver(given: str, expected: str) -> None:

@@ -63,6 +63,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "zdcal.cli.zendesk_app:zendesk_app",
         "Build the Zendesk app (ticket sidebar and agent settings) for this zdcal.",
     ),
+    "worker": (
+        "zdcal.cli.serve:worker_command",
+        "Run background jobs from PostgreSQL: the worker tier (run as many as needed).",
+    ),
     "teardown": (
         "zdcal.cli.serve:teardown_command",
         "Remove zdcal's webhook and trigger from Zendesk.",

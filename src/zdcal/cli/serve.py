@@ -24,6 +24,8 @@ from zdcal.webhook_urls import zendesk_receiver_url
 def serve_command(host: str, port: int, no_workers: bool) -> None:
     """Run the receiver, the worker and the scheduler in one process.
 
+    With --no-workers, the web tier only: receivers, pages and health; on PostgreSQL it
+    defers jobs that ``zdcal worker`` processes run (docs/scale.md).
     Endpoints: /webhooks/zendesk/<account key>, /healthz, /readyz, /metrics and the
     pages. SIGTERM finishes the writes in flight; notifications not yet applied stay
     queued in the database. Slow clients and connections are limited by the ZDCAL_WEB_*
@@ -35,6 +37,51 @@ def serve_command(host: str, port: int, no_workers: bool) -> None:
     asyncio.run(upgrade(config.database_url))
     app = create_app(config, run_workers=not no_workers)
     run_server(app, config, host=host, port=port)
+
+
+@click.command("worker")
+@click.option("--concurrency", type=click.IntRange(min=1),
+              help="Jobs run at once (default ZDCAL_WORKER_CONCURRENCY).")
+@click.option("--health-port", type=int,
+              help="Serve /healthz, /readyz and /metrics on this port (default: none).")
+@click.option("--health-host", default="127.0.0.1", show_default=True)
+def worker_command(concurrency: int | None, health_port: int | None, health_host: str) -> None:
+    """Run background jobs from PostgreSQL: the worker tier (run as many as needed).
+
+    Takes jobs (drain notifications, read calendar changes, sweeps, verifies, mail, ...)
+    that the web tier (``zdcal serve --no-workers``) and the periodic tick defer. SIGTERM
+    or Ctrl+C lets the jobs in flight finish (up to ZDCAL_WORKER_SHUTDOWN_GRACE_SECONDS).
+    Needs PostgreSQL: on SQLite, ``zdcal serve`` does all the work itself. See
+    docs/scale.md.
+    """
+    from zdcal.jobs.queued import QueuedWork
+    from zdcal.jobs.scheduler import uses_job_engine
+    from zdcal.web.app import create_health_app
+    from zdcal.web.http_server import serve_beside
+
+    config = settings()
+    if not uses_job_engine(config.database_url):
+        raise click.ClickException(
+            "zdcal worker needs PostgreSQL (ZDCAL_DATABASE_URL=postgresql://...): on SQLite, "
+            "'zdcal serve' runs all the background work itself."
+        )
+    configure_logging(config.log_level, config.log_format)
+
+    async def work() -> None:
+        async with await Runtime.open(config) as runtime:
+            services = Services(runtime, tier="worker")
+            queued = QueuedWork(services, concurrency=concurrency, worker_name="worker")
+            try:
+                if health_port is None:
+                    await queued.run()
+                else:
+                    await serve_beside(create_health_app(services, queued), host=health_host,
+                                       port=health_port, until=queued.run())
+            finally:
+                await queued.stop()
+                await services.close()
+
+    asyncio.run(work())
 
 
 @click.command("bootstrap")

@@ -11,8 +11,10 @@ from zdcal.sync.report import SyncReport
 class Metrics:
     """Every metric ``/metrics`` exposes."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tier: str = "all") -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        # target_info{tier="web"|"worker"|"all"}: which tier's process these series are.
+        self.registry.set_target_info({"tier": tier})
         self.webhooks = Counter(
             "zdcal_webhooks",
             "Webhook deliveries received (receiver zendesk or cronofy), by outcome and reason.",

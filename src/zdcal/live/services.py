@@ -22,12 +22,14 @@ class Services:
     the account's lock: one account's work never runs twice at once.
     """
 
-    def __init__(self, runtime: Runtime, *, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self, runtime: Runtime, *, metrics: Metrics | None = None, tier: str = "all"
+    ) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
         self.store = runtime.store
         self.clock = runtime.clock
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics or Metrics(tier=tier)
         self.locks = AccountLocks(runtime.store)
         self.zendesk_http = self._http("zendesk")
         self.calendar_http = {name: self._http(name) for name in runtime.calendar_apis}

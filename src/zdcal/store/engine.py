@@ -35,16 +35,19 @@ SQLITE_MIGRATION_BUSY_TIMEOUT_MS = 10 * 60_000
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "sqlite+aiosqlite": "sqlite+aiosqlite",
-    "postgres": "postgresql+asyncpg",
-    "postgresql": "postgresql+asyncpg",
-    "postgresql+asyncpg": "postgresql+asyncpg",
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+    # asyncpg is no longer shipped; its URLs (operators', CI's) keep working on psycopg 3.
+    "postgresql+asyncpg": "postgresql+psycopg",
 }
 
 
 def database_url(url: str | URL) -> URL:
     """Parse a database URL and give it zdcal's async driver.
 
-    ``postgres://`` and ``postgresql://`` become ``postgresql+asyncpg://``; ``sqlite://``
+    ``postgres://``, ``postgresql://`` and ``postgresql+asyncpg://`` become
+    ``postgresql+psycopg://`` (psycopg 3, the one PostgreSQL driver); ``sqlite://``
     becomes ``sqlite+aiosqlite://``. Any other backend raises :class:`UnsupportedDatabase`.
     """
     parsed = make_url(url)
@@ -52,9 +55,16 @@ def database_url(url: str | URL) -> URL:
     if driver is None:
         raise UnsupportedDatabase(
             f"database {parsed.drivername!r} is not supported: use sqlite+aiosqlite:///path "
-            "or postgresql+asyncpg://user@host/db"
+            "or postgresql+psycopg://user@host/db"
         )
     return parsed.set(drivername=driver)
+
+
+def libpq_url(url: str | URL) -> str:
+    """The PostgreSQL URL as libpq (psycopg, the job engine's pool) reads it: no driver
+    suffix, password included."""
+    parsed = database_url(url)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:

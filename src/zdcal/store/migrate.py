@@ -104,7 +104,11 @@ async def _at_shipped_head(engine: AsyncEngine) -> bool:
     try:
         async with engine.connect() as connection:
             rows = (await connection.execute(text("SELECT version_num FROM alembic_version")))
-            return [row[0] for row in rows] == [head]
+            if [row[0] for row in rows] != [head]:
+                return False
+            return connection.dialect.name != "postgresql" or await connection.run_sync(
+                _has_job_schema
+            )
     except sqlalchemy.exc.DBAPIError:
         return False  # no schema yet, or not a database: the full path says which
 
@@ -138,8 +142,42 @@ def _upgrade_on(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+    if connection.dialect.name == "postgresql" and not _has_job_schema(connection):
+        _apply_job_schema(connection)
     if connection.dialect.name == "sqlite":
         broken = connection.execute(text("PRAGMA foreign_key_check")).fetchall()
         if broken:
             tables = sorted({str(row[0]) for row in broken})
             raise MigrationError(f"migration broke foreign keys in: {', '.join(tables)}")
+
+
+JOB_TABLE_PREFIX = "procrastinate_"
+
+
+def owned_by_alembic(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name``: the job engine's tables are procrastinate's, not
+    zdcal's migrations' (autogenerate must neither drop nor compare them)."""
+    return not (type_ == "table" and (name or "").startswith(JOB_TABLE_PREFIX))
+
+
+def _has_job_schema(connection: Connection) -> bool:
+    """Whether procrastinate's tables exist (docs/scale.md: the job engine)."""
+    found = connection.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar()
+    return found is not None
+
+
+def _apply_job_schema(connection: Connection) -> None:
+    """Create the job engine's schema (PostgreSQL only), in the upgrade's transaction.
+
+    procrastinate versions its own schema (its ``sql/migrations``), so it is not an
+    Alembic migration: a new database gets the pinned version's full schema here; a
+    procrastinate version bump ships its migration files, applied as docs/scale.md says.
+    """
+    from procrastinate.schema import SchemaManager
+
+    # Several statements with '%' in PL/pgSQL: straight to the driver, no parameters.
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(SchemaManager.get_schema())
+    finally:
+        cursor.close()

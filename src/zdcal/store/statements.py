@@ -4,7 +4,7 @@ Both databases speak ``INSERT ... ON CONFLICT DO UPDATE``, but SQLAlchemy builds
 each dialect's own ``insert``; :func:`dialect_insert` picks the right one.
 
 Bulk writes run one upsert statement per chunk of rows as an ``executemany`` (compiled
-once, cached, then executed for every row by the driver: asyncpg pipelines it, sqlite3
+once, cached, then executed for every row by the driver: psycopg pipelines it, sqlite3
 loops in C). That is about ten times faster than a literal multi-row ``VALUES`` list,
 whose compilation dominates at thousands of rows, and no bound-parameter limit applies.
 Statements that do list values (``IN (...)``) are cut into chunks that stay under the

@@ -40,7 +40,7 @@ ZONE_READ_TIMEOUT = 5.0  # seconds Zendesk gets to tell the account's time zone
 
 
 class AgentSyncRequests(Protocol):
-    """Where work for later goes: the background workers (``zdcal.live.worker.Workers``)."""
+    """Where work for later goes: the background workers (``zdcal.jobs.Scheduler``)."""
 
     def request_agent_sync(self, account_id: int, zendesk_user_id: int) -> None: ...
 

@@ -23,9 +23,9 @@ from starlette.types import Receive, Scope, Send
 
 from zdcal.calendars import registry
 from zdcal.clock import Clock
+from zdcal.jobs.scheduler import Scheduler, scheduler_for
 from zdcal.live.intake import NotificationIntake
 from zdcal.live.services import Services
-from zdcal.live.worker import Workers
 from zdcal.runtime import Runtime
 from zdcal.settings import Settings
 from zdcal.web.calendar_push import DisconnectionChecks, calendar_push
@@ -40,6 +40,21 @@ from zdcal.webhook_urls import (
     calendar_lifecycle_path,
     calendar_receiver_path,
 )
+
+
+def create_health_app(services: Services, workers: Scheduler) -> Starlette:
+    """``/healthz``, ``/readyz`` and ``/metrics`` of a process that serves nothing else
+    (``zdcal worker --health-port``): the same endpoints as the web tier's."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        yield {"services": services, "workers": workers}
+
+    return Starlette(
+        routes=[Route("/healthz", healthz), Route("/readyz", readyz),
+                Route("/metrics", metrics)],
+        lifespan=lifespan,
+    )
 
 
 class AnyMethod:
@@ -61,13 +76,15 @@ def create_app(
     run_workers: bool = True,
     workers_options: dict[str, Any] | None = None,
 ) -> Starlette:
-    """The whole app. ``run_workers=False`` serves requests only (another process works)."""
+    """The whole app. ``run_workers=False`` serves requests only (the web tier: another
+    process works; on PostgreSQL, the ``zdcal worker`` processes). ``workers_options``
+    tune the in-process loops of SQLite."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         runtime = await Runtime.open(settings, clock=clock)
-        services = Services(runtime)
-        workers = Workers(services, **(workers_options or {}))
+        services = Services(runtime, tier="all" if run_workers else "web")
+        workers = scheduler_for(services, run_workers=run_workers, options=workers_options)
         intake = NotificationIntake(
             runtime.store, runtime.clock, on_committed=workers.notify,
             # A delivery can pass the timestamp check from one window before its
@@ -76,8 +93,7 @@ def create_app(
         )
         refusals = WebhookRefusals(services.metrics)
         receiver = ZendeskWebhookReceiver(services, intake, refusals)
-        if run_workers:
-            workers.start()
+        workers.start()
         try:
             yield {"services": services, "workers": workers, "intake": intake,
                    "receiver": receiver, "refusals": refusals,

@@ -32,8 +32,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from zdcal.calendars.base import PushKind, PushNotice, PushRefused, push_channels
+from zdcal.jobs.scheduler import Scheduler
 from zdcal.live.services import Services
-from zdcal.live.worker import Workers
 from zdcal.store import Account, Agent, AgentStatus
 from zdcal.sync.agents import confirm_disconnection
 from zdcal.web.bodies import BodyRefused, plausible_account_key, read_capped_body, zendesk_id
@@ -101,7 +101,7 @@ def calendar_push(backend: str) -> Callable[[Request], Awaitable[Response]]:
 
 async def _receive(request: Request, backend: str) -> Response:
     services: Services = request.state.services
-    workers: Workers = request.state.workers
+    workers: Scheduler = request.state.workers
     refusals: WebhookRefusals = request.state.refusals
     checks: DisconnectionChecks = request.state.disconnection_checks
     try:

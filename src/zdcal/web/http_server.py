@@ -15,8 +15,10 @@ every byte of every request passes (uvicorn's source:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 import uvicorn
@@ -166,3 +168,26 @@ def run_server(app: Any, settings: Settings, *, host: str, port: int) -> None:
         limit_concurrency=settings.web_max_connections,
         timeout_keep_alive=settings.web_keep_alive_timeout_seconds,
     )
+
+
+class _SignalFreeServer(uvicorn.Server):
+    """A server that leaves SIGTERM/SIGINT to its host process (the job worker's graceful
+    stop); it stops when ``should_exit`` is set."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_beside(app: Any, *, host: str, port: int, until: Awaitable[None]) -> None:
+    """Serve ``app`` (health and metrics) while ``until`` runs; stop when it ends."""
+    server = _SignalFreeServer(uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, ws="none",
+        lifespan="on",
+    ))
+    serving = asyncio.create_task(server.serve())
+    try:
+        await until
+    finally:
+        server.should_exit = True
+        await serving

@@ -13,6 +13,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from zdcal.store.engine import _create_engine
+from zdcal.store.migrate import owned_by_alembic
 from zdcal.store.tables import Base
 
 target_metadata = Base.metadata
@@ -25,6 +26,7 @@ def _configure(connection: Connection) -> None:
         # SQLite cannot ALTER most things: batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=owned_by_alembic,
     )
     with context.begin_transaction():
         context.run_migrations()

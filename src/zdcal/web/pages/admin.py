@@ -126,7 +126,7 @@ async def admin_page(request: Request) -> Response:
         if row.agent is not None else row
         for row in shown.items
     ]
-    progress = request.state.workers.progress(account.id)
+    progress = await request.state.workers.progress(account.id)
     working = progress.get("running") is not None or account.backfill.state.value != "done"
     return render(
         request, "admin.html",

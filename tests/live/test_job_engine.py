@@ -1,0 +1,314 @@
+"""The job engine on PostgreSQL (docs/scale.md): jobs deferred and coalesced, one
+account's jobs never at once across workers, a killed worker's job run again, a graceful
+stop, and the two tiers (``zdcal serve --no-workers`` + ``zdcal worker``) end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from live_support import bootstrap, eventually, serve_process
+from world import KENJI, NIA, World, calendar, due, open_world, zdcal_env
+
+from zdcal.jobs.queued import PRIORITY_LIVE, PRIORITY_REQUEST, PRIORITY_SWEEP, QueuedWork
+from zdcal.live.services import Services
+from zdcal.runtime import Runtime
+from zdcal.store.engine import libpq_url
+from zdcal_testing import PostgresDatabases, free_port
+
+pytestmark = pytest.mark.postgres
+CALENDARS = [calendar("ada"), calendar("bob")]
+
+
+@pytest.fixture
+def world(tmp_path: Path, postgres_databases: PostgresDatabases) -> Iterator[World]:
+    url = postgres_databases.create()
+    try:
+        with open_world(tmp_path, url) as world:
+            world.connect(NIA, "ada")
+            world.connect(KENJI, "bob")
+            yield world
+    finally:
+        postgres_databases.drop(url)
+
+
+def jobs(world: World) -> list[dict[str, Any]]:
+    with psycopg.connect(libpq_url(world.settings.database_url)) as db:
+        rows = db.execute(
+            "SELECT id, task_name, status, lock, queueing_lock, priority FROM procrastinate_jobs"
+            " ORDER BY id"
+        ).fetchall()
+    keys = ("id", "task", "status", "lock", "queueing_lock", "priority")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def runs(world: World) -> list[tuple[int, str, datetime, datetime]]:
+    """(job, lock, started, ended) of every job that ran, from procrastinate's events."""
+    with psycopg.connect(libpq_url(world.settings.database_url)) as db:
+        rows = db.execute(
+            "SELECT j.id, j.lock, min(e.at) FILTER (WHERE e.type = 'started'),"
+            " max(e.at) FILTER (WHERE e.type IN ('succeeded', 'failed', 'aborted'))"
+            " FROM procrastinate_jobs j JOIN procrastinate_events e ON e.job_id = j.id"
+            " GROUP BY j.id, j.lock HAVING count(*) FILTER (WHERE e.type = 'started') > 0"
+        ).fetchall()
+    return [(job, lock, started, ended) for job, lock, started, ended in rows]
+
+
+def settled(world: World) -> bool:
+    return all(job["status"] in {"succeeded", "failed", "aborted"} for job in jobs(world)
+               if job["task"] != "zdcal.tick")
+
+
+def worker_process(
+    world: World, log: Path, health_port: int | None = None
+) -> subprocess.Popen[bytes]:
+    health = [] if health_port is None else ["--health-port", str(health_port)]
+    with log.open("ab") as stderr:
+        return subprocess.Popen(
+            [sys.executable, "-m", "zdcal.cli", "worker", "--concurrency", "4", *health],
+            env=zdcal_env(world), stdout=subprocess.DEVNULL, stderr=stderr,
+        )
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+
+
+def test_jobs_are_deferred_coalesced_with_the_account_lock(world: World) -> None:
+    async def work(runtime: Runtime) -> list[bool]:
+        services = Services(runtime)
+        queued = QueuedWork(services, run_worker=False)
+        try:
+            await queued.open()
+            return [
+                await queued.defer("drain", 1),
+                await queued.defer("drain", 1),  # one waits already: coalesced
+                await queued.defer("drain", 2),
+                await queued.defer("sweep", 1),
+                await queued.defer("verify", 1),
+                await queued.defer("agent sync", 1, zendesk_user_id=NIA),
+                await queued.defer("agent sync", 1, zendesk_user_id=KENJI),
+            ]
+        finally:
+            await queued.stop()
+            await services.close()
+
+    assert world.run(work) == [True, False, True, True, True, True, True]
+    found = jobs(world)
+    assert [(j["task"], j["lock"], j["queueing_lock"]) for j in found] == [
+        ("zdcal.drain", "account:1", "drain:1"),
+        ("zdcal.drain", "account:2", "drain:2"),
+        ("zdcal.sweep", "account:1", "sweep:1"),
+        ("zdcal.verify", "account:1", "verify:1"),
+        ("zdcal.agent_sync", "account:1", f"agent_sync:1:{NIA}"),
+        ("zdcal.agent_sync", "account:1", f"agent_sync:1:{KENJI}"),
+    ]
+    assert {j["status"] for j in found} == {"todo"}
+    priorities = {j["task"]: j["priority"] for j in found}
+    assert priorities["zdcal.drain"] == PRIORITY_LIVE > priorities["zdcal.sweep"] == \
+        PRIORITY_SWEEP > priorities["zdcal.verify"] == PRIORITY_REQUEST
+
+
+def test_committed_notifications_defer_their_account_drain(world: World) -> None:
+    async def work(runtime: Runtime) -> None:
+        services = Services(runtime)
+        queued = QueuedWork(services, run_worker=False)
+        queued.start()
+        try:
+            async with runtime.store.transaction() as tx:
+                account = await tx.accounts.get_by_subdomain("sandbox")
+                assert account is not None
+                await tx.notifications.add_many([(account.id, 101), (account.id, 102)])
+            for _ in range(3):
+                queued.notify()
+                await asyncio.sleep(0.5)
+        finally:
+            await queued.stop()
+            await services.close()
+
+    world.run(work)
+    assert [(j["task"], j["status"]) for j in jobs(world)] == [("zdcal.drain", "todo")]
+
+
+def test_one_accounts_jobs_never_overlap_across_two_workers(world: World, tmp_path: Path) -> None:
+    tickets = [world.create_task(NIA if i % 2 else KENJI, due(f"2030-09-{i + 1:02d}"))
+               for i in range(6)]
+    world.advance_zendesk(61)
+    world.cronofy_faults(latency_ms=60)  # every job takes a while: overlaps would show
+
+    async def defer_all(runtime: Runtime) -> None:
+        services = Services(runtime)
+        queued = QueuedWork(services, run_worker=False)
+        try:
+            await queued.open()
+            for kind in ("sweep", "verify", "backfill", "channel renewal"):
+                await queued.defer(kind, 1)
+            for user in (NIA, KENJI):
+                await queued.defer("agent sync", 1, zendesk_user_id=user)
+        finally:
+            await queued.stop()
+            await services.close()
+
+    world.run(defer_all)
+    log = tmp_path / "workers.log"
+    workers = [worker_process(world, log), worker_process(world, log)]
+    try:
+        eventually(lambda: settled(world), timeout=60, every=0.5)
+    finally:
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+        for process in workers:
+            process.wait(timeout=60)
+    ran = sorted((started, ended) for _, lock, started, ended in runs(world)
+                 if lock == "account:1")
+    assert len(ran) >= 6
+    for (_, ended), (started, _) in itertools.pairwise(ran):
+        assert ended <= started, "two jobs of one account ran at once"
+    assert {j["status"] for j in jobs(world) if j["task"] != "zdcal.tick"} == {"succeeded"}
+    assert world.all_managed(CALENDARS) == world.expected(CALENDARS)
+    assert len(tickets) == 6
+    assert "Traceback" not in log.read_text()
+
+
+def test_a_killed_workers_job_runs_again_and_nothing_is_lost(
+    world: World, tmp_path: Path
+) -> None:
+    for i in range(4):
+        world.create_task(NIA, due(f"2030-10-{i + 1:02d}"))
+    world.advance_zendesk(61)
+    world.cronofy_faults(latency_ms=1500)  # the sweep is still writing when killed
+    log = tmp_path / "workers.log"
+    first = worker_process(world, log)
+    try:
+        eventually(lambda: any(j["task"] == "zdcal.sweep" and j["status"] == "doing"
+                               for j in jobs(world)), timeout=30, every=0.1)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    finally:
+        stop(first)
+    world.cronofy_faults(latency_ms=0)
+    second = worker_process(world, log)
+    try:
+        # Its heartbeats stopped: after STALLED_AFTER_SECONDS the job is run again.
+        eventually(lambda: settled(world) and world.all_managed(CALENDARS)
+                   == world.expected(CALENDARS), timeout=40, every=0.5)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=60)
+    sweeps = [j["status"] for j in jobs(world) if j["task"] == "zdcal.sweep"]
+    # Run again, or ended in favour of the sweep the second worker deferred at its start.
+    assert "succeeded" in sweeps
+    assert set(sweeps) <= {"succeeded", "aborted"}
+    text = log.read_text()
+    assert "stalled: its worker is gone" in text
+    assert "could not look for stalled jobs" not in text
+
+
+def test_sigterm_lets_the_job_in_flight_finish(world: World, tmp_path: Path) -> None:
+    for i in range(3):
+        world.create_task(KENJI, due(f"2030-11-{i + 1:02d}"))
+    world.advance_zendesk(61)
+    world.cronofy_faults(latency_ms=700)
+    log, port = tmp_path / "worker.log", free_port()
+    worker = worker_process(world, log, health_port=port)
+    try:
+        eventually(lambda: answers(f"http://127.0.0.1:{port}/readyz"), timeout=30)
+        assert 'target_info{tier="worker"} 1.0' in httpx.get(
+            f"http://127.0.0.1:{port}/metrics").text
+        eventually(lambda: any(j["task"] == "zdcal.sweep" and j["status"] == "doing"
+                               for j in jobs(world)), timeout=30, every=0.1)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+    finally:
+        stop(worker)
+    sweep = next(j for j in jobs(world) if j["task"] == "zdcal.sweep")
+    assert sweep["status"] == "succeeded"
+    assert world.all_managed(CALENDARS) == world.expected(CALENDARS)
+
+
+def test_web_tier_and_worker_tier_turn_a_notification_into_an_event(
+    world: World, tmp_path: Path
+) -> None:
+    port, log = free_port(), tmp_path / "tiers.log"
+    web = serve_process(world, port, log, workers=False)
+    worker = worker_process(world, log)
+    try:
+        bootstrap(world, f"http://127.0.0.1:{port}")
+        eventually(lambda: settled(world), timeout=30, every=0.5)  # the start's sweeps
+        ticket = world.create_task(NIA, due("2030-12-01"))  # Zendesk's trigger notifies
+        eventually(lambda: world.all_managed(CALENDARS) == world.expected(CALENDARS)
+                   and any(str(ticket) in str(e) for e in world.events(calendar("ada"))),
+                   timeout=20, every=0.25)
+        assert any(j["task"] == "zdcal.drain" and j["status"] == "succeeded"
+                   for j in jobs(world))
+    finally:
+        web.send_signal(signal.SIGTERM)
+        worker.send_signal(signal.SIGTERM)
+        web.wait(timeout=60)
+        worker.wait(timeout=60)
+    assert "Traceback" not in log.read_text()
+
+
+def test_worker_on_sqlite_says_it_needs_postgresql(tmp_path: Path) -> None:
+    with open_world(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'zdcal.db'}") as world:
+        done = subprocess.run(
+            [sys.executable, "-m", "zdcal.cli", "worker"], env=zdcal_env(world),
+            capture_output=True, text=True, timeout=60,
+        )
+    assert done.returncode == 1
+    assert "zdcal worker needs PostgreSQL" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_cli_command_holding_the_account_keeps_worker_jobs_off_it(
+    world: World, tmp_path: Path
+) -> None:
+    world.create_task(NIA, due("2030-08-01"))
+    world.advance_zendesk(61)
+    log = tmp_path / "worker.log"
+
+    async def hold_while_a_sweep_waits(runtime: Runtime) -> list[int]:
+        services = Services(runtime)
+        queued = QueuedWork(services, run_worker=False)
+        written_meanwhile = []
+        worker = worker_process(world, log)
+        try:
+            await queued.open()
+            # What `zdcal sync` and the other account commands do: hold the account.
+            async with services.account_work(1):
+                await queued.defer("sweep", 1)
+                for _ in range(8):
+                    await asyncio.sleep(0.5)
+                    written_meanwhile.append(len(world.all_managed(CALENDARS)[calendar("ada")]))
+        finally:
+            await queued.stop()
+            await services.close()
+        try:
+            await asyncio.to_thread(eventually, lambda: world.all_managed(CALENDARS)
+                                    == world.expected(CALENDARS), 30, 0.5)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=60)
+        return written_meanwhile
+
+    assert set(world.run(hold_while_a_sweep_waits)) == {0}
+    assert world.expected(CALENDARS)[calendar("ada")]

@@ -30,10 +30,11 @@ def test_run_command_from_a_fresh_clone_serves_the_demo(tmp_path: Path) -> None:
         pytest.skip("needs git and a git checkout")
     clone = tmp_path / "zdcal"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-    ports = [str(free_port()) for _ in range(3)]
+    ports = [str(free_port()) for _ in range(5)]
     process = subprocess.Popen(
         ["python3", "dev.py", "run", "demo", "--port", ports[0],
-         "--zendesk-port", ports[1], "--cronofy-port", ports[2]],
+         "--zendesk-port", ports[1], "--cronofy-port", ports[2], "--google-port", ports[3],
+         "--microsoft-port", ports[4]],
         cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
@@ -62,3 +63,6 @@ def test_run_command_from_a_fresh_clone_serves_the_demo(tmp_path: Path) -> None:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+    # SIGTERM stops the demo through its cleanup: the Radicale it started is gone too.
+    radicale = subprocess.run(["pgrep", "-f", f"{clone}.*radicale"], capture_output=True)
+    assert radicale.stdout == b"", "the demo left its Radicale running"

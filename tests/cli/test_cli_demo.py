@@ -32,8 +32,10 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def demo_args(ports: tuple[int, int, int], data_dir: Path) -> list[str]:
+    # The direct calendar simulators on free ports too (0), never their defaults.
     return [*ZDCAL, "demo", "--port", str(ports[0]), "--zendesk-port", str(ports[1]),
-            "--cronofy-port", str(ports[2]), "--data-dir", str(data_dir)]
+            "--cronofy-port", str(ports[2]), "--google-port", "0", "--microsoft-port", "0",
+            "--data-dir", str(data_dir)]
 
 
 @contextmanager

@@ -19,6 +19,7 @@ import asyncio
 import os
 import shlex
 import shutil
+import signal
 import socket
 from contextlib import ExitStack
 from pathlib import Path
@@ -178,8 +179,18 @@ def write_cli_environment(
         file.write("\n".join(lines) + "\n")
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def serve(settings: Settings, sock: socket.socket) -> None:
-    """Serve zdcal on an already bound socket until Ctrl+C."""
+    """Serve zdcal on an already bound socket until Ctrl+C or SIGTERM.
+
+    uvicorn stops on either, then raises the signal again with the handler it found: by
+    default SIGTERM would end the process on the spot, leaving the demo's Radicale (a
+    child process) and the simulators' cleanup undone. Here it exits normally instead,
+    through every ``with`` that started something."""
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     config = uvicorn.Config(create_app(settings), log_config=None, access_log=False)
     try:
         uvicorn.Server(config).run(sockets=[sock])

@@ -136,6 +136,28 @@ def test_connect_my_calendar_goes_straight_to_the_calendar_service(stack: Stack)
     assert "used already" in replayed.text
 
 
+def test_an_agent_whose_calendar_broke_reconnects_from_the_sidebar(stack: Stack) -> None:
+    with connected_agent(stack, NIA, "ada"):
+        installation = install_app(stack)
+        token = app_token(open_view(stack, signed_token(stack, installation, NIA)))
+        stack.revoke_calendar("acc_sandbox_ada")
+        # The next sweep meets the broken calendar with Nia's new task.
+        stack.create_task(NIA, "2030-03-01T17:00:00Z", "Meets the broken calendar")
+        stack.advance_zendesk(61)
+        with app_api(stack, token) as api:
+            assert eventually(lambda: api.get("/tickets/1").json()["connect"], timeout=30)
+            link = api.post("/handoff", json={"backend": "cronofy"}).json()["url"]
+        with httpx.Client(base_url=stack.url, timeout=30) as window:
+            consent = window.get(link).headers["location"]
+            assert consent.startswith(stack.sandbox.cronofy.base_url)
+            back = window.get(cronofy_consent(stack, consent, "acc_sandbox_ada"))
+            assert back.headers["location"] == "/zendesk-app/connected"
+            # The calendar she chose before takes her events again: nothing to choose.
+            assert "You can close this window" in window.get(back.headers["location"]).text
+        with app_api(stack, token) as api:
+            assert eventually(lambda: api.get("/tickets/1").json()["ready"])
+
+
 def test_a_connect_link_expires_after_a_minute(stack: Stack, clock: SystemClock) -> None:
     installation = install_app(stack)
     token = app_token(open_view(stack, signed_token(stack, installation, NIA)))

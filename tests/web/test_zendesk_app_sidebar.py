@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -17,6 +18,8 @@ from web_stack import (
     Stack,
     calendar,
     connected_agent,
+    cronofy_consent,
+    csrf_of,
     eventually,
     open_stack,
 )
@@ -30,14 +33,21 @@ from zendesk_app_kit import (
     signed_token,
 )
 
+from zdcal.clock import SystemClock
+
 DUE = "2030-05-01T15:00:00Z"
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
+def clock() -> SystemClock:
+    return SystemClock()
+
+
+@pytest.fixture
+def stack(tmp_path: Path, clock: SystemClock) -> Iterator[Stack]:
     tasks = [(NIA, DUE, "On the calendar"), (KENJI, DUE, "Kenji's task"),
              (NIA, DUE, "Deleted from the calendar"), (NIA, DUE, "Refused by the calendar")]
-    with open_stack(tmp_path, tasks=tasks) as stack:
+    with open_stack(tmp_path, tasks=tasks, clock=clock) as stack:
         yield stack
 
 
@@ -67,22 +77,100 @@ def test_the_sidebar_says_where_each_task_is(stack: Stack) -> None:
     assert said[999]["words"] == "Not on a calendar: this ticket is not a task."
 
 
-def test_an_agent_without_a_calendar_is_offered_to_connect(stack: Stack) -> None:
+def test_connect_my_calendar_goes_straight_to_the_calendar_service(stack: Stack) -> None:
+    installation = install_app(stack)
+    page = open_view(stack, signed_token(stack, installation, NIA))
+    assert 'data-backend="cronofy"' in page.text
+    assert "Connect my calendar" in page.text  # Cronofy is the one OAuth service here
+    assert 'id="connect-other"' in page.text  # CalDAV and the subscription link
+    with app_api(stack, app_token(page)) as api:
+        status = api.get("/tickets/1").json()
+        link = api.post("/handoff", json={"backend": "cronofy"}).json()["url"]
+        other = api.post("/handoff", json={"backend": ""}).json()["url"]
+        unknown = api.post("/handoff", json={"backend": "google"})  # not set up here
+        assert status["connect"] is True
+        assert status["words"] == "Not on a calendar: connect your calendar."
+        assert unknown.status_code == 400
+        assert link.startswith(stack.url + "/zendesk-app/open?h=")
+        # A connect link is no app token, and an app token no connect link.
+        assert api.get("/tickets/1", headers={
+            "Authorization": f"Bearer {parse_qs(urlsplit(link).query)['h'][0]}"
+        }).status_code == 401
+    with httpx.Client(timeout=30) as thief:
+        swapped = thief.get(stack.url + "/zendesk-app/open", params={"h": app_token(page)})
+        assert swapped.status_code == 401
+
+    with httpx.Client(base_url=stack.url, timeout=30) as window:
+        # CalDAV and the subscription link are not OAuth: the agent page's connect section.
+        assert window.get(other).headers["location"] == "/agent#connect-card"
+        assert 'id="caldav-connect"' in window.get("/agent").text
+    with httpx.Client(base_url=stack.url, timeout=30) as window:
+        opened = window.get(link)
+        assert opened.status_code == 303
+        consent = opened.headers["location"]  # the calendar service's, at once
+        assert consent.startswith(stack.sandbox.cronofy.base_url)
+        query = parse_qs(urlsplit(consent).query)
+        assert query["redirect_uri"] == [stack.url + "/calendar/callback"]
+        assert query["state"][0]  # bound to this window's session, as on the agent page
+        back = window.get(cronofy_consent(stack, consent, "acc_sandbox_ada"))
+        assert back.headers["location"] == "/zendesk-app/connected"
+        choose = window.get("/zendesk-app/connected")
+        assert 'id="choose-card"' in choose.text
+        assert stack.events(calendar("ada")) == {}  # nothing written before the choice
+        with app_api(stack, app_token(page)) as api:
+            linked = api.get("/tickets/1").json()
+        assert linked["words"] == "Not on a calendar: choose the calendar your tasks go to."
+        assert (linked["connect"], linked["ready"]) == (True, False)
+        done = window.post("/calendar/confirm", data={
+            "csrf_token": csrf_of(choose.text), "calendar_id": calendar("ada"),
+            "after": "app"})
+        assert done.headers["location"] == "/zendesk-app/connected"
+        said = window.get("/zendesk-app/connected").text
+        assert "You can close this window" in said
+    with app_api(stack, app_token(page)) as api:
+        assert eventually(lambda: api.get("/tickets/1").json()["state"] == "on-calendar")
+
+    with httpx.Client(timeout=30) as thief:
+        replayed = thief.get(link)
+    assert replayed.status_code == 401  # single use
+    assert "used already" in replayed.text
+
+
+def test_an_agent_whose_calendar_broke_reconnects_from_the_sidebar(stack: Stack) -> None:
+    with connected_agent(stack, NIA, "ada"):
+        installation = install_app(stack)
+        token = app_token(open_view(stack, signed_token(stack, installation, NIA)))
+        stack.revoke_calendar("acc_sandbox_ada")
+        # The next sweep meets the broken calendar with Nia's new task.
+        stack.create_task(NIA, "2030-03-01T17:00:00Z", "Meets the broken calendar")
+        stack.advance_zendesk(61)
+        with app_api(stack, token) as api:
+            assert eventually(lambda: api.get("/tickets/1").json()["connect"], timeout=30)
+            link = api.post("/handoff", json={"backend": "cronofy"}).json()["url"]
+        with httpx.Client(base_url=stack.url, timeout=30) as window:
+            consent = window.get(link).headers["location"]
+            assert consent.startswith(stack.sandbox.cronofy.base_url)
+            back = window.get(cronofy_consent(stack, consent, "acc_sandbox_ada"))
+            assert back.headers["location"] == "/zendesk-app/connected"
+            # The calendar she chose before takes her events again: nothing to choose.
+            assert "You can close this window" in window.get(back.headers["location"]).text
+        with app_api(stack, token) as api:
+            assert eventually(lambda: api.get("/tickets/1").json()["ready"])
+
+
+def test_a_connect_link_expires_after_a_minute(stack: Stack, clock: SystemClock) -> None:
     installation = install_app(stack)
     token = app_token(open_view(stack, signed_token(stack, installation, NIA)))
     with app_api(stack, token) as api:
-        status = api.get("/tickets/1").json()
-        handoff = api.post("/handoff").json()
-    assert status["connect"] is True
-    assert status["words"] == "Not on a calendar: connect your calendar."
-    assert handoff["url"].startswith(stack.url + "/zendesk-app/open?h=")
-    with httpx.Client(timeout=30) as window:
-        opened = window.get(handoff["url"])
-        assert opened.status_code == 303
-        assert opened.headers["location"] == "/agent"
-        assert 'id="connect-calendar"' in window.get(stack.url + "/agent").text
-    with httpx.Client(timeout=30) as thief:
-        assert thief.get(handoff["url"]).status_code == 401  # single use
+        link = api.post("/handoff", json={"backend": "cronofy"}).json()["url"]
+    clock.offset_seconds = 61
+    with httpx.Client(timeout=30) as late:
+        expired = late.get(link)
+        forged = late.get(link[:-4] + "AAAA")
+    assert expired.status_code == 401
+    assert "expired" in expired.text
+    assert forged.status_code == 401
+    assert "not valid" in forged.text
 
 
 def test_resync_rereads_the_ticket_from_zendesk(stack: Stack) -> None:

@@ -9,6 +9,9 @@ calendar, so no sync writes for them.
 
 A reconnect (the authorization broke) of the same calendar account, whose calendar
 still takes events, repairs the agent's events at once: they chose before.
+
+A flow started from the Zendesk app (its connect link, in a top-level window) ends on
+:data:`APP_DONE_PATH` instead, a page of its own that says when the window may close.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ from zdcal.web.pages.oauth_flows import begin_flow, finish_flow
 from zdcal.web.pages.rendering import flash
 
 CALLBACK_PATH = "/calendar/callback"
+APP_DONE_PATH = "/zendesk-app/connected"
+"""Where a flow started from the Zendesk app ends (``after="app"``)."""
 LOCK_WAIT_SECONDS = 30.0
 
 
@@ -56,13 +61,18 @@ async def start_calendar_connect(request: Request) -> Response:
     form = await checked_form(request)
     user = require_user(request)
     _, agent = await signed_in_agent(services, user)
-    backend = agent.calendar_backend
-    chosen = str(form.get("backend", ""))
+    backend = backend_to_connect(services, agent, str(form.get("backend", "")))
+    return to_calendar_service(request, services, user, backend)
+
+
+def backend_to_connect(services: Services, agent: Agent, chosen: str) -> str:
+    """The calendar service a connect goes to: ``chosen`` (one the operator set up) for a
+    new connection, else the agent's own (a reconnect, or no choice made)."""
     if chosen and not agent.has_credentials and agent.status is not AgentStatus.NEEDS_RECONNECT:
         if chosen not in registry.offered(services.settings, Connection.OAUTH):
             raise ConnectRefused("That calendar service is not offered here.")
-        backend = chosen
-    return _to_calendar_service(request, services, user, backend)
+        return chosen
+    return agent.calendar_backend
 
 
 async def reconnect_from_mail(request: Request) -> Response:
@@ -82,17 +92,18 @@ async def reconnect_from_mail(request: Request) -> Response:
     if agent is None or agent.status is not AgentStatus.NEEDS_RECONNECT:
         flash(request, "Your calendar does not need reconnecting: here is how it stands.")
         return RedirectResponse("/agent", status_code=303)
-    return _to_calendar_service(request, services, user, agent.calendar_backend)
+    return to_calendar_service(request, services, user, agent.calendar_backend)
 
 
-def _to_calendar_service(
-    request: Request, services: Services, user: SignedIn, backend: str
+def to_calendar_service(
+    request: Request, services: Services, user: SignedIn, backend: str, *, after: str = ""
 ) -> Response:
-    """Start the OAuth flow (with PKCE) at ``backend``'s service."""
+    """Start the OAuth flow (with PKCE) at ``backend``'s service; ``after="app"`` ends
+    it on the Zendesk app's page rather than the agent page."""
     pkce = make_pkce_pair()
     state = begin_flow(
         request.session, "calendar", agent_id=user.agent_id, backend=backend,
-        verifier=pkce.verifier,
+        verifier=pkce.verifier, after=after,
     )
     url = oauth_linking(services.calendars.backend(backend)).authorize_url(
         _callback_url(services), state, pkce.challenge
@@ -131,7 +142,12 @@ async def finish_calendar_connect(request: Request) -> Response:
     if linked.repaired:
         flash(request, f"Reconnected. Your open tasks are in "
                        f"{linked.agent.calendar_name} again.")
-    return RedirectResponse("/agent", status_code=303)
+    return RedirectResponse(_done_page(str(flow.get("after", ""))), status_code=303)
+
+
+def _done_page(after: str) -> str:
+    """Where a connect ends: the Zendesk app's page for ``after="app"``, else the agent's."""
+    return APP_DONE_PATH if after == "app" else "/agent"
 
 
 async def confirm_calendar(request: Request) -> Response:
@@ -139,19 +155,20 @@ async def confirm_calendar(request: Request) -> Response:
     services: Services = request.state.services
     form = await checked_form(request)
     account, agent = await signed_in_agent(services, require_user(request))
+    done = _done_page(str(form.get("after", "")))
     if not agent.has_credentials or agent.status is not AgentStatus.ACTIVE:
         flash(request, "Connect your calendar first.", error=True)
-        return RedirectResponse("/agent", status_code=303)
+        return RedirectResponse(done, status_code=303)
     if agent.calendar_id is not None:
         flash(request, f"Your tasks are already in {agent.calendar_name}.")
-        return RedirectResponse("/agent", status_code=303)
+        return RedirectResponse(done, status_code=303)
     try:
         # The page always sends the style; a bare confirmation keeps the current one.
         style = chosen_style(account, agent, style_options_from_form(form)) \
             if "mode" in form else None
     except InvalidEventStyle as exc:
         flash(request, f"Not started: {exc}.", error=True)
-        return RedirectResponse("/agent", status_code=303)
+        return RedirectResponse(done, status_code=303)
     try:
         started = await start_with_calendar(
             lambda: services.account_work(account.id, wait=LOCK_WAIT_SECONDS),
@@ -159,7 +176,7 @@ async def confirm_calendar(request: Request) -> Response:
         )
     except CalendarChoiceError as exc:
         flash(request, f"Not started: {exc}.", error=True)
-        return RedirectResponse("/agent", status_code=303)
+        return RedirectResponse(done, status_code=303)
     except AccountBusy as exc:
         raise CalendarProblem("zdcal is busy with your account; try again in a minute.") \
             from exc
@@ -171,8 +188,9 @@ async def confirm_calendar(request: Request) -> Response:
         raise CalendarProblem(
             "Your calendar service did not answer; nothing was written. Try again soon."
         ) from exc
-    flash(request, f"Done. Your open tasks are in {started.calendar_name}.")
-    return RedirectResponse("/agent", status_code=303)
+    if done != APP_DONE_PATH:  # the app's page says it in its own words
+        flash(request, f"Done. Your open tasks are in {started.calendar_name}.")
+    return RedirectResponse(done, status_code=303)
 
 
 def chosen_style(

@@ -34,26 +34,82 @@
     if (text) { line.scrollIntoView({ block: "nearest" }); }
   }
 
-  function connect() {
+  // The ticket the sidebar shows, and what to do once a connect window was opened.
+  var ticketShown = null;
+  var afterConnect = null;
+
+  function connect(backend) {
     // Opened at once (inside the click) so no popup blocker steps in; the address
-    // follows when zdcal answers. The new window is first-party for zdcal.
+    // follows when zdcal answers: a one-minute, single-use link that signs the agent in
+    // there (first-party for zdcal) and goes on to the calendar service's consent.
     var opened = window.open("about:blank", "zdcal-connect");
-    call("POST", "handoff").then(function (data) {
-      if (data.url && opened) { opened.location.href = data.url; }
-      else { if (opened) { opened.close(); } say(data.message, true); }
+    call("POST", "handoff", { backend: backend }).then(function (data) {
+      if (data.url && opened) {
+        opened.location.href = data.url;
+        if (afterConnect) { afterConnect(); }
+      } else {
+        if (opened) { opened.close(); }
+        say(data.message || "Your browser blocked zdcal's window; allow pop-ups.", true);
+      }
+    });
+  }
+
+  function connectButtons() {
+    var buttons = document.querySelectorAll("#connect button[data-backend]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      button.addEventListener("click", function () { connect(button.dataset.backend); });
     });
   }
 
   function showTicket(ticketId) {
-    call("GET", "tickets/" + ticketId).then(function (status) {
+    return call("GET", "tickets/" + ticketId).then(function (status) {
       var words = document.getElementById("status-words");
-      if (status.message && !status.state) { say(status.message, true); return; }
+      if (status.message && !status.state) { say(status.message, true); return status; }
       words.textContent = status.words;
       words.className = "state " + status.state;
       document.getElementById("status-detail").textContent =
         status.date ? "Due " + status.date : "";
       document.getElementById("connect").hidden = !status.connect;
+      connectedNow(status);
+      return status;
     });
+  }
+
+  // While the agent connects in zdcal's window, read the ticket again every few seconds
+  // (for ten minutes at most) until their calendar takes events and the ticket's words
+  // settle; and whenever the app is looked at again (focus, a tab coming back).
+  var connectPoll = null;
+
+  function followConnect() {
+    say("Finish connecting in zdcal's window; this sidebar follows.", false);
+    var tries = 0;
+    if (connectPoll !== null) { clearInterval(connectPoll); }
+    connectPoll = setInterval(function () {
+      tries += 1;
+      if (ticketShown === null || tries > 200) { stopFollowing(); return; }
+      showTicket(ticketShown);
+    }, 3000);
+  }
+
+  function stopFollowing() {
+    if (connectPoll !== null) { clearInterval(connectPoll); connectPoll = null; }
+  }
+
+  function connectedNow(status) {
+    if (connectPoll !== null && status.ready && status.state !== "waiting") {
+      stopFollowing();
+      say("Your calendar is connected.", false);
+    }
+  }
+
+  function refreshOnReturn() {
+    var refresh = function () {
+      if (ticketShown !== null && document.visibilityState !== "hidden") {
+        showTicket(ticketShown);
+      }
+    };
+    window.addEventListener("focus", refresh);
+    document.addEventListener("visibilitychange", refresh);
   }
 
   // Zendesk's sidebar frame takes the height the app asks for: ask again whenever the
@@ -69,8 +125,11 @@
   function sidebar() {
     if (!client) { say("Open zdcal from its app inside Zendesk.", true); return; }
     fitFrame();
+    afterConnect = followConnect;
+    refreshOnReturn();
     client.get("ticket.id").then(function (data) {
       var ticketId = data["ticket.id"];
+      ticketShown = ticketId;
       showTicket(ticketId);
       document.getElementById("resync").addEventListener("click", function () {
         call("POST", "tickets/" + ticketId + "/resync").then(function (answer) {
@@ -79,7 +138,7 @@
         });
       });
     }, function () { say("Zendesk did not say which ticket is open.", true); });
-    document.getElementById("connect").addEventListener("click", connect);
+    connectButtons();
   }
 
   function formValues(form) {
@@ -103,8 +162,10 @@
     submitting("style-form", "style");
     submitting("two-way-form", "two-way");
     submitting("calendar-form", "calendar");
-    var button = document.getElementById("connect");
-    if (button) { button.addEventListener("click", connect); }
+    afterConnect = function () {
+      say("Finish connecting in zdcal's window, then open this page again.", false);
+    };
+    connectButtons();
   }
 
   if (view === "sidebar") { sidebar(); } else { settings(); }

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from zdcal.live.services import Services
-from zdcal.store import Account
+from zdcal.store import Account, AgentStatus
 from zdcal.sync.due_dates import account_info
 from zdcal.web.pages.failure_words import failure_sentence, retry_words
 from zdcal.web.pages.local_times import day_words
@@ -19,7 +19,9 @@ OPEN_STATUSES = ("new", "open", "pending", "hold")
 @dataclass(frozen=True)
 class TicketStatus:
     """The sidebar's answer: ``state`` names a style (on-calendar, kept-off, failed,
-    waiting, off), ``words`` say it plainly; ``connect``: offer "connect my calendar"."""
+    waiting, off), ``words`` say it plainly; ``connect``: offer "connect my calendar" (the
+    viewer's calendar takes no events: none linked, none chosen, or the link broke);
+    ``ready``: the viewer's calendar takes events (the app stops waiting for a connect)."""
 
     ticket_id: int
     state: str
@@ -27,6 +29,7 @@ class TicketStatus:
     whose: str | None = None
     date: str | None = None
     connect: bool = False
+    ready: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,10 +50,10 @@ async def ticket_status(
         failures = [f for f in await tx.failures.for_account(account.id)
                     if f.ticket_id == ticket_id]
         kept_off = await tx.suppressions.for_tickets(account.id, [ticket_id])
-    connect = viewer is None or not viewer.has_credentials
+    ready = viewer is not None and viewer.can_receive_events
 
     def said(state: str, words: str, **more: Any) -> TicketStatus:
-        return TicketStatus(ticket_id, state, words, connect=connect, **more)
+        return TicketStatus(ticket_id, state, words, connect=not ready, ready=ready, **more)
 
     if ticket is None or ticket.type != "task":
         return said("off", "Not on a calendar: this ticket is not a task.")
@@ -66,6 +69,11 @@ async def ticket_status(
         return said("off", "Not on a calendar: " + (
             "connect your calendar." if mine
             else f"{assignee.name if assignee else 'the assignee'} has not connected a calendar."
+        ))
+    if assignee.status is AgentStatus.ACTIVE and assignee.calendar_id is None:
+        return said("off", "Not on a calendar: " + (
+            "choose the calendar your tasks go to." if mine
+            else f"{assignee.name} has not chosen a calendar yet."
         ))
     zone = ZoneInfo(assignee.effective_time_zone)
     date = day_words(account_info(account).due_dates.due_date(ticket.due_at, zone))

@@ -8,30 +8,38 @@ The settings view offers the agent page's choices through the same use-cases.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from zdcal.calendars.base import CalendarAuthorizationLost, CalendarError
+from zdcal.calendars import registry
+from zdcal.calendars.base import (
+    CalendarAuthorizationLost,
+    CalendarError,
+    CalendarInfo,
+    Connection,
+)
 from zdcal.domain import InvalidEventStyle, InvalidTwoWayChoice, TwoWayChoice, parse_id
 from zdcal.live.locks import AccountBusy
 from zdcal.live.services import Services
-from zdcal.store import Account, Agent
+from zdcal.store import Account, Agent, AgentStatus
 from zdcal.usecases import settings as choices
 from zdcal.usecases.calendars import LOST, CalendarChoiceError, offered_calendars, switch
 from zdcal.usecases.maintenance import request_ticket_resync
 from zdcal.web.bodies import BodyRefused, decode_json, read_capped_body
-from zdcal.web.pages.agent import BUSY, LOCK_WAIT_SECONDS, max_reminders
-from zdcal.web.pages.agent_records import overview
+from zdcal.web.pages.agent import BUSY, LOCK_WAIT_SECONDS, connect_buttons, max_reminders
+from zdcal.web.pages.agent_records import overview, signed_in_agent
+from zdcal.web.pages.calendar_connect import backend_to_connect, to_calendar_service
 from zdcal.web.pages.csrf import MAX_FORM_BYTES, capped_form
 from zdcal.web.pages.errors import BadPageRequest, FormRefused
 from zdcal.web.pages.event_style_form import form_values, style_options_from_form
 from zdcal.web.pages.headers import FRAME_ORIGINS_KEY, account_origins
-from zdcal.web.pages.identity import SignedIn, sign_in
-from zdcal.web.pages.rendering import templates
+from zdcal.web.pages.identity import SignedIn, require_user, sign_in
+from zdcal.web.pages.rendering import render, templates
 from zdcal.web.zendesk_app import app_tokens
-from zdcal.web.zendesk_app.app_tokens import AppSession, AppTokenRefused
+from zdcal.web.zendesk_app.app_tokens import AppSession, AppTokenRefused, ConnectLinkRefused
 from zdcal.web.zendesk_app.signed_urls import (
     REPLAY_KEY_PREFIX,
     PublicKeys,
@@ -43,7 +51,6 @@ from zdcal.zendesk.errors import ZendeskError
 
 PREFIX = "/zendesk-app"
 VIEWS = {"sidebar": "ticket_sidebar", "settings": "nav_bar"}
-HANDOFF_SECONDS = 60
 
 
 def _keys(request: Request) -> PublicKeys:
@@ -69,11 +76,27 @@ async def app_view(request: Request) -> Response:
     agent = await _agent_profile(services, viewer.account, viewer.zendesk_user_id)
     session = AppSession(viewer.account.id, viewer.zendesk_user_id, viewer.installation_id)
     context: dict[str, Any] = {"view": view, "app_token": app_tokens.issue(services, session),
-                               "agent": agent, "account": viewer.account}
+                               "agent": agent, "account": viewer.account,
+                               "connect_buttons": app_connect_buttons(services)}
     if view == "settings":
         context.update(await _settings_context(services, viewer.account, agent))
     response: HTMLResponse = templates.TemplateResponse(request, "zendesk_app.html", context)
     return response
+
+
+OTHER_WAYS = "Other: CalDAV or a subscription link"
+
+
+def app_connect_buttons(services: Services) -> list[tuple[str, str, str]]:
+    """(backend, button id, words) of the app's connect buttons: the agent page's, one
+    per OAuth service the operator set up ("Connect my calendar" when there is just one),
+    then the agent page's connect section for the ways that are not OAuth ("" backend)."""
+    buttons = connect_buttons(services)
+    if len(buttons) == 1:
+        buttons = [(buttons[0][0], buttons[0][1], "Connect my calendar")]
+    if registry.offered(services.settings, Connection.CREDENTIALS) or not buttons:
+        buttons.append(("", "connect-other", OTHER_WAYS if buttons else "Connect my calendar"))
+    return buttons
 
 
 def _framed_by(request: Request, account: Account) -> None:
@@ -208,18 +231,25 @@ async def choose_calendar(request: Request) -> Response:
 
 
 async def handoff(request: Request) -> Response:
-    """A one-minute, single-use link that signs the agent in to zdcal in a top-level
-    window (first-party there, so its session cookie works) to connect a calendar."""
+    """A connect link for the app to open in a top-level window (first-party there, so
+    zdcal's session cookie works): one minute, single use, for the calendar service the
+    button names (``backend``; "" for the agent page's connect section)."""
     services, _account, _agent = await _session(request)
-    session = app_tokens.from_request(request)
-    link = app_tokens.issue(services, session, lifetime=HANDOFF_SECONDS)
+    backend = str((await _json_form(request)).get("backend", ""))
+    if backend and backend not in registry.offered(services.settings, Connection.OAUTH):
+        return _answer("That calendar service is not offered here.", error=True, status=400)
+    link = app_tokens.issue_link(services, app_tokens.from_request(request), backend)
     return JSONResponse({"url": f"{services.settings.public_url}{PREFIX}/open?h={link}"})
 
 
-async def open_agent_page(request: Request) -> Response:
+async def open_connect_link(request: Request) -> Response:
+    """A connect link, opened in a top-level window: sign the agent in to zdcal there and
+    go straight to the calendar service's consent (the same OAuth flow, PKCE and state
+    in this browser's session, as the agent page's buttons); CalDAV and the subscription
+    link are typed or made on the agent page, so the link lands on its connect section."""
     services: Services = request.state.services
-    token = request.query_params.get("h", "")
-    session = app_tokens.check(services, token)
+    token = request.query_params.get("h", "")[:4096]
+    session, backend = app_tokens.check_link(services, token)
     digest = hashlib.sha256(token.encode()).hexdigest()
     async with services.store.transaction() as tx:
         claimed = await tx.deliveries.claim(
@@ -227,12 +257,39 @@ async def open_agent_page(request: Request) -> Response:
         )
         account = await tx.accounts.get(session.account_id)
         agent = await tx.agents.get_by_user(session.account_id, session.zendesk_user_id)
-    if not claimed or account is None or agent is None:
-        raise AppTokenRefused("This link was used already; open it again from the app.")
-    await sign_in(
-        request,
-        SignedIn(account_id=account.id, agent_id=agent.id,
-                 zendesk_user_id=agent.zendesk_user_id, name=agent.name, role="agent"),
-        account_origins(account.subdomain, account.base_url),
-    )
-    return RedirectResponse("/agent", status_code=303)
+    if not claimed:
+        raise ConnectLinkRefused(
+            "This connect link was used already: each works once. Click \"Connect my "
+            "calendar\" in the zdcal app inside Zendesk again.")
+    if account is None or agent is None:
+        raise ConnectLinkRefused("zdcal no longer knows this account or agent.")
+    user = SignedIn(account_id=account.id, agent_id=agent.id,
+                    zendesk_user_id=agent.zendesk_user_id, name=agent.name, role="agent")
+    await sign_in(request, user, account_origins(account.subdomain, account.base_url))
+    reconnect = agent.status is AgentStatus.NEEDS_RECONNECT
+    if reconnect or (backend and not agent.has_credentials):
+        chosen = backend_to_connect(services, agent, backend)
+        if registry.kind(chosen).connection is Connection.OAUTH:
+            return to_calendar_service(request, services, user, chosen, after="app")
+    section = ("#reconnect-card" if reconnect
+               else "" if agent.has_credentials else "#connect-card")
+    return RedirectResponse("/agent" + section, status_code=303)
+
+
+async def connected_page(request: Request) -> Response:
+    """Where a calendar connect started from the app ends, in its top-level window: the
+    calendar to choose (nothing is written before the agent does, as on the agent page),
+    then "done, close this window"."""
+    services: Services = request.state.services
+    account, agent = await signed_in_agent(services, require_user(request))
+    if not agent.has_credentials or agent.status is not AgentStatus.ACTIVE:
+        return RedirectResponse("/agent", status_code=303)
+    calendars: Sequence[CalendarInfo] = ()
+    suggested = None
+    if agent.calendar_id is None:
+        offered = await offered_calendars(services.store, services.calendars, agent)
+        agent, calendars = offered.agent, offered.calendars
+        suggested = offered.suggested.calendar_id if offered.suggested else None
+    return render(request, "zendesk_app_connected.html",
+                  info=await overview(services, account, agent), calendars=calendars,
+                  suggested_calendar=suggested)

@@ -11,7 +11,8 @@ every API request once B's tasks are in the calendars.
 B's changes are timed as ``webhook_latency.py`` times them: from the PUT in Zendesk's agent
 UI (its trigger sends zdcal a signed webhook) to the first poll of the agent's calendar
 that shows the change's date. A is connected as the account-connect page does it: the
-account in the store, its webhook and trigger in Zendesk, a backfill job deferred. A's
+account in the store, then a bootstrap job (webhook, trigger, push channels) and a backfill
+job deferred for the workers. A's
 progress is zdcal's ``calendar_entries`` rows (an event is recorded once Cronofy took it);
 at the end the calendars themselves are counted.
 
@@ -159,6 +160,7 @@ def report(args: argparse.Namespace, probe: LatencyProbe, backfill: Backfill,
         f"Cronofy by worker  {facts['by_worker']} responses",
         f"Cronofy by route   {cronofy['by_route']}",
         f"jobs               {facts['jobs']}",
+        f"zdcal's logs       {facts['logs']}",
         f"machine            {facts['load_before']} before; {facts['load_after']} after",
     ]
     return "\n".join(lines)
@@ -201,6 +203,7 @@ def main() -> None:
                 if not k.startswith("zdcal.tick")},
             "load_before": load_before,
             "load_after": machine_load(),
+            "logs": cluster.log_counts(),
             "a_events": cluster.calendar_events(a),
         }
     print(report(args, probe, backfill, facts))

@@ -40,7 +40,7 @@ from zdcal.runtime import Runtime
 from zdcal.sandbox.background import free_port
 from zdcal.settings import Settings
 from zdcal.store.engine import libpq_url
-from zdcal_serve import ZdcalServeProcess, ZdcalWorkerProcess, bootstrap, served_settings
+from zdcal_serve import ZdcalServeProcess, ZdcalWorkerProcess, served_settings
 
 POSTGRES_URL = os.environ.get(
     "ZDCAL_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -192,15 +192,22 @@ class Cluster:
     async def connect(
         self, *accounts: BenchAccount, webhooks: bool = True, backfill: bool = True
     ) -> None:
-        """What connecting accounts does once the tiers run: the accounts in the store,
-        (``webhooks``) their webhook and trigger in Zendesk, and (``backfill``) a backfill
-        job deferred for each, all at once after the rest."""
+        """What the account-connect page does, once the tiers run: the accounts in the
+        store, then jobs deferred for the workers: (``webhooks``) a bootstrap (webhook and
+        trigger in Zendesk, each agent's push channel) and (``backfill``) a backfill."""
         await self.install(*accounts)
+        ids = [account.id for account in accounts]
         if webhooks:
-            for account in accounts:
-                await bootstrap(self.settings, self.settings.public_url, account.id)
+            await self.defer("bootstrap", ids)
         if backfill:
-            await self.defer("backfill", [account.id for account in accounts])
+            await self.defer("backfill", ids)
+
+    def bootstrapped(self, account: BenchAccount) -> bool:
+        """Whether zdcal has made the account's webhook and trigger in its Zendesk."""
+        with psycopg.connect(libpq_url(self.database_url)) as db:
+            row = db.execute("SELECT trigger_id FROM accounts WHERE id = %s",
+                             (account.id,)).fetchone()
+        return row is not None and row[0] is not None
 
     async def defer(self, kind: str, account_ids: list[int]) -> None:
         """Defer a job of this kind for each account, as the web tier's pages do."""
@@ -240,6 +247,17 @@ class Cluster:
             for agent in account.team
             for event in events_by_id(self.cronofy.cronofy, agent.calendar_id)
         )
+
+    def log_counts(self) -> dict[str, int]:
+        """Trouble in zdcal's logs (every process): jobs of workers taken for dead and run
+        again, account leases lost, errors logged."""
+        text = "\n".join(path.read_text(encoding="utf-8", errors="replace")
+                         for path in self.work_dir.glob("zdcal-*.log"))
+        return {
+            "stalled jobs": text.count("stalled: its worker is gone"),
+            "leases lost": text.count("lost the lease on account"),
+            "errors": text.count(" ERROR "),
+        }
 
     def worker_calendar_requests(self) -> list[int]:
         """Cronofy responses each worker counted (its ``/metrics``), in worker order."""

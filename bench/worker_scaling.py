@@ -56,6 +56,7 @@ class Run:
     by_worker: list[int]
     load_before: str
     load_after: str
+    logs: dict[str, int]
 
     @property
     def throughput(self) -> float:
@@ -117,6 +118,7 @@ def one_run(args: argparse.Namespace, workers: int, work_dir: Path) -> Run:
             by_worker=cluster.worker_calendar_requests(),
             load_before=load_before,
             load_after=load_after,
+            logs=cluster.log_counts(),
         )
     print(f"{workers} worker(s): {run.events:,} events in {run.seconds:.1f} s "
           f"({run.throughput:,.0f}/s)", flush=True)
@@ -146,7 +148,8 @@ def report(args: argparse.Namespace, runs: list[Run]) -> str:
         "",
     ]
     for r in runs:
-        lines.append(f"{r.workers} worker(s): {r.load_before} before; {r.load_after} after")
+        lines.append(f"{r.workers} worker(s): {r.load_before} before; {r.load_after} after; "
+                     f"zdcal's logs {r.logs}")
         if r.busiest_second >= PER_SECOND:
             lines.append(f"  (busiest second {r.busiest_second}: zdcal's own pacing of "
                          f"{PER_SECOND}/s may have bound this run)")

@@ -29,11 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 from sqlalchemy.engine import make_url
 
-from population import BenchAgent, install, scenario
+from population import FIRST_AGENT_ID, BenchAgent, install, scenario
 from simulators import SimulatorProcess, Task, create_tasks, events_by_id
+from zdcal.domain import AccountInfo
+from zdcal.domain.account import event_id_for
 from zdcal.jobs.queued import QueuedWork
 from zdcal.live.services import Services
 from zdcal.runtime import Runtime
@@ -105,8 +108,6 @@ class BenchAccount:
 
 def teams(sizes: list[int]) -> list[list[BenchAgent]]:
     """Agents for accounts of these sizes, numbered across all of them."""
-    from population import FIRST_AGENT_ID
-
     result, index = [], 0
     for size in sizes:
         result.append([BenchAgent(FIRST_AGENT_ID + i, i) for i in range(index, index + size)])
@@ -140,7 +141,7 @@ class Cluster:
             everyone = [agent for group in groups for agent in group]
             for number, team in enumerate(groups):
                 directory = self.work_dir / subdomain_of(number)
-                directory.mkdir()
+                directory.mkdir(exist_ok=True)
                 world = scenario(
                     team, calendar_team=everyone if number == 0 else [],
                     zendesk_settings={**self.zendesk_settings, "subdomain": subdomain_of(number)},
@@ -259,15 +260,20 @@ class Cluster:
             "errors": text.count(" ERROR "),
         }
 
-    def worker_calendar_requests(self) -> list[int]:
-        """Cronofy responses each worker counted (its ``/metrics``), in worker order."""
-        return [cronofy_responses(worker.metrics()) for worker in self.workers]
+    def worker_calendar_requests(self) -> list[int | None]:
+        """Cronofy responses each worker counted (its ``/metrics``), in worker order; None
+        for a worker that does not answer (it died: its log says why)."""
+        counts: list[int | None] = []
+        for worker in self.workers:
+            try:
+                counts.append(cronofy_responses(worker.metrics()))
+            except httpx.HTTPError:
+                counts.append(None)
+        return counts
 
 
 def event_id(key: str, ticket_id: int) -> str:
-    from zdcal.domain import AccountInfo
-    from zdcal.domain.account import event_id_for
-
+    """zdcal's event id of a ticket of the account with this key."""
     return event_id_for(AccountInfo(key=key, subdomain="bench"), ticket_id)
 
 

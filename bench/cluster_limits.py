@@ -6,8 +6,9 @@ connected at once while the worker tier runs as 3 ``zdcal worker`` processes (pl
 web tier, ``zdcal serve --no-workers``, on a fresh PostgreSQL database; ``cluster.py``):
 their bootstrap and backfill jobs (a push channel and a batch per agent) and one ticket
 change a second per account (Zendesk webhooks, drained by the workers; from when the
-account's webhook exists until 30 s after the backfills) all spend the one application
-budget. The Cronofy simulator (real limits, 50 ms of latency on every API
+account's webhook exists until 30 s after the backfills, or for 300 s at most: live work
+goes first, and an account's backfill may wait behind its drains) all spend the one
+application budget. The Cronofy simulator (real limits, 50 ms of latency on every API
 request) notes when each request arrived, admitted or refused: its busiest second and
 busiest minute must stay at or below 50 and 500, and nothing may be refused (429).
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from cluster import (
@@ -43,6 +45,7 @@ API_LATENCY_MS = 50
 PER_SECOND, PER_MINUTE = 50, 500
 POLL_INTERVAL_SECONDS = 0.2
 QUIET_SECONDS = 5.0
+QUIET_TIMEOUT_SECONDS = 120.0
 PROGRESS_EVERY_SECONDS = 1.0
 
 
@@ -56,20 +59,34 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=1.0, help="changes a second per account")
     parser.add_argument("--after", type=float, default=30.0,
                         help="seconds of changes after the backfills ended")
-    parser.add_argument("--timeout", type=float, default=1200.0,
+    parser.add_argument("--changes-for", type=float, default=300.0,
+                        help="stop the changes after this many seconds even if the "
+                        "backfills are not done (they may wait behind live work)")
+    parser.add_argument("--timeout", type=float, default=900.0,
                         help="give up on the backfills after this many seconds")
     cluster_arguments(parser, workers=3)
     args = parser.parse_args()
     if args.quick:
-        args.agents = 40
+        args.agents, args.changes_for = 40, 60.0
     return args
 
 
-async def measure(cluster: Cluster, args: argparse.Namespace) -> tuple[list[LatencyProbe], float]:
-    """Connect every account, change tickets until the backfills are recorded (and
-    ``--after`` more); the probes and the seconds the backfills took."""
-    started = time.perf_counter()
+@dataclass
+class Outcome:
+    """When the backfills were all recorded (None: not within ``--timeout``) and when the
+    changes were stopped for running ``--changes-for`` seconds (None: they ran to the
+    end), in seconds from the connect; how many events were recorded at the end."""
 
+    recorded_after: float | None = None
+    changes_stopped_after: float | None = None
+    recorded: int = 0
+
+
+async def measure(cluster: Cluster, args: argparse.Namespace) -> tuple[list[LatencyProbe], Outcome]:
+    """Connect every account, change tickets until the backfills are recorded (and
+    ``--after`` more) or for ``--changes-for`` seconds at most; the probes and when
+    what happened."""
+    started = time.perf_counter()
     await asyncio.to_thread(asyncio.run, cluster.connect(*cluster.accounts))
     expected = {a.id: len(a.tasks) for a in cluster.accounts}
     probes = [
@@ -87,24 +104,33 @@ async def measure(cluster: Cluster, args: argparse.Namespace) -> tuple[list[Late
             await asyncio.sleep(PROGRESS_EVERY_SECONDS)
         await probe.run()
 
+    def stop_changes() -> None:
+        for probe in probes:
+            probe.stop_sending.set()
+
     sending = [asyncio.create_task(changes(a, p)) for a, p in zip(cluster.accounts, probes,
                                                                    strict=True)]
-    took = float("nan")
-    while time.perf_counter() - started < args.timeout:
+    outcome = Outcome()
+    while (elapsed := time.perf_counter() - started) < args.timeout:
         written = await asyncio.to_thread(written_events, cluster.database_url)
+        outcome.recorded = sum(written.values())
         if all(written.get(account, 0) >= n for account, n in expected.items()):
-            took = time.perf_counter() - started
+            outcome.recorded_after = elapsed
             break
+        if outcome.changes_stopped_after is None and elapsed >= args.changes_for:
+            stop_changes()
+            outcome.changes_stopped_after = elapsed
         await asyncio.sleep(PROGRESS_EVERY_SECONDS)
-    await asyncio.sleep(args.after)
-    for probe in probes:
-        probe.stop_sending.set()
+    if outcome.changes_stopped_after is None:
+        await asyncio.sleep(args.after)
+    stop_changes()
     await asyncio.gather(*sending)
-    return probes, took
+    return probes, outcome
 
 
-def wait_until_quiet(sim: SimulatorProcess) -> None:
-    """Until Cronofy gets no API request for QUIET_SECONDS (retries of refused ones too)."""
+def wait_until_quiet(sim: SimulatorProcess) -> bool:
+    """Until Cronofy gets no API request for QUIET_SECONDS (retries of refused ones too);
+    False when it was still getting them after QUIET_TIMEOUT_SECONDS."""
     last = {"requests": -1, "since": time.monotonic()}
 
     def quiet() -> bool:
@@ -113,15 +139,31 @@ def wait_until_quiet(sim: SimulatorProcess) -> None:
             last["requests"], last["since"] = requests, time.monotonic()
         return time.monotonic() - last["since"] >= QUIET_SECONDS
 
-    wait_for(quiet, timeout=300, what="Cronofy quiet")
+    try:
+        wait_for(quiet, timeout=QUIET_TIMEOUT_SECONDS, what="Cronofy quiet")
+    except TimeoutError:
+        return False
+    return True
 
 
 def verdict(value: int, limit: int) -> str:
     return f"{value:>6,}  (limit {limit:,}: {'met' if value <= limit else 'MISSED'})"
 
 
+def backfills(outcome: Outcome, tasks: int) -> str:
+    """When the backfills were recorded, and whether live changes were still flowing."""
+    if outcome.recorded_after is None:
+        done = f"NOT all recorded within the timeout ({outcome.recorded:,} of {tasks:,})"
+    else:
+        done = f"all recorded {outcome.recorded_after:.1f} s after the connect"
+    if outcome.changes_stopped_after is not None:
+        done += (f"; the changes were stopped at {outcome.changes_stopped_after:.0f} s "
+                 f"(--changes-for) with the backfills unfinished")
+    return done
+
+
 def report(args: argparse.Namespace, cluster: Cluster, probes: list[LatencyProbe],
-           took: float, facts: dict[str, Any]) -> str:
+           outcome: Outcome, facts: dict[str, Any]) -> str:
     cronofy = facts["cronofy"]
     refused = int(cronofy["by_status"].get("429", 0))
     tasks = sum(len(a.tasks) for a in cluster.accounts)
@@ -143,9 +185,11 @@ def report(args: argparse.Namespace, cluster: Cluster, probes: list[LatencyProbe
         f"busiest minute     {verdict(cronofy['busiest_minute'], PER_MINUTE)}",
         f"refused (429)      {refused:>6,}  (target 0: {'met' if refused == 0 else 'MISSED'})",
         f"Cronofy by worker  {facts['by_worker']} responses (each worker's /metrics)",
-        f"backfills          all recorded after {took:.1f} s; in the calendars "
+        f"backfills          {backfills(outcome, tasks)}; in the calendars "
         f"{facts['events']:,} of {tasks:,} events",
         f"changes            {sent} sent, {seen} seen in the calendars",
+        f"Cronofy at the end {'quiet' if facts['quiet'] else 'STILL BUSY'} "
+        f"({QUIET_SECONDS:g} s without a request, waited up to {QUIET_TIMEOUT_SECONDS:g} s)",
         f"Zendesk 429s       {facts['zendesk_refused']}",
         f"jobs               {facts['jobs']}",
         f"zdcal's logs       {facts['logs']}",
@@ -169,9 +213,10 @@ def main() -> None:
         print(f"{len(cluster.workers)} workers up; connecting {args.accounts} accounts of "
               f"{args.agents} agents", flush=True)
         load_before = machine_load()
-        probes, took = asyncio.run(measure(cluster, args))
-        wait_until_quiet(cluster.cronofy)
+        probes, outcome = asyncio.run(measure(cluster, args))
+        quiet = wait_until_quiet(cluster.cronofy)
         facts = {
+            "quiet": quiet,
             "cronofy": cluster.cronofy.cronofy_stats(),
             "by_worker": cluster.worker_calendar_requests(),
             "zendesk_refused": [int(a.sim.zendesk_stats()["by_status"].get("429", 0))
@@ -183,7 +228,7 @@ def main() -> None:
             "load_after": machine_load(),
             "logs": cluster.log_counts(),
         }
-        text = report(args, cluster, probes, took, facts)
+        text = report(args, cluster, probes, outcome, facts)
     print(text)
 
 

@@ -53,7 +53,7 @@ class Run:
     in_calendars: int
     cronofy_requests: int
     busiest_second: int
-    by_worker: list[int]
+    by_worker: list[int | None]
     load_before: str
     load_after: str
     logs: dict[str, int]

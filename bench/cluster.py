@@ -60,34 +60,44 @@ UNLIMITED_CRONOFY = {"requests_per_second": NO_LIMIT, "requests_per_minute": NO_
 @contextmanager
 def fresh_database(prefix: str = "zdcal_bench") -> Iterator[str]:
     """A new database on the server of :data:`POSTGRES_URL` (its URL), dropped afterwards."""
-    server = make_url(POSTGRES_URL)
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = libpq_url(server)
-    with psycopg.connect(admin, autocommit=True) as db:
-        db.execute(f'CREATE DATABASE "{name}"')  # the name is ours: no injection
+    rows(POSTGRES_URL, f'CREATE DATABASE "{name}"', autocommit=True)  # our name: no injection
     try:
-        yield server.set(database=name).render_as_string(hide_password=False)
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(admin, autocommit=True) as db:
-            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        rows(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', autocommit=True)
+
+
+def rows(
+    database_url: str, sql: str, *parameters: object, autocommit: bool = False
+) -> list[tuple[Any, ...]]:
+    """The rows of one statement on a database (none for a command). A refused connection
+    (other work on the server holding every slot: "too many clients") is tried again, for
+    up to a minute."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with psycopg.connect(libpq_url(database_url), autocommit=autocommit) as db:
+                cursor = db.execute(sql, parameters or None)
+                return cursor.fetchall() if cursor.description else []
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
 
 
 def written_events(database_url: str) -> dict[int, int]:
     """Events zdcal has written and recorded, by account id (``calendar_entries``)."""
-    with psycopg.connect(libpq_url(database_url)) as db:
-        rows = db.execute(
-            "SELECT account_id, count(*) FROM calendar_entries GROUP BY account_id"
-        ).fetchall()
-    return {int(account): int(n) for account, n in rows}
+    found = rows(database_url,
+                 "SELECT account_id, count(*) FROM calendar_entries GROUP BY account_id")
+    return {int(account): int(n) for account, n in found}
 
 
 def job_counts(database_url: str) -> dict[str, int]:
     """procrastinate's jobs by ``task:status`` (what ran, what failed)."""
-    with psycopg.connect(libpq_url(database_url)) as db:
-        rows = db.execute(
-            "SELECT task_name, status, count(*) FROM procrastinate_jobs GROUP BY 1, 2"
-        ).fetchall()
-    return {f"{task}:{status}": int(n) for task, status, n in rows}
+    found = rows(database_url,
+                 "SELECT task_name, status, count(*) FROM procrastinate_jobs GROUP BY 1, 2")
+    return {f"{task}:{status}": int(n) for task, status, n in found}
 
 
 # The accounts ---------------------------------------------------------------------------------
@@ -205,10 +215,9 @@ class Cluster:
 
     def bootstrapped(self, account: BenchAccount) -> bool:
         """Whether zdcal has made the account's webhook and trigger in its Zendesk."""
-        with psycopg.connect(libpq_url(self.database_url)) as db:
-            row = db.execute("SELECT trigger_id FROM accounts WHERE id = %s",
-                             (account.id,)).fetchone()
-        return row is not None and row[0] is not None
+        found = rows(self.database_url, "SELECT trigger_id FROM accounts WHERE id = %s",
+                     account.id)
+        return bool(found) and found[0][0] is not None
 
     async def defer(self, kind: str, account_ids: list[int]) -> None:
         """Defer a job of this kind for each account, as the web tier's pages do."""

@@ -58,9 +58,12 @@ def scenario(
     zendesk_settings: dict[str, Any] | None = None,
     cronofy_settings: dict[str, Any] | None = None,
     faults: dict[str, Any] | None = None,
+    calendar_team: list[BenchAgent] | None = None,
 ) -> dict[str, Any]:
     """A scenario file's contents: the admin and agents in Zendesk, their calendars in
-    Cronofy with ready tokens, simulator settings and fault knobs."""
+    Cronofy with ready tokens, simulator settings and fault knobs. ``calendar_team``:
+    the agents with a Cronofy calendar, when not ``team`` (one Cronofy simulator serving
+    the agents of several Zendesk accounts)."""
     users: list[dict[str, Any]] = [
         {"id": ADMIN_ID, "name": "Bench Admin", "email": ADMIN_EMAIL, "role": "admin",
          "iana_time_zone": "Etc/UTC", "api_token": ADMIN_TOKEN},
@@ -76,7 +79,7 @@ def scenario(
          "refresh_token": f"bench-refresh-{a.index}",
          "calendars": [{"calendar_id": a.calendar_id, "calendar_name": "Work",
                         "primary": True}]}
-        for a in team
+        for a in (team if calendar_team is None else calendar_team)
     ]
     return {
         "zendesk": {"users": users},
@@ -125,12 +128,13 @@ async def install(
     zendesk_url: str,
     team: list[BenchAgent],
     link: Callable[[BenchAgent], CalendarLink] = cronofy_link,
+    subdomain: str = "sandbox",
 ) -> Account:
     """Add the account and connect every agent's calendar (``link`` says which), straight
     in the store."""
     async with runtime.store.transaction() as tx:
         account = await tx.accounts.add(
-            subdomain="sandbox", base_url=zendesk_url, admin_email=ADMIN_EMAIL,
+            subdomain=subdomain, base_url=zendesk_url, admin_email=ADMIN_EMAIL,
             credentials=ZendeskApiToken(ADMIN_EMAIL, ADMIN_TOKEN),
         )
         for member in team:

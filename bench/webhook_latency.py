@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import tempfile
@@ -108,9 +109,11 @@ class LatencyProbe:
 
     def __init__(
         self, sim: SimulatorProcess, tasks: list[Task], *, rate: float, seconds: float,
-        poll_interval: float, polls_in_flight: int,
+        poll_interval: float, polls_in_flight: int, zendesk_url: str | None = None,
     ) -> None:
-        self.sim = sim
+        """``zendesk_url``: the tasks' Zendesk, when not ``sim``'s (several accounts)."""
+        self.zendesk_url = zendesk_url or sim.zendesk_url
+        self.cronofy_url = sim.cronofy_url
         self.tasks = tasks
         self.rate = rate
         self.seconds = seconds
@@ -122,12 +125,14 @@ class LatencyProbe:
         self.poll_errors = 0
         self._watches: dict[str, CalendarWatch] = defaultdict(CalendarWatch)
         self._sending_done = False
+        self.stop_sending = asyncio.Event()
+        """Set it to stop before ``seconds`` have passed."""
 
     async def run(self) -> None:
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
         async with (
-            httpx.AsyncClient(base_url=self.sim.zendesk_url, limits=limits, timeout=30) as zd,
-            httpx.AsyncClient(base_url=self.sim.cronofy_url, limits=limits, timeout=30) as cr,
+            httpx.AsyncClient(base_url=self.zendesk_url, limits=limits, timeout=30) as zd,
+            httpx.AsyncClient(base_url=self.cronofy_url, limits=limits, timeout=30) as cr,
         ):
             pollers = [asyncio.create_task(self._poll(cr)) for _ in range(self.polls_in_flight)]
             try:
@@ -144,7 +149,10 @@ class LatencyProbe:
         for number in range(count):
             pause = started + number / self.rate - time.perf_counter()
             if pause > 0:
-                await asyncio.sleep(pause)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop_sending.wait(), pause)
+            if self.stop_sending.is_set():
+                break
             task = self.tasks[number % len(self.tasks)]
             put = asyncio.create_task(self._change(zendesk, number, task))
             puts.add(put)

@@ -14,7 +14,7 @@ from typing import Self
 import httpx
 
 from population import zdcal_settings
-from simulators import STARTUP_TIMEOUT_SECONDS, stop_child
+from simulators import STARTUP_TIMEOUT_SECONDS, free_port, stop_child
 from zdcal.live.bootstrap import bootstrap_account
 from zdcal.live.services import Services
 from zdcal.runtime import Runtime
@@ -23,7 +23,8 @@ from zdcal.settings import Settings
 
 
 class ServerStartError(RuntimeError):
-    """``zdcal serve`` did not answer /healthz in time (its output is in the message)."""
+    """``zdcal serve`` or ``zdcal worker`` did not answer its health check in time (its
+    output is in the message)."""
 
 
 def served_settings(work_dir: Path, cronofy_url: str, port: int) -> Settings:
@@ -87,6 +88,7 @@ class ZdcalServeProcess(Background):
     port: int
     workers: bool = True
     cores: set[int] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -99,44 +101,96 @@ class ZdcalServeProcess(Background):
         return self._process.pid
 
     def start(self) -> Self:
-        command = [sys.executable, "-m", "zdcal.cli", "serve", "--port", str(self.port)]
+        command = ["serve", "--port", str(self.port)]
         if not self.workers:
             command.append("--no-workers")
-        log_file = self.work_dir / "zdcal-serve.log"
-        own_cores = os.sched_getaffinity(0)
-        try:
-            if self.cores:
-                os.sched_setaffinity(0, self.cores)
-            with log_file.open("wb") as log:
-                self._process = subprocess.Popen(  # noqa: S603 (our interpreter and CLI)
-                    command, stdout=log, stderr=subprocess.STDOUT, cwd=self.work_dir,
-                    env=serve_environment(self.settings),
-                )
-        finally:
-            os.sched_setaffinity(0, own_cores)
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while time.monotonic() < deadline and self._process.poll() is None:
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise ServerStartError(log_file.read_text(encoding="utf-8", errors="replace"))
+        self._process = start_zdcal(
+            command, self.settings, self.work_dir / "zdcal-serve.log",
+            f"{self.base_url}/healthz", self.cores, self.extra_env,
+        )
+        return self
 
     def stop(self) -> None:
         """SIGTERM (graceful: buffered notifications are committed), then wait."""
         stop_child(self._process, timeout=40)
 
 
-async def bootstrap(settings: Settings, public_url: str) -> None:
-    """zdcal's webhook and trigger in the Zendesk simulator, pointing at ``public_url``."""
+@dataclass
+class ZdcalWorkerProcess(Background):
+    """``zdcal worker`` (the worker tier on PostgreSQL) as a child process, its health
+    endpoints on a free port; started once ``/readyz`` answers. Use as a context manager."""
+
+    settings: Settings
+    work_dir: Path
+    name: str
+    concurrency: int | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    health_port: int = field(default_factory=free_port)
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def health_url(self) -> str:
+        return f"http://127.0.0.1:{self.health_port}"
+
+    def start(self) -> Self:
+        command = ["worker", "--health-port", str(self.health_port)]
+        if self.concurrency is not None:
+            command += ["--concurrency", str(self.concurrency)]
+        self._process = start_zdcal(
+            command, self.settings, self.work_dir / f"zdcal-{self.name}.log",
+            f"{self.health_url}/readyz", extra_env=self.extra_env,
+        )
+        return self
+
+    def metrics(self) -> str:
+        """Its Prometheus text (``/metrics``): the worker's API and event counters."""
+        return httpx.get(f"{self.health_url}/metrics", timeout=10).text
+
+    def stop(self) -> None:
+        """SIGTERM (graceful: the jobs in flight finish), then wait."""
+        stop_child(self._process, timeout=60)
+
+
+def start_zdcal(
+    arguments: list[str], settings: Settings, log_file: Path, ready_url: str,
+    cores: set[int] | None = None, extra_env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """``zdcal ARGUMENTS`` as a child process with ``settings`` as ZDCAL_* variables (and
+    ``extra_env``), pinned to ``cores`` if given; returns once ``ready_url`` answers 200."""
+    command = [sys.executable, "-m", "zdcal.cli", *arguments]
+    own_cores = os.sched_getaffinity(0)
+    try:
+        if cores:
+            os.sched_setaffinity(0, cores)
+        with log_file.open("wb") as log:
+            process = subprocess.Popen(  # noqa: S603 (our interpreter and CLI)
+                command, stdout=log, stderr=subprocess.STDOUT, cwd=log_file.parent,
+                env={**serve_environment(settings), **(extra_env or {})},
+            )
+    finally:
+        os.sched_setaffinity(0, own_cores)
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(ready_url, timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    stop_child(process, timeout=40)
+    raise ServerStartError(log_file.read_text(encoding="utf-8", errors="replace"))
+
+
+async def bootstrap(settings: Settings, public_url: str, account_id: int | None = None) -> None:
+    """zdcal's webhook and trigger in the Zendesk simulator, pointing at ``public_url``:
+    for ``account_id``, or the only account."""
     async with await Runtime.open(settings) as runtime:
         services = Services(runtime)
         try:
-            async with runtime.store.transaction() as tx:
-                (account,) = await tx.accounts.all()
-            await bootstrap_account(services, account.id, public_url)
+            if account_id is None:
+                async with runtime.store.transaction() as tx:
+                    (account,) = await tx.accounts.all()
+                account_id = account.id
+            await bootstrap_account(services, account_id, public_url)
         finally:
             await services.close()

@@ -62,6 +62,39 @@ class RequestStats:
         }
 
 
+def busiest_window(stamps: Sequence[float], seconds: float) -> int:
+    """The most of ``stamps`` (ascending) in any window ``(t - seconds, t]``: how a sliding
+    window limit counts them."""
+    busiest, first = 0, 0
+    for last, stamp in enumerate(stamps):
+        while stamps[first] <= stamp - seconds:
+            first += 1
+        busiest = max(busiest, last - first + 1)
+    return busiest
+
+
+class WindowedRequestStats(RequestStats):
+    """The counters plus when each API request arrived (admitted or refused), so that
+    the busiest second and minute the application's limit saw can be told afterwards
+    (Cronofy's simulator: 50 a second, 500 a minute)."""
+
+    def reset(self) -> None:
+        super().reset()
+        self.arrivals: list[float] = []
+
+    def note_arrival(self, timestamp: float) -> None:
+        """A request arrived at ``timestamp`` (the limiter's clock, seconds)."""
+        self.arrivals.append(timestamp)
+
+    def snapshot(self) -> dict[str, Any]:
+        stamps = sorted(self.arrivals)
+        return {
+            **super().snapshot(),
+            "busiest_second": busiest_window(stamps, 1.0),
+            "busiest_minute": busiest_window(stamps, 60.0),
+        }
+
+
 class FaultedRequestStats(RequestStats):
     """The counters plus the faults a gate injected (Google's and Graph's simulators), and the
     one way their gates record a request: inner batch calls apart from outer requests."""

@@ -14,6 +14,7 @@ from cronofy_sim_support import Receiver, Sim, load_fixture
 
 from zdcal.sandbox.cronofy import CronofySimConfig, create_app
 from zdcal.sandbox.rate_limit import ApplicationRateLimiter
+from zdcal.sandbox.request_stats import busiest_window
 from zdcal.sandbox.server import ServerThread
 
 
@@ -70,6 +71,15 @@ def test_over_50_per_second_is_429_without_retry_after(lone_sim: Sim) -> None:
     assert refused
     assert all("retry-after" not in r.headers and r.content == b"" for r in refused)
     assert lone_sim.control("GET", "/accounts").status_code == 200  # control is not limited
+    # Both bursts arrived within a minute: refused requests are counted as they arrived.
+    assert lone_sim.control("GET", "/stats").json()["busiest_minute"] == 240
+
+
+def test_busiest_window_counts_as_a_sliding_limit_does() -> None:
+    assert busiest_window([], 1.0) == 0
+    assert busiest_window([0.0, 0.5, 1.0, 1.2, 3.0], 1.0) == 3  # (0.2, 1.2]
+    assert busiest_window([0.0, 1.0, 2.0], 1.0) == 1  # a window is open at its start
+    assert busiest_window([float(s) for s in range(120)], 60.0) == 60
 
 
 def test_500_per_minute(lone_sim: Sim) -> None:

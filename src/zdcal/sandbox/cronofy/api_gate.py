@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zdcal.sandbox.faults import CONTROL_PREFIX, FaultInjector, FaultMiddleware
 from zdcal.sandbox.rate_limit import ApplicationRateLimiter
-from zdcal.sandbox.request_stats import RequestStats, path_within_app, route_template
+from zdcal.sandbox.request_stats import WindowedRequestStats, path_within_app, route_template
 from zdcal.sandbox.sent_status import SentStatus
 
 
@@ -28,7 +28,8 @@ def _server_error(_: Request) -> Response:
 
 
 class ApiGate:
-    """ASGI middleware: API requests are counted, rate limited and faulted; control is not."""
+    """ASGI middleware: API requests are counted (with when they arrived), rate limited and
+    faulted; control is not."""
 
     def __init__(
         self,
@@ -36,7 +37,7 @@ class ApiGate:
         routes: Sequence[BaseRoute],
         limiter: ApplicationRateLimiter,
         injector: FaultInjector,
-        stats: RequestStats,
+        stats: WindowedRequestStats,
     ) -> None:
         self.app = app
         self.routes = routes
@@ -49,6 +50,7 @@ class ApiGate:
             await self.app(scope, receive, send)
             return
         send_and_note = SentStatus(send)
+        self.stats.note_arrival(self.limiter.clock.timestamp())
         try:
             if self.limiter.admit():
                 await self.faulted(scope, receive, send_and_note)

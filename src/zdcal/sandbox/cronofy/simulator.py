@@ -13,7 +13,7 @@ from zdcal.sandbox.cronofy.seeding import apply_seed, default_seed
 from zdcal.sandbox.cronofy.store import SandboxState
 from zdcal.sandbox.faults import FaultedClock
 from zdcal.sandbox.rate_limit import ApplicationRateLimiter
-from zdcal.sandbox.request_stats import RequestStats
+from zdcal.sandbox.request_stats import WindowedRequestStats
 
 
 class CronofySimulator(FaultedClock):
@@ -24,7 +24,7 @@ class CronofySimulator(FaultedClock):
         self.config = config
         self.state = SandboxState()
         self.pages = PageBook(config.page_size)
-        self.stats = RequestStats()
+        self.stats = WindowedRequestStats()
         self.limiter = ApplicationRateLimiter(
             config.requests_per_second, config.requests_per_minute, self.clock
         )

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import httpx
 import psycopg
 import pytest
 from live_support import bootstrap, eventually, serve_process
+from procrastinate.jobs import Status
 from world import KENJI, NIA, World, calendar, due, open_world, zdcal_env
 
 from zdcal.jobs.queued import PRIORITY_LIVE, PRIORITY_REQUEST, PRIORITY_SWEEP, QueuedWork
@@ -126,6 +127,42 @@ def test_jobs_are_deferred_coalesced_with_the_account_lock(world: World) -> None
     priorities = {j["task"]: j["priority"] for j in found}
     assert priorities["zdcal.drain"] == PRIORITY_LIVE > priorities["zdcal.sweep"] == \
         PRIORITY_SWEEP > priorities["zdcal.verify"] == PRIORITY_REQUEST
+
+
+def test_a_job_waiting_long_is_not_overtaken_by_its_accounts_newer_live_jobs(
+    world: World,
+) -> None:
+    """Within one account procrastinate runs the higher priority first: without the rule,
+    one live change a second would keep the account's backfill waiting for ever."""
+    wait = timedelta(seconds=1)
+
+    async def work(runtime: Runtime) -> list[str]:
+        services = Services(runtime)
+        queued = QueuedWork(services, run_worker=False, starved_after=wait)
+        try:
+            await queued.open()
+            await queued.defer("backfill", 1)
+            await queued.defer("backfill", 2)
+            await queued.defer("drain", 2)  # account 2's backfill has not waited long
+            await asyncio.sleep(wait.total_seconds() + 0.2)
+            await queued.defer("drain", 1)  # account 1's backfill has: the drain goes after
+            manager = queued.app.job_manager
+            worker = await manager.register_worker()
+            order = []
+            while job := await manager.fetch_job(queues=None, worker_id=worker):
+                order.append(f"{job.task_name}:{job.lock}")
+                await manager.finish_job(job, status=Status.SUCCEEDED, delete_job=False)
+            await manager.unregister_worker(worker)
+            return order
+        finally:
+            await queued.stop()
+            await services.close()
+
+    order = world.run(work)
+    assert order.index("zdcal.backfill:account:1") < order.index("zdcal.drain:account:1")
+    assert order.index("zdcal.drain:account:2") < order.index("zdcal.backfill:account:2")
+    drains = {j["lock"]: j["priority"] for j in jobs(world) if j["task"] == "zdcal.drain"}
+    assert drains == {"account:1": PRIORITY_REQUEST, "account:2": PRIORITY_LIVE}
 
 
 def test_committed_notifications_defer_their_account_drain(world: World) -> None:

@@ -12,7 +12,10 @@ take jobs from PostgreSQL. What keeps the work right across them:
   new job, which starts when the running one ends;
 * priorities: live work (drain notifications, read pushed calendar changes) first, then
   sweeps and retries, then channel renewals, agent resyncs and bootstraps, then
-  backfills and verifies;
+  backfills and verifies. Within one account (one lock) procrastinate also runs the
+  higher priority first, so a steady stream of live changes would keep that account's
+  sweeps and backfills waiting for ever; a job therefore never overtakes a job of its
+  account that has waited :data:`STARVED_AFTER` (:meth:`QueuedWork.defer`);
 * one periodic ``tick`` (every :data:`TICK_SECONDS`, deferred once per period whichever
   worker does it) defers the per-account jobs that are due, retries the jobs of
   workers that stopped sending heartbeats (killed mid-job) and prunes old jobs.
@@ -61,6 +64,9 @@ short, because a dead worker's running job holds its account's lock (all that
 account's jobs wait). A worker only stalled (not dead) whose job is run again meanwhile
 is still kept off the account by the account lease (:mod:`zdcal.live.locks`)."""
 HEARTBEAT_SECONDS = 1.0
+STARVED_AFTER = timedelta(seconds=30)
+"""A job of an account waiting longer than this is not overtaken by the account's newer
+jobs of higher priority: they are deferred at its priority, after it."""
 RECOVERY_SECONDS = 2.0
 """How often each worker looks for jobs of dead workers (one small query)."""
 
@@ -71,6 +77,18 @@ PRIORITY_MAINTENANCE = 10
 PRIORITY_REQUEST = 0
 
 AccountJob = Callable[..., Awaitable[None]]
+
+# Reads procrastinate's own tables (its schema is pinned with the package, <3.11): the
+# jobs of one lock waiting, due, of lower priority, deferred more than N seconds ago.
+STARVED_PRIORITY_QUERY = """
+SELECT min(jobs.priority) AS priority
+  FROM procrastinate_jobs AS jobs
+  JOIN procrastinate_events AS deferred
+    ON deferred.job_id = jobs.id AND deferred.type = 'deferred'
+ WHERE jobs.lock = %(lock)s AND jobs.status = 'todo' AND jobs.priority < %(priority)s
+   AND (jobs.scheduled_at IS NULL OR jobs.scheduled_at <= now())
+   AND deferred.at <= now() - make_interval(secs => %(seconds)s)
+"""
 
 
 def job_app(database_url: str) -> App:
@@ -84,9 +102,10 @@ class QueuedWork:
 
     def __init__(
         self, services: Services, *, run_worker: bool = True, concurrency: int | None = None,
-        worker_name: str | None = None,
+        worker_name: str | None = None, starved_after: timedelta = STARVED_AFTER,
     ) -> None:
         self.services = services
+        self.starved_after = starved_after
         settings = services.settings
         self.run_worker = run_worker
         self.concurrency = concurrency or settings.worker_concurrency
@@ -159,15 +178,27 @@ class QueuedWork:
         arguments); False when one was already waiting."""
         key = ":".join([kind.replace(" ", "_"), str(account_id),
                         *(str(v) for _, v in sorted(arguments.items()))])
-        task = self._tasks[kind].configure(
-            lock=f"account:{account_id}", queueing_lock=key,
+        lock = f"account:{account_id}"
+        deferrer = self._tasks[kind].configure(
+            lock=lock, queueing_lock=key,
             schedule_in={"seconds": int(delay.total_seconds())} if delay else None,
+            priority=await self._starved_priority(lock, self._tasks[kind].priority),
         )
         try:
-            await task.defer_async(account_id=account_id, **arguments)
+            await deferrer.defer_async(account_id=account_id, **arguments)
         except AlreadyEnqueued:
             return False
         return True
+
+    async def _starved_priority(self, lock: str, priority: int) -> int:
+        """``priority``, or lower: that of the lock's oldest job waiting (due, of lower
+        priority) for longer than ``starved_after``, so that the new job runs after it."""
+        row = await self.app.connector.execute_query_one_async(
+            STARVED_PRIORITY_QUERY, lock=lock, priority=priority,
+            seconds=self.starved_after.total_seconds(),
+        )
+        starved = row["priority"] if row else None
+        return priority if starved is None else min(priority, int(starved))
 
     # The periodic tick ---------------------------------------------------------------------
 

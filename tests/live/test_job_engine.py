@@ -349,3 +349,40 @@ def test_a_cli_command_holding_the_account_keeps_worker_jobs_off_it(
 
     assert set(world.run(hold_while_a_sweep_waits)) == {0}
     assert world.expected(CALENDARS)[calendar("ada")]
+
+
+def test_workers_looking_for_stalled_jobs_at_once_run_each_again_once(world: World) -> None:
+    """Every worker looks for the jobs of dead workers every few seconds: two looking at
+    once used to both act on the same list, the second failing on a job the first had
+    already put back (which ended its whole pass) or putting back a job a live worker
+    had taken meanwhile (its account's lock then held by a job nobody ran)."""
+
+    async def work(runtime: Runtime) -> tuple[list[int], int]:
+        services = Services(runtime)
+        workers = [QueuedWork(services, run_worker=False) for _ in range(3)]
+        try:
+            for queued in workers:
+                await queued.open()
+            await workers[0].defer("drain", 1)
+            manager = workers[0].app.job_manager
+            dead = await manager.register_worker()
+            taken = await manager.fetch_job(["zdcal"], dead)
+            assert taken is not None
+            with psycopg.connect(libpq_url(world.settings.database_url)) as db:
+                db.execute("UPDATE procrastinate_workers SET last_heartbeat = now()"
+                           " - interval '1 minute' WHERE id = %s", (dead,))
+            found = await asyncio.gather(*(q.recover_stalled() for q in workers))
+            return found, taken.id or 0
+        finally:
+            for queued in workers:
+                await queued.stop()
+            await services.close()
+
+    found, job = world.run(work)
+    assert sum(found) == 1, found
+    [drain] = jobs(world)
+    assert (drain["id"], drain["status"]) == (job, "todo")
+    with psycopg.connect(libpq_url(world.settings.database_url)) as db:
+        attempts = db.execute("SELECT attempts FROM procrastinate_jobs WHERE id = %s",
+                              (job,)).fetchone()
+    assert attempts == (1,)

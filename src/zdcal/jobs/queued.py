@@ -36,7 +36,7 @@ from typing import Any
 
 from procrastinate import App, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
-from procrastinate.jobs import Status
+from procrastinate.jobs import Job, Status
 from procrastinate.tasks import Task
 
 from zdcal.jobs import bodies
@@ -69,6 +69,8 @@ STARVED_AFTER = timedelta(seconds=30)
 jobs of higher priority: they are deferred at its priority, after it."""
 RECOVERY_SECONDS = 2.0
 """How often each worker looks for jobs of dead workers (one small query)."""
+RECOVERY_LOCK = 0x7A64_6361_6C01
+"""The PostgreSQL advisory lock held by the one worker looking for stalled jobs."""
 
 # Higher runs first (procrastinate's order).
 PRIORITY_LIVE = 30
@@ -251,24 +253,40 @@ class QueuedWork:
 
     async def recover_stalled(self) -> int:
         """Run again the jobs of workers that stopped sending heartbeats (killed
-        mid-job); returns how many."""
+        mid-job); returns how many.
+
+        One worker at a time looks (the others skip their turn): a worker acting on a
+        list another worker already acted on would put back to ``todo`` a job that a
+        live worker took meanwhile, or end it. One job that cannot be recovered does not
+        keep the others waiting."""
         manager = self.app.job_manager
-        stalled = list(await manager.get_stalled_jobs(
-            queue=QUEUE, seconds_since_heartbeat=STALLED_AFTER_SECONDS
-        ))
-        for job in stalled:
-            try:
-                await manager.retry_job(job)
-            except UniqueViolation:
-                # A job of the same kind and account waits already (its queueing lock):
-                # that one does the work; this one ends.
-                await manager.finish_job(job, status=Status.ABORTED, delete_job=False)
-                log.warning("job %s (%s) stalled: its worker is gone; a job waiting does "
-                            "its work", job.id, job.task_name)
-            else:
-                log.warning("job %s (%s) stalled: its worker is gone; running it again",
-                            job.id, job.task_name)
+        async with self.services.store.transaction() as tx:
+            if not await tx.cluster_locks.try_hold(RECOVERY_LOCK):
+                return 0
+            stalled = list(await manager.get_stalled_jobs(
+                queue=QUEUE, seconds_since_heartbeat=STALLED_AFTER_SECONDS
+            ))
+            for job in stalled:
+                try:
+                    await self._run_again(job)
+                except Exception:
+                    log.exception("could not run stalled job %s (%s) again", job.id,
+                                  job.task_name)
         return len(stalled)
+
+    async def _run_again(self, job: Job) -> None:
+        manager = self.app.job_manager
+        try:
+            await manager.retry_job(job)
+        except UniqueViolation:
+            # A job of the same kind and account waits already (its queueing lock):
+            # that one does the work; this one ends.
+            await manager.finish_job(job, status=Status.ABORTED, delete_job=False)
+            log.warning("job %s (%s) stalled: its worker is gone; a job waiting does "
+                        "its work", job.id, job.task_name)
+        else:
+            log.warning("job %s (%s) stalled: its worker is gone; running it again",
+                        job.id, job.task_name)
 
     async def _recovery_loop(self) -> None:
         while True:

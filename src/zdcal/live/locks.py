@@ -143,7 +143,11 @@ class AccountLocks:
             renewal = asyncio.create_task(self._renew(account_id))
             renewed: bool | None = None
             try:
-                renewed = await asyncio.wait_for(asyncio.shield(renewal), stop_by - attempt)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
+                # that comes as the renewal finishes, and this keeper, cancelled when the
+                # work ends, would renew the lease for ever while the work waits for it.
+                async with asyncio.timeout(stop_by - attempt):
+                    renewed = await asyncio.shield(renewal)
             except TimeoutError:
                 log.warning("renewing the lease on account %s took too long", account_id)
             except Exception:  # retried at the next turn while the lease has slack

@@ -22,6 +22,7 @@ from zdcal.store.accounts import Accounts
 from zdcal.store.agent_tasks import AgentTasks
 from zdcal.store.agents import Agents
 from zdcal.store.calendar_changes import PendingCalendarReads, Suppressions
+from zdcal.store.cluster_locks import ClusterLocks
 from zdcal.store.cursors import SyncCursors
 from zdcal.store.engine import session_factory
 from zdcal.store.entries import CalendarEntries
@@ -59,6 +60,7 @@ class Transaction:
     sync_runs: SyncRuns
     agent_tasks: AgentTasks
     ics_feeds: IcsFeeds
+    cluster_locks: ClusterLocks
 
 
 class Store:
@@ -105,6 +107,7 @@ class Store:
                 sync_runs=SyncRuns(session, self._clock),
                 agent_tasks=AgentTasks(session),
                 ics_feeds=IcsFeeds(session, self._clock),
+                cluster_locks=ClusterLocks(session, self._clock),
             )
 
     async def close(self) -> None:

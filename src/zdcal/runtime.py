@@ -81,13 +81,16 @@ class Runtime(AsyncClosing):
     @cached_property
     def budgets(self) -> Budgets:
         """The API budgets: in the database on PostgreSQL, where every process of the
-        cluster shares them; in memory on SQLite (one process, no write per API call)."""
+        cluster shares them; in memory on SQLite (one process, no write per API call).
+
+        They count real seconds, as the remote services do, whatever the runtime's clock
+        says (a demo's or a test's clock may be moved or stopped)."""
         from zdcal.http.budgets import Budgets, MemoryLedger
         from zdcal.store import SqlLedger
 
         shared = self.store.engine.dialect.name == "postgresql"
         ledger = SqlLedger(self.store.engine) if shared else MemoryLedger()
-        return Budgets(ledger, clock=self.clock)
+        return Budgets(ledger, clock=SystemClock())
 
     def calendar_limiter(self, backend: str) -> RateBudget:
         """A calendar service's limits are per application: one budget per backend,

@@ -235,3 +235,18 @@ def test_rates_must_be_positive() -> None:
         Budgets.local().rate("x", [])
     with pytest.raises(ValueError, match="at least one slot"):
         Budgets.local().concurrency("x", 0)
+
+
+@pytest.mark.anyio
+async def test_waits_are_reported_by_scope_family_and_class() -> None:
+    clock = SettableClock()
+    budgets, _ = budgets_on(clock)
+    waits: list[tuple[str, WorkClass, float]] = []
+    budgets.on_wait = lambda scope, kind, seconds: waits.append((scope, kind, seconds))
+    budget = budgets.rate("google:user:a@example.com", (Rate(1, 1.0),), margin=0.0)
+    await budget.acquire()
+    assert waits == []  # admitted at once: nothing to report
+    with working(WorkClass.BULK, 1):
+        await budget.acquire()
+    assert [(scope, kind) for scope, kind, _ in waits] == [("google:user", WorkClass.BULK)]
+    assert waits[0][2] >= 1.0

@@ -300,10 +300,11 @@ class _Turns:
         )
 
     async def _pause(self, seconds: float | None) -> None:
-        changed = asyncio.ensure_future(self.changed.wait())
+        """Until someone pokes, or ``seconds`` passed (the injected sleep)."""
         if seconds is None:
-            await changed
+            await self.changed.wait()
             return
+        changed = asyncio.ensure_future(self.changed.wait())
         slept = asyncio.ensure_future(self.sleep(seconds))
         try:
             await asyncio.wait((changed, slept), return_when=asyncio.FIRST_COMPLETED)

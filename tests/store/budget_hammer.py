@@ -7,18 +7,27 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from zdcal.http.budgets import Ask, Budgets
 from zdcal.http.pacing import Rate
 from zdcal.store import SqlLedger, create_engine
 
 
 class ReportingLedger(SqlLedger):
-    """The real ledger, telling when it admitted."""
+    """The real ledger, telling when it admitted (on the database's clock, as it counts;
+    one ask of a scope at a time per process, so the last instant read is the ask's)."""
+
+    last_now = 0.0
+
+    async def _now(self, connection: AsyncConnection, given: float) -> float:
+        self.last_now = await super()._now(connection, given)
+        return self.last_now
 
     async def take(self, ask: Ask, now: float) -> float:
         wait = await super().take(ask, now)
         if wait <= 0:
-            print(f"take {now!r}", flush=True)
+            print(f"take {self.last_now!r}", flush=True)
         return wait
 
 

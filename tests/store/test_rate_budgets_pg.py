@@ -11,12 +11,14 @@ import bisect
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from zdcal.clock import SystemClock
 from zdcal.http.budgets import HOLD_SECONDS, Budgets, WorkClass, working
 from zdcal.http.pacing import Rate
 from zdcal.store import SqlLedger, create_engine
@@ -67,9 +69,10 @@ def hammer(url: str, mode: str, scope: str, times: int, processes: int) -> list[
 
 @pytest.fixture
 async def ledger(migrated_postgres_url: str) -> AsyncIterator[SqlLedger]:
+    """A ledger on the instants each test gives (not the database's clock)."""
     engine = create_engine(migrated_postgres_url)
     try:
-        yield SqlLedger(engine)
+        yield SqlLedger(engine, database_clock=False)
     finally:
         await engine.dispose()
 
@@ -141,6 +144,27 @@ async def test_a_bulk_flood_elsewhere_leaves_room_for_a_live_change(
         flood_task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await flood_task
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_processes_whose_clocks_disagree_share_the_database_clock(
+    migrated_postgres_url: str,
+) -> None:
+    scope = f"test:{uuid.uuid4().hex}"
+    engines = [create_engine(migrated_postgres_url) for _ in range(2)]
+    try:
+        behind, ahead = (
+            Budgets(SqlLedger(engine), clock=SystemClock(offset_seconds=offset))
+            for engine, offset in zip(engines, (-30.0, 30.0), strict=True)
+        )
+        budgets = [b.rate(scope, (Rate(5, 1.0),), margin=0.0) for b in (behind, ahead)]
+        started = time.monotonic()
+        await asyncio.gather(*(budget.acquire() for budget in budgets for _ in range(5)))
+        # On their own clocks each would have sent its 5 at once (a minute apart); on the
+        # database's, 5 go now and 5 a window later.
+        assert time.monotonic() - started >= 1.0
     finally:
         for engine in engines:
             await engine.dispose()

@@ -145,8 +145,8 @@ def seconds_until_fits(
 ) -> float:
     """0 when ``count`` more sends fit in ``window`` (``used``: sends per slot) without
     the counted slots going above ``allowed``; else the seconds until enough of the
-    oldest counted slots have left. Slots ahead of ``now`` (another process's clock runs
-    a little ahead) are counted too."""
+    oldest counted slots have left. Slots ahead of ``now`` (written on a clock a little
+    ahead) are counted too."""
     oldest = window.oldest_counted(now)
     counted = sorted((slot, n) for slot, n in used.items() if slot >= oldest and n > 0)
     excess = sum(n for _, n in counted) + count - allowed

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from zdcal.http.budgets import Ask, verdict
@@ -27,10 +27,24 @@ _holds: Any = RateBudgetHoldRow.__table__
 
 
 class SqlLedger:
-    """A :class:`zdcal.http.budgets.Ledger` in the ``rate_budget*`` tables."""
+    """A :class:`zdcal.http.budgets.Ledger` in the ``rate_budget*`` tables.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    On PostgreSQL the slots are numbered from the database server's clock, not the
+    caller's ``now``: the processes of a cluster then agree on every slot boundary
+    however far their machines' clocks drift apart (the rule's wait is relative, so it
+    holds on either clock). ``database_clock=False`` uses the ``now`` given (tests that
+    set the instants)."""
+
+    def __init__(self, engine: AsyncEngine, *, database_clock: bool = True) -> None:
         self._engine = engine
+        self._database_clock = database_clock
+
+    async def _now(self, connection: AsyncConnection, given: float) -> float:
+        """The instant the rule works at: the database's clock where it has one."""
+        if not self._database_clock or connection.dialect.name != "postgresql":
+            return given
+        found = await connection.scalar(text("SELECT extract(epoch FROM clock_timestamp())"))
+        return float(found)
 
     async def _lock(self, connection: AsyncConnection, scope: str) -> int | None:
         """Lock the scope's row for this transaction; its learned limit."""
@@ -44,6 +58,7 @@ class SqlLedger:
     async def take(self, ask: Ask, now: float) -> float:
         async with self._engine.begin() as connection:
             windows = ask.windows_learned(await self._lock(connection, ask.scope))
+            now = await self._now(connection, now)
             ours = _slots.c.scope == ask.scope
             await connection.execute(delete(_slots).where(ours, or_(*(
                 and_(_slots.c.window_ms == w.key, _slots.c.slot < w.oldest_counted(now))
@@ -89,6 +104,9 @@ class SqlLedger:
     ) -> bool:
         async with self._engine.begin() as connection:
             await self._lock(connection, scope)
+            lasting = until - now
+            now = await self._now(connection, now)
+            until = now + lasting
             ours = _holds.c.scope == scope
             await connection.execute(delete(_holds).where(ours, _holds.c.expires_at <= now))
             held = await connection.scalar(

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from zdcal.clock import SystemClock
 from zdcal.http.budgets import HOLD_SECONDS, Budgets, WorkClass, working
@@ -106,65 +107,64 @@ async def test_slots_of_a_killed_holder_come_back_after_the_expiry(ledger: SqlLe
     assert await ledger.hold(scope, "after", 4, 4, later, later + HOLD_SECONDS)
 
 
-async def test_a_learned_limit_is_shared_by_every_process(migrated_postgres_url: str) -> None:
-    scope = f"zendesk:account:{uuid.uuid4().hex[:8]}"
+@pytest.fixture
+async def two_engines(migrated_postgres_url: str) -> AsyncIterator[list[AsyncEngine]]:
+    """Two connection pools, as two processes have (the subprocess tests above run real
+    processes; these need to steer both sides from one test)."""
     engines = [create_engine(migrated_postgres_url) for _ in range(2)]
     try:
-        one, other = (Budgets(SqlLedger(engine)) for engine in engines)
-        await one.rate(scope, (Rate(2, 60.0),)).learn(5)
-        budget = other.rate(scope, (Rate(2, 60.0),))
-        for _ in range(5):  # beyond the default 2: the other process learned 5
-            await asyncio.wait_for(budget.acquire(), 2.0)
-        assert await SqlLedger(engines[0]).learned(scope) == 5
+        yield engines
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_a_learned_limit_is_shared_by_every_process(
+    two_engines: list[AsyncEngine],
+) -> None:
+    scope = f"zendesk:account:{uuid.uuid4().hex[:8]}"
+    one, other = (Budgets(SqlLedger(engine)) for engine in two_engines)
+    await one.rate(scope, (Rate(2, 60.0),)).learn(5)
+    budget = other.rate(scope, (Rate(2, 60.0),))
+    for _ in range(5):  # beyond the default 2: the other process learned 5
+        await asyncio.wait_for(budget.acquire(), 2.0)
+    assert await SqlLedger(two_engines[0]).learned(scope) == 5
 
 
 async def test_a_bulk_flood_elsewhere_leaves_room_for_a_live_change(
-    migrated_postgres_url: str,
+    two_engines: list[AsyncEngine],
 ) -> None:
     scope = f"test:{uuid.uuid4().hex}"
-    engines = [create_engine(migrated_postgres_url) for _ in range(2)]
-    try:
-        flooding, live = (Budgets(SqlLedger(engine)) for engine in engines)
-        bulk_budget = flooding.rate(scope, (Rate(10, 60.0),))
+    flooding, live = (Budgets(SqlLedger(engine)) for engine in two_engines)
+    bulk_budget = flooding.rate(scope, (Rate(10, 60.0),))
 
-        async def flood() -> None:
-            with working(WorkClass.BULK, 1):
-                await asyncio.gather(*(bulk_budget.acquire() for _ in range(20)))
+    async def flood() -> None:
+        with working(WorkClass.BULK, 1):
+            await asyncio.gather(*(bulk_budget.acquire() for _ in range(20)))
 
-        flood_task = asyncio.create_task(flood())
-        await asyncio.sleep(0.5)  # the flood has taken its 7 and waits for a minute
-        live_budget = live.rate(scope, (Rate(10, 60.0),))
-        with working(WorkClass.LIVE, 2):
-            for _ in range(3):
-                await asyncio.wait_for(live_budget.acquire(), 1.0)
-        assert not flood_task.done()
-        flood_task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await flood_task
-    finally:
-        for engine in engines:
-            await engine.dispose()
+    flood_task = asyncio.create_task(flood())
+    await asyncio.sleep(0.5)  # the flood has taken its 7 and waits for a minute
+    live_budget = live.rate(scope, (Rate(10, 60.0),))
+    with working(WorkClass.LIVE, 2):
+        for _ in range(3):
+            await asyncio.wait_for(live_budget.acquire(), 1.0)
+    assert not flood_task.done()
+    flood_task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await flood_task
 
 
 async def test_processes_whose_clocks_disagree_share_the_database_clock(
-    migrated_postgres_url: str,
+    two_engines: list[AsyncEngine],
 ) -> None:
     scope = f"test:{uuid.uuid4().hex}"
-    engines = [create_engine(migrated_postgres_url) for _ in range(2)]
-    try:
-        behind, ahead = (
-            Budgets(SqlLedger(engine), clock=SystemClock(offset_seconds=offset))
-            for engine, offset in zip(engines, (-30.0, 30.0), strict=True)
-        )
-        budgets = [b.rate(scope, (Rate(5, 1.0),), margin=0.0) for b in (behind, ahead)]
-        started = time.monotonic()
-        await asyncio.gather(*(budget.acquire() for budget in budgets for _ in range(5)))
-        # On their own clocks each would have sent its 5 at once (a minute apart); on the
-        # database's, 5 go now and 5 a window later.
-        assert time.monotonic() - started >= 1.0
-    finally:
-        for engine in engines:
-            await engine.dispose()
+    behind, ahead = (
+        Budgets(SqlLedger(engine), clock=SystemClock(offset_seconds=offset))
+        for engine, offset in zip(two_engines, (-30.0, 30.0), strict=True)
+    )
+    budgets = [b.rate(scope, (Rate(5, 1.0),), margin=0.0) for b in (behind, ahead)]
+    started = time.monotonic()
+    await asyncio.gather(*(budget.acquire() for budget in budgets for _ in range(5)))
+    # On their own clocks each would have sent its 5 at once (a minute apart); on the
+    # database's, 5 go now and 5 a window later.
+    assert time.monotonic() - started >= 1.0

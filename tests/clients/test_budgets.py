@@ -209,15 +209,29 @@ async def test_concurrency_slots_are_held_until_released_or_expired() -> None:
 
 
 @pytest.mark.anyio
-async def test_bulk_work_leaves_a_concurrency_slot_free() -> None:
+async def test_a_freed_slot_goes_to_a_live_waiter_first() -> None:
     clock = SettableClock()
     budgets, _ = budgets_on(clock)
-    slots = budgets.concurrency("test:inflight", 4)
-    with working(WorkClass.BULK, 1):
-        async with slots.hold(4):  # clamped to 3
-            now = clock.timestamp()
-            assert await budgets.ledger.hold("test:inflight", "live", 1, 4, now, now + 1)
-            assert not await budgets.ledger.hold("test:inflight", "more", 1, 4, now, now + 1)
+    slots = budgets.concurrency("test:inflight", 1)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def call(kind: WorkClass, account: int, name: str) -> None:
+        with working(kind, account):
+            async with slots.hold():
+                order.append(name)
+                if name == "first":
+                    await release.wait()
+
+    first = asyncio.create_task(call(WorkClass.BULK, 1, "first"))
+    await asyncio.sleep(0.01)
+    waiting = [asyncio.create_task(call(WorkClass.BULK, 1, f"bulk{n}")) for n in range(2)]
+    await asyncio.sleep(0.01)
+    waiting.append(asyncio.create_task(call(WorkClass.LIVE, 2, "live")))
+    await asyncio.sleep(0.01)
+    release.set()
+    await asyncio.gather(first, *waiting)
+    assert order == ["first", "live", "bulk0", "bulk1"]
 
 
 def test_scopes_and_their_families() -> None:

@@ -26,7 +26,10 @@ rate (91% with ``k = 10``).
 made) or :attr:`WorkClass.BULK` (backfills, verifies, bootstraps, sweeps), carried in a
 context variable (:func:`working`). BULK may use :data:`BULK_SHARE` of each rate (the
 rest is kept for LIVE, in every process of the cluster, since the reserve is in the
-shared counts); of concurrency slots BULK leaves one free. Within a process, the waiters
+shared counts). Concurrency slots keep no reserve: a ``$batch`` takes as many slots as
+the service runs of it at once, which a cap on BULK would under-count; a freed slot goes
+to a LIVE waiter first, so LIVE waits for at most one request in flight. Within a
+process, the waiters
 of one scope are granted one at a time: LIVE before BULK, and within a class the account
 served least recently first (round robin), so one account's backfill never queues
 another account's change behind it.
@@ -102,11 +105,6 @@ def allowance(limit: int, kind: WorkClass) -> int:
     if kind is WorkClass.LIVE:
         return limit
     return max(1, math.floor(limit * BULK_SHARE))
-
-
-def concurrency_allowance(limit: int, kind: WorkClass) -> int:
-    """How many of ``limit`` concurrent slots ``kind`` may hold: BULK leaves one."""
-    return limit if kind is WorkClass.LIVE else max(1, limit - 1)
 
 
 # The rule ------------------------------------------------------------------------------------
@@ -475,16 +473,14 @@ class ConcurrencyBudget:
     @asynccontextmanager
     async def hold(self, count: int = 1) -> AsyncIterator[None]:
         """Hold ``count`` slots (a batch Outlook runs several of at once) while inside."""
-        kind = current_work().kind
-        count = max(1, min(count, concurrency_allowance(self.limit, kind)))
+        count = max(1, min(count, self.limit))
         holder = uuid.uuid4().hex
         budgets = self.budgets
 
         async def attempt() -> float:
             now = budgets.clock.timestamp()
             taken = await budgets.ledger.hold(
-                self.scope, holder, count, concurrency_allowance(self.limit, kind),
-                now, now + HOLD_SECONDS,
+                self.scope, holder, count, self.limit, now, now + HOLD_SECONDS,
             )
             return 0.0 if taken else HOLD_POLL_SECONDS
 

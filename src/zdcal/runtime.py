@@ -86,7 +86,7 @@ class Runtime(AsyncClosing):
         They count real seconds, as the remote services do, whatever the runtime's clock
         says (a demo's or a test's clock may be moved or stopped)."""
         from zdcal.http.budgets import Budgets, MemoryLedger
-        from zdcal.store import SqlLedger
+        from zdcal.store.rate_budgets import SqlLedger
 
         shared = self.store.engine.dialect.name == "postgresql"
         ledger = SqlLedger(self.store.engine) if shared else MemoryLedger()

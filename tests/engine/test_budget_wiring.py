@@ -10,7 +10,7 @@ import pytest
 from zdcal.http.budgets import MemoryLedger
 from zdcal.runtime import Runtime
 from zdcal.settings import Settings
-from zdcal.store import SqlLedger
+from zdcal.store.rate_budgets import SqlLedger
 
 pytestmark = pytest.mark.anyio
 

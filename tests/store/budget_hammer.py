@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zdcal.http.budgets import Ask, Budgets
 from zdcal.http.pacing import Rate
-from zdcal.store import SqlLedger, create_engine
+from zdcal.store import create_engine
+from zdcal.store.rate_budgets import SqlLedger
 
 
 class ReportingLedger(SqlLedger):

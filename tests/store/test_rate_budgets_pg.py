@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from zdcal.clock import SystemClock
 from zdcal.http.budgets import HOLD_SECONDS, Budgets, WorkClass, working
 from zdcal.http.pacing import Rate
-from zdcal.store import SqlLedger, create_engine
+from zdcal.store import create_engine
+from zdcal.store.rate_budgets import SqlLedger
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
 

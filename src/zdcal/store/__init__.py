@@ -42,7 +42,6 @@ from zdcal.store.mail_outbox import MailOutbox, QueuedMail
 from zdcal.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
 from zdcal.store.notifications import PendingBatch, PendingNotifications
 from zdcal.store.private_files import private_directory
-from zdcal.store.rate_budgets import SqlLedger
 from zdcal.store.rotation import reencrypt_secrets
 from zdcal.store.sync_runs import RunCounts, SyncRun, SyncRuns
 from zdcal.store.tables import (
@@ -103,7 +102,6 @@ __all__ = [
     "RunCounts",
     "RunKind",
     "SecretUndecryptable",
-    "SqlLedger",
     "Store",
     "StoreError",
     "Suppression",

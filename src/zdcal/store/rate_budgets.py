@@ -7,7 +7,8 @@ the slots that no longer count, reads the rest, applies the rule of
 :mod:`zdcal.http.budgets` and adds the request's sends. Concurrency holds work the same
 way on ``rate_budget_holds``. Meant for PostgreSQL (SQLite deployments are one process and
 keep their budgets in memory); the statements run on SQLite too, where its write lock
-serializes them.
+serializes them. Not exported by :mod:`zdcal.store`: commands that only read the
+database do not load the HTTP layer.
 """
 
 from __future__ import annotations

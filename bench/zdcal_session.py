@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from zdcal.http.pacing import Rate, RateLimiter
+from zdcal.http.budgets import Budgets, RateBudget
+from zdcal.http.pacing import Rate
 from zdcal.runtime import Runtime, zendesk_auth
 from zdcal.store import Account
 from zdcal.sync.engine import AccountSync
@@ -19,9 +20,9 @@ from zdcal.zendesk.models import IncrementalPage, SearchExportPage
 PageObserver = Callable[[IncrementalPage | SearchExportPage], None]
 
 
-def unlimited_cronofy_limiter() -> RateLimiter:
+def unlimited_cronofy_limiter() -> RateBudget:
     """For benchmarks that count requests or CPU, not time: no client-side pacing."""
-    return RateLimiter([Rate(requests=1_000_000_000, per_seconds=1.0)])
+    return Budgets.local().rate("cronofy:app", [Rate(requests=1_000_000_000, per_seconds=1.0)])
 
 
 class ObservedZendeskClient(ZendeskClient):

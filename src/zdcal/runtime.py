@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from zdcal.calendars.base import CalendarBackend
     from zdcal.calendars.registry import CalendarBackends
-    from zdcal.http.pacing import RateLimiter
+    from zdcal.http.budgets import Budgets, RateBudget
     from zdcal.sync.engine import AccountSync
     from zdcal.sync.report import SyncReport
     from zdcal.zendesk import ZendeskClient
@@ -74,17 +74,34 @@ class Runtime(AsyncClosing):
     settings: Settings
     store: Store
     clock: Clock = field(default_factory=SystemClock)
-    calendar_limiters: dict[str, RateLimiter] = field(default_factory=dict)
-    """Each calendar backend's limiter, by backend name (see :meth:`calendar_limiter`)."""
+    calendar_limiters: dict[str, RateBudget] = field(default_factory=dict)
+    """Each calendar backend's application budget, by backend name
+    (see :meth:`calendar_limiter`)."""
 
-    def calendar_limiter(self, backend: str) -> RateLimiter:
-        """A calendar service's limits are per application: one limiter per backend for
-        the whole process (made when first needed: commands that call no API never load
-        a backend)."""
+    @cached_property
+    def budgets(self) -> Budgets:
+        """The API budgets: in the database on PostgreSQL, where every process of the
+        cluster shares them; in memory on SQLite (one process, no write per API call).
+
+        They count real seconds, as the remote services do, whatever the runtime's clock
+        says (a demo's or a test's clock may be moved or stopped)."""
+        from zdcal.http.budgets import Budgets, MemoryLedger
+        from zdcal.store.rate_budgets import SqlLedger
+
+        shared = self.store.engine.dialect.name == "postgresql"
+        ledger = SqlLedger(self.store.engine) if shared else MemoryLedger()
+        return Budgets(ledger, clock=SystemClock())
+
+    def calendar_limiter(self, backend: str) -> RateBudget:
+        """A calendar service's limits are per application: one budget per backend,
+        shared by the cluster (made when first needed: commands that call no API never
+        load a backend)."""
         if backend not in self.calendar_limiters:
             from zdcal.calendars.registry import kind
 
-            self.calendar_limiters[backend] = kind(backend).application_limiter(self.settings)
+            self.calendar_limiters[backend] = kind(backend).application_budget(
+                self.budgets, self.settings
+            )
         return self.calendar_limiters[backend]
 
     @cached_property
@@ -200,8 +217,11 @@ class Runtime(AsyncClosing):
         )
 
     def zendesk_client(self, account: Account, http: httpx.AsyncClient) -> ZendeskClient:
-        """A client for one account that stores rotated OAuth tokens as soon as they come."""
-        from zdcal.zendesk import ZendeskClient
+        """A client for one account that stores rotated OAuth tokens as soon as they come,
+        paced by the account's budget (its plan's limit, once Zendesk reported it)."""
+        from zdcal.http.budgets import scope_of
+        from zdcal.http.pacing import Rate
+        from zdcal.zendesk import ZENDESK_DEFAULT_REQUESTS_PER_MINUTE, ZendeskClient
 
 
         async def store_tokens(tokens: OAuthTokens) -> None:
@@ -218,17 +238,21 @@ class Runtime(AsyncClosing):
 
         return ZendeskClient(
             account.base_url, zendesk_auth(account), http=http, on_tokens=store_tokens,
+            budget=self.budgets.rate(
+                scope_of("zendesk:account", str(account.id)),
+                (Rate(ZENDESK_DEFAULT_REQUESTS_PER_MINUTE, 60.0),),
+            ),
             clock=self.clock, timeout=self.settings.http_timeout_seconds,
         )
 
     def calendar_backends(self, http: Mapping[str, httpx.AsyncClient]) -> CalendarBackends:
         """Every calendar backend on the given pools (by backend name), built one way: the
-        process's limiter per backend, refreshes coordinated through the store."""
+        cluster's budgets, refreshes coordinated through the store."""
         from zdcal.calendars.registry import backends
         from zdcal.sync.token_refresh import AgentTokenRefresh
 
         return backends(
-            self.settings, http, self.calendar_limiter, self.clock,
+            self.settings, http, self.calendar_limiter, self.budgets, self.clock,
             lambda agent_id: AgentTokenRefresh(self.store, agent_id),
         )
 

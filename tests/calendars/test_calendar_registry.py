@@ -27,6 +27,7 @@ from zdcal.calendars.registry import (
     names,
 )
 from zdcal.clock import SystemClock
+from zdcal.http.budgets import Budgets
 from zdcal.sandbox.cronofy import CronofySimConfig, create_app
 from zdcal.sandbox.server import ServerThread
 from zdcal.settings import Settings
@@ -51,8 +52,10 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
 
 def build(settings: Settings, http: httpx.AsyncClient) -> CalendarBackend:
     cronofy = kind("cronofy")
+    budgets = Budgets.local()
     return cronofy.build(
-        BackendWiring(settings, http, cronofy.application_limiter(settings), SystemClock(), None)
+        BackendWiring(settings, http, cronofy.application_budget(budgets, settings), budgets,
+                      SystemClock(), None)
     )
 
 

@@ -31,7 +31,7 @@ from zdcal.calendars.cronofy import (
 )
 from zdcal.calendars.cronofy import oauth as cronofy_oauth
 from zdcal.calendars.cronofy.signature import SIGNATURE_HEADER, verify_notification
-from zdcal.http import Rate, RateLimiter, RetryPolicy
+from zdcal.http import Budgets, Rate, RetryPolicy
 from zdcal.sandbox.server import ServerThread
 
 CLIENT_ID, CLIENT_SECRET = "zdcal-sandbox", "zdcal-sandbox-secret"
@@ -335,7 +335,7 @@ async def test_latency_within_timeout_is_survived_beyond_it_is_unreachable(
 async def test_a_shared_limiter_keeps_two_accounts_under_the_application_limit(
     cronofy_sim: Sim,
 ) -> None:
-    limiter = RateLimiter([Rate(10, 1.0)])
+    limiter = Budgets.local().rate("cronofy:app", [Rate(10, 1.0)])
     bob = CronofyTokens(access_token="sandbox-access-bob", refresh_token="sandbox-refresh-bob")
     async with (
         ada(cronofy_sim, limiter=limiter, policy=RetryPolicy(max_attempts=1)) as a,

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clients.remote_script import RecordingSleep, ScriptedRemote, SettableClock
-from zdcal.http import Rate, RateLimiter, RetryPolicy, parse_retry_after, send
+from zdcal.http import Budgets, Rate, RetryPolicy, parse_retry_after, send
+from zdcal.http.budgets import RateBudget
 
 URL = "https://remote.example/api/thing"
 FAST = RetryPolicy(max_attempts=4, base_delay=1.0, max_delay=8.0, max_total_wait=60.0, jitter=0.0)
@@ -30,7 +31,7 @@ async def run(
     policy: RetryPolicy = FAST,
     sleep: RecordingSleep | None = None,
     clock: SettableClock | None = None,
-    limiter: RateLimiter | None = None,
+    limiter: RateBudget | None = None,
 ) -> httpx.Response:
     sleep = sleep or RecordingSleep()
     async with remote.client() as http:
@@ -185,14 +186,13 @@ async def test_total_wait_is_bounded_by_the_budget() -> None:
 async def test_limiter_paces_every_attempt_including_retries() -> None:
     clock = SettableClock()
     sleep = RecordingSleep(clock)
-    limiter = RateLimiter(
-        [Rate(1, 1.0)], margin_seconds=0.0, monotonic=clock.monotonic, sleep=sleep
-    )
+    limiter = Budgets.local(clock=clock, sleep=sleep).rate("test", [Rate(1, 1.0)], margin=0.0)
     remote = ScriptedRemote(httpx.Response(503), httpx.Response(503), ok())
     policy = RetryPolicy(max_attempts=3, base_delay=0.0, jitter=0.0)
     await run(remote, sleep=sleep, policy=policy, limiter=limiter)
-    # 1 request/second: the 2nd and 3rd attempts each waited a full second for room.
-    assert sleep.delays == [0.0, 1.0, 0.0, 1.0]
+    # 1 request/second: the 2nd and 3rd attempts each waited a full second (and the
+    # slot that counted the previous one: a tenth) for room.
+    assert [round(d, 3) for d in sleep.delays] == [0.0, 1.1, 0.0, 1.1]
 
 
 def test_parse_retry_after_forms() -> None:

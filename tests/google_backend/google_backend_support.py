@@ -3,6 +3,7 @@ registry builds it, an agent linked through the simulator's consent page, domain
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +14,7 @@ from zdcal.calendars.google.oauth import GoogleOAuthClient
 from zdcal.clock import Clock, SystemClock
 from zdcal.domain import Delete, Upsert
 from zdcal.http import RetryPolicy
+from zdcal.http.budgets import Budgets
 from zdcal.http.oauth import make_pkce_pair
 from zdcal.http.retry import Sleep
 from zdcal.store import Agent, CalendarTokens
@@ -48,6 +50,7 @@ def make_backend(
     extra: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
     return GoogleBackend(
         api_base_url=base_url, oauth=oauth, http=http, limiter=None,
+        budgets=Budgets.local(clock=clock, sleep=sleep or asyncio.sleep),
         clock=clock or SystemClock(), requests_per_minute_per_user=per_user, policy=policy,
         **extra,
     )

@@ -17,9 +17,9 @@ from google_backend.google_backend_support import (
     upsert,
 )
 from zdcal.calendars.base import WriteStatus
-from zdcal.calendars.google.connector import USER_LIMITERS_KEPT
 from zdcal.http import RetryPolicy
-from zdcal.http.pacing import AllOf, Rate, RateLimiter
+from zdcal.http.budgets import Budgets
+from zdcal.http.pacing import AllOf, Rate
 from zdcal.sandbox.google import create_app
 from zdcal.sandbox.google.config import GoogleSimConfig
 from zdcal.sandbox.google.quota import Quotas
@@ -88,31 +88,27 @@ async def test_a_slow_down_beyond_the_policy_is_a_retry_outcome(
     assert "userRateLimitExceeded" in (outcomes[-1].reason or "")
 
 
-async def test_each_account_has_its_own_limiter_and_few_are_kept() -> None:
+async def test_each_account_has_its_own_budget() -> None:
     async with httpx.AsyncClient() as http:
         backend = make_backend("http://127.0.0.1:9", http, per_user=600)
         first = backend.user_limiter("a@example.com")
-        assert backend.user_limiter("a@example.com") is first
-        assert backend.user_limiter("b@example.com") is not first
+        assert first.scope == "google:user:a@example.com"
+        assert backend.user_limiter("b@example.com").scope == "google:user:b@example.com"
         assert first.rates == (Rate(600, 60.0),)
-        for n in range(USER_LIMITERS_KEPT + 5):
-            backend.user_limiter(f"u{n}@example.com")
-        assert backend.user_limiter("a@example.com") is not first  # dropped, made again
-        assert len(backend._user_limiters) == USER_LIMITERS_KEPT
 
 
 async def test_all_of_waits_for_room_in_every_limiter() -> None:
-    now = [0.0]
+    clock = ManualClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     slept: list[float] = []
 
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
-        now[0] += seconds
+        clock.advance(seconds=seconds)
 
-    user = RateLimiter((Rate(2, 60.0),), monotonic=lambda: now[0], sleep=sleep,
-                       margin_seconds=0.0)
-    project = RateLimiter((Rate(100, 60.0),), monotonic=lambda: now[0], sleep=sleep)
+    budgets = Budgets.local(clock=clock, sleep=sleep)
+    user = budgets.rate("google:user:a", (Rate(2, 60.0),), margin=0.0)
+    project = budgets.rate("google:project", (Rate(100, 60.0),))
     both = AllOf(user, project)
     for _ in range(3):
         await both.acquire()
-    assert slept == [60.0]
+    assert 60.0 <= sum(slept) <= 66.001  # the user's minute (and the slot that counted it)

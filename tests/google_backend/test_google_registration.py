@@ -21,6 +21,7 @@ from zdcal.calendars.base import (
 from zdcal.calendars.google.connector import GoogleBackend
 from zdcal.calendars.registry import BackendWiring, kind
 from zdcal.clock import SystemClock
+from zdcal.http.budgets import Budgets
 from zdcal.http.pacing import Rate
 from zdcal.sandbox.server import ServerThread
 from zdcal.settings import Settings
@@ -55,8 +56,10 @@ async def test_the_registry_builds_google_from_the_settings(
         return await refresh(tokens)
 
     async with httpx.AsyncClient(timeout=10) as http:
+        budgets = Budgets.local()
         backend = google.build(BackendWiring(
-            settings, http, google.application_limiter(settings), SystemClock(),
+            settings, http, google.application_budget(budgets, settings), budgets,
+            SystemClock(),
             lambda agent_id: coordinate,
         ))
         assert isinstance(backend, GoogleBackend)
@@ -84,8 +87,10 @@ def test_the_per_project_quota_comes_from_the_settings(tmp_path: Path) -> None:
         google_requests_per_minute_per_project=1234,
     )
     default = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
-    assert google.application_limiter(default).rates == (Rate(10_000, 60.0),)
-    assert google.application_limiter(settings).rates == (Rate(1234, 60.0),)
+    budgets = Budgets.local()
+    assert google.application_budget(budgets, default).rates == (Rate(10_000, 60.0),)
+    assert google.application_budget(budgets, settings).rates == (Rate(1234, 60.0),)
+    assert google.application_budget(budgets, settings).scope == "google:project"
 
 
 def test_googles_own_addresses_and_quotas_by_default(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ actions and a look at what the simulated mailbox holds."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,6 +17,7 @@ from zdcal.calendars.microsoft.oauth import MicrosoftOAuthClient
 from zdcal.clock import Clock, SystemClock
 from zdcal.domain import Upsert
 from zdcal.http import RetryPolicy
+from zdcal.http.budgets import Budgets
 from zdcal.http.oauth import make_pkce_pair
 from zdcal.http.retry import Sleep
 from zdcal.store import Agent, CalendarTokens
@@ -38,6 +40,7 @@ def make_backend(
     extra: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
     return MicrosoftBackend(
         graph_url=base_url, oauth=oauth, http=http, limiter=None,
+        budgets=Budgets.local(clock=clock, sleep=sleep or asyncio.sleep),
         clock=clock or SystemClock(), requests_per_window_per_mailbox=per_mailbox,
         policy=policy, coordinate_refresh=coordinate_refresh, **extra,
     )

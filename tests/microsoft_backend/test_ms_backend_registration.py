@@ -24,6 +24,7 @@ from zdcal.calendars.base import (
 from zdcal.calendars.microsoft.connector import MicrosoftBackend
 from zdcal.calendars.registry import BackendWiring, kind, offered
 from zdcal.clock import SystemClock
+from zdcal.http.budgets import Budgets
 from zdcal.sandbox.server import ServerThread
 from zdcal.settings import Settings
 from zdcal.store import CalendarTokens
@@ -63,8 +64,10 @@ async def test_the_registry_builds_microsoft_from_the_settings(
         return await refresh(tokens)
 
     async with httpx.AsyncClient(timeout=10) as http:
+        budgets = Budgets.local()
         backend = microsoft.build(BackendWiring(
-            settings, http, microsoft.application_limiter(settings), SystemClock(),
+            settings, http, microsoft.application_budget(budgets, settings), budgets,
+            SystemClock(),
             lambda agent_id: coordinate,
         ))
         assert isinstance(backend, MicrosoftBackend)

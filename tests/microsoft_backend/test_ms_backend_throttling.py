@@ -20,8 +20,9 @@ from microsoft_backend.ms_backend_support import (
 )
 from zdcal.calendars.base import WriteStatus
 from zdcal.calendars.microsoft.connector import MicrosoftBackend
-from zdcal.calendars.microsoft.mailbox import MAILBOXES_KEPT, Mailboxes
+from zdcal.calendars.microsoft.mailbox import Mailboxes
 from zdcal.http import RetryPolicy
+from zdcal.http.budgets import Budgets
 from zdcal.sandbox.server import ServerThread
 
 pytestmark = pytest.mark.anyio
@@ -127,11 +128,10 @@ async def test_the_per_mailbox_budget_paces_requests(
             await asyncio.wait_for(calendar.calendars(), timeout=0.5)
 
 
-def test_mailbox_limits_are_kept_per_mailbox_and_bounded() -> None:
-    boxes = Mailboxes(10_000)
-    first = boxes.get("a")
-    assert boxes.get("a") is first
-    assert boxes.get(None) is not boxes.get(None)  # an account being linked: not kept
-    for n in range(MAILBOXES_KEPT + 5):
-        boxes.get(f"m{n}")
-    assert boxes.get("a") is not first  # the least recently used was dropped
+def test_mailbox_limits_are_budgets_of_the_mailbox() -> None:
+    boxes = Mailboxes(Budgets.local(), 10_000)
+    box = boxes.get("a")
+    assert box.limiter.scope == "microsoft:mailbox:a"
+    assert box.slots.scope == "microsoft:mailbox-inflight:a"
+    assert box.slots.limit == 4
+    assert boxes.get(None).limiter.budgets is not boxes.get(None).limiter.budgets  # linking

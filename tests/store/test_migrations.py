@@ -36,6 +36,9 @@ TABLES = {
     "web_sessions",
     "webhook_deliveries",
     "sync_runs",
+    "rate_budgets",
+    "rate_budget_slots",
+    "rate_budget_holds",
     "alembic_version",
 }
 

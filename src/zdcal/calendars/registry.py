@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import httpx
 
     from zdcal.clock import Clock
-    from zdcal.http.pacing import RateLimiter
+    from zdcal.http.budgets import Budgets, RateBudget
     from zdcal.settings import Settings
 
 BACKENDS: dict[str, str] = {
@@ -50,8 +50,10 @@ class BackendWiring:
     settings: Settings
     http: httpx.AsyncClient
     """The backend's own pool (its requests are counted under its name)."""
-    limiter: RateLimiter
-    """The backend's application-wide limiter, shared by the whole process."""
+    limiter: RateBudget
+    """The backend's application-wide budget, shared by the cluster."""
+    budgets: Budgets
+    """Where narrower budgets come from (per user, per mailbox)."""
     clock: Clock
     coordinate_refresh: Callable[[int], TokenCoordinator] | None
     """The token-refresh coordinator of an agent (by ``agents.id``)."""
@@ -67,9 +69,9 @@ class BackendKind(Protocol):
         may be offered it."""
         ...
 
-    def application_limiter(self, settings: Settings) -> RateLimiter:
-        """A fresh limiter holding the service's per-application limits (as the settings
-        set them, where they can)."""
+    def application_budget(self, budgets: Budgets, settings: Settings) -> RateBudget:
+        """The budget of the service's per-application limits (as the settings set them,
+        where they can), in ``budgets``."""
         ...
 
     def build(self, wiring: BackendWiring) -> CalendarBackend: ...
@@ -140,13 +142,15 @@ class CalendarBackends:
 def backends(
     settings: Settings,
     http: Mapping[str, httpx.AsyncClient],
-    limiter: Callable[[str], RateLimiter],
+    limiter: Callable[[str], RateBudget],
+    budgets: Budgets,
     clock: Clock,
     coordinate_refresh: Callable[[int], TokenCoordinator] | None,
 ) -> CalendarBackends:
     """Every backend, wired one way: ``http`` and ``limiter`` by backend name."""
     return CalendarBackends(
         lambda name: kind(name).build(
-            BackendWiring(settings, http[name], limiter(name), clock, coordinate_refresh)
+            BackendWiring(settings, http[name], limiter(name), budgets, clock,
+                          coordinate_refresh)
         )
     )

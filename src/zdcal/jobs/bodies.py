@@ -17,6 +17,7 @@ from typing import Any
 
 from zdcal.calendars.registry import DEFAULT_BACKEND
 from zdcal.calendars.registry import names as calendar_backend_names
+from zdcal.http.budgets import WorkClass, working
 from zdcal.http.pacing import Rate
 from zdcal.live.bootstrap import bootstrap_account
 from zdcal.live.locks import AccountBusy
@@ -180,8 +181,11 @@ def read_calendars(pacing: JobPacing, agents: Sequence[tuple[int, datetime]] | N
 
 
 async def sweep(sync: AccountSync) -> None:
-    """The incremental export catches what notifications missed; then due retries."""
-    await sync.sweep()
+    """The incremental export catches what notifications missed (BULK: whatever it finds
+    is late already, and an account's first sweep is its backfill); then due retries
+    (LIVE: changes that failed when they were made)."""
+    with working(WorkClass.BULK, sync.account.id):
+        await sync.sweep()
     await sync.retry_failed()
 
 
@@ -190,7 +194,8 @@ async def retry(sync: AccountSync) -> None:
 
 
 async def verify(sync: AccountSync) -> None:
-    await sync.verify()
+    with working(WorkClass.BULK, sync.account.id):
+        await sync.verify()
 
 
 async def renew_channels(sync: AccountSync) -> None:
@@ -198,19 +203,23 @@ async def renew_channels(sync: AccountSync) -> None:
 
 
 async def backfill(sync: AccountSync) -> None:
-    await sync.sweep()
+    with working(WorkClass.BULK, sync.account.id):
+        await sync.sweep()
 
 
 def agent_sync(zendesk_user_id: int) -> Work:
     async def work(sync: AccountSync) -> None:
-        await sync.sync_agent(zendesk_user_id)
+        # An agent's resync (calendar connected or changed) writes all of their tasks.
+        with working(WorkClass.BULK, sync.account.id):
+            await sync.sync_agent(zendesk_user_id)
 
     return work
 
 
 def bootstrap(services: Services) -> Work:
     async def work(sync: AccountSync) -> None:
-        await bootstrap_account(services, sync.account.id, services.settings.public_url)
+        with working(WorkClass.BULK, sync.account.id):
+            await bootstrap_account(services, sync.account.id, services.settings.public_url)
 
     return work
 
@@ -248,8 +257,10 @@ async def run_account_job(
     report = report if report is not None else SyncReport()
     started = services.clock.now()
     try:
-        async with services.account_work(account_id, wait=wait, report=report) as sync:
-            await work(sync)
+        # LIVE unless the body says otherwise; the account takes its turn in the budgets.
+        with working(WorkClass.LIVE, account_id):
+            async with services.account_work(account_id, wait=wait, report=report) as sync:
+                await work(sync)
     except AccountBusy:
         log.info("account %s busy elsewhere; %s postponed", account_id, name)
         return "busy"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
+from zdcal.http.budgets import WorkClass
 from zdcal.sync.report import SyncReport
 
 
@@ -36,6 +37,21 @@ class Metrics:
             "zdcal_calendar_events", "Calendar events written, by action.",
             ["action"], registry=self.registry,
         )
+        self.budget_waits = Counter(
+            "zdcal_budget_waits",
+            "Requests that waited for an API budget, by scope family and work class.",
+            ["scope", "work"], registry=self.registry,
+        )
+        self.budget_wait_seconds = Counter(
+            "zdcal_budget_wait_seconds",
+            "Seconds requests waited for an API budget, by scope family and work class.",
+            ["scope", "work"], registry=self.registry,
+        )
+
+    def budget_waited(self, scope: str, work: WorkClass, seconds: float) -> None:
+        """A request waited ``seconds`` for the budget of ``scope`` (its family)."""
+        self.budget_waits.labels(scope, work.value).inc()
+        self.budget_wait_seconds.labels(scope, work.value).inc(seconds)
 
     def count_response(self, api: str) -> ResponseCounter:
         return ResponseCounter(self, api)

@@ -30,6 +30,7 @@ class Services:
         self.store = runtime.store
         self.clock = runtime.clock
         self.metrics = metrics or Metrics(tier=tier)
+        runtime.budgets.on_wait = self.metrics.budget_waited
         self.locks = AccountLocks(runtime.store)
         self.zendesk_http = self._http("zendesk")
         self.calendar_http = {name: self._http(name) for name in runtime.calendar_apis}

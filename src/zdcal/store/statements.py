@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from zdcal.store.errors import UnsupportedDatabase
 from zdcal.store.tables import Base
@@ -35,8 +35,18 @@ MAX_ROWS_PER_STATEMENT = 1_000
 
 def dialect_insert(session: AsyncSession, model: type[Base]) -> sqlite.Insert | postgresql.Insert:
     """An ``INSERT`` into ``model``'s table that supports ``on_conflict_do_*`` on this DB."""
+    return _dialect_insert(session.get_bind().dialect.name, model)
+
+
+def dialect_insert_for(
+    connection: AsyncConnection, model: type[Base]
+) -> sqlite.Insert | postgresql.Insert:
+    """:func:`dialect_insert` on a connection (statements run outside an ORM session)."""
+    return _dialect_insert(connection.dialect.name, model)
+
+
+def _dialect_insert(name: str, model: type[Base]) -> sqlite.Insert | postgresql.Insert:
     table = cast(Table, model.__table__)
-    name = session.get_bind().dialect.name
     if name == "sqlite":
         return sqlite.insert(table)
     if name == "postgresql":

@@ -22,6 +22,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -540,3 +541,42 @@ class SyncRunRow(Base):
     events_deleted: Mapped[int] = mapped_column(Integer)
     events_failed: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(500))  # None: the run succeeded
+
+
+class RateBudgetRow(Base):
+    """One API budget scope shared by every process (``zdcal.http.budgets``): its row is
+    locked while a request is admitted, and holds the limit learned from the service.
+    Budgets belong to the installation, not to an account (exception to the rule above)."""
+
+    __tablename__ = "rate_budgets"
+
+    scope: Mapped[str] = mapped_column(String(255), primary_key=True)
+    learned_limit: Mapped[int | None] = mapped_column(Integer)
+
+
+class RateBudgetSlotRow(Base):
+    """Sends admitted in one slot of one window of a scope (seconds since the epoch
+    divided by the slot's length); slots that no longer count are pruned."""
+
+    __tablename__ = "rate_budget_slots"
+
+    scope: Mapped[str] = mapped_column(
+        ForeignKey("rate_budgets.scope", ondelete="CASCADE"), primary_key=True
+    )
+    window_ms: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    used: Mapped[int] = mapped_column(Integer)
+
+
+class RateBudgetHoldRow(Base):
+    """Concurrency slots one request holds in a scope, until released or ``expires_at``
+    (seconds since the epoch: a killed holder cannot keep them)."""
+
+    __tablename__ = "rate_budget_holds"
+
+    scope: Mapped[str] = mapped_column(
+        ForeignKey("rate_budgets.scope", ondelete="CASCADE"), primary_key=True
+    )
+    holder: Mapped[str] = mapped_column(String(64), primary_key=True)
+    taken: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float)

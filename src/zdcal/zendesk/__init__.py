@@ -25,8 +25,10 @@ from zdcal.zendesk.models import (
     User,
     Webhook,
 )
+from zdcal.zendesk.transport import ZENDESK_DEFAULT_REQUESTS_PER_MINUTE
 
 __all__ = [
+    "ZENDESK_DEFAULT_REQUESTS_PER_MINUTE",
     "ApiTokenAuth",
     "Forbidden",
     "IncrementalPage",

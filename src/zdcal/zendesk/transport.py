@@ -14,6 +14,7 @@ from typing import Any, Unpack
 import httpx
 
 from zdcal.http import parse_retry_after
+from zdcal.http.budgets import RateBudget
 from zdcal.http.credentials import RefreshingCredential
 from zdcal.http.remote import HttpOptions, RemoteApi, unreachable_text
 from zdcal.zendesk import oauth
@@ -25,6 +26,11 @@ from zdcal.zendesk.models import RateLimitStatus
 EXPIRY_MARGIN = timedelta(seconds=60)
 
 OnTokens = Callable[[OAuthTokens], Awaitable[None] | None]
+
+ZENDESK_DEFAULT_REQUESTS_PER_MINUTE = 100
+"""An account's budget before Zendesk reported its plan's limit: half the lowest plan's
+published 200 a minute (the account's other apps share it). The first Support API
+response's ``ratelimit-limit`` replaces it, for every process."""
 
 
 def _parse_int(value: str | None) -> int | None:
@@ -72,10 +78,14 @@ class ZendeskTransport(RemoteApi):
         auth: ZendeskAuth,
         *,
         on_tokens: OnTokens | None = None,
+        budget: RateBudget | None = None,
         **http: Unpack[HttpOptions],
     ) -> None:
+        if budget is not None:
+            http["limiter"] = budget
         super().__init__(base_url, on_failure=_unreachable, **http)
         self._on_tokens = on_tokens
+        self._budget = budget
         self._auth: RefreshingCredential[ZendeskAuth] = RefreshingCredential(
             auth, self._refreshed_auth
         )
@@ -111,7 +121,9 @@ class ZendeskTransport(RemoteApi):
             expiring=_expiring,
             refreshable=_refreshable,
         )
-        self._observe_rate_limits(response)
+        plan_limit = self._observe_rate_limits(response)
+        if plan_limit is not None and self._budget is not None:
+            await self._budget.learn(plan_limit)
         if response.is_success:
             return response
         retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.now())
@@ -136,8 +148,9 @@ class ZendeskTransport(RemoteApi):
                 await outcome
         return stale.with_tokens(tokens)
 
-    def _observe_rate_limits(self, response: httpx.Response) -> None:
-        """Remember the limits a response reports, where it reports them.
+    def _observe_rate_limits(self, response: httpx.Response) -> int | None:
+        """Remember the limits a response reports, where it reports them; the account's
+        plan limit when this response reported it.
 
         Recorded Zendesk traffic: Support API responses carry the account's plan limit
         as ``ratelimit-*`` (``rate-limit-*`` before 2024) beside ``X-Rate-Limit``; the
@@ -172,3 +185,4 @@ class ZendeskTransport(RemoteApi):
                 reset_seconds=None if resets is None else float(resets),
                 observed_at=now,
             )
+        return limit

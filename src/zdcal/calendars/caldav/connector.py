@@ -25,7 +25,7 @@ from zdcal.calendars.caldav.client import CalDAVClient
 from zdcal.calendars.caldav.errors import CalDAVError
 from zdcal.clock import Clock
 from zdcal.domain.agent import MAX_REMINDERS
-from zdcal.http.pacing import RateLimiter
+from zdcal.http.pacing import Pacer
 from zdcal.store import Agent, CalDAVAccount
 
 CAPABILITIES = Capabilities(
@@ -78,7 +78,7 @@ class CalDAVBackend:
     providers = PROVIDERS
 
     def __init__(
-        self, *, http: httpx.AsyncClient, limiter: RateLimiter | None, clock: Clock
+        self, *, http: httpx.AsyncClient, limiter: Pacer | None, clock: Clock
     ) -> None:
         self._http = http
         self._limiter = limiter

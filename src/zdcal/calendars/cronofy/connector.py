@@ -2,7 +2,7 @@
 linking, push channels and push notices, every Cronofy failure mapped to a neutral one.
 
 Every client is built here, one way (:meth:`CronofyBackend._client`): on the process's
-HTTP pool and application-wide rate limiter, refreshing through the store's coordinator
+HTTP pool and the application-wide budget, refreshing through the store's coordinator
 when the agent's tokens are stored.
 """
 
@@ -45,7 +45,7 @@ from zdcal.calendars.cronofy.push import read_notification
 from zdcal.calendars.cronofy.transport import RefreshAtCronofy, RefreshCoordinator
 from zdcal.clock import Clock
 from zdcal.domain.agent import MAX_REMINDERS
-from zdcal.http.pacing import RateLimiter
+from zdcal.http.pacing import Pacer
 from zdcal.store import Agent, CalendarTokens
 
 CAPABILITIES = Capabilities(
@@ -111,7 +111,7 @@ def _mapped() -> Iterator[None]:
 
 
 class CronofyBackend:
-    """Cronofy clients sharing one HTTP pool and one application-wide rate limiter."""
+    """Cronofy clients sharing one HTTP pool and one application-wide budget."""
 
     name = "cronofy"
     title = "Cronofy"
@@ -126,7 +126,7 @@ class CronofyBackend:
         client_id: str,
         client_secret: str,
         http: httpx.AsyncClient,
-        limiter: RateLimiter | None,
+        limiter: Pacer | None,
         clock: Clock,
         coordinate_refresh: Callable[[int], TokenCoordinator] | None = None,
     ) -> None:

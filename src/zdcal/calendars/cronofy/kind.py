@@ -6,7 +6,7 @@ from zdcal.calendars.base import Connection
 from zdcal.calendars.cronofy.connector import CronofyBackend
 from zdcal.calendars.cronofy.transport import application_rate_limiter
 from zdcal.calendars.registry import BackendWiring
-from zdcal.http.pacing import RateLimiter
+from zdcal.http.budgets import Budgets, RateBudget
 from zdcal.settings import Settings
 
 
@@ -17,8 +17,8 @@ class CronofyKind:
     def configured(self, settings: Settings) -> bool:
         return bool(settings.cronofy_client_id)
 
-    def application_limiter(self, settings: Settings) -> RateLimiter:
-        return application_rate_limiter()
+    def application_budget(self, budgets: Budgets, settings: Settings) -> RateBudget:
+        return application_rate_limiter(budgets)
 
     def build(self, wiring: BackendWiring) -> CronofyBackend:
         settings = wiring.settings

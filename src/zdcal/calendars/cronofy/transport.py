@@ -15,7 +15,7 @@ import httpx
 from zdcal.calendars.cronofy import oauth
 from zdcal.calendars.cronofy.errors import CronofyError, Unreachable, error_from_response
 from zdcal.calendars.cronofy.models import CronofyTokens
-from zdcal.http import Rate, RateLimiter
+from zdcal.http import Budgets, Rate, RateBudget
 from zdcal.http.credentials import RefreshingCredential
 from zdcal.http.remote import HttpOptions, RemoteApi, unreachable_text
 
@@ -39,9 +39,14 @@ def _unreachable(exc: httpx.TransportError, request: httpx.Request) -> Unreachab
     return Unreachable(unreachable_text("Cronofy", exc, request))
 
 
-def application_rate_limiter() -> RateLimiter:
-    """A limiter with Cronofy's per-application limits; share ONE across all accounts."""
-    return RateLimiter(CRONOFY_RATES)
+APPLICATION_SCOPE = "cronofy:app"
+"""The budget scope of Cronofy's per-application limits."""
+
+
+def application_rate_limiter(budgets: Budgets | None = None) -> RateBudget:
+    """The budget of Cronofy's per-application limits in ``budgets`` (the cluster's;
+    by default this process's alone): every client of the application shares it."""
+    return (budgets or Budgets.local()).rate(APPLICATION_SCOPE, CRONOFY_RATES)
 
 
 class CronofyTransport(RemoteApi):

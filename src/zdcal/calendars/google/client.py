@@ -3,8 +3,8 @@
 Handles the bearer token (refreshed just before its known expiry and once after a 401,
 through the store's coordinator when the tokens are stored), Google's "slow down"
 answers (429 and 403 ``rateLimitExceeded``/``userRateLimitExceeded``: retried with the
-one retry policy's backoff and jitter), pacing (the process's per-project limiter and
-the account's per-user one, every call inside a batch counted) and typed errors.
+one retry policy's backoff and jitter), pacing (the project's budget and the user's,
+shared by the cluster, every call inside a batch counted) and typed errors.
 """
 
 from __future__ import annotations

@@ -3,15 +3,15 @@ calendars, OAuth linking (PKCE), push channels and their notices, every Google f
 mapped to a neutral one.
 
 Every client is built here, one way (:meth:`GoogleBackend._client`): on the process's
-HTTP pool, paced by the account's per-user limiter inside the process's per-project
-one, refreshing through the store's coordinator when the agent's tokens are stored.
+HTTP pool, paced by the user's budget inside the project's (both shared by the cluster:
+:mod:`zdcal.http.budgets`), refreshing through the store's coordinator when the agent's
+tokens are stored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -49,7 +49,8 @@ from zdcal.calendars.google.push import (
     read_notification,
 )
 from zdcal.clock import Clock
-from zdcal.http.pacing import AllOf, Rate, RateLimiter
+from zdcal.http.budgets import Budgets, RateBudget, scope_of
+from zdcal.http.pacing import AllOf, Pacer, Rate
 from zdcal.http.retry import RetryPolicy, Sleep
 from zdcal.store import Agent, CalendarTokens
 
@@ -74,15 +75,13 @@ the burst's first is refused. With 0.1 s (the default), bench/google_backfill.py
 binding quotas saw 350 of 2,000 calls refused and 2.0x the floor; with 3 s, none, 1.08x.
 It costs 5% of the pace only while a quota is reached."""
 
-USER_LIMITERS_KEPT = 1000
-"""Per-user limiters held at once (the least recently used is dropped beyond): memory
-stays bounded however many accounts connect; a dropped one was idle, and a user whose
-history is lost meanwhile is at worst told to slow down once by Google, then retried."""
+PROJECT_SCOPE = "google:project"
+USER_SCOPES = "google:user"
 
 
-def quota_limiter(*rates: Rate) -> RateLimiter:
-    """A limiter for Google's per-minute quotas (:data:`QUOTA_WINDOW_SLACK_SECONDS`)."""
-    return RateLimiter(rates, margin_seconds=QUOTA_WINDOW_SLACK_SECONDS)
+def quota_budget(budgets: Budgets, scope: str, *rates: Rate) -> RateBudget:
+    """The budget of one of Google's per-minute quotas (:data:`QUOTA_WINDOW_SLACK_SECONDS`)."""
+    return budgets.rate(scope, rates, margin=QUOTA_WINDOW_SLACK_SECONDS)
 
 
 @contextmanager
@@ -94,7 +93,7 @@ def _mapped() -> Iterator[None]:
 
 
 class GoogleBackend:
-    """Google clients sharing one HTTP pool and one per-project rate limiter."""
+    """Google clients sharing one HTTP pool, the per-project budget and the users'."""
 
     name = "google"
     title = "Google Calendar"
@@ -106,7 +105,8 @@ class GoogleBackend:
         api_base_url: str,
         oauth: GoogleOAuthClient,
         http: httpx.AsyncClient,
-        limiter: RateLimiter | None,
+        limiter: Pacer | None,
+        budgets: Budgets,
         clock: Clock,
         requests_per_minute_per_user: int,
         coordinate_refresh: Callable[[int], TokenCoordinator] | None = None,
@@ -120,24 +120,22 @@ class GoogleBackend:
         self._http = http
         self._limiter = limiter
         self._clock = clock
+        self._budgets = budgets
         self._user_rate = Rate(requests_per_minute_per_user, 60.0)
-        self._user_limiters: OrderedDict[str, RateLimiter] = OrderedDict()
         self._coordinate_refresh = coordinate_refresh
 
-    def user_limiter(self, account: str) -> RateLimiter:
-        """The per-user limiter of one Google account (kept for the process, bounded)."""
-        limiter = self._user_limiters.pop(account, None) or quota_limiter(self._user_rate)
-        self._user_limiters[account] = limiter
-        while len(self._user_limiters) > USER_LIMITERS_KEPT:
-            self._user_limiters.popitem(last=False)
-        return limiter
+    def user_limiter(self, account: str | None) -> RateBudget:
+        """The per-user budget of one Google account; an account not known yet (being
+        linked) is paced alone, in this process."""
+        if account is None:
+            return quota_budget(Budgets.local(), USER_SCOPES, self._user_rate)
+        return quota_budget(self._budgets, scope_of(USER_SCOPES, account), self._user_rate)
 
     def _client(
         self, tokens: CalendarTokens, account: str | None,
         coordinate: TokenCoordinator | None = None,
     ) -> GoogleClient:
-        # An account not known yet (being linked) is paced alone, and not kept.
-        user = self.user_limiter(account) if account else quota_limiter(self._user_rate)
+        user = self.user_limiter(account)
         return GoogleClient(
             self._api_base_url, tokens, oauth=self._oauth, coordinate_refresh=coordinate,
             http=self._http, limiter=AllOf(user, self._limiter) if self._limiter else user,

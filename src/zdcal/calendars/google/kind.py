@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from zdcal.calendars.base import Connection
-from zdcal.calendars.google.connector import GoogleBackend, quota_limiter
+from zdcal.calendars.google.connector import PROJECT_SCOPE, GoogleBackend, quota_budget
 from zdcal.calendars.google.oauth import GoogleOAuthClient
 from zdcal.calendars.registry import BackendWiring
-from zdcal.http.pacing import Rate, RateLimiter
+from zdcal.http.budgets import Budgets, RateBudget
+from zdcal.http.pacing import Rate
 from zdcal.settings import Settings
 
 
@@ -17,11 +18,11 @@ class GoogleKind:
     def configured(self, settings: Settings) -> bool:
         return bool(settings.google_client_id and settings.google_client_secret.get_secret_value())
 
-    def application_limiter(self, settings: Settings) -> RateLimiter:
-        """Google's per-project quota, for the whole process (the settings' figure;
+    def application_budget(self, budgets: Budgets, settings: Settings) -> RateBudget:
+        """Google's per-project quota, for the whole cluster (the settings' figure;
         Google publishes 10,000 a minute)."""
         per_minute = settings.google_requests_per_minute_per_project
-        return quota_limiter(Rate(per_minute, 60.0))
+        return quota_budget(budgets, PROJECT_SCOPE, Rate(per_minute, 60.0))
 
     def build(self, wiring: BackendWiring) -> GoogleBackend:
         settings = wiring.settings
@@ -36,6 +37,7 @@ class GoogleKind:
             ),
             http=wiring.http,
             limiter=wiring.limiter,
+            budgets=wiring.budgets,
             clock=wiring.clock,
             requests_per_minute_per_user=settings.google_requests_per_minute_per_user,
             coordinate_refresh=wiring.coordinate_refresh,

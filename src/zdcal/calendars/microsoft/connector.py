@@ -3,9 +3,9 @@ OAuth linking (PKCE), change-notification subscriptions and their notices, every
 failure mapped to a neutral one.
 
 Every client is built here, one way (:meth:`MicrosoftBackend._client`): on the process's
-HTTP pool, held to the mailbox's limits (:mod:`.mailbox`) inside the process's
-application limiter, refreshing through the store's coordinator when the agent's tokens
-are stored.
+HTTP pool, held to the mailbox's limits (:mod:`.mailbox`) inside the application's
+budget (all shared by the cluster), refreshing through the store's coordinator when the
+agent's tokens are stored.
 
 Subscriptions: one per agent on the chosen calendar's events
 (``me/calendars/{id}/events``), created ``created,updated,deleted`` for
@@ -53,6 +53,7 @@ from zdcal.calendars.microsoft.mailbox import Mailboxes
 from zdcal.calendars.microsoft.oauth import MicrosoftOAuthClient, has_write_scope
 from zdcal.calendars.microsoft.push import client_state, read_notification
 from zdcal.clock import Clock
+from zdcal.http.budgets import Budgets
 from zdcal.http.pacing import Pacer
 from zdcal.http.retry import RetryPolicy, Sleep
 from zdcal.store import Agent, CalendarTokens
@@ -112,8 +113,7 @@ def _same_target(stored: str | None, wanted: str) -> bool:
 
 
 class MicrosoftBackend:
-    """Graph clients sharing one HTTP pool, one application limiter and the mailboxes'
-    limits."""
+    """Graph clients sharing one HTTP pool, the application's budget and the mailboxes'."""
 
     name = "microsoft"
     title = "Microsoft 365"
@@ -126,6 +126,7 @@ class MicrosoftBackend:
         oauth: MicrosoftOAuthClient,
         http: httpx.AsyncClient,
         limiter: Pacer | None,
+        budgets: Budgets,
         clock: Clock,
         requests_per_window_per_mailbox: int,
         coordinate_refresh: Callable[[int], TokenCoordinator] | None = None,
@@ -137,7 +138,7 @@ class MicrosoftBackend:
         self._http = http
         self._limiter = limiter
         self._clock = clock
-        self._mailboxes = Mailboxes(requests_per_window_per_mailbox)
+        self._mailboxes = Mailboxes(budgets, requests_per_window_per_mailbox)
         self._coordinate_refresh = coordinate_refresh
         self._policy = policy
         self._sleep = sleep

@@ -6,7 +6,8 @@ from zdcal.calendars.base import Connection
 from zdcal.calendars.microsoft.connector import MicrosoftBackend
 from zdcal.calendars.microsoft.oauth import MicrosoftOAuthClient
 from zdcal.calendars.registry import BackendWiring
-from zdcal.http.pacing import Rate, RateLimiter
+from zdcal.http.budgets import Budgets, RateBudget
+from zdcal.http.pacing import Rate
 from zdcal.settings import Settings
 
 APPLICATION_REQUESTS_PER_SECOND = 2000
@@ -24,8 +25,8 @@ class MicrosoftKind:
             and settings.microsoft_client_secret.get_secret_value()
         )
 
-    def application_limiter(self, settings: Settings) -> RateLimiter:
-        return RateLimiter((Rate(APPLICATION_REQUESTS_PER_SECOND, 1.0),))
+    def application_budget(self, budgets: Budgets, settings: Settings) -> RateBudget:
+        return budgets.rate("microsoft:app", (Rate(APPLICATION_REQUESTS_PER_SECOND, 1.0),))
 
     def build(self, wiring: BackendWiring) -> MicrosoftBackend:
         settings = wiring.settings
@@ -39,6 +40,7 @@ class MicrosoftKind:
             ),
             http=wiring.http,
             limiter=wiring.limiter,
+            budgets=wiring.budgets,
             clock=wiring.clock,
             requests_per_window_per_mailbox=(
                 settings.microsoft_requests_per_10_minutes_per_mailbox

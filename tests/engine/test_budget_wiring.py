@@ -1,0 +1,30 @@
+"""The composition root picks the budgets' ledger by database: shared in PostgreSQL (every
+process of the cluster admits against it), in memory on SQLite (one process)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from zdcal.http.budgets import MemoryLedger
+from zdcal.runtime import Runtime
+from zdcal.settings import Settings
+from zdcal.store.rate_budgets import SqlLedger
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_the_ledger_follows_the_database(empty_database_url: str, tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None, data_dir=tmp_path, database_url=empty_database_url,  # type: ignore[call-arg]
+    )
+    async with await Runtime.open(settings) as runtime:
+        shared = empty_database_url.startswith("postgresql")
+        assert isinstance(runtime.budgets.ledger, SqlLedger if shared else MemoryLedger)
+        cronofy = runtime.calendar_limiter("cronofy")
+        assert cronofy is runtime.calendar_limiter("cronofy")
+        assert cronofy.scope == "cronofy:app"
+        assert cronofy.budgets is runtime.budgets
+        assert runtime.calendar_limiter("google").scope == "google:project"
+        await cronofy.acquire()  # admitted against the ledger (a row on PostgreSQL)

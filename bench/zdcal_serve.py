@@ -52,6 +52,8 @@ def serve_environment(settings: Settings) -> dict[str, str]:
         "ZDCAL_GOOGLE_OAUTH_URL": settings.google_oauth_url,
         "ZDCAL_GOOGLE_TOKEN_URL": settings.google_token_url,
         "ZDCAL_GOOGLE_REVOKE_URL": settings.google_revoke_url,
+        "ZDCAL_CRONOFY_REQUESTS_PER_SECOND": str(settings.cronofy_requests_per_second),
+        "ZDCAL_CRONOFY_REQUESTS_PER_MINUTE": str(settings.cronofy_requests_per_minute),
         "ZDCAL_GOOGLE_CLIENT_ID": settings.google_client_id,
         "ZDCAL_GOOGLE_CLIENT_SECRET": settings.google_client_secret.get_secret_value(),
         "ZDCAL_GOOGLE_REQUESTS_PER_MINUTE_PER_USER":

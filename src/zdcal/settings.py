@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     cronofy_app_url: str = Field(default="", description="Overrides the data center's app host.")
     cronofy_client_id: str = ""
     cronofy_client_secret: SecretStr = SecretStr("")
+    cronofy_requests_per_second: int = Field(
+        default=50, gt=0,
+        description="Cronofy's per-application limit per second, shared by every process.",
+    )
+    cronofy_requests_per_minute: int = Field(
+        default=500, gt=0,
+        description="Cronofy's per-application limit per minute, shared by every process.",
+    )
 
     google_client_id: str = Field(default="", description="The Google OAuth client's id.")
     google_client_secret: SecretStr = Field(

@@ -7,6 +7,7 @@ from zdcal.calendars.cronofy.connector import CronofyBackend
 from zdcal.calendars.cronofy.transport import application_rate_limiter
 from zdcal.calendars.registry import BackendWiring
 from zdcal.http.budgets import Budgets, RateBudget
+from zdcal.http.pacing import Rate
 from zdcal.settings import Settings
 
 
@@ -18,7 +19,10 @@ class CronofyKind:
         return bool(settings.cronofy_client_id)
 
     def application_budget(self, budgets: Budgets, settings: Settings) -> RateBudget:
-        return application_rate_limiter(budgets)
+        return application_rate_limiter(budgets, (
+            Rate(settings.cronofy_requests_per_second, 1.0),
+            Rate(settings.cronofy_requests_per_minute, 60.0),
+        ))
 
     def build(self, wiring: BackendWiring) -> CronofyBackend:
         settings = wiring.settings

@@ -7,7 +7,7 @@ before the known expiry, pacing under the application-wide rate limits, and type
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Unpack
 
 import httpx
@@ -20,7 +20,8 @@ from zdcal.http.credentials import RefreshingCredential
 from zdcal.http.remote import HttpOptions, RemoteApi, unreachable_text
 
 CRONOFY_RATES = (Rate(50, 1.0), Rate(500, 60.0))
-"""Cronofy's documented limits per application: 50 requests/second and 500/minute."""
+"""Cronofy's documented limits per application: 50 requests/second and 500/minute (the
+settings' defaults; an application with other limits sets its own)."""
 
 # Refresh slightly before the stated expiry so a token does not die in flight.
 EXPIRY_MARGIN_SECONDS = 60.0
@@ -43,10 +44,12 @@ APPLICATION_SCOPE = "cronofy:app"
 """The budget scope of Cronofy's per-application limits."""
 
 
-def application_rate_limiter(budgets: Budgets | None = None) -> RateBudget:
+def application_rate_limiter(
+    budgets: Budgets | None = None, rates: Sequence[Rate] = CRONOFY_RATES
+) -> RateBudget:
     """The budget of Cronofy's per-application limits in ``budgets`` (the cluster's;
     by default this process's alone): every client of the application shares it."""
-    return (budgets or Budgets.local()).rate(APPLICATION_SCOPE, CRONOFY_RATES)
+    return (budgets or Budgets.local()).rate(APPLICATION_SCOPE, tuple(rates))
 
 
 class CronofyTransport(RemoteApi):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import os
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +27,7 @@ def _turn(item: pytest.Item) -> Iterator[None]:
     finish and holds back the next. Two lock files beside the workers' temporary folders:
     every test passes the gate and holds the work lock shared; an ``alone`` test holds
     the gate (so none starts meanwhile) and then the work lock alone."""
-    if "PYTEST_XDIST_WORKER" not in os.environ:
+    if not hasattr(item.config, "workerinput"):
         yield
         return
     shared = item.config._tmp_path_factory.getbasetemp().parent  # the run's, not the worker's
@@ -49,11 +48,11 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
         return (yield)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On pytest-xdist workers (``--dist loadfile`` hands out whole files in collection
     order), files holding a ``slow`` test come first, so the longest files do not start
     last and leave the other workers idle at the end."""
-    if "PYTEST_XDIST_WORKER" not in os.environ:
+    if not hasattr(config, "workerinput"):
         return
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow_files)  # stable: order kept within

@@ -86,7 +86,9 @@ def test_dev_py_test_runs_pytest_on_xdist_workers_unless_told_otherwise(
     tmp_path: Path, arguments: list[str], workers: str | None
 ) -> None:
     _dev_py_beside_a_prepared_venv(tmp_path)
-    environment = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    # Not this run's options nor, when it runs on a worker itself, its xdist worker's id.
+    environment = {k: v for k, v in os.environ.items()
+                   if k != "PYTEST_ADDOPTS" and not k.startswith("PYTEST_XDIST_")}
 
     finished = subprocess.run(
         [sys.executable, "dev.py", "test", "-rA", *arguments], cwd=tmp_path,

@@ -101,4 +101,4 @@ def test_dev_py_test_runs_pytest_on_xdist_workers_unless_told_otherwise(
         assert "worker: none" in finished.stdout
     else:
         assert f"created: {workers}/{workers} workers" in finished.stdout
-        assert "worker: gw0" in finished.stdout
+        assert "worker: gw" in finished.stdout  # whichever worker took it

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".zdcal-installed"
+WORKERS = "3"  # pytest-xdist workers for `test`; chosen by timing the suite on 2 cores
 
 
 def _ensure_venv() -> None:
@@ -82,7 +83,19 @@ def main() -> int:
     ):
         if code := _run(step):
             return code
-    return _become([str(BIN / "python"), "-m", "pytest", *rest])
+    return _become([str(BIN / "python"), "-m", "pytest", *_parallel(rest), *rest])
+
+
+def _parallel(rest: list[str]) -> list[str]:
+    """pytest-xdist's options for the suite, unless the arguments choose otherwise.
+
+    The tests mostly wait on subprocesses, servers and a browser, so more workers than
+    cores still pays; whole files go to one worker, so a module's servers and browser
+    start once. ``-n 0`` (a later ``-n`` wins) or ``-p no:xdist`` runs serially."""
+    given = rest + os.environ.get("PYTEST_ADDOPTS", "").split()
+    if any(arg.endswith("no:xdist") for arg in given):
+        return []
+    return ["-n", WORKERS, "--dist", "loadfile"]
 
 
 if __name__ == "__main__":

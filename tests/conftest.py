@@ -2,13 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import fcntl
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from caldav_backend.caldav_servers import SERVER_NAMES, CalDAVServer, caldav_server
 from zdcal_testing import DATABASE_BACKENDS, PostgresDatabases
+
+
+@contextmanager
+def _flock(path: Path, mode: int) -> Iterator[None]:
+    with path.open("a") as file:
+        fcntl.flock(file, mode)  # released when the file closes
+        yield
+
+
+@contextmanager
+def _turn(item: pytest.Item) -> Iterator[None]:
+    """On pytest-xdist workers, a test marked ``alone`` runs while no other worker runs a
+    test (its setup and teardown included): it waits for the tests running elsewhere to
+    finish and holds back the next. Two lock files beside the workers' temporary folders:
+    every test passes the gate and holds the work lock shared; an ``alone`` test holds
+    the gate (so none starts meanwhile) and then the work lock alone."""
+    if not hasattr(item.config, "workerinput"):
+        yield
+        return
+    shared = item.config._tmp_path_factory.getbasetemp().parent  # the run's, not the worker's
+    gate, work = shared / "zdcal-gate.lock", shared / "zdcal-work.lock"
+    if item.get_closest_marker("alone"):
+        with _flock(gate, fcntl.LOCK_EX), _flock(work, fcntl.LOCK_EX):
+            yield
+        return
+    with _flock(gate, fcntl.LOCK_EX):
+        pass
+    with _flock(work, fcntl.LOCK_SH):
+        yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    with _turn(item):
+        return (yield)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On pytest-xdist workers (``--dist loadfile`` hands out whole files in collection
+    order), files holding a ``slow`` test come first, so the longest files do not start
+    last and leave the other workers idle at the end."""
+    if not hasattr(config, "workerinput"):
+        return
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: order kept within
 
 
 @pytest.fixture

@@ -137,7 +137,9 @@ class PostgresDatabases:
         require_service("PostgreSQL", self.url.host or "127.0.0.1", self.url.port or 5432)
 
     def create(self) -> str:
-        name = f"{self.prefix}_{uuid.uuid4().hex[:12]}"
+        # Unique across pytest-xdist workers and runs; the worker's id tells whose it is.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        name = f"{self.prefix}_{worker}_{uuid.uuid4().hex[:12]}"
         self._admin(f'CREATE DATABASE "{name}"')
         return self.url.set(database=name).render_as_string(hide_password=False)
 

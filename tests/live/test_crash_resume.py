@@ -79,6 +79,7 @@ def _deliveries_settled(world: World) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # each resume is timed: no other worker's load
 def test_serve_killed_at_random_moments_resumes_within_seconds(
     world: World, tmp_path: Path
 ) -> None:

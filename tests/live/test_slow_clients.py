@@ -112,6 +112,7 @@ def served(tmp_path: Path) -> Iterator[ZdcalServeProcess]:
         yield served
 
 
+@pytest.mark.alone  # the health checks' latency is measured: no other worker's load
 def test_slow_clients_are_closed_and_health_stays_fast(served: ZdcalServeProcess) -> None:
     # The slow clients run in a process of their own, so that their work in this
     # interpreter cannot delay (and inflate) the health checks measured here.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import functools
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,7 +76,19 @@ async def upgrade(database_url: str, revision: str = "head") -> None:
 
 def shipped_head() -> str | None:
     """The head revision, read from the migration files' assignments without importing
-    them (or Alembic); None unless that gives exactly one head."""
+    them (or Alembic); None unless that gives exactly one head. Read once per process,
+    by one thread at a time: CPython 3.11's ``ast.parse`` keeps a recursion count shared
+    by all threads, and a test's server thread starting on a loaded machine failed with
+    "AST constructor recursion depth mismatch"."""
+    with _SHIPPED_HEAD_LOCK:
+        return _read_shipped_head()
+
+
+_SHIPPED_HEAD_LOCK = threading.Lock()
+
+
+@functools.cache
+def _read_shipped_head() -> str | None:
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):

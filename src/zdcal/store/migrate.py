@@ -6,10 +6,9 @@ installed zdcal can upgrade its own database without an ``alembic.ini``.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import functools
-import threading
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,15 +75,18 @@ async def upgrade(database_url: str, revision: str = "head") -> None:
 
 def shipped_head() -> str | None:
     """The head revision, read from the migration files' assignments without importing
-    them (or Alembic); None unless that gives exactly one head. Read once per process,
-    by one thread at a time: CPython 3.11's ``ast.parse`` keeps a recursion count shared
-    by all threads, and a test's server thread starting on a loaded machine failed with
-    "AST constructor recursion depth mismatch"."""
-    with _SHIPPED_HEAD_LOCK:
-        return _read_shipped_head()
+    them (or Alembic); None unless that gives exactly one head. Read once per process.
+
+    A pattern, not ``ast``: CPython 3.11.7's ``ast.parse`` keeps a recursion count shared
+    by all threads, and a server thread starting while another thread parsed failed with
+    "AST constructor recursion depth mismatch" (gh-106905)."""
+    return _read_shipped_head()
 
 
-_SHIPPED_HEAD_LOCK = threading.Lock()
+_ASSIGNMENT = re.compile(
+    r"^(?P<name>revision|down_revision)\s*(?::[^=\n]*)?=\s*(?P<value>.+)$", re.MULTILINE
+)
+_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
 
 
 @functools.cache
@@ -92,20 +94,9 @@ def _read_shipped_head() -> str | None:
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target, value = node.targets[0], node.value
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                target, value = node.target, node.value
-            else:
-                continue
-            if not isinstance(target, ast.Name):
-                continue
-            if target.id == "revision":
-                revisions.add(ast.literal_eval(value))
-            elif target.id == "down_revision":
-                found = ast.literal_eval(value)
-                parents.update(found if isinstance(found, tuple | list) else [found])
+        for found in _ASSIGNMENT.finditer(path.read_text(encoding="utf-8")):
+            names = _QUOTED.findall(found["value"])
+            (revisions if found["name"] == "revision" else parents).update(names)
     heads = revisions - parents
     return heads.pop() if len(heads) == 1 else None
 

@@ -157,9 +157,6 @@ def test_a_rolling_restart_of_every_worker_converges(stack: Stack) -> None:
     assert "Traceback" not in stack.cluster.log_text()
 
 
-@pytest.mark.xfail(strict=False, raises=AssertionError, reason=(
-    "each process paces the Cronofy application's limits alone: three workers together"
-    " can exceed 50/s, in some runs only (issue 16's cluster-wide budgets, being merged)"))
 def test_no_simulator_ever_refused_a_request_with_the_real_limits_on(stack: Stack) -> None:
     """The simulators keep Cronofy's 50/s and 500/min per application and each Zendesk
     account's per-minute limits; over the whole module (since the cluster started) and a

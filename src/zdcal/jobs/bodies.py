@@ -181,11 +181,11 @@ def read_calendars(pacing: JobPacing, agents: Sequence[tuple[int, datetime]] | N
 
 
 async def sweep(sync: AccountSync) -> None:
-    """The incremental export catches what notifications missed (BULK: whatever it finds
-    is late already, and an account's first sweep is its backfill); then due retries
-    (LIVE: changes that failed when they were made)."""
-    with working(WorkClass.BULK, sync.account.id):
-        await sync.sweep()
+    """The incremental export catches what notifications missed, then due retries. Live
+    work (the sweep holds the account, so its own live changes wait for it; deletions and
+    restores reach zdcal only this way), except an account's first sweep, its backfill,
+    which :meth:`~zdcal.sync.feeds.Feeds.sweep` runs as bulk work."""
+    await sync.sweep()
     await sync.retry_failed()
 
 

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
+from zdcal.http.budgets import WorkClass, working
 from zdcal.store import BackfillState, MirroredTicket, SyncCursor
 from zdcal.sync.apply import Prepared, TicketApplier
 from zdcal.sync.context import SyncContext
@@ -52,7 +53,8 @@ class TicketFeeds:
         if account is None:
             raise LookupError(f"account {ctx.account.id} was removed")
         if cursor is None or account.backfill.state is not BackfillState.DONE:
-            await self.backfill()
+            with working(WorkClass.BULK, ctx.account.id):  # the 70% share (docs/scale.md)
+                await self.backfill()
             return
         await self._follow_export(cursor)
 

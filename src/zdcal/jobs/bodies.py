@@ -91,15 +91,18 @@ class CalendarBudget:
 
 
 def calendar_requests(metrics: Metrics, backend: str = DEFAULT_BACKEND) -> float:
-    """The responses of one calendar backend's API this process has counted so far, all
-    statuses together (each backend's HTTP pool is labelled with its name). Only the
-    budgeted backend's count: another backend's requests (CalDAV's polls) go to other
-    servers and spend nothing of its limits."""
+    """The responses of one calendar backend's API this process has counted so far for
+    live work, all statuses together (each backend's HTTP pool is labelled with its name).
+    Only the budgeted backend's count: another backend's requests (CalDAV's polls) go to
+    other servers and spend nothing of its limits. Only live work's: bulk work is held to
+    its share by the API budgets (docs/scale.md), and charging it here made a backfill in
+    the same worker hold up another account's drains (bench/backfill_fairness.py)."""
     return sum(
         sample.value
         for family in metrics.api_requests.collect()
         for sample in family.samples
         if sample.name.endswith("_total") and sample.labels.get("api") == backend
+        and sample.labels.get("work") == WorkClass.LIVE.value
     )
 
 

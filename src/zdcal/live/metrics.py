@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
-from zdcal.http.budgets import WorkClass
+from zdcal.http.budgets import WorkClass, current_work
 from zdcal.sync.report import SyncReport
 
 
@@ -30,8 +30,9 @@ class Metrics:
             ["account"], registry=self.registry,
         )
         self.api_requests = Counter(
-            "zdcal_api_requests", "Requests to Zendesk and the calendar API, by status.",
-            ["api", "status"], registry=self.registry,
+            "zdcal_api_requests",
+            "Requests to Zendesk and the calendar API, by status and work class.",
+            ["api", "status", "work"], registry=self.registry,
         )
         self.events = Counter(
             "zdcal_calendar_events", "Calendar events written, by action.",
@@ -79,4 +80,6 @@ class ResponseCounter:
         self._api = api
 
     async def __call__(self, response: httpx.Response) -> None:
-        self._metrics.api_requests.labels(self._api, str(response.status_code)).inc()
+        self._metrics.api_requests.labels(
+            self._api, str(response.status_code), current_work().kind.value
+        ).inc()

@@ -221,7 +221,11 @@ class Runtime(AsyncClosing):
         paced by the account's budget (its plan's limit, once Zendesk reported it)."""
         from zdcal.http.budgets import scope_of
         from zdcal.http.pacing import Rate
-        from zdcal.zendesk import ZENDESK_DEFAULT_REQUESTS_PER_MINUTE, ZendeskClient
+        from zdcal.zendesk import (
+            INCREMENTAL_EXPORTS_PER_MINUTE,
+            ZENDESK_DEFAULT_REQUESTS_PER_MINUTE,
+            ZendeskClient,
+        )
 
 
         async def store_tokens(tokens: OAuthTokens) -> None:
@@ -241,6 +245,10 @@ class Runtime(AsyncClosing):
             budget=self.budgets.rate(
                 scope_of("zendesk:account", str(account.id)),
                 (Rate(ZENDESK_DEFAULT_REQUESTS_PER_MINUTE, 60.0),),
+            ),
+            export_budget=self.budgets.rate(
+                scope_of("zendesk:incremental-exports", str(account.id)),
+                (Rate(INCREMENTAL_EXPORTS_PER_MINUTE, 60.0),),
             ),
             clock=self.clock, timeout=self.settings.http_timeout_seconds,
         )

@@ -25,9 +25,13 @@ from zdcal.zendesk.models import (
     User,
     Webhook,
 )
-from zdcal.zendesk.transport import ZENDESK_DEFAULT_REQUESTS_PER_MINUTE
+from zdcal.zendesk.transport import (
+    INCREMENTAL_EXPORTS_PER_MINUTE,
+    ZENDESK_DEFAULT_REQUESTS_PER_MINUTE,
+)
 
 __all__ = [
+    "INCREMENTAL_EXPORTS_PER_MINUTE",
     "ZENDESK_DEFAULT_REQUESTS_PER_MINUTE",
     "ApiTokenAuth",
     "Forbidden",

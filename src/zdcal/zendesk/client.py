@@ -225,6 +225,8 @@ class ZendeskClient(ZendeskTransport):
             params["start_time"] = _unix(start_time)
         if exclude_deleted:
             params["exclude_deleted"] = "true"
+        if self._export_budget is not None:  # its own 10 a minute (INCREMENTAL_EXPORTS_...)
+            await self._export_budget.acquire()
         response = await self._get_response(
             "/api/v2/incremental/tickets/cursor", params=params, needs=NEEDS_EXPORT
         )

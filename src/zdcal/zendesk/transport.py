@@ -32,6 +32,10 @@ ZENDESK_DEFAULT_REQUESTS_PER_MINUTE = 100
 published 200 a minute (the account's other apps share it). The first Support API
 response's ``ratelimit-limit`` replaces it, for every process."""
 
+INCREMENTAL_EXPORTS_PER_MINUTE = 10
+"""Zendesk's own limit of the incremental exports, per account, beside the account-wide
+one (docs: ``zendesk-ratelimit-incremental-exports: total=10``)."""
+
 
 def _parse_int(value: str | None) -> int | None:
     try:
@@ -79,6 +83,7 @@ class ZendeskTransport(RemoteApi):
         *,
         on_tokens: OnTokens | None = None,
         budget: RateBudget | None = None,
+        export_budget: RateBudget | None = None,
         **http: Unpack[HttpOptions],
     ) -> None:
         if budget is not None:
@@ -86,6 +91,7 @@ class ZendeskTransport(RemoteApi):
         super().__init__(base_url, on_failure=_unreachable, **http)
         self._on_tokens = on_tokens
         self._budget = budget
+        self._export_budget = export_budget
         self._auth: RefreshingCredential[ZendeskAuth] = RefreshingCredential(
             auth, self._refreshed_auth
         )

@@ -180,11 +180,11 @@ class QueuedWork:
         arguments); False when one was already waiting."""
         key = ":".join([kind.replace(" ", "_"), str(account_id),
                         *(str(v) for _, v in sorted(arguments.items()))])
-        lock = f"account:{account_id}"
-        deferrer = self._tasks[kind].configure(
+        lock, task = f"account:{account_id}", self._tasks[kind]
+        deferrer = task.configure(
             lock=lock, queueing_lock=key,
             schedule_in={"seconds": int(delay.total_seconds())} if delay else None,
-            priority=await self._starved_priority(lock, self._tasks[kind].priority),
+            priority=await self._starved_priority(lock, task.priority),
         )
         try:
             await deferrer.defer_async(account_id=account_id, **arguments)
@@ -199,7 +199,7 @@ class QueuedWork:
             STARVED_PRIORITY_QUERY, lock=lock, priority=priority,
             seconds=self.starved_after.total_seconds(),
         )
-        starved = row["priority"] if row else None
+        starved = row["priority"]  # min() answers one row, NULL when none waits
         return priority if starved is None else min(priority, int(starved))
 
     # The periodic tick ---------------------------------------------------------------------

@@ -21,7 +21,13 @@ from live_support import bootstrap, eventually, serve_process
 from procrastinate.jobs import Status
 from world import KENJI, NIA, World, calendar, due, open_world, zdcal_env
 
-from zdcal.jobs.queued import PRIORITY_LIVE, PRIORITY_REQUEST, PRIORITY_SWEEP, QueuedWork
+from zdcal.jobs.queued import (
+    PRIORITY_LIVE,
+    PRIORITY_REQUEST,
+    PRIORITY_SWEEP,
+    STALLED_AFTER_SECONDS,
+    QueuedWork,
+)
 from zdcal.live.services import Services
 from zdcal.runtime import Runtime
 from zdcal.store.engine import libpq_url
@@ -280,6 +286,48 @@ def test_sigterm_lets_the_job_in_flight_finish(world: World, tmp_path: Path) -> 
     sweep = next(j for j in jobs(world) if j["task"] == "zdcal.sweep")
     assert sweep["status"] == "succeeded"
     assert world.all_managed(CALENDARS) == world.expected(CALENDARS)
+
+
+def test_a_stopping_worker_is_not_taken_for_dead_while_its_job_finishes(
+    world: World, tmp_path: Path
+) -> None:
+    """A worker told to stop lets its jobs in flight finish; meanwhile it still beats, so
+    no worker runs those jobs again beside it (procrastinate alone stops beating when the
+    stop begins: the rolling restart of tests/live/test_cluster.py caught it)."""
+    world.create_task(NIA, due("2030-08-01"))
+    world.advance_zendesk(61)
+    log = tmp_path / "worker.log"
+    waited = STALLED_AFTER_SECONDS + 3
+
+    async def stop_while_a_sweep_waits(runtime: Runtime) -> tuple[int, str, int | None]:
+        services = Services(runtime)
+        queued = QueuedWork(services, run_worker=False)
+        worker = worker_process(world, log)
+        try:
+            await queued.open()
+            async with services.account_work(1):  # the worker's start-up sweep waits
+                await asyncio.to_thread(eventually, lambda: any(
+                    j["task"] == "zdcal.sweep" and j["status"] == "doing"
+                    and j["lock"] == "account:1" for j in jobs(world)), 30, 0.1)
+                worker.send_signal(signal.SIGTERM)
+                await asyncio.sleep(waited)
+                recovered = await queued.recover_stalled()
+                status = next(j["status"] for j in jobs(world)
+                              if j["task"] == "zdcal.sweep" and j["lock"] == "account:1")
+            code = await asyncio.to_thread(worker.wait, 60)
+        finally:
+            stop(worker)
+            await queued.stop()
+            await services.close()
+        return recovered, status, code
+
+    recovered, status, code = world.run(stop_while_a_sweep_waits)
+    assert (recovered, status, code) == (0, "doing", 0)
+    sweeps = [j["status"] for j in jobs(world) if j["task"] == "zdcal.sweep"
+              and j["lock"] == "account:1"]
+    assert sweeps == ["succeeded"]
+    assert world.all_managed(CALENDARS) == world.expected(CALENDARS)
+    assert "Traceback" not in log.read_text()
 
 
 def test_web_tier_and_worker_tier_turn_a_notification_into_an_event(

@@ -38,6 +38,7 @@ from procrastinate import App, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
 from procrastinate.jobs import Job, Status
 from procrastinate.tasks import Task
+from procrastinate.worker import Worker
 
 from zdcal.jobs import bodies
 from zdcal.jobs.bodies import JobPacing, Work
@@ -328,19 +329,42 @@ class QueuedWork:
             accounts = await tx.accounts.all()
         for account in accounts:
             await self.defer("sweep", account.id)
-        recovery = asyncio.create_task(self._recovery_loop(), name="zdcal-job-recovery")
+        worker = Worker(
+            app=self.app, queues=[QUEUE], concurrency=self.concurrency,
+            name=self.worker_name, wait=True, install_signal_handlers=install_signal_handlers,
+            shutdown_graceful_timeout=self.services.settings.worker_shutdown_grace_seconds,
+            update_heartbeat_interval=HEARTBEAT_SECONDS,
+            stalled_worker_timeout=STALLED_AFTER_SECONDS,
+        )
+        side = [asyncio.create_task(self._recovery_loop(), name="zdcal-job-recovery"),
+                asyncio.create_task(self._beat_while_registered(worker),
+                                    name="zdcal-worker-heartbeat")]
         try:
-            await self.app.run_worker_async(
-                queues=[QUEUE], concurrency=self.concurrency, name=self.worker_name,
-                wait=True, install_signal_handlers=install_signal_handlers,
-                shutdown_graceful_timeout=self.services.settings.worker_shutdown_grace_seconds,
-                update_heartbeat_interval=HEARTBEAT_SECONDS,
-                stalled_worker_timeout=STALLED_AFTER_SECONDS,
-            )
+            await worker.run()  # type: ignore[no-untyped-call]  # procrastinate 3.10
         finally:
-            recovery.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await recovery
+            for task in side:
+                task.cancel()
+            for task in side:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _beat_while_registered(self, worker: Worker) -> None:
+        """Keep the worker's heartbeat fresh for as long as it is registered.
+
+        procrastinate (3.10) stops its own heartbeat when a graceful stop begins, then
+        waits up to ``worker_shutdown_grace_seconds`` for the jobs in flight: past
+        :data:`STALLED_AFTER_SECONDS` another worker took the stopping one for dead and
+        ran its jobs again while they were still running (upstream: procrastinate pull
+        request 1585). This beat goes on until the worker unregisters; beating a worker
+        already unregistered changes no row."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            if worker.worker_id is None:
+                continue
+            try:
+                await self.app.job_manager.update_heartbeat(worker.worker_id)
+            except Exception:
+                log.exception("could not update the worker's heartbeat")
 
     async def stop(self, grace: float = 30.0) -> None:
         """Defer the requests in hand, stop deferring, let the worker finish its jobs

@@ -117,7 +117,8 @@ class Receiver:
 
     async def handle(self, request: Request) -> Response:
         raw = await request.body()
-        self.received.append({"headers": dict(request.headers), "body": raw})
+        port = request.client.port if request.client else None
+        self.received.append({"headers": dict(request.headers), "body": raw, "port": port})
         status, headers, delay = self.answers.pop(0) if self.answers else (200, {}, 0.0)
         if delay:
             await asyncio.sleep(delay)

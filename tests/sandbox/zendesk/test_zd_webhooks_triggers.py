@@ -102,6 +102,19 @@ def test_update_fires_change_and_deletion_fires_nothing(sim: Sim, receiver: Rece
     assert len(sim.wait_deliveries(3, timeout=0.5)) == 2
 
 
+def test_deliveries_one_after_another_share_a_kept_alive_connection(
+    sim: Sim, receiver: Receiver
+) -> None:
+    """The deliverer keeps its connections: a client per delivery built a TLS context
+    each time, which held the whole simulator to a few dozen webhooks a second."""
+    install(sim, receiver.url)
+    for count in range(1, 6):
+        sim.create_ticket(type="task", assignee_id=1002)
+        sim.wait_deliveries(count)
+    assert len(receiver.received) == 5
+    assert len({r["port"] for r in receiver.received}) == 1
+
+
 def test_retries_on_503_with_short_retry_after_and_on_timeout(
     make_sim: SimFactory, receiver: Receiver
 ) -> None:

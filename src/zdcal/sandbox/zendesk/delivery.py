@@ -91,6 +91,20 @@ class WebhookDeliverer:
         self.max_attempts = max_attempts
         self.records: list[DeliveryRecord] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._http: httpx.AsyncClient | None = None
+        self._http_loop: asyncio.AbstractEventLoop | None = None
+
+    def _client(self) -> httpx.AsyncClient:
+        """One HTTP client for every delivery of this event loop: a client of its own
+        per delivery built a TLS context each time (tens of ms of CPU), which held the
+        whole simulator to a few dozen webhooks a second."""
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._http_loop is not loop:
+            self._http = httpx.AsyncClient(
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=32)
+            )
+            self._http_loop = loop
+        return self._http
 
     def clear(self) -> None:
         """Forget the delivery log (sandbox reset); in-flight deliveries are cancelled."""
@@ -132,6 +146,9 @@ class WebhookDeliverer:
             task.cancel()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=5)
+        if self._http is not None and self._http_loop is asyncio.get_running_loop():
+            await self._http.aclose()
+        self._http = self._http_loop = None
 
     def _headers(self, webhook: Webhook, record: DeliveryRecord, raw: bytes) -> dict[str, str]:
         timestamp = iso_z(self.now())
@@ -164,36 +181,37 @@ class WebhookDeliverer:
             await asyncio.sleep(delay)
         raw = record.body.encode()
         attempts = max(1, self.max_attempts())
-        async with httpx.AsyncClient(timeout=self.timeout_seconds()) as client:
-            for attempt in range(1, attempts + 1):
-                pause = WEBHOOK_RETRY_BACKOFF_SECONDS
-                try:
-                    response = await client.request(
-                        webhook.http_method,
-                        webhook.endpoint,
-                        content=raw,
-                        headers=self._headers(webhook, record, raw),
-                    )
-                except httpx.TimeoutException:
-                    record.attempts.append({"attempt": attempt, "status": None, "error": "timeout"})
-                    retry = True
-                except httpx.HTTPError as exc:
-                    record.attempts.append(
-                        {"attempt": attempt, "status": None, "error": type(exc).__name__}
-                    )
-                    retry = True
-                else:
-                    status = response.status_code
-                    record.attempts.append({"attempt": attempt, "status": status, "error": None})
-                    if 200 <= status < 300:
-                        record.status = "delivered"
-                        return
-                    retry = status == 409
-                    if status in (429, 503):
-                        after = _retry_after(response)
-                        retry = after is not None and after < WEBHOOK_RETRY_AFTER_CEILING_SECONDS
-                        pause = max(pause, after or 0.0)
-                if not retry or attempt == attempts:
-                    break
-                await asyncio.sleep(pause)
+        client = self._client()
+        for attempt in range(1, attempts + 1):
+            pause = WEBHOOK_RETRY_BACKOFF_SECONDS
+            try:
+                response = await client.request(
+                    webhook.http_method,
+                    webhook.endpoint,
+                    content=raw,
+                    headers=self._headers(webhook, record, raw),
+                    timeout=self.timeout_seconds(),
+                )
+            except httpx.TimeoutException:
+                record.attempts.append({"attempt": attempt, "status": None, "error": "timeout"})
+                retry = True
+            except httpx.HTTPError as exc:
+                record.attempts.append(
+                    {"attempt": attempt, "status": None, "error": type(exc).__name__}
+                )
+                retry = True
+            else:
+                status = response.status_code
+                record.attempts.append({"attempt": attempt, "status": status, "error": None})
+                if 200 <= status < 300:
+                    record.status = "delivered"
+                    return
+                retry = status == 409
+                if status in (429, 503):
+                    after = _retry_after(response)
+                    retry = after is not None and after < WEBHOOK_RETRY_AFTER_CEILING_SECONDS
+                    pause = max(pause, after or 0.0)
+            if not retry or attempt == attempts:
+                break
+            await asyncio.sleep(pause)
         record.status = "failed"

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from zdcal.store import Store, UnsupportedDatabase, ZendeskApiToken, create_engine
 from zdcal.store.engine import database_url
+from zdcal.store.vault import Vault
 
 from .conftest import ManualClock
 
@@ -98,3 +101,40 @@ async def test_concurrent_transactions_all_commit(store: Store, clock: ManualClo
     await asyncio.gather(*(fail_ticket(ticket_id) for ticket_id in range(20)))
     async with store.transaction() as tx:
         assert await tx.failures.count(account.id) == 20
+
+
+async def test_sqlite_transactions_of_one_process_take_turns_in_the_order_asked(
+    migrated_sqlite_file: Path, tmp_path: Path, vault: Vault, clock: ManualClock
+) -> None:
+    """SQLite has one write lock. A process's transactions queue for it in the order they
+    asked, holding no connection while they wait, and each starts when the one before
+    ends; left to SQLite's busy handler, each waited on a connection of its own, sleeping
+    in growing steps (a drain's twenty records took up to 1.8 s,
+    bench/webhook_latency.py)."""
+    path = tmp_path / "zdcal.db"
+    shutil.copyfile(migrated_sqlite_file, path)
+    store = Store(create_engine(f"sqlite+aiosqlite:///{path}"), vault, clock)
+    entered: list[int] = []
+    first_in, release = asyncio.Event(), asyncio.Event()
+
+    async def turn(number: int) -> None:
+        async with store.transaction() as tx:
+            await tx.session.execute(text("SELECT 1"))  # the transaction has begun
+            entered.append(number)
+            if number == 0:
+                first_in.set()
+                await release.wait()
+
+    try:
+        first = asyncio.create_task(turn(0))
+        await first_in.wait()
+        waiting = []
+        for number in range(1, 12):
+            waiting.append(asyncio.create_task(turn(number)))
+            await asyncio.sleep(0.01)  # each asks after the one before
+        assert store.engine.sync_engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+        release.set()
+        await asyncio.gather(first, *waiting)
+    finally:
+        await store.close()
+    assert entered == list(range(12))

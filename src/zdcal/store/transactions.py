@@ -11,10 +11,13 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from zdcal.clock import Clock
@@ -24,7 +27,7 @@ from zdcal.store.agents import Agents
 from zdcal.store.calendar_changes import PendingCalendarReads, Suppressions
 from zdcal.store.cluster_locks import ClusterLocks
 from zdcal.store.cursors import SyncCursors
-from zdcal.store.engine import session_factory
+from zdcal.store.engine import SQLITE_BUSY_TIMEOUT_MS, session_factory
 from zdcal.store.entries import CalendarEntries
 from zdcal.store.failures import FailedTickets, RetryBackoff
 from zdcal.store.ics_feeds import IcsFeeds
@@ -79,6 +82,22 @@ class Store:
         self._vault = vault
         self._clock = clock
         self._backoff = backoff or RetryBackoff()
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._writer: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    def _one_writer(self) -> asyncio.Lock:
+        """This event loop's turn to open a SQLite transaction.
+
+        Every SQLite transaction takes the database's one write lock (``BEGIN
+        IMMEDIATE``). Left to SQLite, the transactions of one process that wait for it
+        sleep in the busy handler's growing steps (up to 100 ms a try) and are not served
+        in order: twenty agents' records after one drain cycle took up to 1.8 s. Queued
+        here instead, each starts the moment the one before commits. Other processes (a
+        CLI command) still meet the busy timeout."""
+        loop = asyncio.get_running_loop()
+        if self._writer is None or self._writer[0] is not loop:
+            self._writer = (loop, asyncio.Lock())
+        return self._writer[1]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -86,6 +105,23 @@ class Store:
 
         Keep it short: no calendar or Zendesk calls inside (on SQLite it holds the lock).
         """
+        async with AsyncExitStack() as turn:
+            if self._sqlite:
+                writer = self._one_writer()
+                try:
+                    async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+                        await writer.acquire()
+                except TimeoutError:
+                    # What SQLite's busy timeout says, and how SQLAlchemy reports it.
+                    raise OperationalError(
+                        "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+                    ) from None
+                turn.callback(writer.release)
+            async with self._transaction() as tx:
+                yield tx
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Transaction]:
         async with self._sessions() as session, session.begin():
             mail = MailOutbox(session, self._clock, self._backoff)
             yield Transaction(

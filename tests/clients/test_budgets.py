@@ -43,16 +43,26 @@ def most_in_any_window(times: list[float], span: float) -> int:
 
 
 def test_the_rule_counts_the_last_k_plus_one_slots() -> None:
-    window = Window(Rate(10, 1.0), margin=0.0)  # slots of 0.1 s
-    now = 100.05  # slot 1000
+    window = Window(Rate(10, 1.0), margin=0.0)  # slots of 1/K s
+    now = 1000.5 / K  # the middle of slot 1000
     assert window.slot(now) == 1000
     assert seconds_until_fits({}, window, 10, 10, now) == 0.0
-    full = {990: 4, 995: 6}  # slot 990 still counts in slot 1000 (k+1 = 11 slots)
-    assert seconds_until_fits(full, window, 10, 1, now) == pytest.approx(0.05, abs=1e-4)
-    assert seconds_until_fits(full, window, 10, 5, now) == pytest.approx(0.55, abs=1e-4)  # 995 too
-    assert seconds_until_fits({989: 10}, window, 10, 10, now) == 0.0  # no longer counted
+    oldest, middle = 1000 - K, 1000 - K // 2
+    full = {oldest: 4, middle: 6}  # the oldest slot still counts in slot 1000 (k+1 slots)
+    # One more fits when the oldest slot leaves, at the start of slot 1001...
+    assert seconds_until_fits(full, window, 10, 1, now) == pytest.approx(0.5 / K, abs=1e-4)
+    # ...five more once the middle one has left too.
+    assert seconds_until_fits(full, window, 10, 5, now) == pytest.approx(
+        (K // 2 + 0.5) / K, abs=1e-4)
+    assert seconds_until_fits({oldest - 1: 10}, window, 10, 10, now) == 0.0  # no longer counted
     # A slot ahead (another process's clock runs ahead) counts as well.
     assert seconds_until_fits({1001: 10}, window, 10, 1, now) > 0
+
+
+def test_a_steady_stream_gets_k_over_k_plus_one_of_the_rate() -> None:
+    window = Window(Rate(500, 60.0), margin=0.05)
+    assert window.sustained == pytest.approx(500 * K / ((K + 1) * 60.05))
+    assert window.sustained > 0.98 * 500 / 60.05
 
 
 @pytest.mark.anyio

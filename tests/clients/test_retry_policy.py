@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from clients.remote_script import RecordingSleep, ScriptedRemote, SettableClock
 from zdcal.http import Budgets, Rate, RetryPolicy, parse_retry_after, send
-from zdcal.http.budgets import RateBudget
+from zdcal.http.budgets import SLOTS_PER_WINDOW, RateBudget
 
 URL = "https://remote.example/api/thing"
 FAST = RetryPolicy(max_attempts=4, base_delay=1.0, max_delay=8.0, max_total_wait=60.0, jitter=0.0)
@@ -191,8 +191,9 @@ async def test_limiter_paces_every_attempt_including_retries() -> None:
     policy = RetryPolicy(max_attempts=3, base_delay=0.0, jitter=0.0)
     await run(remote, sleep=sleep, policy=policy, limiter=limiter)
     # 1 request/second: the 2nd and 3rd attempts each waited a full second (and the
-    # slot that counted the previous one: a tenth) for room.
-    assert [round(d, 3) for d in sleep.delays] == [0.0, 1.1, 0.0, 1.1]
+    # slot that counted the previous one: 1/k of it) for room.
+    room = round(1.0 + 1.0 / SLOTS_PER_WINDOW, 3)
+    assert [round(d, 3) for d in sleep.delays] == [0.0, room, 0.0, room]
 
 
 def test_parse_retry_after_forms() -> None:

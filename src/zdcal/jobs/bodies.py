@@ -17,7 +17,7 @@ from typing import Any
 
 from zdcal.calendars.registry import DEFAULT_BACKEND
 from zdcal.calendars.registry import names as calendar_backend_names
-from zdcal.http.budgets import WorkClass, working
+from zdcal.http.budgets import Window, WorkClass, working
 from zdcal.http.pacing import Rate
 from zdcal.live.bootstrap import bootstrap_account
 from zdcal.live.locks import AccountBusy
@@ -37,24 +37,25 @@ NOTIFIED_PER_READ = 1000
 # The runs whose latest result the admin page shows, by the name the job has.
 RECORDED_RUNS = {"sweep": RunKind.SWEEP, "verify": RunKind.VERIFY}
 
-BUDGET_SHARE = 0.9
+BUDGET_SHARE = 0.94
 """Share of the calendar API's sustained rate that notifications may use on average."""
 
 
 class CalendarBudget:
-    """Paces the notification worker to what the calendar API allows in the long run.
+    """Paces the notification drain to what the calendar API allows in the long run.
 
     Cronofy allows 50 requests a second but only 500 a minute. Left alone, a stream of
     notifications for many agents costs about one request per change (each agent's
     batch holds little), spends the minute's 500 in a few seconds, and then every write
     waits for the window to slide: up to a minute. A token bucket spreads the spending
-    instead: it refills at ``share`` of the tightest window's rate and holds half of the
-    rest of that window's allowance, so even with requests charged late (the budget
-    learns of a sweep's requests at the next cycle) the process stays inside the window.
-    Every calendar request of the process is charged, but only the notification worker
-    waits for the balance: while it refills, notifications pile up in the queue and the
-    next cycle writes them in fewer, fuller batches. Latency then settles near
-    (agents with changes) / (refill rate) instead of stalling.
+    instead. It refills at ``share`` of what the API budget (:mod:`zdcal.http.budgets`)
+    admits of a steady stream and holds half of the rest of the window's allowance, so a
+    drain that waits for it is seldom held by the API budget itself mid-cycle (that
+    hold is what made latency jump). Live calendar requests of the process are charged
+    (:func:`calendar_requests`), but only the drain waits for the balance: while it
+    refills, notifications pile up in the queue and the next cycle writes them in fewer,
+    fuller batches. Latency then settles near (agents with changes) / (refill rate)
+    instead of stalling.
     """
 
     def __init__(
@@ -64,9 +65,9 @@ class CalendarBudget:
         share: float = BUDGET_SHARE,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        tightest = min(rates, key=lambda rate: rate.requests / rate.per_seconds)
-        self.refill_per_second = share * tightest.requests / tightest.per_seconds
-        self.capacity = max(1.0, (1.0 - share) * tightest.requests / 2)
+        tightest = min((Window(rate) for rate in rates), key=lambda w: w.sustained)
+        self.refill_per_second = share * tightest.sustained
+        self.capacity = max(1.0, (1.0 - share) * tightest.rate.requests / 2)
         self._monotonic = monotonic
         self._tokens = self.capacity
         self._updated = monotonic()

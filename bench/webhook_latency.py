@@ -51,7 +51,9 @@ from zdcal.runtime import Runtime
 from zdcal.settings import Settings
 from zdcal_serve import ZdcalServeProcess, bootstrap, served_settings
 
-TARGET_P99_SECONDS = 2.0
+TARGET_FLOOR_RATIO = 1.3
+"""Issue 16 (d): p99 at most this much above the floor Cronofy's limit sets."""
+SETUP_SETTLE_SECONDS = 62.0
 API_LATENCY_MS = 50
 TASKS_PER_AGENT = 10
 # Change number n moves its ticket's due date to FIRST_DATE + n days, at noon UTC: the
@@ -243,6 +245,31 @@ def milliseconds(values: list[float]) -> str:
     )
 
 
+def latencies_by_window(probe: LatencyProbe, started_at: float) -> dict[int, list[float]]:
+    """The latencies of the changes seen, by the window of time they were sent in."""
+    windows: dict[int, list[float]] = defaultdict(list)
+    for change in probe.changes:
+        if change.seen_at is not None:
+            windows[int((change.sent_at - started_at) // WINDOW_SECONDS)].append(change.latency)
+    return windows
+
+
+def floor_line(
+    probe: LatencyProbe, per_minute: int, p99: float, windows: dict[int, list[float]]
+) -> str:
+    """p99 against the floor Cronofy's per-minute limit sets: each agent's calendar needs
+    a batch of its own, so with every agent changed more often than that, each is
+    written once every (agents / requests a second) seconds at best."""
+    calendars = len({task.calendar_id for task in probe.tasks})
+    floor = calendars / (per_minute / 60)
+    full = [values for values in windows.values() if len(values) >= 100]
+    worst = max((percentile(values, 0.99) for values in full), default=p99)
+    verdict = "met" if max(p99, worst) <= TARGET_FLOOR_RATIO * floor else "MISSED"
+    return (f"floor               {floor:.2f} s ({calendars} calendars / {per_minute / 60:.2f} "
+            f"requests a second); p99 {p99 / floor:.2f}x the floor, worst {WINDOW_SECONDS:g}-s "
+            f"window {worst / floor:.2f}x (target <= {TARGET_FLOOR_RATIO:g}x: {verdict})")
+
+
 def report(probe: LatencyProbe, started_at: float, stats: dict[str, Any]) -> str:
     seen = [c for c in probe.changes if c.seen_at is not None]
     lost = len(probe.changes) - len(seen)
@@ -259,15 +286,13 @@ def report(probe: LatencyProbe, started_at: float, stats: dict[str, Any]) -> str
     resolution = [c.resolution for c in seen if c.resolution is not None]
     lines += [
         f"latency             {milliseconds(latencies)}",
-        f"target p99 < {TARGET_P99_SECONDS:g} s  {'met' if p99 < TARGET_P99_SECONDS else 'MISSED'}",
+        floor_line(probe, stats["per_minute"], p99, latencies_by_window(probe, started_at)),
         f"poll resolution     p50 {statistics.median(resolution) * 1000:.0f} ms, "
         f"p99 {percentile(resolution, 0.99) * 1000:.0f} ms ({probe.polls:,} polls, "
         f"{probe.poll_errors} failed)",
         "by time since the first change:",
     ]
-    windows: dict[int, list[float]] = defaultdict(list)
-    for change in seen:
-        windows[int((change.sent_at - started_at) // WINDOW_SECONDS)].append(change.latency)
+    windows = latencies_by_window(probe, started_at)
     for index in sorted(windows):
         low, high = index * WINDOW_SECONDS, (index + 1) * WINDOW_SECONDS
         lines.append(f"  {low:4.0f}-{high:<4.0f} s  n={len(windows[index]):4d}  "
@@ -278,7 +303,8 @@ def report(probe: LatencyProbe, started_at: float, stats: dict[str, Any]) -> str
         f"machine load        {stats['load_before']:.1f} before, {os.getloadavg()[0]:.1f} after "
         f"(1-minute load average, {os.cpu_count()} cores)",
         f"Cronofy API calls   {stats['cronofy_requests']:,}, carrying "
-        f"{stats['cronofy_entries']:,} batch entries (statuses {stats['cronofy_statuses']})",
+        f"{stats['cronofy_entries']:,} batch entries (statuses {stats['cronofy_statuses']}); "
+        f"busiest second {stats['cronofy_busiest'][0]}, minute {stats['cronofy_busiest'][1]}",
     ]
     return "\n".join(lines)
 
@@ -308,6 +334,9 @@ def main() -> None:
                       f"{backfill:.1f} s; API latency {API_LATENCY_MS} ms on both simulators")
                 for client in (sim.zendesk, sim.cronofy):
                     client.put("/_sandbox/faults", json={"latency_ms": API_LATENCY_MS})
+                # The bootstrap ran in this process: its Cronofy requests (channels) are
+                # in the simulator's minute but not in zdcal's budget. Let them leave.
+                time.sleep(SETUP_SETTLE_SECONDS)
                 sim.reset_stats()
                 probe = LatencyProbe(
                     sim, tasks, rate=args.rate, seconds=args.seconds,
@@ -325,6 +354,8 @@ def main() -> None:
                     "cronofy_requests": int(cronofy["requests"]),
                     "cronofy_entries": int(cronofy["batch_entries"]),
                     "cronofy_statuses": cronofy["by_status"],
+                    "cronofy_busiest": (cronofy["busiest_second"], cronofy["busiest_minute"]),
+                    "per_minute": settings.cronofy_requests_per_minute,
                     "load_before": load_before,
                 }
         print(report(probe, started_at, stats))

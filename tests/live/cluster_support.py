@@ -350,8 +350,17 @@ class Cluster:
                 process.kill()
                 process.wait()
 
-    def log_text(self) -> str:
-        return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
+    def tracebacks(self) -> list[str]:
+        """Each traceback in the processes' logs, with the lines logged before it (to tell
+        which process and job it came from)."""
+        found = []
+        for path in sorted(self.logs.glob("*.log")):
+            lines = path.read_text(errors="replace").splitlines()
+            for number, line in enumerate(lines):
+                if "Traceback" in line:
+                    found.append("\n".join([f"{path.name}:{number + 1}",
+                                            *lines[max(0, number - 15):number + 40]]))
+        return found
 
     def jobs(self) -> dict[str, int]:
         """procrastinate's jobs by status (the periodic tick left out)."""

@@ -5,10 +5,12 @@ stop, and the two tiers (``zdcal serve --no-workers`` + ``zdcal worker``) end to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,6 +24,7 @@ from procrastinate.jobs import Status
 from world import KENJI, NIA, World, calendar, due, open_world, zdcal_env
 
 from zdcal.jobs.queued import (
+    HEARTBEAT_SECONDS,
     PRIORITY_LIVE,
     PRIORITY_REQUEST,
     PRIORITY_SWEEP,
@@ -328,6 +331,43 @@ def test_a_stopping_worker_is_not_taken_for_dead_while_its_job_finishes(
     assert sweeps == ["succeeded"]
     assert world.all_managed(CALENDARS) == world.expected(CALENDARS)
     assert "Traceback" not in log.read_text()
+
+
+def test_a_worker_whose_event_loop_is_held_still_beats(world: World) -> None:
+    """A job holding the worker's event loop (CPU-heavy planning on a loaded machine) does
+    not make the worker look dead: its heartbeat comes from a thread of its own."""
+
+    async def hold_the_loop(runtime: Runtime) -> tuple[float, float]:
+        services = Services(runtime)
+        queued = QueuedWork(services, run_worker=True, worker_name="held")
+        worker = asyncio.create_task(queued.run(install_signal_handlers=False))
+        try:
+            url = libpq_url(world.settings.database_url)
+            with psycopg.connect(url, autocommit=True) as db:
+                def heartbeat_age() -> float:
+                    row = db.execute("SELECT extract(epoch FROM clock_timestamp()"
+                                     " - last_heartbeat) FROM procrastinate_workers").fetchone()
+                    return -1.0 if row is None else float(row[0])
+
+                for _ in range(300):  # until the worker has registered
+                    if heartbeat_age() >= 0:
+                        break
+                    await asyncio.sleep(0.1)
+                # Hold this event loop, the worker's: the point of the test.
+                time.sleep(STALLED_AFTER_SECONDS + 2)  # noqa: ASYNC251
+                held = heartbeat_age()
+                recovered = float(await queued.recover_stalled())
+            return held, recovered
+        finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+            await queued.stop()
+            await services.close()
+
+    held, recovered = world.run(hold_the_loop)
+    assert held < 2 * HEARTBEAT_SECONDS + 1, held
+    assert recovered == 0
 
 
 def test_web_tier_and_worker_tier_turn_a_notification_into_an_event(

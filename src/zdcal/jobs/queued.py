@@ -30,11 +30,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from procrastinate import App, PsycopgConnector
+import psycopg
+from procrastinate import App, PsycopgConnector, sql
 from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
 from procrastinate.jobs import Job, Status
 from procrastinate.tasks import Task
@@ -65,6 +67,8 @@ short, because a dead worker's running job holds its account's lock (all that
 account's jobs wait). A worker only stalled (not dead) whose job is run again meanwhile
 is still kept off the account by the account lease (:mod:`zdcal.live.locks`)."""
 HEARTBEAT_SECONDS = 1.0
+HEARTBEAT_QUERY = sql.queries["update_heartbeat"]
+"""procrastinate's own statement, so the beat follows its schema's version."""
 STARVED_AFTER = timedelta(seconds=30)
 """A job of an account waiting longer than this is not overtaken by the account's newer
 jobs of higher priority: they are deferred at its priority, after it."""
@@ -97,6 +101,48 @@ SELECT min(jobs.priority) AS priority
 def job_app(database_url: str) -> App:
     """A procrastinate app on zdcal's PostgreSQL database (psycopg 3, like the store)."""
     return App(connector=PsycopgConnector(conninfo=libpq_url(database_url)))
+
+
+class WorkerHeartbeat(threading.Thread):
+    """Keeps a worker's heartbeat fresh from a thread and a connection of its own, for as
+    long as the worker is registered: a worker is taken for dead only when its process is.
+
+    procrastinate (3.10) beats from the worker's event loop and stops when a graceful
+    stop begins. So a stopping worker still finishing its jobs (upstream: procrastinate
+    pull request 1585), or one whose loop a CPU-heavy job held for a few seconds on a
+    loaded machine, went :data:`STALLED_AFTER_SECONDS` without a beat; another worker
+    then ran its jobs again while they were still running, and the first one's finish
+    failed. Beating a worker that has unregistered meanwhile changes no row."""
+
+    def __init__(self, conninfo: str, worker: Worker) -> None:
+        super().__init__(name="zdcal-worker-heartbeat", daemon=True)
+        self._conninfo = conninfo
+        self._worker = worker
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        connection: psycopg.Connection[Any] | None = None
+        while not self._stopping.wait(HEARTBEAT_SECONDS):
+            worker_id = self._worker.worker_id
+            if worker_id is None:
+                continue
+            try:
+                if connection is None or connection.closed:
+                    connection = psycopg.connect(self._conninfo, autocommit=True,
+                                                 connect_timeout=10)
+                connection.execute(HEARTBEAT_QUERY, {"worker_id": worker_id})
+            except psycopg.Error as exc:
+                log.warning("could not update the worker's heartbeat: %s", exc)
+                if connection is not None:
+                    connection.close()
+                connection = None
+        if connection is not None:
+            connection.close()
+
+    def stop(self) -> None:
+        """Stop beating (the worker has unregistered) and wait for the thread."""
+        self._stopping.set()
+        self.join()
 
 
 class QueuedWork:
@@ -336,35 +382,16 @@ class QueuedWork:
             update_heartbeat_interval=HEARTBEAT_SECONDS,
             stalled_worker_timeout=STALLED_AFTER_SECONDS,
         )
-        side = [asyncio.create_task(self._recovery_loop(), name="zdcal-job-recovery"),
-                asyncio.create_task(self._beat_while_registered(worker),
-                                    name="zdcal-worker-heartbeat")]
+        recovery = asyncio.create_task(self._recovery_loop(), name="zdcal-job-recovery")
+        heartbeat = WorkerHeartbeat(libpq_url(self.services.settings.database_url), worker)
+        heartbeat.start()
         try:
             await worker.run()  # type: ignore[no-untyped-call]  # procrastinate 3.10
         finally:
-            for task in side:
-                task.cancel()
-            for task in side:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-    async def _beat_while_registered(self, worker: Worker) -> None:
-        """Keep the worker's heartbeat fresh for as long as it is registered.
-
-        procrastinate (3.10) stops its own heartbeat when a graceful stop begins, then
-        waits up to ``worker_shutdown_grace_seconds`` for the jobs in flight: past
-        :data:`STALLED_AFTER_SECONDS` another worker took the stopping one for dead and
-        ran its jobs again while they were still running (upstream: procrastinate pull
-        request 1585). This beat goes on until the worker unregisters; beating a worker
-        already unregistered changes no row."""
-        while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            if worker.worker_id is None:
-                continue
-            try:
-                await self.app.job_manager.update_heartbeat(worker.worker_id)
-            except Exception:
-                log.exception("could not update the worker's heartbeat")
+            recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await recovery
+            await asyncio.to_thread(heartbeat.stop)
 
     async def stop(self, grace: float = 30.0) -> None:
         """Defer the requests in hand, stop deferring, let the worker finish its jobs

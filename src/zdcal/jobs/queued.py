@@ -72,6 +72,12 @@ HEARTBEAT_QUERY = sql.queries["update_heartbeat"]
 STARVED_AFTER = timedelta(seconds=30)
 """A job of an account waiting longer than this is not overtaken by the account's newer
 jobs of higher priority: they are deferred at its priority, after it."""
+FETCH_POLL_SECONDS = 0.5
+"""How often an idle worker asks for a job without being told of a new one. A job held
+back by its account's lock (the account's previous job still running) is taken only at
+such a look: nothing wakes the worker when that job ends. procrastinate's 5 s made an
+account's next drain wait up to 5 s after the one before (a crashed process's restart
+took 17 s to catch up once, in tests/live/test_crash_resume.py)."""
 RECOVERY_SECONDS = 2.0
 """How often each worker looks for jobs of dead workers (one small query)."""
 RECOVERY_LOCK = 0x7A64_6361_6C01
@@ -381,6 +387,7 @@ class QueuedWork:
             shutdown_graceful_timeout=self.services.settings.worker_shutdown_grace_seconds,
             update_heartbeat_interval=HEARTBEAT_SECONDS,
             stalled_worker_timeout=STALLED_AFTER_SECONDS,
+            fetch_job_polling_interval=FETCH_POLL_SECONDS,
         )
         recovery = asyncio.create_task(self._recovery_loop(), name="zdcal-job-recovery")
         heartbeat = WorkerHeartbeat(libpq_url(self.services.settings.database_url), worker)

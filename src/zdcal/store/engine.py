@@ -6,7 +6,8 @@ Python's sqlite3 driver (before 3.16) does not emit BEGIN for SELECTs, so SQLAlc
 emits ``BEGIN IMMEDIATE`` itself. IMMEDIATE takes the write lock up front; a deferred
 BEGIN that later writes can fail at once with SQLITE_BUSY when another connection wrote
 in between, which the busy timeout cannot cure. zdcal's transactions are short, so
-serialising them costs little.
+serialising them costs little; within one process they queue in order for the lock
+(:meth:`zdcal.store.Store.transaction`), and only other processes meet the busy timeout.
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ import httpx
 class BackgroundDeliveries:
     """The tasks and the HTTP client a simulator's push sender delivers with."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, limits: httpx.Limits | None = None) -> None:
         self.timeout = timeout
+        self._limits = limits or httpx.Limits()
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
 
@@ -30,7 +31,7 @@ class BackgroundDeliveries:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout)
+            self._client = httpx.AsyncClient(timeout=self.timeout, limits=self._limits)
         return self._client
 
     async def aclose(self) -> None:

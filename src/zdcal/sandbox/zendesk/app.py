@@ -178,7 +178,7 @@ def create_app(config: ZendeskSimConfig | None = None) -> Starlette:
         routes=routes,
         middleware=[Middleware(SandboxGate, account=account, stats=stats, routes=routes)],
         exception_handlers={ZendeskApiError: _api_error, 404: _not_found},
-        lifespan=closing_lifespan(account.deliverer.close),
+        lifespan=closing_lifespan(account.deliverer.aclose),
     )
     app.state.account = account
     app.state.stats = stats

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from zdcal.sandbox.faults import FaultInjector
+from zdcal.sandbox.push_delivery import BackgroundDeliveries
 from zdcal.sandbox.zendesk.assumptions import (
     WEBHOOK_RETRY_AFTER_CEILING_SECONDS,
     WEBHOOK_RETRY_BACKOFF_SECONDS,
@@ -73,8 +74,11 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-class WebhookDeliverer:
-    """Sends invocations from background tasks so the API call that caused them returns first."""
+class WebhookDeliverer(BackgroundDeliveries):
+    """Sends invocations from background tasks so the API call that caused them returns
+    first, all on one kept-alive client (a client per delivery built a TLS context each
+    time: tens of ms of CPU, which held the whole simulator to a few dozen webhooks a
+    second)."""
 
     def __init__(
         self,
@@ -84,27 +88,14 @@ class WebhookDeliverer:
         timeout_seconds: Callable[[], float],
         max_attempts: Callable[[], int],
     ) -> None:
+        # No cap on connections: Zendesk's deliveries do not queue behind each other.
+        super().__init__(timeout_seconds(), httpx.Limits(max_connections=None))
         self.account_id = account_id
         self.injector = injector
         self.now = now
         self.timeout_seconds = timeout_seconds
         self.max_attempts = max_attempts
         self.records: list[DeliveryRecord] = []
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._http: httpx.AsyncClient | None = None
-        self._http_loop: asyncio.AbstractEventLoop | None = None
-
-    def _client(self) -> httpx.AsyncClient:
-        """One HTTP client for every delivery of this event loop: a client of its own
-        per delivery built a TLS context each time (tens of ms of CPU), which held the
-        whole simulator to a few dozen webhooks a second."""
-        loop = asyncio.get_running_loop()
-        if self._http is None or self._http_loop is not loop:
-            self._http = httpx.AsyncClient(
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=32)
-            )
-            self._http_loop = loop
-        return self._http
 
     def clear(self) -> None:
         """Forget the delivery log (sandbox reset); in-flight deliveries are cancelled."""
@@ -130,25 +121,13 @@ class WebhookDeliverer:
             record = DeliveryRecord(webhook.id, invocation_id, trigger_id, ticket_id, body, number)
             self.records.append(record)
             records.append(record)
-            task = asyncio.get_running_loop().create_task(self._send(webhook, record, delay))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._send(webhook, record, delay))
         return records
 
     async def wait_idle(self) -> None:
         """Wait until no delivery is in flight (tests, shutdown)."""
         while self._tasks:
             await asyncio.wait(set(self._tasks))
-
-    async def close(self) -> None:
-        """Cancel whatever is still in flight."""
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=5)
-        if self._http is not None and self._http_loop is asyncio.get_running_loop():
-            await self._http.aclose()
-        self._http = self._http_loop = None
 
     def _headers(self, webhook: Webhook, record: DeliveryRecord, raw: bytes) -> dict[str, str]:
         timestamp = iso_z(self.now())
@@ -181,7 +160,7 @@ class WebhookDeliverer:
             await asyncio.sleep(delay)
         raw = record.body.encode()
         attempts = max(1, self.max_attempts())
-        client = self._client()
+        client = self._http()
         for attempt in range(1, attempts + 1):
             pause = WEBHOOK_RETRY_BACKOFF_SECONDS
             try:

@@ -284,15 +284,15 @@ def report(probe: LatencyProbe, started_at: float, stats: dict[str, Any]) -> str
     latencies = [c.latency for c in seen]
     p99 = percentile(latencies, 0.99)
     resolution = [c.resolution for c in seen if c.resolution is not None]
+    windows = latencies_by_window(probe, started_at)
     lines += [
         f"latency             {milliseconds(latencies)}",
-        floor_line(probe, stats["per_minute"], p99, latencies_by_window(probe, started_at)),
+        floor_line(probe, stats["per_minute"], p99, windows),
         f"poll resolution     p50 {statistics.median(resolution) * 1000:.0f} ms, "
         f"p99 {percentile(resolution, 0.99) * 1000:.0f} ms ({probe.polls:,} polls, "
         f"{probe.poll_errors} failed)",
         "by time since the first change:",
     ]
-    windows = latencies_by_window(probe, started_at)
     for index in sorted(windows):
         low, high = index * WINDOW_SECONDS, (index + 1) * WINDOW_SECONDS
         lines.append(f"  {low:4.0f}-{high:<4.0f} s  n={len(windows[index]):4d}  "

@@ -241,6 +241,10 @@ SUPPORTED_TRIGGER_ACTIONS: Final = frozenset({"notification_webhook"})
 WEBHOOK_RETRY_AFTER_CEILING_SECONDS: Final = 60
 # Pause between delivery attempts when the receiver gives no Retry-After.
 WEBHOOK_RETRY_BACKOFF_SECONDS: Final = 0.2
+# Deliveries reuse kept-alive HTTP connections to the receiver, without a cap on how many
+# are open at once (guess: Zendesk documents neither; a receiver must accept both new and
+# reused connections anyway, and a fresh client per delivery cost the simulator a core).
+WEBHOOK_CONNECTIONS_KEPT_ALIVE: Final = True
 # Placeholder renderings (account time zone UTC):
 #   {{ticket.status}}, {{ticket.ticket_type}} -> display name ("Open", "Task")
 #   {{ticket.due_date}}, {{ticket.created_at}}, {{ticket.updated_at}} -> "May 18, 2014"

@@ -88,7 +88,7 @@ class WebhookDeliverer(BackgroundDeliveries):
         timeout_seconds: Callable[[], float],
         max_attempts: Callable[[], int],
     ) -> None:
-        # No cap on connections: Zendesk's deliveries do not queue behind each other.
+        # Kept alive, no cap on connections (assumptions.WEBHOOK_CONNECTIONS_KEPT_ALIVE).
         super().__init__(timeout_seconds(), httpx.Limits(max_connections=None))
         self.account_id = account_id
         self.injector = injector
